@@ -1,0 +1,67 @@
+"""JWTs bound to one schema.
+
+Each schema signs with its own key (HMAC of JWT_SIGNING_KEY and the schema
+name) and the token names its schema in `tnt`; a token from tenant A fails
+both checks in tenant B and on the platform domain."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from django.conf import settings
+from django.utils import timezone
+
+ALGORITHM = "HS256"
+ISSUER = "heatcloud"
+
+
+class TokenError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    schema: str
+    subject: str
+    kind: str  # "staff", "operator" (later: "resident")
+    role: str
+    token_id: str
+
+
+def _key(schema: str) -> bytes:
+    return hmac.new(settings.JWT_SIGNING_KEY.encode(), f"jwt:{schema}".encode(), hashlib.sha256).digest()
+
+
+def token_issue(*, schema: str, subject: str, kind: str, role: str) -> tuple[str, int]:
+    now = timezone.now()
+    ttl = settings.JWT_TTL_SECONDS
+    claims = {
+        "iss": ISSUER,
+        "tnt": schema,
+        "sub": subject,
+        "knd": kind,
+        "rol": role,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, _key(schema), algorithm=ALGORITHM), ttl
+
+
+def token_verify(token: str, *, schema: str) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token, _key(schema), algorithms=[ALGORITHM], issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "tnt", "knd", "rol", "jti"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenError(str(exc)) from exc
+    if claims["tnt"] != schema:
+        raise TokenError("token issued for another tenant")
+    return TokenClaims(schema=claims["tnt"], subject=claims["sub"], kind=claims["knd"], role=claims["rol"],
+                       token_id=claims["jti"])

@@ -1,0 +1,58 @@
+# ruff: noqa: S106  (token_error holds a reason text, not a secret)
+"""Who is calling: resolved once per request from the Bearer token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.http import HttpRequest
+
+from apps.accounts.models import User
+from apps.accounts.tokens import TokenError, token_verify
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "anonymous", "operator", "staff"
+    user: User | None = None
+    token_error: str | None = None
+
+    @property
+    def role(self) -> str | None:
+        return self.user.role if self.user else None
+
+
+ANONYMOUS = Actor(kind="anonymous")
+
+
+def actor_from_request(request: HttpRequest) -> Actor:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return ANONYMOUS
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return Actor(kind="anonymous", token_error="malformed Authorization header")
+    schema = connection.schema_name
+    try:
+        claims = token_verify(token.strip(), schema=schema)
+    except TokenError as exc:
+        return Actor(kind="anonymous", token_error=str(exc))
+    expected_kind = "operator" if schema == "public" else "staff"
+    if claims.kind != expected_kind:
+        return Actor(kind="anonymous", token_error="token kind not valid here")
+    user = User.objects.filter(pk=claims.subject, is_active=True).first()
+    if user is None or user.role != claims.role:
+        return Actor(kind="anonymous", token_error="account disabled or changed")
+    return Actor(kind=claims.kind, user=user)
+
+
+def client_ip(request: HttpRequest) -> str:
+    from django.conf import settings
+
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

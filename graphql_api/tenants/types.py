@@ -1,0 +1,64 @@
+import graphene
+
+from tenants.errors import TenantErrorCode as _Code
+from tenants.models import HeatingCompany
+
+from ..core.mutations import error_type
+
+TenantErrorCode = graphene.Enum.from_enum(_Code, name="TenantErrorCode")
+TenantError = error_type("TenantError", TenantErrorCode)
+TenantStatus = graphene.Enum.from_enum(
+    HeatingCompany.Status, name="TenantStatus", description="active / suspended / closed"
+)
+
+
+def _primary_domain(tenant: HeatingCompany) -> str | None:
+    domains = list(tenant.domains.all())  # prefetched by the selector
+    primary = next((d for d in domains if d.is_primary), domains[0] if domains else None)
+    return primary.domain if primary else None
+
+
+class RegisteredTenant(graphene.ObjectType):
+    """What a new sign-up sees of its own company."""
+
+    name = graphene.String(required=True)
+    slug = graphene.String(required=True)
+    domain = graphene.String(required=True)
+    status = graphene.Field(TenantStatus, required=True)
+
+    @staticmethod
+    def resolve_domain(root, info):
+        return _primary_domain(root)
+
+
+class TenantCounts(graphene.ObjectType):
+    staff = graphene.Int(required=True, description="Active staff accounts")
+
+
+class Tenant(graphene.ObjectType):
+    """A heating company as platform operators see it."""
+
+    id = graphene.ID(required=True)
+    name = graphene.String(required=True)
+    slug = graphene.String(required=True)
+    schema_name = graphene.String(required=True)
+    domain = graphene.String()
+    status = graphene.Field(TenantStatus, required=True)
+    contact_name = graphene.String(required=True)
+    contact_phone = graphene.String(required=True)
+    created_at = graphene.DateTime(required=True)
+    suspended_at = graphene.DateTime()
+    counts = graphene.Field(TenantCounts, required=True)
+
+    @staticmethod
+    def resolve_domain(root, info):
+        return _primary_domain(root)
+
+    @staticmethod
+    def resolve_counts(root, info):
+        return root.counts  # filled per page by the list resolver (one query)
+
+
+class TenantPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(Tenant), required=True)

@@ -1,0 +1,225 @@
+"""Local launcher behind `make run`, `make test` and `make bench`.
+
+Starts a private PostgreSQL cluster under `.data/pg` (unless DATABASE_URL is
+set), runs the requested job against it and stops whatever it started.
+Deliberately free of Django imports: it runs before the database exists.
+
+PostgreSQL refuses to run as root. When we are root, the cluster is owned by
+and run as the unprivileged `nobody` user (Python's subprocess `user=`), so the
+same command works for root (CI, containers) and for a normal developer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+DB_NAME = "heatcloud"
+
+
+def _pg_bin() -> Path:
+    import pgserver  # bundles relocatable PostgreSQL 16 binaries; nothing else is used
+
+    return Path(pgserver.__file__).parent / "pginstall" / "bin"
+
+
+def _run_as() -> dict:
+    if os.geteuid() != 0:
+        return {}
+    nobody = pwd.getpwnam("nobody")
+    return {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+
+
+def _traversable_by_others(path: Path) -> bool:
+    for parent in [path, *path.parents]:
+        if parent.exists() and not os.stat(parent).st_mode & 0o001:
+            return False
+    return True
+
+
+def _cluster_home() -> Path:
+    """`.data/pg`, or a private /tmp folder when root and the repo's parent
+    folders are closed to other users (the cluster user must reach its files)."""
+    home = DATA / "pg"
+    if os.geteuid() == 0 and not _traversable_by_others(ROOT):
+        home = Path("/tmp") / f"heatcloud-pg-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}"
+    return home
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Cluster:
+    def __init__(self) -> None:
+        self.home = _cluster_home()
+        self.data = self.home / "data"
+        self.port_file = self.home / "port"
+        self.bin = _pg_bin()
+        self.as_user = _run_as()
+        self.started_here = False
+
+    def _pg(self, *args: str, **kw) -> subprocess.CompletedProcess:
+        bin_dir = self.bin
+        if self.as_user and not _traversable_by_others(bin_dir):
+            # Root with a closed home: run a copy of the binaries the cluster user can reach.
+            copy = self.home / "pginstall"
+            if not copy.exists():
+                shutil.copytree(bin_dir.parent, copy, symlinks=True)
+            bin_dir = copy / "bin"
+        return subprocess.run([str(bin_dir / args[0]), *args[1:]], check=True, **self.as_user, **kw)
+
+    @property
+    def port(self) -> int:
+        return int(self.port_file.read_text())
+
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{DB_NAME}"
+
+    def running(self) -> bool:
+        if not (self.data / "postmaster.pid").exists() or not self.port_file.exists():
+            return False
+        r = subprocess.run(
+            [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"], check=False
+        )
+        return r.returncode == 0
+
+    def start(self) -> None:
+        if self.running():
+            return
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self.as_user:
+            os.chmod(self.home, 0o700)
+            os.chown(self.home, self.as_user["user"], self.as_user["group"])
+        if not (self.data / "PG_VERSION").exists():
+            print("devrun: creating a private PostgreSQL cluster in", self.data, file=sys.stderr, flush=True)
+            self._pg(
+                "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                "-E", "UTF8", "--locale=C", "--no-sync", stdout=subprocess.DEVNULL,
+            )
+        stale_pid = self.data / "postmaster.pid"
+        if stale_pid.exists():  # left by a killed run; pg_ctl would refuse to start
+            stale_pid.unlink()
+        port = self.port if self.port_file.exists() else 0
+        if not port or _port_open(port):
+            port = _free_port()
+        self.port_file.write_text(str(port))
+        # fsync off: a throwaway developer cluster; production always sets DATABASE_URL.
+        opts = f"-p {port} -h 127.0.0.1 -k {self.home} -c fsync=off -c synchronous_commit=off -c max_connections=200"
+        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.home / "server.log"), "-w", "-s", "-o", opts, "start")
+        self.started_here = True
+        self._psql_create_db()
+
+    def _psql_create_db(self) -> None:
+        psql = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                "-d", "postgres", "-tAq"]
+        exists = subprocess.run([*psql, "-c", f"SELECT 1 FROM pg_database WHERE datname='{DB_NAME}'"],
+                                check=True, capture_output=True, text=True).stdout.strip()
+        if not exists:
+            subprocess.run([*psql, "-c", f"CREATE DATABASE {DB_NAME}"], check=True)
+
+    def stop(self) -> None:
+        if self.started_here and self.running():
+            self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-s", "stop")
+
+
+def _manage(*args: str, env: dict) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
+
+
+def _database(env: dict) -> Cluster | None:
+    if env.get("DATABASE_URL"):
+        return None
+    cluster = Cluster()
+    cluster.start()
+    env["DATABASE_URL"] = cluster.url()
+    return cluster
+
+
+def cmd_run(env: dict) -> int:
+    env.setdefault("DJANGO_SETTINGS_MODULE", "heat_platform.settings.dev")
+    cluster = _database(env)
+    children: list[subprocess.Popen] = []
+    try:
+        _manage("migrate", "--noinput", env=env)
+        _manage("seed_demo", env=env)
+        worker = [sys.executable, "-m", "celery", "-A", "heat_platform", "worker", "-B", "-l", "warning",
+                  "--concurrency", "2", "-s", str(DATA / "celerybeat-schedule")]
+        children.append(subprocess.Popen(worker, env=env, cwd=ROOT))
+        children.append(subprocess.Popen([sys.executable, "manage.py", "runserver", "0.0.0.0:8000"], env=env, cwd=ROOT))
+        while all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for c in children:
+            if c.poll() is None:
+                c.send_signal(signal.SIGINT)
+        for c in children:
+            try:
+                c.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                c.kill()
+        if cluster:
+            cluster.stop()
+            print("devrun: stopped the private PostgreSQL cluster", flush=True)
+
+
+def _run_and_stop(env: dict, argv: list[str]) -> int:
+    cluster = _database(env)
+    try:
+        return subprocess.run(argv, env=env, cwd=ROOT, check=False).returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if cluster:
+            cluster.stop()
+
+
+def main() -> int:
+    job, *rest = sys.argv[1:] or ["run"]
+    env = dict(os.environ)
+    DATA.mkdir(exist_ok=True)
+    if job == "run":
+        return cmd_run(env)
+    if job == "test":
+        env["DJANGO_SETTINGS_MODULE"] = "heat_platform.settings.test"
+        return _run_and_stop(env, [sys.executable, "-m", "pytest", *rest])
+    if job == "bench":
+        env["DJANGO_SETTINGS_MODULE"] = "heat_platform.settings.test"
+        return _run_and_stop(env, [sys.executable, "-m", "pytest", "tests/perf", "-p", "no:cacheprovider", "-s", *rest])
+    if job == "url":
+        c = Cluster()
+        c.start()
+        print(c.url())
+        return 0
+    if job == "stop":
+        c = Cluster()
+        c.started_here = True
+        c.stop()
+        return 0
+    print(f"unknown job {job!r}; use run, test, bench, url or stop", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

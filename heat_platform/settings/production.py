@@ -1,0 +1,36 @@
+"""Production: every secret comes from the environment; missing ones stop start-up."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+REQUIRED = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "FIELD_ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
+    "JWT_SIGNING_KEY",
+    "PLATFORM_DOMAIN",
+    "CELERY_BROKER_URL",
+)
+_missing = [name for name in REQUIRED if not env.str(name, default="").strip()]
+if _missing:
+    raise ImproperlyConfigured(
+        "Production settings refuse to start: set the environment variable(s) " + ", ".join(_missing)
+    )
+
+DEBUG = False
+GRAPHIQL_ENABLED = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+
+try:  # fail at start-up, not on the first encrypted write
+    from cryptography.fernet import Fernet
+
+    for _key in FIELD_ENCRYPTION_KEYS:
+        Fernet(_key.encode())
+except (ValueError, TypeError) as _exc:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be comma-separated Fernet keys") from _exc

@@ -1,0 +1,15 @@
+"""A company's domain: its GraphQL API and its (role-limited) Django admin."""
+
+from django.urls import path
+
+from graphql_api.core.views import HeatGraphQLView
+from graphql_api.tenant_schema import schema
+
+from .admin import tenant_admin_site
+from .views import health
+
+urlpatterns = [
+    path("graphql/", HeatGraphQLView.as_view(schema=schema), name="graphql"),
+    path("admin/", tenant_admin_site.urls),
+    path("healthz", health),
+]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from .models import HeatingCompany
+
+_SAFE_SCHEMA = re.compile(r"^[a-z0-9_]{1,63}$")
+
+# Per-tenant counters shown to operators: name -> (table, SQL condition).
+# Apps add theirs here as they arrive (houses, residents, bills…).
+TENANT_COUNTERS: dict[str, tuple[str, str]] = {
+    "staff": ("accounts_user", "is_active"),
+}
+
+
+def tenant_list(*, status: str | None = None, search: str | None = None) -> QuerySet[HeatingCompany]:
+    qs = HeatingCompany.objects.exclude(schema_name="public").prefetch_related("domains")
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return qs.order_by("-created_at", "-id")
+
+
+def tenant_counts(*, schemas: list[str]) -> dict[str, dict[str, int]]:
+    """All counters for a page of tenants in one round trip (UNION ALL across schemas)."""
+    schemas = [s for s in schemas if _SAFE_SCHEMA.match(s)]
+    result: dict[str, dict[str, int]] = {s: dict.fromkeys(TENANT_COUNTERS, 0) for s in schemas}
+    if not schemas:
+        return result
+    parts, params = [], []
+    for schema in schemas:
+        for name, (table, where) in TENANT_COUNTERS.items():
+            parts.append(f'SELECT %s, %s, count(*) FROM "{schema}".{table} WHERE {where}')
+            params += [schema, name]
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), params)
+        for schema, name, count in cur.fetchall():
+            result[schema][name] = count
+    return result

@@ -1,0 +1,148 @@
+"""Writes on the platform side: sign-up, suspension, reactivation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from heat_platform.models import OperatorAuditLog
+
+from .errors import TenantErrorCode, field_error
+from .models import Domain, HeatingCompany
+from .signals import Registration, tenant_provisioned
+from .spares import schema_create_migrated, spare_claim
+from .validators import normalize_phone, schema_name_for, validate_slug
+
+
+def tenant_domain_for(slug: str) -> str:
+    return f"{slug}.{settings.PLATFORM_DOMAIN}"
+
+
+def _validate_registration(reg: Registration) -> Registration:
+    errors: dict[str, list[ValidationError]] = {}
+
+    def check(field: str, fn):
+        try:
+            return fn()
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.error_list)
+            return None
+
+    for field in ("company_name", "slug", "contact_name", "admin_username", "admin_password"):
+        if not getattr(reg, field).strip():
+            errors.setdefault(field, []).append(ValidationError(_("此项必填。"), code=TenantErrorCode.REQUIRED))
+    if len(reg.company_name) > 100:
+        errors.setdefault("company_name", []).append(
+            ValidationError(_("公司名称不能超过 100 个字符。"), code=TenantErrorCode.INVALID))
+    if "slug" not in errors:
+        check("slug", lambda: validate_slug(reg.slug))
+    phone = check("contact_phone", lambda: normalize_phone(reg.contact_phone))
+    if reg.admin_password:
+        def _password():
+            try:
+                validate_password(reg.admin_password, user=User(username=reg.admin_username))
+            except ValidationError as exc:
+                raise ValidationError(" ".join(exc.messages), code=TenantErrorCode.WEAK_PASSWORD) from exc
+        check("admin_password", _password)
+    if "slug" not in errors and HeatingCompany.objects.filter(slug=reg.slug).exists():
+        errors["slug"] = field_error("slug", _("该标识已被使用。"), TenantErrorCode.DUPLICATE_SLUG).error_dict["slug"]
+    if errors:
+        raise ValidationError(errors)
+    return Registration(**{**reg.__dict__, "contact_phone": phone, "company_name": reg.company_name.strip(),
+                           "contact_name": reg.contact_name.strip()})
+
+
+@transaction.atomic
+def tenant_register(*, registration: Registration) -> HeatingCompany:
+    """Create a company: its schema (a renamed spare), primary domain and
+    whatever apps provision through `tenant_provisioned` (the first admin).
+    All-or-nothing: any failure leaves no row, no schema and no domain."""
+    reg = _validate_registration(registration)
+    connection.set_schema_to_public()
+    schema_name = schema_name_for(reg.slug)
+    try:
+        with transaction.atomic():
+            tenant = HeatingCompany.objects.create(
+                schema_name=schema_name, name=reg.company_name, slug=reg.slug,
+                contact_name=reg.contact_name, contact_phone=reg.contact_phone,
+            )
+    except IntegrityError as exc:  # lost a race for the same slug
+        raise field_error("slug", _("该标识已被使用。"), TenantErrorCode.DUPLICATE_SLUG) from exc
+    if not spare_claim(schema_name=schema_name):
+        schema_create_migrated(schema_name=schema_name)
+    Domain.objects.create(domain=tenant_domain_for(reg.slug), tenant=tenant, is_primary=True)
+    connection.set_tenant(tenant)
+    try:
+        tenant_provisioned.send(sender=HeatingCompany, tenant=tenant, registration=reg)
+    finally:
+        connection.set_schema_to_public()
+    transaction.on_commit(_replenish_spares)
+    return tenant
+
+
+def _replenish_spares() -> None:
+    from .tasks import replenish_spare_schemas
+
+    replenish_spare_schemas.delay()
+
+
+def _audit(*, actor: User, action: str, tenant: HeatingCompany | None, ip: str | None, **detail) -> None:
+    OperatorAuditLog.objects.create(
+        actor=actor, actor_username=actor.get_username(), action=action, tenant=tenant, detail=detail, ip=ip
+    )
+
+
+def _locked_company(tenant_id: int) -> HeatingCompany:
+    try:
+        return HeatingCompany.objects.select_for_update().exclude(schema_name="public").get(pk=tenant_id)
+    except HeatingCompany.DoesNotExist as exc:
+        raise field_error("id", _("找不到该供热公司。"), TenantErrorCode.NOT_FOUND) from exc
+
+
+@transaction.atomic
+def tenant_suspend(*, tenant_id: int, actor: User, reason: str, ip: str | None = None) -> HeatingCompany:
+    """Block every endpoint of the company; its data is left untouched."""
+    if not reason.strip():
+        raise field_error("reason", _("请填写暂停原因。"), TenantErrorCode.REQUIRED)
+    tenant = _locked_company(tenant_id)
+    if tenant.status != HeatingCompany.Status.ACTIVE:
+        raise field_error("id", _("只有正常状态的公司可以暂停。"), TenantErrorCode.INVALID_STATUS)
+    tenant.status = HeatingCompany.Status.SUSPENDED
+    tenant.suspended_at = timezone.now()
+    tenant.save(update_fields=["status", "suspended_at"])
+    _audit(actor=actor, action="tenant.suspend", tenant=tenant, ip=ip, reason=reason.strip())
+    return tenant
+
+
+@transaction.atomic
+def tenant_reactivate(*, tenant_id: int, actor: User, ip: str | None = None) -> HeatingCompany:
+    tenant = _locked_company(tenant_id)
+    if tenant.status != HeatingCompany.Status.SUSPENDED:
+        raise field_error("id", _("只有已暂停的公司可以恢复。"), TenantErrorCode.INVALID_STATUS)
+    tenant.status = HeatingCompany.Status.ACTIVE
+    tenant.suspended_at = None
+    tenant.save(update_fields=["status", "suspended_at"])
+    _audit(actor=actor, action="tenant.reactivate", tenant=tenant, ip=ip)
+    return tenant
+
+
+def platform_ensure(*, domain: str) -> HeatingCompany:
+    """The public-schema row django-tenants routes the platform domain to. Idempotent."""
+    connection.set_schema_to_public()
+    platform, _created = HeatingCompany.objects.get_or_create(
+        schema_name="public", defaults={"name": "HeatCloud 平台", "slug": "platform"}
+    )
+    Domain.objects.get_or_create(domain=domain, defaults={"tenant": platform, "is_primary": True})
+    return platform
+
+
+def operator_create(*, username: str, password: str) -> User:
+    connection.set_schema_to_public()
+    validate_password(password, user=User(username=username))
+    return User.objects.create_user(username=username, password=password, role="operator", is_staff=True,
+                                    is_superuser=True)

@@ -1,0 +1,71 @@
+"""API contract: committed SDL matches the code, every root field declares
+its permissions, depth is limited, GraphiQL only in dev."""
+
+from pathlib import Path
+
+import graphene
+import pytest
+from django.test import override_settings
+
+from graphql_api import platform_schema, tenant_schema
+from graphql_api.core.mutations import BaseMutation
+from graphql_api.core.permissions import PermissionsField
+from heat_platform.management.commands.export_sdl import SCHEMAS, sdl
+
+GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "graphql_api"
+
+
+@pytest.mark.parametrize(("filename", "module"), sorted(SCHEMAS.items()))
+def test_committed_sdl_matches_code(filename, module):
+    committed = (GRAPHQL_DIR / filename).read_text(encoding="utf-8")
+    assert committed == sdl(module), f"graphql_api/{filename} is stale: run `make sdl` and commit it"
+
+
+@pytest.mark.parametrize("mod", [platform_schema, tenant_schema])
+def test_every_root_field_declares_permissions(mod):
+    for name, field in mod.Query._meta.fields.items():
+        assert isinstance(field, PermissionsField), f"Query.{name} has no declared permissions"
+    for name, field in mod.Mutation._meta.fields.items():
+        mutation = field.type
+        while hasattr(mutation, "of_type"):
+            mutation = mutation.of_type
+        assert issubclass(mutation, BaseMutation) and mutation.permissions, f"Mutation.{name} has no permissions"
+
+
+def test_tenant_schema_exposes_no_platform_operations():
+    tenant_fields = set(tenant_schema.Mutation._meta.fields) | set(tenant_schema.Query._meta.fields)
+    assert not {"registerTenant", "register_tenant", "tenants", "suspend_tenant", "operator_login"} & tenant_fields
+
+
+def test_a_mutation_without_permissions_cannot_be_declared():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured):
+        class Careless(BaseMutation):
+            ok = graphene.Boolean()
+
+
+def test_query_depth_is_limited(gql):
+    from tests.conftest import OPERATOR
+
+    token = gql.login("localhost", OPERATOR)
+    query = "{ tenants { items { counts { staff } } } }"
+    assert "errors" not in gql("localhost", query, token=token)
+    with override_settings(GRAPHQL_MAX_DEPTH=2):
+        result = gql("localhost", query, token=token)
+    assert "exceeds maximum operation depth of 2" in result["errors"][0]["message"]
+    assert "data" not in result or result["data"] is None
+
+
+def test_graphiql_only_when_enabled(client, db):
+    html = {"HTTP_ACCEPT": "text/html", "HTTP_HOST": "localhost"}
+    assert b"graphiql" not in client.get("/graphql/", **html).content.lower()
+    # the view reads the setting when the URLconf is built, as in dev settings
+    with override_settings(GRAPHIQL_ENABLED=True):
+        from graphql_api.core.views import HeatGraphQLView
+
+        view = HeatGraphQLView.as_view(schema=platform_schema.schema)
+        from django.test import RequestFactory
+
+        request = RequestFactory().get("/graphql/", HTTP_ACCEPT="text/html")
+        assert b"graphiql" in view(request).content.lower()

@@ -1,0 +1,52 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+GOOD = {
+    "SECRET_KEY": "x" * 50,
+    "DATABASE_URL": "postgres://u:p@db.internal:5432/heatcloud",
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=",
+    "BLIND_INDEX_KEY": "k" * 32,
+    "JWT_SIGNING_KEY": "j" * 32,
+    "PLATFORM_DOMAIN": "heatcloud.example",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+}
+
+
+def _load_production(env_over: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in GOOD}
+    env.update(env_over, DJANGO_SETTINGS_MODULE="heat_platform.settings.production")
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          cwd=settings.BASE_DIR, timeout=60)
+
+
+def test_production_starts_with_every_variable():
+    result = _load_production(GOOD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("missing", sorted(GOOD))
+def test_production_refuses_to_start_without(missing):
+    result = _load_production({k: v for k, v in GOOD.items() if k != missing})
+    assert result.returncode != 0
+    assert f"set the environment variable(s) {missing}" in result.stderr
+
+
+def test_production_refuses_a_malformed_encryption_key():
+    result = _load_production({**GOOD, "FIELD_ENCRYPTION_KEYS": "not-a-key"})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS must be comma-separated Fernet keys" in result.stderr
+
+
+def test_base_settings_contract():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.TENANT_LIMIT_SET_CALLS is True
+    assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is False
+    assert settings.CACHES["default"]["KEY_FUNCTION"] == "django_tenants.cache.make_key"

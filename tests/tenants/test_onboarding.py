@@ -1,0 +1,138 @@
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.dispatch import receiver
+from django_tenants.utils import schema_context, schema_exists
+
+from apps.accounts.models import User
+from tenants.models import Domain, HeatingCompany, SpareSchema
+from tenants.signals import tenant_provisioned
+from tenants.spares import code_migration_state
+
+REGISTER = """mutation($input: RegisterTenantInput!) {
+  registerTenant(input: $input) { tenant { slug domain status } errors { field message code } }
+}"""
+
+
+def _input(**over):
+    base = {"companyName": "河北热力", "slug": "hebei-heat", "contactName": "李四", "contactPhone": "13912345678",
+            "adminUsername": "boss", "adminPassword": "Warm-winter-2026"}
+    return {**base, **over}
+
+
+def _nothing_left(slug: str, schema: str) -> None:
+    connection.set_schema_to_public()
+    assert not HeatingCompany.objects.filter(slug=slug).exists()
+    assert not Domain.objects.filter(domain__startswith=f"{slug}.").exists()
+    assert not schema_exists(schema)
+
+
+def test_register_tenant_gives_working_isolated_tenant(gql):
+    spares_before = SpareSchema.objects.count()
+    data = gql("localhost", REGISTER, {"input": _input()})["data"]["registerTenant"]
+    assert data == {"tenant": {"slug": "hebei-heat", "domain": "hebei-heat.localhost", "status": "ACTIVE"},
+                    "errors": []}
+    assert schema_exists("t_hebei_heat")
+    assert SpareSchema.objects.count() == spares_before - 1  # a spare was renamed into place
+    with schema_context("t_hebei_heat"):
+        admin = User.objects.get()
+        assert (admin.username, admin.role, admin.is_superuser) == ("boss", "tenant_admin", True)
+    # the new admin can log in at the new domain, and only there
+    token = gql.login("hebei-heat.localhost", "boss", "Warm-winter-2026")
+    me = gql("hebei-heat.localhost", "{ me { username role } }", token=token)
+    assert me["data"]["me"] == {"username": "boss", "role": "TENANT_ADMIN"}
+
+
+def test_contact_phone_is_encrypted_at_rest(gql):
+    gql("localhost", REGISTER, {"input": _input()})
+    with connection.cursor() as cur:
+        cur.execute("SELECT contact_phone FROM tenants_heatingcompany WHERE slug = 'hebei-heat'")
+        stored = cur.fetchone()[0]
+    assert "13912345678" not in stored
+    assert HeatingCompany.objects.get(slug="hebei-heat").contact_phone == "13912345678"
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "code"),
+    [
+        ({"slug": "ab"}, "slug", "INVALID_SLUG"),
+        ({"slug": "a" * 31}, "slug", "INVALID_SLUG"),
+        ({"slug": "-heat"}, "slug", "INVALID_SLUG"),
+        ({"slug": "heat-"}, "slug", "INVALID_SLUG"),
+        ({"slug": "Heat"}, "slug", "INVALID_SLUG"),
+        ({"slug": "heat_co"}, "slug", "INVALID_SLUG"),
+        ({"slug": "www"}, "slug", "RESERVED_SLUG"),
+        ({"slug": "admin"}, "slug", "RESERVED_SLUG"),
+        ({"slug": "public"}, "slug", "RESERVED_SLUG"),
+        ({"slug": "alpha"}, "slug", "DUPLICATE_SLUG"),
+        ({"adminPassword": "12345678"}, "adminPassword", "WEAK_PASSWORD"),
+        ({"adminPassword": "password123"}, "adminPassword", "WEAK_PASSWORD"),
+        ({"contactPhone": "12345"}, "contactPhone", "INVALID_PHONE"),
+        ({"contactPhone": "+1 555 0100"}, "contactPhone", "INVALID_PHONE"),
+        ({"companyName": " "}, "companyName", "REQUIRED"),
+    ],
+)
+def test_register_tenant_rejects_bad_input_and_leaves_nothing(gql, alpha, over, field, code):
+    spares_before = SpareSchema.objects.count()
+    tenants_before = HeatingCompany.objects.count()
+    data = gql("localhost", REGISTER, {"input": _input(**over)})["data"]["registerTenant"]
+    assert data["tenant"] is None
+    assert {(e["field"], e["code"]) for e in data["errors"]} == {(field, code)}
+    assert HeatingCompany.objects.count() == tenants_before
+    assert SpareSchema.objects.count() == spares_before
+    if over.get("slug") not in ("alpha",):
+        _nothing_left(_input(**over)["slug"], "t_" + _input(**over)["slug"].replace("-", "_"))
+
+
+def test_failure_after_schema_claimed_rolls_everything_back(gql):
+    """A provisioning hook that fails after the spare was renamed undoes the
+    rename, the tenant row and the domain; the spare is back in the pool."""
+    spares = set(SpareSchema.objects.values_list("schema_name", flat=True))
+
+    @receiver(tenant_provisioned, dispatch_uid="test.boom")
+    def boom(sender, tenant, registration, **kw):
+        assert connection.schema_name == "t_hebei_heat"
+        raise RuntimeError("provisioning failed")
+
+    try:
+        result = gql("localhost", REGISTER, {"input": _input()})
+        assert result["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
+        assert "provisioning failed" not in str(result)  # internals are logged, not shown
+    finally:
+        tenant_provisioned.disconnect(dispatch_uid="test.boom")
+    _nothing_left("hebei-heat", "t_hebei_heat")
+    assert set(SpareSchema.objects.values_list("schema_name", flat=True)) == spares
+    assert all(schema_exists(s) for s in spares)
+
+
+def test_empty_pool_falls_back_to_migrating(gql):
+    SpareSchema.objects.all().delete()  # rows only (rolled back after the test)
+    data = gql("localhost", REGISTER, {"input": _input()})["data"]["registerTenant"]
+    assert data["errors"] == []
+    with schema_context("t_hebei_heat"):
+        assert User.objects.filter(username="boss").exists()
+
+
+def test_stale_spare_is_never_claimed(gql):
+    SpareSchema.objects.update(migration_state="from-an-older-release")
+    stale = set(SpareSchema.objects.values_list("schema_name", flat=True))
+    gql("localhost", REGISTER, {"input": _input()})
+    assert set(SpareSchema.objects.values_list("schema_name", flat=True)) == stale
+    assert all(schema_exists(s) for s in stale)
+
+
+@pytest.mark.django_db
+def test_migrate_keeps_spares_current():
+    """A spare made before a migration existed gets it from `migrate` and
+    becomes claimable again."""
+    spare = SpareSchema.objects.first()
+    with connection.cursor() as cur:  # as if sessions.0001 had been added after the spare was made
+        cur.execute(f'DROP TABLE "{spare.schema_name}".django_session')
+        cur.execute(f"DELETE FROM \"{spare.schema_name}\".django_migrations WHERE app = 'sessions'")
+    SpareSchema.objects.filter(pk=spare.pk).update(migration_state="old")
+    call_command("migrate", interactive=False, verbosity=0)
+    spare.refresh_from_db()
+    assert spare.migration_state == code_migration_state()
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", [f"{spare.schema_name}.django_session"])
+        assert cur.fetchone()[0] is not None
