@@ -154,34 +154,67 @@ def _database(env: dict) -> Cluster | None:
     return cluster
 
 
+def _wait_http(addr: str, timeout: float = 60) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            req = urllib.request.Request(f"http://{addr}/healthz", headers={"Host": "localhost"})
+            with urllib.request.urlopen(req, timeout=1):  # noqa: S310  (our own loopback server)
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    # Each child leads its own process group, so this also reaches runserver's
+    # autoreload child and Celery's pool processes.
+    for sig, wait in ((signal.SIGINT, 15), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        alive = [c for c in children if c.poll() is None]
+        for c in alive:
+            try:
+                os.killpg(c.pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + wait
+        for c in alive:
+            try:
+                c.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        if all(c.poll() is not None for c in children):
+            return
+
+
 def cmd_run(env: dict) -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "heat_platform.settings.dev")
+    addr = env.get("RUN_ADDR", "127.0.0.1:8000")
     cluster = _database(env)
     children: list[subprocess.Popen] = []
     try:
         _manage("migrate", "--noinput", env=env)
-        _manage("seed_demo", env=env)
+        seed = [sys.executable, str(ROOT / "manage.py"), "seed_demo", "--port", addr.rsplit(":", 1)[-1]]
+        banner = subprocess.run(seed, check=True, env=env, cwd=ROOT, capture_output=True, text=True).stdout
         worker = [sys.executable, "-m", "celery", "-A", "heat_platform", "worker", "-B", "-l", "warning",
                   "--concurrency", "2", "-s", str(DATA / "celerybeat-schedule")]
-        children.append(subprocess.Popen(worker, env=env, cwd=ROOT))
-        children.append(subprocess.Popen([sys.executable, "manage.py", "runserver", "0.0.0.0:8000"], env=env, cwd=ROOT))
+        server = [sys.executable, "manage.py", "runserver", addr]
+        for argv in (worker, server):
+            children.append(subprocess.Popen(argv, env=env, cwd=ROOT, start_new_session=True))
+        if _wait_http(addr):
+            print(banner, flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(0.5)
+        print("devrun: a child process exited; stopping everything", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
-        for c in children:
-            if c.poll() is None:
-                c.send_signal(signal.SIGINT)
-        for c in children:
-            try:
-                c.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                c.kill()
+        _stop(children)
         if cluster:
             cluster.stop()
-            print("devrun: stopped the private PostgreSQL cluster", flush=True)
+            print("devrun: stopped everything it started", file=sys.stderr, flush=True)
 
 
 def _run_and_stop(env: dict, argv: list[str]) -> int:

@@ -19,7 +19,7 @@ JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="dev-only-jwt-signing-key-01234
 _queue = Path(BASE_DIR) / ".data" / "celery"
 for _sub in ("in", "processed"):
     (_queue / _sub).mkdir(parents=True, exist_ok=True)
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_queue / "in"),
     "data_folder_out": str(_queue / "in"),

@@ -19,7 +19,10 @@ DEMO = Registration(
 class Command(BaseCommand):
     help = "Seed the platform row, a demo operator and the `demo` heating company."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, port, **options):
         platform_ensure(domain=settings.PLATFORM_DOMAIN)
         if not User.objects.filter(username=OPERATOR[0]).exists():
             operator_create(username=OPERATOR[0], password=OPERATOR[1])
@@ -28,7 +31,6 @@ class Command(BaseCommand):
             self.stdout.write(f"prepared {made} spare schema(s) for fast onboarding")
         if not HeatingCompany.objects.filter(slug=DEMO.slug).exists():
             tenant_register(registration=DEMO)
-        port = 8000
         self.stdout.write(self.style.SUCCESS(f"""
 HeatCloud is starting:
   Platform    http://{settings.PLATFORM_DOMAIN}:{port}/graphql/   admin: http://{settings.PLATFORM_DOMAIN}:{port}/admin/
