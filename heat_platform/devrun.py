@@ -228,7 +228,15 @@ def _run_and_stop(env: dict, argv: list[str]) -> int:
             cluster.stop()
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C and `kill` both stop cleanly, even when started from a shell that
+    # ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     job, *rest = sys.argv[1:] or ["run"]
     env = dict(os.environ)
     DATA.mkdir(exist_ok=True)
