@@ -80,11 +80,14 @@ class Cluster:
     def _pg(self, *args: str, **kw) -> subprocess.CompletedProcess:
         bin_dir = self.bin
         if self.as_user and not _traversable_by_others(bin_dir):
-            # Root with a closed home: run a copy of the binaries the cluster user can reach.
-            copy = self.home / "pginstall"
-            if not copy.exists():
-                shutil.copytree(bin_dir.parent, copy, symlinks=True)
-            bin_dir = copy / "bin"
+            # Root with a closed home: run a copy the cluster user can reach, keeping
+            # the wheel's layout (binaries find their libraries at ../../../pgserver.libs).
+            site = self.bin.parent.parent.parent
+            copy = self.home / "site"
+            for name in ("pgserver/pginstall", "pgserver.libs"):
+                if not (copy / name).exists():
+                    shutil.copytree(site / name, copy / name, symlinks=True)
+            bin_dir = copy / "pgserver" / "pginstall" / "bin"
         return subprocess.run([str(bin_dir / args[0]), *args[1:]], check=True, **self.as_user, **kw)
 
     @property
