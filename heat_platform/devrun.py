@@ -28,9 +28,14 @@ DB_NAME = "heatcloud"
 
 
 def _pg_bin() -> Path:
-    import pgserver  # bundles relocatable PostgreSQL 16 binaries; nothing else is used
+    # The pgserver wheel bundles relocatable PostgreSQL 16 binaries; only those are
+    # used (found without importing the package, whose import has side effects).
+    import importlib.util
 
-    return Path(pgserver.__file__).parent / "pginstall" / "bin"
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("devrun: the pgserver package is missing; run `make install`")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
 def _run_as() -> dict:
@@ -250,7 +255,8 @@ def main() -> int:
         return _run_and_stop(env, [sys.executable, "-m", "pytest", *rest])
     if job == "bench":
         env["DJANGO_SETTINGS_MODULE"] = "heat_platform.settings.test"
-        return _run_and_stop(env, [sys.executable, "-m", "pytest", "tests/perf", "-p", "no:cacheprovider", "-s", *rest])
+        bench = [sys.executable, "-m", "pytest", "tests/perf", "-o", "addopts=", "-p", "no:cacheprovider", "-s", "-q"]
+        return _run_and_stop(env, [*bench, *rest])
     if job == "url":
         c = Cluster()
         c.start()

@@ -7,6 +7,7 @@ import uuid
 
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -33,20 +34,29 @@ class RequestIdMiddleware:
 
 
 class TenantRoutingMiddleware(TenantMainMiddleware):
+    """Runs before LocaleMiddleware, so its own answers pick the language here."""
+
     def no_tenant_found(self, request, hostname):
-        return json_error(404, "UNKNOWN_HOST", _("没有与此域名对应的供热公司。"))
+        return _unknown_host(request)
 
     def process_request(self, request):
         try:
             request.get_host()
         except DisallowedHost:
-            return json_error(404, "UNKNOWN_HOST", _("没有与此域名对应的供热公司。"))
+            return _unknown_host(request)
         response = super().process_request(request)
         if response is not None:
             return response
         tenant = request.tenant
         if tenant.status == tenant.Status.SUSPENDED:
-            return json_error(423, "TENANT_SUSPENDED", _("该供热公司的服务已暂停，请联系平台客服。"))
+            with translation.override(translation.get_language_from_request(request)):
+                return json_error(423, "TENANT_SUSPENDED", _("该供热公司的服务已暂停，请联系平台客服。"))
         if tenant.status == tenant.Status.CLOSED:
-            return json_error(410, "TENANT_CLOSED", _("该供热公司的服务已关闭。"))
+            with translation.override(translation.get_language_from_request(request)):
+                return json_error(410, "TENANT_CLOSED", _("该供热公司的服务已关闭。"))
         return None
+
+
+def _unknown_host(request: HttpRequest) -> JsonResponse:
+    with translation.override(translation.get_language_from_request(request)):
+        return json_error(404, "UNKNOWN_HOST", _("没有与此域名对应的供热公司。"))

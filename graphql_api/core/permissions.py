@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import graphene
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 from .context import Actor
@@ -38,9 +39,9 @@ def check_permissions(info, permissions: Sequence[Permission]) -> Actor:
     if any(p.check(actor) for p in permissions):
         return actor
     if actor.kind == "anonymous":
-        msg = "令牌无效或已过期。" if actor.token_error else "请先登录。"
+        msg = _("令牌无效或已过期。") if actor.token_error else _("请先登录。")
         raise GraphQLError(msg, extensions={"code": "UNAUTHENTICATED"})
-    raise GraphQLError("没有权限执行此操作。", extensions={"code": "PERMISSION_DENIED"})
+    raise GraphQLError(_("没有权限执行此操作。"), extensions={"code": "PERMISSION_DENIED"})
 
 
 class PermissionsField(graphene.Field):

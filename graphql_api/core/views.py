@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView
@@ -41,6 +42,6 @@ class HeatGraphQLView(GraphQLView):
             error.original_error, GraphQLError
         ):
             logger.error("unhandled error in GraphQL resolver", exc_info=error.original_error)
-            return {"message": "服务器内部错误，请稍后再试。", "path": error.path,
+            return {"message": _("服务器内部错误，请稍后再试。"), "path": error.path,
                     "extensions": {"code": "INTERNAL_ERROR"}}
         return GraphQLView.format_error(error)

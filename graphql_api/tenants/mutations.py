@@ -1,4 +1,5 @@
 import graphene
+from django.utils.translation import gettext as _
 
 from tenants.errors import TenantErrorCode, field_error
 from tenants.selectors import tenant_counts
@@ -76,7 +77,7 @@ def _pk(value: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
-        raise field_error("id", "找不到该供热公司。", TenantErrorCode.NOT_FOUND) from exc
+        raise field_error("id", _("找不到该供热公司。"), TenantErrorCode.NOT_FOUND) from exc
 
 
 def _with_counts(tenant):

@@ -1,0 +1,41 @@
+"""Chinese by default, English on request; the English catalog is complete
+and its compiled .mo matches the .po."""
+
+import gettext
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+
+def _po_entries() -> dict[str, str]:
+    text = PO.read_text(encoding="utf-8")
+    return {m.group(1): m.group(2) for m in re.finditer(r'^msgid "(.+)"\nmsgstr "(.*)"$', text, re.M)}
+
+
+def test_english_catalog_is_complete_and_compiled():
+    entries = _po_entries()
+    assert entries, "no entries parsed"
+    untranslated = [k for k, v in entries.items() if not v]
+    assert not untranslated, f"untranslated: {untranslated}"
+    with PO.with_suffix(".mo").open("rb") as fh:
+        compiled = gettext.GNUTranslations(fh)
+    stale = [k for k, v in entries.items() if compiled.gettext(k) != v]
+    assert not stale, f"django.mo is stale (run compilemessages): {stale}"
+
+
+def test_default_language_is_chinese_and_english_on_request(client, db):
+    zh = client.get("/graphql/", HTTP_HOST="nope.localhost").json()["error"]["message"]
+    en = client.get("/graphql/", HTTP_HOST="nope.localhost", HTTP_ACCEPT_LANGUAGE="en").json()["error"]["message"]
+    assert zh == "没有与此域名对应的供热公司。"
+    assert en == "No heating company is served at this domain."
+
+
+def test_graphql_errors_follow_the_language(gql, client, alpha):
+    query = '{ me { username } }'
+    assert gql(alpha.host, query)["errors"][0]["message"] == "请先登录。"
+    resp = client.post("/graphql/", data='{"query": "{ me { username } }"}', content_type="application/json",
+                       HTTP_HOST=alpha.host, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.json()["errors"][0]["message"] == "Please log in first."
