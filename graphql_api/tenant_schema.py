@@ -4,13 +4,15 @@ import graphene
 
 from .accounts.mutations import StaffLogin
 from .accounts.queries import MeQueries
+from .imports.schema import ImportMutations, ImportQueries
+from .residents.mutations import ResidentAuthMutations
 
 
-class Query(MeQueries, graphene.ObjectType):
+class Query(MeQueries, ImportQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(graphene.ObjectType):
+class Mutation(ResidentAuthMutations, ImportMutations, graphene.ObjectType):
     staff_login = StaffLogin.Field()
 
 

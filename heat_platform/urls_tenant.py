@@ -1,6 +1,6 @@
 """A company's domain: its GraphQL API and its (role-limited) Django admin."""
 
-from django.urls import path
+from django.urls import include, path
 
 from graphql_api.core.views import HeatGraphQLView
 from graphql_api.tenant_schema import schema
@@ -11,5 +11,6 @@ from .views import health
 urlpatterns = [
     path("graphql/", HeatGraphQLView.as_view(schema=schema), name="graphql"),
     path("admin/", tenant_admin_site.urls),
+    path("files/", include("apps.imports.urls")),
     path("healthz", health),
 ]

@@ -64,3 +64,16 @@ class SpareSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
+
+
+class MiniProgramAccount(models.Model):
+    """The company's own WeChat mini-program (AppID + secret), used for resident
+    login and, later, branded builds. Public schema: publishing tools iterate it."""
+
+    tenant = models.OneToOneField(HeatingCompany, on_delete=models.CASCADE, related_name="miniprogram")
+    app_id = models.CharField(max_length=18, unique=True)
+    app_secret = EncryptedTextField(blank=True)  # write-only in every API
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.app_id

@@ -99,3 +99,38 @@ class GQL:
 @pytest.fixture
 def gql(client, db) -> GQL:
     return GQL(client)
+
+
+@pytest.fixture
+def make_staff(gql):
+    """make_staff(tenant, role) -> bearer token of a new staff member with that role."""
+    from django_tenants.utils import schema_context
+
+    from apps.accounts.services import staff_create
+
+    counter = iter(range(10_000))
+
+    def make(tenant: TenantInfo, role: str) -> str:
+        username = f"{role}-{next(counter)}"
+        with schema_context(tenant.schema):
+            staff_create(username=username, password=PASSWORD, role=role)
+        return gql.login(tenant.host, username)
+
+    return make
+
+
+@pytest.fixture
+def make_resident(db):
+    """make_resident(tenant, openid) -> (Resident, bearer token)."""
+    from django_tenants.utils import schema_context
+
+    from apps.accounts.tokens import token_issue
+    from apps.residents.models import Resident
+
+    def make(tenant: TenantInfo, openid: str = "o-test-resident"):
+        with schema_context(tenant.schema):
+            resident = Resident.objects.create(openid=openid, display_name=openid)
+        token, _ttl = token_issue(schema=tenant.schema, subject=str(resident.pk), kind="resident", role="resident")
+        return resident, token
+
+    return make

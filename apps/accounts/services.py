@@ -36,7 +36,7 @@ def user_login(*, username: str, password: str, ip: str) -> LoginResult:
         raise ValidationError(_("用户名或密码错误。"), code=AccountErrorCode.INVALID_CREDENTIALS)
     throttle.login_succeeded(username=username)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    kind = "operator" if schema == "public" else "staff"
+    kind = "operator" if schema == "public" else "staff"  # residents log in with WeChat, not passwords
     token, ttl = token_issue(schema=schema, subject=str(user.pk), kind=kind, role=user.role)
     return LoginResult(token=token, expires_in=ttl, user=user)
 

@@ -10,17 +10,24 @@ from django.http import HttpRequest
 
 from apps.accounts.models import User
 from apps.accounts.tokens import TokenError, token_verify
+from apps.residents.models import Resident
 
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # "anonymous", "operator", "staff"
+    kind: str  # "anonymous", "operator", "staff", "resident"
     user: User | None = None
+    resident: Resident | None = None
     token_error: str | None = None
 
     @property
     def role(self) -> str | None:
         return self.user.role if self.user else None
+
+    @property
+    def principal(self) -> User | Resident | None:
+        """Whoever acts, for audit rows."""
+        return self.user or self.resident
 
 
 ANONYMOUS = Actor(kind="anonymous")
@@ -38,9 +45,14 @@ def actor_from_request(request: HttpRequest) -> Actor:
         claims = token_verify(token.strip(), schema=schema)
     except TokenError as exc:
         return Actor(kind="anonymous", token_error=str(exc))
-    expected_kind = "operator" if schema == "public" else "staff"
-    if claims.kind != expected_kind:
+    allowed_kinds = ("operator",) if schema == "public" else ("staff", "resident")
+    if claims.kind not in allowed_kinds:
         return Actor(kind="anonymous", token_error="token kind not valid here")
+    if claims.kind == "resident":
+        resident = Resident.objects.filter(pk=claims.subject, is_active=True).first()
+        if resident is None:
+            return Actor(kind="anonymous", token_error="resident disabled")
+        return Actor(kind="resident", resident=resident)
     user = User.objects.filter(pk=claims.subject, is_active=True).first()
     if user is None or user.role != claims.role:
         return Actor(kind="anonymous", token_error="account disabled or changed")

@@ -28,6 +28,7 @@ class Permission:
 AllowAny = Permission("AllowAny", lambda actor: True)
 IsOperator = Permission("IsOperator", lambda actor: actor.kind == "operator")
 IsStaff = Permission("IsStaff", lambda actor: actor.kind == "staff")
+IsResident = Permission("IsResident", lambda actor: actor.kind == "resident")
 
 
 def HasRole(*roles: str) -> Permission:  # noqa: N802  (reads like a class in declarations)

@@ -33,6 +33,10 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "apps.accounts",
+    "apps.audit",
+    "apps.residents",
+    "apps.properties",
+    "apps.imports",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -48,6 +52,11 @@ TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "heat_platform.urls_public"
 ROOT_URLCONF = "heat_platform.urls_tenant"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# Residents binding houses: at most this many residents per house.
+HOUSE_BINDING_CAP = env.int("HOUSE_BINDING_CAP", default=5)
+# Outside services: "sandbox" (works locally, used by make run and tests) or the real provider.
+WECHAT_LOGIN_PROVIDER = env("WECHAT_LOGIN_PROVIDER", default="sandbox")
+SMS_PROVIDER = env("SMS_PROVIDER", default="sandbox")
 # Spare, fully migrated schemas kept ready so onboarding is a rename (see tenants/spares.py).
 SPARE_SCHEMA_POOL_SIZE = env.int("SPARE_SCHEMA_POOL_SIZE", default=3)
 

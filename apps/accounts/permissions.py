@@ -1,0 +1,16 @@
+"""What each staff role may do. GraphQL fields declare one of these sets
+(`permissions=[HasRole(*LEDGER_EDIT)]`), and tests check every field against
+every role."""
+
+from .models import Role
+
+ADMIN = (Role.TENANT_ADMIN,)
+ALL_STAFF = (Role.TENANT_ADMIN, Role.COLLECTOR, Role.TECHNICIAN, Role.FINANCE)
+
+LEDGER_VIEW = ALL_STAFF
+LEDGER_EDIT = ADMIN
+LEDGER_IMPORT = ADMIN
+HEATING_STATUS_CHANGE = (Role.TENANT_ADMIN, Role.COLLECTOR)  # 报停 is filed at the counter
+STAFF_MANAGE = ADMIN
+# Roles that see residents' full phone and ID numbers; everyone else sees them masked.
+PII_FULL = (Role.TENANT_ADMIN, Role.COLLECTOR)

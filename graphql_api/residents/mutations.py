@@ -1,0 +1,5 @@
+import graphene
+
+
+class ResidentAuthMutations(graphene.ObjectType):
+    """wechatLogin, bindPhone, requestSmsCode, verifySmsCode."""
