@@ -3,10 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
 
 from . import throttle
 from .errors import AccountErrorCode
@@ -45,3 +48,64 @@ def staff_create(*, username: str, password: str, role: str, is_superuser: bool 
     return User.objects.create_user(
         username=username, password=password, role=role, is_staff=True, is_superuser=is_superuser
     )
+
+
+def _staff_user(user_id: int | str) -> User:
+    try:
+        return User.objects.select_for_update().get(pk=int(user_id), role__in=STAFF_ROLES)
+    except (User.DoesNotExist, ValueError, TypeError) as exc:
+        raise ValidationError({"id": [ValidationError(_("找不到该员工。"), code=AccountErrorCode.NOT_FOUND)]}) from exc
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": [ValidationError(" ".join(exc.messages),
+                                                            code=AccountErrorCode.WEAK_PASSWORD)]}) from exc
+
+
+@transaction.atomic
+def staff_account_create(*, actor: User, username: str, password: str, role: str, ip: str | None = None) -> User:
+    """An admin adds a staff member with one role."""
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        raise ValidationError({"username": [ValidationError(_("请输入用户名。"), code=AccountErrorCode.REQUIRED)]})
+    if role not in STAFF_ROLES:
+        raise ValidationError({"role": [ValidationError(_("无效的角色。"), code=AccountErrorCode.INVALID)]})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": [ValidationError(_("该用户名已存在。"), code=AccountErrorCode.DUPLICATE)]})
+    _check_password(password, User(username=username))
+    user = staff_create(username=username, password=password, role=role)
+    audit_record(actor=actor, action="staff.create", target=user, ip=ip, role=role)
+    return user
+
+
+@transaction.atomic
+def staff_account_set_active(*, actor: User, user_id: int | str, active: bool, ip: str | None = None) -> User:
+    """Disable or re-enable a staff account. An admin cannot disable themself,
+    and the last active admin cannot be disabled (the company would be locked out)."""
+    user = _staff_user(user_id)
+    if not active:
+        if user.pk == actor.pk:
+            raise ValidationError({"id": [ValidationError(_("不能停用自己的账号。"), code=AccountErrorCode.INVALID)]})
+        if user.role == Role.TENANT_ADMIN and not User.objects.filter(
+                role=Role.TENANT_ADMIN, is_active=True).exclude(pk=user.pk).exists():
+            raise ValidationError({"id": [ValidationError(_("至少保留一个启用的管理员。"),
+                                                          code=AccountErrorCode.INVALID)]})
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="staff.enable" if active else "staff.disable", target=user, ip=ip)
+    return user
+
+
+@transaction.atomic
+def staff_account_reset_password(*, actor: User, user_id: int | str, password: str,
+                                 ip: str | None = None) -> User:
+    user = _staff_user(user_id)
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="staff.reset_password", target=user, ip=ip)
+    return user

@@ -90,6 +90,9 @@ class House(models.Model):
         OPTED_OUT = "opted_out", _("报停")
         DISCONNECTED = "disconnected", _("停供/拆除")
 
+    # Encrypted field -> (its blind-index column, index purpose); used by writes and key rotation.
+    BLIND_INDEXES = {"owner_phone": ("owner_phone_index", "phone"), "owner_id_no": ("owner_id_no_index", "id_no")}
+
     account_no = models.CharField(_("户号"), max_length=32, unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="houses")
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="houses")

@@ -1,5 +1,7 @@
 """Test settings (`make test`)."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -14,3 +16,6 @@ CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "cache+memory://"  # in-process, for the real-worker test
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"
+
+# One test database per test process, so concurrent runs against one server never collide.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}

@@ -2,9 +2,12 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context
 
-from apps.accounts.models import User
-from tenants.models import HeatingCompany
+from apps.accounts.models import Role, User
+from apps.accounts.services import staff_create
+from apps.properties.demo import demo_ledger_seed
+from tenants.models import HeatingCompany, MiniProgramAccount
 from tenants.services import operator_create, platform_ensure, tenant_register
 from tenants.signals import Registration
 from tenants.spares import spare_pool_fill
@@ -14,10 +17,17 @@ DEMO = Registration(
     company_name="暖云演示热力公司", slug="demo", contact_name="王经理", contact_phone="13800138000",
     admin_username="admin", admin_password="demo-admin-2026",
 )
+DEMO_STAFF = [  # (username, password, role)
+    (DEMO.admin_username, DEMO.admin_password, Role.TENANT_ADMIN),
+    ("collector", "demo-collector-2026", Role.COLLECTOR),
+    ("technician", "demo-technician-2026", Role.TECHNICIAN),
+    ("finance", "demo-finance-2026", Role.FINANCE),
+]
+DEMO_APP_ID = "wxd3e0c0ffee000001"  # sandbox mini-program AppID for the demo company
 
 
 class Command(BaseCommand):
-    help = "Seed the platform row, a demo operator and the `demo` heating company."
+    help = "Seed the platform row, a demo operator and the `demo` heating company with its ledger and staff."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default="8000")
@@ -29,14 +39,27 @@ class Command(BaseCommand):
         made = spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)
         if made:
             self.stdout.write(f"prepared {made} spare schema(s) for fast onboarding")
-        if not HeatingCompany.objects.filter(slug=DEMO.slug).exists():
-            tenant_register(registration=DEMO)
+        demo = HeatingCompany.objects.filter(slug=DEMO.slug).first() or tenant_register(registration=DEMO)
+        MiniProgramAccount.objects.get_or_create(tenant=demo, defaults={"app_id": DEMO_APP_ID,
+                                                                       "app_secret": "sandbox-secret"})
+        with schema_context(demo.schema_name):
+            for username, password, role in DEMO_STAFF:
+                if not User.objects.filter(username=username).exists():
+                    staff_create(username=username, password=password, role=role)
+            houses = demo_ledger_seed()
+        if houses:
+            self.stdout.write(f"seeded {houses} demo houses")
+        host = settings.PLATFORM_DOMAIN
+        staff_lines = "\n".join(f"                {u} / {p}  ({role.label})" for u, p, role in DEMO_STAFF)
         self.stdout.write(self.style.SUCCESS(f"""
-HeatCloud is starting:
-  Platform    http://{settings.PLATFORM_DOMAIN}:{port}/graphql/   admin: http://{settings.PLATFORM_DOMAIN}:{port}/admin/
-              operator login: {OPERATOR[0]} / {OPERATOR[1]}
-  Demo tenant http://demo.{settings.PLATFORM_DOMAIN}:{port}/graphql/   admin: http://demo.{settings.PLATFORM_DOMAIN}:{port}/admin/
-              staff admin login: {DEMO.admin_username} / {DEMO.admin_password}
+HeatCloud is running:
+  Platform    http://{host}:{port}/graphql/   admin: http://{host}:{port}/admin/
+              operator: {OPERATOR[0]} / {OPERATOR[1]}
+  Demo tenant http://demo.{host}:{port}/graphql/   admin: http://demo.{host}:{port}/admin/
+              staff (staffLogin):
+{staff_lines}
+              resident: wechatLogin(code: "sandbox:demo-resident"), then
+                        bindHouse(accountNo: "H10001", ownerName: "王建国")
   Scripts that cannot resolve *.localhost: call http://127.0.0.1:{port}/… with a Host header.
 Press Ctrl-C to stop everything.
 """))

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from heat_platform.crypto import blind_index
+from tenants.errors import field_error
+
+from .errors import PropertyErrorCode
+from .models import Building, Community, House, HouseBinding
+
+
+def community_list(*, search: str | None = None) -> QuerySet[Community]:
+    qs = Community.objects.annotate(house_count=Count("houses", distinct=True),
+                                    building_count=Count("buildings", distinct=True))
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return qs.order_by("name")
+
+
+def building_list(*, community_id: int | None = None) -> QuerySet[Building]:
+    qs = Building.objects.select_related("community").annotate(house_count=Count("houses"))
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    return qs.order_by("community__name", "name")
+
+
+def house_list(
+    *,
+    community_id: int | None = None,
+    building_id: int | None = None,
+    heating_status: str | None = None,
+    category: str | None = None,
+    low_income: str | None = None,
+    search: str | None = None,
+) -> QuerySet[House]:
+    """Staff ledger list. `search` matches 户号 prefix, owner name, or a full
+    phone number through its blind index (phones are encrypted)."""
+    qs = House.objects.select_related("community", "building", "unit")
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    if building_id:
+        qs = qs.filter(building_id=building_id)
+    if heating_status:
+        qs = qs.filter(heating_status=heating_status)
+    if category:
+        qs = qs.filter(category=category)
+    if low_income:
+        qs = qs.filter(low_income=low_income)
+    if search:
+        term = search.strip()
+        cond = Q(account_no__startswith=term) | Q(owner_name__contains=term)
+        if term.isdigit() and len(term) >= 7:
+            cond |= Q(owner_phone_index=blind_index(term, purpose="phone"))
+        qs = qs.filter(cond)
+    return qs.order_by("account_no")
+
+
+def house_get(*, house_id: int | str) -> House:
+    """Staff access to one house; unknown ids are NOT_FOUND."""
+    try:
+        return House.objects.select_related("community", "building", "unit").get(pk=int(house_id))
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise field_error("id", _("找不到该房屋。"), PropertyErrorCode.NOT_FOUND) from exc
+
+
+def access_house_for_resident(*, resident, house_id: int | str) -> House:
+    """A house the resident has bound; anything else (missing or someone
+    else's) is the same NOT_FOUND, so ids reveal nothing."""
+    try:
+        return (House.objects.select_related("community", "building", "unit")
+                .get(pk=int(house_id), bindings__resident=resident))
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise field_error("houseId", _("找不到该房屋。"), PropertyErrorCode.NOT_FOUND) from exc
+
+
+def resident_bindings(*, resident) -> QuerySet[HouseBinding]:
+    return (HouseBinding.objects.filter(resident=resident)
+            .select_related("house__community", "house__building", "house__unit").order_by("created_at", "id"))
+

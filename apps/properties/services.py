@@ -1,0 +1,191 @@
+"""Writes on the house ledger and house binding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from heat_platform.crypto import blind_index
+from tenants.errors import field_error
+from tenants.validators import normalize_phone
+
+from .errors import PropertyErrorCode
+from .models import HeatingStatusChange, House, HouseBinding
+
+MAX_AREA = Decimal("100000")  # ㎡: anything larger is a typo, not a house
+BIND_FAILURES_PER_HOUR = 5
+MAX_HOUSES_PER_RESIDENT = 20
+
+
+def parse_area(value: Any, *, field: str, required: bool = True) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            raise field_error(field, _("此项必填。"), PropertyErrorCode.REQUIRED)
+        return None
+    try:
+        area = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise field_error(field, _("面积必须是数字。"), PropertyErrorCode.INVALID_AREA) from exc
+    if not area.is_finite() or area <= 0 or area > MAX_AREA or area.as_tuple().exponent < -2:
+        raise field_error(field, _("面积须大于 0、不超过 100000 且最多两位小数。"), PropertyErrorCode.INVALID_AREA)
+    return area
+
+
+EDITABLE = ("room", "building_area", "usable_area", "category", "low_income", "meter_no", "owner_name",
+            "owner_phone", "owner_id_no")
+
+
+@transaction.atomic
+def house_update(*, house_id: int, actor, changes: dict[str, Any], ip: str | None = None) -> House:
+    """Edit a house's ledger fields. Audited with the names of changed fields
+    (never their personal values)."""
+    house = House.objects.select_for_update().filter(pk=house_id).first()
+    if house is None:
+        raise field_error("id", _("找不到该房屋。"), PropertyErrorCode.NOT_FOUND)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise field_error(sorted(unknown)[0], _("该字段不可修改。"), PropertyErrorCode.INVALID)
+    errors: dict[str, list[ValidationError]] = {}
+    clean: dict[str, Any] = {}
+    for field, value in changes.items():
+        try:
+            clean[field] = _clean_field(field, value)
+        except ValidationError as exc:
+            for key, errs in exc.error_dict.items():
+                errors.setdefault(key, []).extend(errs)
+    if errors:
+        raise ValidationError(errors)
+    changed = [f for f, v in clean.items() if getattr(house, f) != v]
+    for field in changed:
+        setattr(house, field, clean[field])
+    if "owner_phone" in changed:
+        house.owner_phone_index = blind_index(house.owner_phone, purpose="phone") if house.owner_phone else ""
+        changed.append("owner_phone_index")
+    if "owner_id_no" in changed:
+        house.owner_id_no_index = blind_index(house.owner_id_no, purpose="id_no") if house.owner_id_no else ""
+        changed.append("owner_id_no_index")
+    if changed:
+        house.save(update_fields=[*changed, "updated_at"])
+        audit_record(actor=actor, action="house.update", target=house, ip=ip,
+                     fields=sorted(f for f in changed if not f.endswith("_index")))
+    return house
+
+
+def _clean_field(field: str, value: Any) -> Any:
+    if field == "building_area":
+        return parse_area(value, field=field)
+    if field == "usable_area":
+        return parse_area(value, field=field, required=False)
+    if field == "category":
+        if value not in House.Category.values:
+            raise field_error(field, _("无效的类别。"), PropertyErrorCode.INVALID)
+        return value
+    if field == "low_income":
+        if value not in House.LowIncome.values:
+            raise field_error(field, _("无效的低保/特困标记。"), PropertyErrorCode.INVALID)
+        return value
+    if field == "owner_phone":
+        if not value:
+            return ""
+        try:
+            return normalize_phone(value)
+        except ValidationError as exc:
+            raise field_error(field, exc.messages[0], PropertyErrorCode.INVALID_PHONE) from exc
+    text = (value or "").strip()
+    if field in ("room", "owner_name") and not text:
+        raise field_error(field, _("此项必填。"), PropertyErrorCode.REQUIRED)
+    max_len = House._meta.get_field(field).max_length or 64
+    if len(text) > max_len:
+        raise field_error(field, _("内容过长。"), PropertyErrorCode.INVALID)
+    return text
+
+
+@transaction.atomic
+def house_change_heating_status(*, house_id: int, to_status: str, reason: str, actor,
+                                effective_date: dt.date | None = None, ip: str | None = None) -> House:
+    """报停 / 停供 / 恢复供热, with a reason; history feeds billing (proration, late-fee pauses)."""
+    if to_status not in House.HeatingStatus.values:
+        raise field_error("status", _("无效的供热状态。"), PropertyErrorCode.INVALID_STATUS)
+    if not (reason or "").strip():
+        raise field_error("reason", _("请填写原因。"), PropertyErrorCode.REQUIRED)
+    house = House.objects.select_for_update().filter(pk=house_id).first()
+    if house is None:
+        raise field_error("id", _("找不到该房屋。"), PropertyErrorCode.NOT_FOUND)
+    if house.heating_status == to_status:
+        raise field_error("status", _("房屋已是该状态。"), PropertyErrorCode.INVALID_STATUS)
+    effective = effective_date or timezone.localdate()
+    HeatingStatusChange.objects.create(house=house, from_status=house.heating_status, to_status=to_status,
+                                       reason=reason.strip()[:200], effective_date=effective,
+                                       changed_by=getattr(actor, "username", "system"))
+    audit_record(actor=actor, action="house.heating_status", target=house, ip=ip,
+                 **{"from": house.heating_status, "to": to_status, "reason": reason.strip()[:200],
+                    "effective_date": effective.isoformat()})
+    house.heating_status = to_status
+    house.save(update_fields=["heating_status", "updated_at"])
+    return house
+
+
+def _bind_fail_key(resident_id: int) -> str:
+    return f"bind-fail:{resident_id}"
+
+
+def house_bind(*, resident, account_no: str, owner_name: str = "", phone_last4: str = "",
+               role: str = HouseBinding.Role.OWNER, ip: str | None = None) -> HouseBinding:
+    """Bind a house to a resident on proof: 户号 plus the owner's name or the
+    last 4 digits of the owner's phone. Wrong number, wrong name and wrong
+    digits give one and the same error, and failures are throttled per
+    resident, so binding cannot be used to discover houses. Failed attempts
+    are audited outside any transaction so the rollback cannot erase them."""
+    key = _bind_fail_key(resident.pk)
+    if cache.get(key, 0) >= BIND_FAILURES_PER_HOUR:
+        raise ValidationError(_("尝试次数过多，请 1 小时后再试。"), code=PropertyErrorCode.TOO_MANY_ATTEMPTS)
+    if role not in HouseBinding.Role.values:
+        raise field_error("role", _("无效的关系。"), PropertyErrorCode.INVALID)
+    house = House.objects.filter(account_no=(account_no or "").strip()).first()
+    if house is None or not _proof_matches(house, owner_name=owner_name, phone_last4=phone_last4):
+        if not cache.add(key, 1, 3600):
+            cache.incr(key)
+        audit_record(actor=resident, action="house.bind_failed", ip=ip,
+                     account_no_hash=hashlib.sha256((account_no or "").encode()).hexdigest()[:16])
+        raise ValidationError(_("户号与户主信息不匹配。"), code=PropertyErrorCode.BINDING_FAILED)
+    cache.delete(key)
+    with transaction.atomic():
+        House.objects.select_for_update().filter(pk=house.pk).first()  # serialises the cap check per house
+        existing = HouseBinding.objects.filter(house=house, resident=resident).first()
+        if existing:
+            return existing
+        if HouseBinding.objects.filter(house=house).count() >= settings.HOUSE_BINDING_CAP:
+            raise ValidationError(_("该房屋绑定人数已达上限，请联系供热公司。"), code=PropertyErrorCode.HOUSE_FULL)
+        if HouseBinding.objects.filter(resident=resident).count() >= MAX_HOUSES_PER_RESIDENT:
+            raise ValidationError(_("绑定的房屋数量已达上限。"), code=PropertyErrorCode.TOO_MANY_HOUSES)
+        binding = HouseBinding.objects.create(house=house, resident=resident, role=role)
+        audit_record(actor=resident, action="house.bind", target=house, ip=ip, role=role)
+    return binding
+
+
+def _proof_matches(house: House, *, owner_name: str, phone_last4: str) -> bool:
+    name = "".join((owner_name or "").split())
+    if name:
+        return name == "".join(house.owner_name.split())
+    digits = (phone_last4 or "").strip()
+    return len(digits) == 4 and digits.isdigit() and bool(house.owner_phone) and house.owner_phone.endswith(digits)
+
+
+@transaction.atomic
+def house_unbind(*, resident, house_id: int, ip: str | None = None) -> None:
+    binding = HouseBinding.objects.select_for_update().filter(resident=resident, house_id=house_id).first()
+    if binding is None:
+        raise field_error("houseId", _("找不到该房屋。"), PropertyErrorCode.NOT_FOUND)
+    house = binding.house
+    binding.delete()
+    audit_record(actor=resident, action="house.unbind", target=house, ip=ip)

@@ -1,0 +1,115 @@
+import graphene
+
+from apps.accounts.permissions import HEATING_STATUS_CHANGE, LEDGER_EDIT
+from apps.properties.selectors import house_get
+from apps.properties.services import house_bind, house_change_heating_status, house_unbind, house_update
+
+from ..core.context import client_ip
+from ..core.mutations import BaseMutation
+from ..core.permissions import HasRole, IsResident
+from .types import BindingRole, HeatingStatus, House, HouseCategory, LowIncome, MyHouse, PropertyError
+
+
+def _pk(value) -> int:
+    return house_get(house_id=value).pk  # NOT_FOUND for malformed or unknown ids
+
+
+class HouseInput(graphene.InputObjectType):
+    room = graphene.String()
+    building_area = graphene.Decimal()
+    usable_area = graphene.Decimal()
+    category = HouseCategory()
+    low_income = LowIncome()
+    meter_no = graphene.String()
+    owner_name = graphene.String()
+    owner_phone = graphene.String()
+    owner_id_no = graphene.String()
+
+
+class UpdateHouse(BaseMutation):
+    """Edit a house in the ledger (admin)."""
+
+    permissions = (HasRole(*LEDGER_EDIT),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = HouseInput(required=True)
+
+    house = graphene.Field(House)
+    errors = graphene.List(graphene.NonNull(PropertyError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id, input):
+        changes = {k: (v.value if hasattr(v, "value") else v) for k, v in input.items()}
+        house = house_update(house_id=_pk(id), actor=info.context.actor.user, changes=changes,
+                             ip=client_ip(info.context))
+        return cls(house=house, errors=[])
+
+
+class ChangeHeatingStatus(BaseMutation):
+    """报停 / 停供 / 恢复供热, with a reason (audited)."""
+
+    permissions = (HasRole(*HEATING_STATUS_CHANGE),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        status = HeatingStatus(required=True)
+        reason = graphene.String(required=True)
+        effective_date = graphene.Date()
+
+    house = graphene.Field(House)
+    errors = graphene.List(graphene.NonNull(PropertyError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id, status, reason, effective_date=None):
+        house = house_change_heating_status(house_id=_pk(id), to_status=status.value, reason=reason,
+                                            effective_date=effective_date, actor=info.context.actor.user,
+                                            ip=client_ip(info.context))
+        return cls(house=house, errors=[])
+
+
+class BindHouse(BaseMutation):
+    """A resident binds a house: 户号 plus the owner's name, or the last 4 digits of the owner's phone."""
+
+    permissions = (IsResident,)
+
+    class Arguments:
+        account_no = graphene.String(required=True)
+        owner_name = graphene.String()
+        phone_last4 = graphene.String()
+        role = BindingRole()
+
+    house = graphene.Field(MyHouse)
+    errors = graphene.List(graphene.NonNull(PropertyError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, account_no, owner_name="", phone_last4="", role=None):
+        binding = house_bind(resident=info.context.actor.resident, account_no=account_no,
+                             owner_name=owner_name or "", phone_last4=phone_last4 or "",
+                             role=role.value if role else "owner", ip=client_ip(info.context))
+        house = binding.house
+        house.binding_role = binding.role
+        return cls(house=house, errors=[])
+
+
+class UnbindHouse(BaseMutation):
+    permissions = (IsResident,)
+
+    class Arguments:
+        house_id = graphene.ID(required=True)
+
+    ok = graphene.Boolean(required=True)
+    errors = graphene.List(graphene.NonNull(PropertyError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, house_id):
+        house_unbind(resident=info.context.actor.resident, house_id=int(house_id) if str(house_id).isdigit() else -1,
+                     ip=client_ip(info.context))
+        return cls(ok=True, errors=[])
+
+
+class LedgerMutations(graphene.ObjectType):
+    update_house = UpdateHouse.Field()
+    change_heating_status = ChangeHeatingStatus.Field()
+    bind_house = BindHouse.Field()
+    unbind_house = UnbindHouse.Field()

@@ -1,0 +1,76 @@
+import graphene
+from django.core.exceptions import ValidationError
+
+from apps.accounts.permissions import LEDGER_VIEW
+from apps.properties.selectors import building_list, community_list, house_get, house_list, resident_bindings
+
+from ..core.pagination import page
+from ..core.permissions import HasRole, IsResident, PermissionsField
+from .types import Building, CommunityPage, HeatingStatus, House, HouseCategory, HousePage, LowIncome, MyHouse
+
+
+class HouseFilter(graphene.InputObjectType):
+    community_id = graphene.ID()
+    building_id = graphene.ID()
+    heating_status = HeatingStatus()
+    category = HouseCategory()
+    low_income = LowIncome()
+    search = graphene.String(description="户号 prefix, owner name, or a full phone number")
+
+
+def _id(value) -> int | None:
+    """A filter id: None when absent, -1 (matches nothing) when malformed."""
+    if value in (None, ""):
+        return None
+    return int(value) if str(value).isdigit() else -1
+
+
+class LedgerQueries(graphene.ObjectType):
+    communities = PermissionsField(CommunityPage, permissions=[HasRole(*LEDGER_VIEW)], required=True,
+                                   search=graphene.String(), first=graphene.Int(default_value=50),
+                                   offset=graphene.Int(default_value=0))
+    buildings = PermissionsField(graphene.List(graphene.NonNull(Building), required=True),
+                                 permissions=[HasRole(*LEDGER_VIEW)], community_id=graphene.ID(required=True))
+    houses = PermissionsField(HousePage, permissions=[HasRole(*LEDGER_VIEW)], required=True,
+                              filter=HouseFilter(), first=graphene.Int(default_value=50),
+                              offset=graphene.Int(default_value=0))
+    house = PermissionsField(House, permissions=[HasRole(*LEDGER_VIEW)], id=graphene.ID(required=True),
+                             description="null when no such house")
+    my_houses = PermissionsField(graphene.List(graphene.NonNull(MyHouse), required=True),
+                                 permissions=[IsResident], description="Houses bound to the signed-in resident")
+
+    @staticmethod
+    def resolve_communities(root, info, search=None, first=50, offset=0):
+        return CommunityPage(**page(community_list(search=search), first=first, offset=offset))
+
+    @staticmethod
+    def resolve_buildings(root, info, community_id):
+        return list(building_list(community_id=_id(community_id)))
+
+    @staticmethod
+    def resolve_houses(root, info, filter=None, first=50, offset=0):
+        f = filter or {}
+        qs = house_list(
+            community_id=_id(f.get("community_id")), building_id=_id(f.get("building_id")),
+            heating_status=f["heating_status"].value if f.get("heating_status") else None,
+            category=f["category"].value if f.get("category") else None,
+            low_income=f["low_income"].value if f.get("low_income") else None,
+            search=f.get("search"),
+        )
+        return HousePage(**page(qs, first=first, offset=offset))
+
+    @staticmethod
+    def resolve_house(root, info, id):
+        try:
+            return house_get(house_id=id)
+        except ValidationError:
+            return None
+
+    @staticmethod
+    def resolve_my_houses(root, info):
+        houses = []
+        for binding in resident_bindings(resident=info.context.actor.resident):
+            house = binding.house
+            house.binding_role = binding.role
+            houses.append(house)
+        return houses

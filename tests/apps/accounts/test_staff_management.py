@@ -1,0 +1,76 @@
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import User
+from apps.audit.models import AuditLog
+from tests.conftest import PASSWORD
+
+CREATE = """mutation($u: String!, $p: String!, $r: Role!) {
+  createStaff(username: $u, password: $p, role: $r) { staff { id username role isActive } errors { field code } }
+}"""
+ACTIVE = "mutation($id: ID!, $a: Boolean!) { setStaffActive(id: $id, active: $a) { staff { isActive } errors { field code } } }"
+RESET = "mutation($id: ID!, $p: String!) { resetStaffPassword(id: $id, password: $p) { errors { field code } } }"
+LOGIN = 'mutation($u: String!, $p: String!) { staffLogin(username: $u, password: $p) { token errors { code } } }'
+
+
+def test_admin_creates_disables_and_resets_staff(gql, alpha):
+    admin = gql.login(alpha.host, alpha.admin)
+    created = gql(alpha.host, CREATE, {"u": "li-collector", "p": PASSWORD, "r": "COLLECTOR"},
+                  token=admin)["data"]["createStaff"]
+    assert created["errors"] == [] and created["staff"]["role"] == "COLLECTOR"
+    staff_id = created["staff"]["id"]
+    token = gql.login(alpha.host, "li-collector")
+    assert gql(alpha.host, "{ me { role } }", token=token)["data"]["me"]["role"] == "COLLECTOR"
+
+    assert gql(alpha.host, ACTIVE, {"id": staff_id, "a": False}, token=admin)["data"]["setStaffActive"] == {
+        "staff": {"isActive": False}, "errors": []}
+    # the disabled account's live token and new logins both stop working
+    assert gql(alpha.host, "{ me { role } }", token=token)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert gql(alpha.host, LOGIN, {"u": "li-collector", "p": PASSWORD})["data"]["staffLogin"]["errors"] == [
+        {"code": "INVALID_CREDENTIALS"}]
+
+    gql(alpha.host, ACTIVE, {"id": staff_id, "a": True}, token=admin)
+    assert gql(alpha.host, RESET, {"id": staff_id, "p": "New-password-2027"}, token=admin)["data"][
+        "resetStaffPassword"]["errors"] == []
+    assert gql(alpha.host, LOGIN, {"u": "li-collector", "p": "New-password-2027"})["data"]["staffLogin"][
+        "errors"] == []
+    with schema_context(alpha.schema):
+        actions = list(AuditLog.objects.order_by("id").values_list("action", "actor_name"))
+    assert actions == [("staff.create", "alpha-admin"), ("staff.disable", "alpha-admin"),
+                       ("staff.enable", "alpha-admin"), ("staff.reset_password", "alpha-admin")]
+
+
+def test_staff_management_rejects_bad_input(gql, alpha):
+    admin = gql.login(alpha.host, alpha.admin)
+    cases = [
+        ({"u": "alpha-admin", "p": PASSWORD, "r": "FINANCE"}, "username", "DUPLICATE"),
+        ({"u": "weak", "p": "123", "r": "FINANCE"}, "password", "WEAK_PASSWORD"),
+        ({"u": "op", "p": PASSWORD, "r": "OPERATOR"}, "role", "INVALID"),
+        ({"u": " ", "p": PASSWORD, "r": "FINANCE"}, "username", "REQUIRED"),
+    ]
+    for variables, field, code in cases:
+        result = gql(alpha.host, CREATE, variables, token=admin)["data"]["createStaff"]
+        assert result == {"staff": None, "errors": [{"field": field, "code": code}]}, variables
+    with schema_context(alpha.schema):
+        me = User.objects.get(username="alpha-admin")
+        assert User.objects.count() == 1
+    assert gql(alpha.host, ACTIVE, {"id": str(me.pk), "a": False}, token=admin)["data"]["setStaffActive"][
+        "errors"] == [{"field": "id", "code": "INVALID"}]
+    assert gql(alpha.host, ACTIVE, {"id": "99999", "a": False}, token=admin)["data"]["setStaffActive"][
+        "errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+
+
+def test_an_admin_can_disable_another_admin(gql, alpha, make_staff):
+    second_admin = make_staff(alpha, "tenant_admin")
+    with schema_context(alpha.schema):
+        first = User.objects.get(username="alpha-admin")
+    assert gql(alpha.host, ACTIVE, {"id": str(first.pk), "a": False}, token=second_admin)["data"][
+        "setStaffActive"]["errors"] == []
+
+
+def test_staff_list_is_admin_only(gql, alpha, make_staff):
+    assert gql(alpha.host, "{ staff { totalCount } }", token=make_staff(alpha, "finance"))["errors"][0][
+        "extensions"]["code"] == "PERMISSION_DENIED"
+    data = gql(alpha.host, "{ staff { totalCount items { username role } } }",
+               token=gql.login(alpha.host, alpha.admin))["data"]["staff"]
+    assert data["items"] == [{"username": "alpha-admin", "role": "TENANT_ADMIN"},
+                             {"username": "finance-0", "role": "FINANCE"}]

@@ -1,0 +1,142 @@
+"""Access-control matrix generated from the tenant schema:
+
+* every root field is called by an anonymous caller, a resident and each staff
+  role, and is refused exactly when its declared permissions say so;
+* every resident-facing field that takes an object id, given the id of another
+  resident's object, answers "not found".
+
+New fields are covered automatically; a new id argument without an entry in
+FOREIGN_IDS fails the test until someone says which foreign object to try."""
+
+from types import SimpleNamespace
+
+import pytest
+from django_tenants.utils import schema_context
+from graphene.utils.str_converters import to_camel_case
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    get_named_type,
+)
+
+from apps.accounts.models import STAFF_ROLES
+from apps.properties.models import HouseBinding
+from graphql_api import tenant_schema
+from graphql_api.core.context import Actor
+from graphql_api.core.mutations import BaseMutation
+from graphql_api.core.permissions import IsResident
+from tests.apps.properties.factories import HouseFactory
+
+SCALARS = {"ID": "0", "String": "x", "Int": 1, "Float": 1.0, "Boolean": True, "Decimal": "1.00",
+           "Date": "2026-11-26", "DateTime": "2026-11-26T10:00:00+08:00", "Upload": None}
+
+
+def _dummy(t):
+    if isinstance(t, GraphQLNonNull):
+        return _dummy(t.of_type)
+    if isinstance(t, GraphQLList):
+        return [_dummy(t.of_type)]
+    if isinstance(t, GraphQLEnumType):
+        return next(iter(t.values))
+    if isinstance(t, GraphQLInputObjectType):
+        return {name: _dummy(f.type) for name, f in t.fields.items() if isinstance(f.type, GraphQLNonNull)}
+    return SCALARS[t.name]
+
+
+def _operation(kind: str, name: str, field, overrides: dict | None = None) -> tuple[str, dict]:
+    required = {a: arg for a, arg in field.args.items() if isinstance(arg.type, GraphQLNonNull)}
+    args = {**required, **{a: field.args[a] for a in (overrides or {})}}
+    variables = {a: (overrides or {}).get(a, _dummy(arg.type)) for a, arg in args.items()}
+    decl = ", ".join(f"${a}: {arg.type}" for a, arg in args.items())
+    call = ", ".join(f"{a}: ${a}" for a in args)
+    result_type = get_named_type(field.type)
+    selection = ""
+    if isinstance(result_type, GraphQLObjectType):
+        selection = " { __typename errors { code } }" if "errors" in result_type.fields else " { __typename }"
+    head = f"{kind} Probe({decl})" if decl else kind
+    return f"{head} {{ {name}{f'({call})' if call else ''}{selection} }}", variables
+
+
+def _declared(kind: str, py_name: str):
+    if kind == "query":
+        return tenant_schema.Query._meta.fields[py_name].permissions
+    mutation = tenant_schema.Mutation._meta.fields[py_name].type
+    assert issubclass(mutation, BaseMutation)
+    return mutation.permissions
+
+
+def _root_fields():
+    gschema = tenant_schema.schema.graphql_schema
+    for kind, graphene_type, gtype in (("query", tenant_schema.Query, gschema.query_type),
+                                       ("mutation", tenant_schema.Mutation, gschema.mutation_type)):
+        by_camel = {to_camel_case(n): n for n in graphene_type._meta.fields}
+        for name, field in gtype.fields.items():
+            yield kind, name, by_camel[name], field
+
+
+ROOT_FIELDS = list(_root_fields())
+CALLERS = ["anonymous", "resident", *STAFF_ROLES]
+
+
+def _expected(permissions, caller: str) -> bool:
+    if caller == "anonymous":
+        actor = Actor(kind="anonymous")
+    elif caller == "resident":
+        actor = Actor(kind="resident", resident=SimpleNamespace())
+    else:
+        actor = Actor(kind="staff", user=SimpleNamespace(role=caller))
+    return any(p.check(actor) for p in permissions)
+
+
+@pytest.mark.parametrize(("kind", "name", "py_name", "field"), ROOT_FIELDS, ids=[f[1] for f in ROOT_FIELDS])
+def test_every_field_allows_exactly_its_declared_callers(gql, alpha, make_staff, make_resident,
+                                                         kind, name, py_name, field):
+    permissions = _declared(kind, py_name)
+    tokens = {"anonymous": None, "resident": make_resident(alpha, "o-matrix")[1]}
+    tokens.update({role: make_staff(alpha, role) for role in STAFF_ROLES})
+    query, variables = _operation(kind, name, field)
+    for caller in CALLERS:
+        result = gql(alpha.host, query, variables, token=tokens[caller])
+        codes = {e.get("extensions", {}).get("code") for e in result.get("errors", [])}
+        assert "INTERNAL_ERROR" not in codes, (name, caller, result)
+        denied = bool(codes & {"PERMISSION_DENIED", "UNAUTHENTICATED"})
+        assert denied != _expected(permissions, caller), (name, caller, result)
+
+
+def _foreign_house(alpha, ledger_owner):
+    with schema_context(alpha.schema):
+        house = HouseFactory()
+        HouseBinding.objects.create(house=house, resident=ledger_owner)
+        return str(house.pk)
+
+
+# For each id argument of resident-facing fields: how to get another resident's object id.
+FOREIGN_IDS = {
+    "houseId": _foreign_house,
+}
+
+RESIDENT_ID_FIELDS = [
+    (kind, name, py_name, field, arg)
+    for kind, name, py_name, field in ROOT_FIELDS
+    if IsResident in _declared(kind, py_name)
+    for arg, spec in field.args.items()
+    if get_named_type(spec.type).name == "ID"
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "py_name", "field", "arg"), RESIDENT_ID_FIELDS,
+                         ids=[f"{f[1]}.{f[4]}" for f in RESIDENT_ID_FIELDS])
+def test_resident_fields_treat_other_residents_objects_as_not_found(gql, alpha, make_resident,
+                                                                    kind, name, py_name, field, arg):
+    assert arg in FOREIGN_IDS, f"{name}({arg}) takes an id: add how to make a foreign one to FOREIGN_IDS"
+    owner, _ = make_resident(alpha, "o-owner")
+    _me, token = make_resident(alpha, "o-intruder")
+    query, variables = _operation(kind, name, field, {arg: FOREIGN_IDS[arg](alpha, owner)})
+    result = gql(alpha.host, query, variables, token=token)
+    assert "errors" not in result, result
+    payload = result["data"][name]
+    not_found = payload is None or any(e["code"] == "NOT_FOUND" for e in payload.get("errors", []))
+    assert not_found, (name, result)
