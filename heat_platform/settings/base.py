@@ -37,6 +37,8 @@ TENANT_APPS = [
     "apps.residents",
     "apps.properties",
     "apps.imports",
+    "apps.tariffs",
+    "apps.billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -192,3 +194,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Residents: WeChat login and SMS verification codes (apps/residents)
+# Mini-program AppID/secret are per company (tenants.MiniProgramAccount); only the API host is global.
+WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com")
+WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
+SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="暖云")  # the approved 签名, shown as 【…】
+SMS_TEMPLATE_VERIFY_CODE = env("SMS_TEMPLATE_VERIFY_CODE", default="")  # Aliyun SMS_… code / Tencent template id
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+TENCENT_SMS_SECRET_ID = env("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", default="ap-guangzhou")
+TENCENT_SMS_ENDPOINT = env("TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com/")
+SMS_CODE = {
+    "TTL_SECONDS": env.int("SMS_CODE_TTL_SECONDS", default=5 * 60),
+    "MAX_ATTEMPTS": env.int("SMS_CODE_MAX_ATTEMPTS", default=5),
+    "RESEND_SECONDS": env.int("SMS_CODE_RESEND_SECONDS", default=60),  # per phone
+    "MAX_PER_PHONE_PER_HOUR": env.int("SMS_CODE_MAX_PER_PHONE_PER_HOUR", default=5),
+    "MAX_PER_IP_PER_HOUR": env.int("SMS_CODE_MAX_PER_IP_PER_HOUR", default=20),
+}
+# urllib3 logs full request URLs at DEBUG, and WeChat puts the AppSecret and access token in query strings.
+LOGGING["loggers"]["urllib3"] = {"level": "INFO"}
