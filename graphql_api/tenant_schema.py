@@ -5,17 +5,24 @@ import graphene
 from .accounts.mutations import StaffLogin
 from .accounts.queries import MeQueries
 from .accounts.staff import StaffMutations, StaffQueries
+from .billing.mutations import BillingMutations
+from .billing.queries import BillingQueries
+from .billing.runs import BillRunMutations, BillRunQueries
 from .imports.schema import ImportMutations, ImportQueries
 from .properties.mutations import LedgerMutations
 from .properties.queries import LedgerQueries
 from .residents.mutations import ResidentAuthMutations
+from .tariffs.mutations import TariffMutations
+from .tariffs.queries import TariffQueries
 
 
-class Query(MeQueries, StaffQueries, LedgerQueries, ImportQueries, graphene.ObjectType):
+class Query(MeQueries, StaffQueries, LedgerQueries, ImportQueries, TariffQueries, BillingQueries,
+            BillRunQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations, graphene.ObjectType):
+class Mutation(ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations, TariffMutations,
+               BillingMutations, BillRunMutations, graphene.ObjectType):
     staff_login = StaffLogin.Field()
 
 

@@ -14,3 +14,10 @@ HEATING_STATUS_CHANGE = (Role.TENANT_ADMIN, Role.COLLECTOR)  # 报停 is filed a
 STAFF_MANAGE = ADMIN
 # Roles that see residents' full phone and ID numbers; everyone else sees them masked.
 PII_FULL = (Role.TENANT_ADMIN, Role.COLLECTOR)
+
+# Seasons, tariffs and bills
+TARIFF_MANAGE = (Role.TENANT_ADMIN, Role.FINANCE)
+BILL_RUN = (Role.TENANT_ADMIN, Role.FINANCE)
+BILL_ADJUST = (Role.TENANT_ADMIN, Role.FINANCE)  # adjustments and waivers, with a reason
+BILL_VIEW = ALL_STAFF
+METER_READING = (Role.TENANT_ADMIN, Role.TECHNICIAN, Role.FINANCE)

@@ -1,0 +1,151 @@
+"""Seasons and tariff plans. Issued bills keep a snapshot of the parameters
+they were computed with, so editing a plan never changes an issued bill."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from apps.properties.models import House
+from tenants.errors import field_error
+
+from .errors import TariffErrorCode
+from .models import Season, TariffPlan
+
+_SEASON_LOCK = 7_221_101  # serialises season writes, so two overlapping seasons cannot race in
+
+
+def _lock_seasons() -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [_SEASON_LOCK])
+
+
+@transaction.atomic
+def season_create(*, name: str, heating_start: dt.date, heating_end: dt.date, payment_due: dt.date,
+                  late_fee_start: dt.date, actor) -> Season:
+    name = (name or "").strip()
+    if not name:
+        raise field_error("name", _("请填写采暖季名称。"), TariffErrorCode.REQUIRED)
+    if heating_end <= heating_start:
+        raise field_error("heatingEnd", _("供暖结束日期必须晚于开始日期。"), TariffErrorCode.INVALID_DATES)
+    if late_fee_start < payment_due:
+        raise field_error("lateFeeStart", _("违约金起算日不能早于缴费截止日。"), TariffErrorCode.INVALID_DATES)
+    if payment_due > heating_end:
+        raise field_error("paymentDue", _("缴费截止日不能晚于供暖结束日。"), TariffErrorCode.INVALID_DATES)
+    _lock_seasons()
+    if Season.objects.filter(name=name).exists():
+        raise field_error("name", _("该采暖季已存在。"), TariffErrorCode.DUPLICATE)
+    overlapping = Season.objects.filter(heating_start__lte=heating_end, heating_end__gte=heating_start).first()
+    if overlapping:
+        raise field_error("heatingStart", _("与采暖季 %(name)s 的日期重叠。") % {"name": overlapping.name},
+                          TariffErrorCode.OVERLAPPING_SEASON)
+    season = Season.objects.create(name=name, heating_start=heating_start, heating_end=heating_end,
+                                   payment_due=payment_due, late_fee_start=late_fee_start)
+    audit_record(actor=actor, action="season.create", target=season, name=name)
+    return season
+
+
+_NEXT_STATUS = {Season.Status.DRAFT: Season.Status.OPEN, Season.Status.OPEN: Season.Status.CLOSED}
+
+
+@transaction.atomic
+def season_set_status(*, season_id: int, status: str, actor) -> Season:
+    """draft → open → closed, one way."""
+    season = Season.objects.select_for_update().filter(pk=season_id).first()
+    if season is None:
+        raise field_error("id", _("找不到该采暖季。"), TariffErrorCode.NOT_FOUND)
+    if _NEXT_STATUS.get(season.status) != status:
+        raise field_error("status", _("采暖季状态只能从草稿到收费中再到已结束。"), TariffErrorCode.INVALID_STATUS)
+    old = season.status
+    season.status = status
+    season.save(update_fields=["status"])
+    audit_record(actor=actor, action="season.status", target=season, **{"from": old, "to": status})
+    return season
+
+
+PRICE_FIELDS = ("area_unit_price", "basic_unit_price", "metered_unit_price", "floor_unit_price",
+                "low_income_unit_price")
+PERCENT_FIELDS = ("cap_pct", "opted_out_basic_pct", "low_income_pct", "early_discount_pct", "late_fee_cap_pct")
+CHOICE_FIELDS = {
+    "pricing": TariffPlan.Pricing, "area_basis": TariffPlan.AreaBasis, "metered_unit": TariffPlan.MeteredUnit,
+    "cap_mode": TariffPlan.CapMode, "low_income_mode": TariffPlan.LowIncomeMode,
+    "proration": TariffPlan.Proration, "true_up_credit": TariffPlan.TrueUpCredit,
+}
+PLAN_FIELDS = (*PRICE_FIELDS, *PERCENT_FIELDS, *CHOICE_FIELDS, "name", "category", "rounding",
+               "early_discount_from", "early_discount_until", "late_fee_daily_permille",
+               "late_fee_pause_when_stopped")
+
+
+def _validate_plan(plan: TariffPlan, season: Season) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+
+    def err(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    if not (plan.name or "").strip():
+        err("name", _("请填写名称。"), TariffErrorCode.REQUIRED)
+    if plan.category not in House.Category.values:
+        err("category", _("无效的房屋类别。"), TariffErrorCode.INVALID)
+    for field, choices in CHOICE_FIELDS.items():
+        if getattr(plan, field) not in choices.values:
+            err(field, _("无效的选项。"), TariffErrorCode.INVALID)
+    for field in PRICE_FIELDS:
+        value = getattr(plan, field)
+        if value is not None and value < 0:
+            err(field, _("价格不能为负数。"), TariffErrorCode.NEGATIVE_PRICE)
+    for field in PERCENT_FIELDS:
+        if not Decimal(0) <= getattr(plan, field) <= Decimal(100):
+            err(field, _("比例须在 0 到 100 之间。"), TariffErrorCode.INVALID_PERCENT)
+    if plan.late_fee_daily_permille < 0 or plan.late_fee_daily_permille > 10:
+        err("late_fee_daily_permille", _("违约金日费率须在 0‰ 到 10‰ 之间。"), TariffErrorCode.INVALID_PERCENT)
+    if plan.pricing == TariffPlan.Pricing.TWO_PART and (plan.basic_unit_price is None
+                                                        or plan.metered_unit_price is None):
+        err("metered_unit_price", _("两部制须填写基本热价和计量热价。"), TariffErrorCode.REQUIRED)
+    if plan.low_income_mode == TariffPlan.LowIncomeMode.UNIT_PRICE and (
+            plan.low_income_unit_price is None or plan.low_income_unit_price >= plan.area_unit_price):
+        err("low_income_unit_price", _("优惠单价须低于面积单价。"), TariffErrorCode.INVALID)
+    if plan.early_discount_pct:
+        if not plan.early_discount_until:
+            err("early_discount_until", _("请填写早缴优惠截止日。"), TariffErrorCode.REQUIRED)
+        elif plan.early_discount_until >= season.late_fee_start:
+            # The discount window must close before late fees start: the two never apply together.
+            err("early_discount_until", _("早缴优惠须在违约金起算日之前结束。"), TariffErrorCode.CONFLICTING_RULES)
+        elif plan.early_discount_from and plan.early_discount_from > plan.early_discount_until:
+            err("early_discount_from", _("早缴优惠开始日不能晚于截止日。"), TariffErrorCode.INVALID_DATES)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def tariff_plan_save(*, season_id: int, actor, plan_id: int | None = None, values: dict[str, Any]) -> TariffPlan:
+    """Create (plan_id None) or update a tariff plan; every setting is validated."""
+    season = Season.objects.filter(pk=season_id).first()
+    if season is None:
+        raise field_error("seasonId", _("找不到该采暖季。"), TariffErrorCode.NOT_FOUND)
+    if season.status == Season.Status.CLOSED:
+        raise field_error("seasonId", _("已结束的采暖季不能修改收费标准。"), TariffErrorCode.INVALID_STATUS)
+    unknown = set(values) - set(PLAN_FIELDS)
+    if unknown:
+        raise field_error(sorted(unknown)[0], _("未知的设置项。"), TariffErrorCode.INVALID)
+    if plan_id is None:
+        plan = TariffPlan(season=season)
+    else:
+        plan = TariffPlan.objects.select_for_update().filter(pk=plan_id, season=season).first()
+        if plan is None:
+            raise field_error("id", _("找不到该收费标准。"), TariffErrorCode.NOT_FOUND)
+    for field, value in values.items():
+        setattr(plan, field, value)
+    _validate_plan(plan, season)
+    clash = TariffPlan.objects.filter(season=season, category=plan.category, pricing=plan.pricing)
+    if clash.exclude(pk=plan.pk).exists():
+        raise field_error("category", _("该采暖季已有此类别和计价方式的收费标准。"), TariffErrorCode.DUPLICATE)
+    plan.save()
+    audit_record(actor=actor, action="tariff.create" if plan_id is None else "tariff.update", target=plan,
+                 fields=sorted(values))
+    return plan

@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+import graphene
+
+from apps.accounts.permissions import BILL_VIEW
+from apps.billing.selectors import bill_for_resident, bill_for_staff, bill_list, bill_summary, resident_bills
+
+from ..core.pagination import page
+from ..core.permissions import HasRole, IsResident, PermissionsField
+from .types import Bill, BillPage, BillStatus, BillSummary
+
+
+def _int(value) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(value) if str(value).isdigit() else -1
+
+
+class BillFilter(graphene.InputObjectType):
+    season_id = graphene.ID()
+    community_id = graphene.ID()
+    building_id = graphene.ID()
+    status = BillStatus()
+    in_arrears = graphene.Boolean()
+    search = graphene.String(description="户号 prefix or owner name")
+
+
+class BillingQueries(graphene.ObjectType):
+    my_bills = PermissionsField(graphene.List(graphene.NonNull(Bill), required=True), permissions=[IsResident],
+                                season_id=graphene.ID(), description="Bills of the houses I have bound")
+    bill = PermissionsField(Bill, permissions=[IsResident, HasRole(*BILL_VIEW)], id=graphene.ID(required=True),
+                            description="null when not found (or not yours)")
+    bills = PermissionsField(BillPage, permissions=[HasRole(*BILL_VIEW)], required=True, filter=BillFilter(),
+                             first=graphene.Int(default_value=50), offset=graphene.Int(default_value=0))
+    bill_summary = PermissionsField(BillSummary, permissions=[HasRole(*BILL_VIEW)], required=True,
+                                    season_id=graphene.ID(required=True), community_id=graphene.ID())
+
+    @staticmethod
+    def resolve_my_bills(root, info, season_id=None):
+        return list(resident_bills(resident=info.context.actor.resident, season_id=_int(season_id)))
+
+    @staticmethod
+    def resolve_bill(root, info, id):
+        bill_id, actor = _int(id), info.context.actor
+        if bill_id is None or bill_id < 0:
+            return None
+        if actor.kind == "resident":
+            return bill_for_resident(resident=actor.resident, bill_id=bill_id)
+        return bill_for_staff(bill_id=bill_id)
+
+    @staticmethod
+    def resolve_bills(root, info, filter=None, first=50, offset=0):
+        f = filter or {}
+        qs = bill_list(season_id=_int(f.get("season_id")), community_id=_int(f.get("community_id")),
+                       building_id=_int(f.get("building_id")),
+                       status=f["status"].value if f.get("status") else None,
+                       in_arrears=f.get("in_arrears"), search=f.get("search"))
+        return BillPage(**page(qs, first=first, offset=offset))
+
+    @staticmethod
+    def resolve_bill_summary(root, info, season_id, community_id=None):
+        data = bill_summary(season_id=_int(season_id) or -1, community_id=_int(community_id))
+        rate = (Decimal(data["collected_fen"]) * 100 / Decimal(data["billed_fen"])).quantize(Decimal("0.01")) \
+            if data["billed_fen"] else Decimal("0.00")
+        return BillSummary(collection_rate=rate, **data)

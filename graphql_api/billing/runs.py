@@ -1,0 +1,9 @@
+import graphene
+
+
+class BillRunQueries(graphene.ObjectType):
+    """billRun(id)."""
+
+
+class BillRunMutations(graphene.ObjectType):
+    """generateBills, recordMeterReading, runTrueUp."""

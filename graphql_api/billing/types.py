@@ -1,0 +1,81 @@
+import graphene
+from django.utils import timezone
+
+from apps.billing.amounts import bill_amount_due
+from apps.billing.errors import BillingErrorCode as _Code
+from apps.billing.models import Bill as _Bill
+from apps.billing.models import BillLine as _Line
+
+from ..core.mutations import error_type
+
+BillingErrorCode = graphene.Enum.from_enum(_Code, name="BillingErrorCode")
+BillingError = error_type("BillingError", BillingErrorCode)
+BillStatus = graphene.Enum.from_enum(_Bill.Status, name="BillStatus")
+BillLineKind = graphene.Enum.from_enum(_Line.Kind, name="BillLineKind")
+
+
+class BillLine(graphene.ObjectType):
+    kind = graphene.Field(BillLineKind, required=True)
+    quantity = graphene.Decimal(required=True)
+    unit_price = graphene.Decimal(required=True)
+    amount_fen = graphene.Int(required=True)
+    explanation = graphene.String(required=True, description="e.g. 采暖费：89.50㎡ × 24.00元/㎡")
+
+
+class AmountDue(graphene.ObjectType):
+    """What paying right now costs: outstanding − early discount + late fee."""
+
+    as_of = graphene.Date(required=True)
+    outstanding_fen = graphene.Int(required=True)
+    discount_fen = graphene.Int(required=True)
+    late_fee_fen = graphene.Int(required=True)
+    total_fen = graphene.Int(required=True)
+
+
+class BillHouse(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    account_no = graphene.String(required=True)
+    address = graphene.String(required=True)
+
+
+class Bill(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    season = graphene.String(required=True)
+    season_id = graphene.ID(required=True)
+    house = graphene.Field(BillHouse, required=True)
+    status = graphene.Field(BillStatus, required=True)
+    principal_fen = graphene.Int(required=True)
+    paid_fen = graphene.Int(required=True)
+    issued_at = graphene.DateTime(required=True)
+    lines = graphene.List(graphene.NonNull(BillLine), required=True)
+    amount_due = graphene.Field(AmountDue, required=True)
+
+    @staticmethod
+    def resolve_season(root, info):
+        return root.season.name
+
+    @staticmethod
+    def resolve_lines(root, info):
+        return root.lines.all()  # prefetched by the selector
+
+    @staticmethod
+    def resolve_amount_due(root, info):
+        today = timezone.localdate()
+        due = bill_amount_due(root, on=today)
+        return AmountDue(as_of=today, outstanding_fen=due.outstanding_fen, discount_fen=due.discount_fen,
+                         late_fee_fen=due.late_fee_fen, total_fen=due.total_fen)
+
+
+class BillPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(Bill), required=True)
+
+
+class BillSummary(graphene.ObjectType):
+    bill_count = graphene.Int(required=True)
+    paid_count = graphene.Int(required=True)
+    # Season totals in fen can pass 2^31 (GraphQL Int is 32-bit).
+    billed_fen = graphene.BigInt(required=True)
+    collected_fen = graphene.BigInt(required=True)
+    outstanding_fen = graphene.BigInt(required=True)
+    collection_rate = graphene.Decimal(required=True, description="收缴率, percent with 2 decimals")

@@ -1,0 +1,75 @@
+import graphene
+
+from apps.accounts.permissions import TARIFF_MANAGE
+from apps.tariffs.services import season_create, season_set_status, tariff_plan_save
+
+from ..core.mutations import BaseMutation
+from ..core.permissions import HasRole
+from .types import Season, SeasonStatus, TariffError, TariffPlan, TariffPlanInput
+
+
+def _int(value) -> int:
+    return int(value) if str(value).isdigit() else -1
+
+
+class CreateSeason(BaseMutation):
+    permissions = (HasRole(*TARIFF_MANAGE),)
+
+    class Arguments:
+        name = graphene.String(required=True, description="e.g. 2026-2027")
+        heating_start = graphene.Date(required=True)
+        heating_end = graphene.Date(required=True)
+        payment_due = graphene.Date(required=True)
+        late_fee_start = graphene.Date(required=True)
+
+    season = graphene.Field(Season)
+    errors = graphene.List(graphene.NonNull(TariffError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, **data):
+        return cls(season=season_create(actor=info.context.actor.user, **data), errors=[])
+
+
+class SetSeasonStatus(BaseMutation):
+    """draft → open → closed."""
+
+    permissions = (HasRole(*TARIFF_MANAGE),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        status = SeasonStatus(required=True)
+
+    season = graphene.Field(Season)
+    errors = graphene.List(graphene.NonNull(TariffError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id, status):
+        season = season_set_status(season_id=_int(id), status=status.value, actor=info.context.actor.user)
+        return cls(season=season, errors=[])
+
+
+class SaveTariffPlan(BaseMutation):
+    """Create (no id) or update a tariff plan. Issued bills keep their own snapshot."""
+
+    permissions = (HasRole(*TARIFF_MANAGE),)
+
+    class Arguments:
+        season_id = graphene.ID(required=True)
+        id = graphene.ID()
+        input = TariffPlanInput(required=True)
+
+    plan = graphene.Field(TariffPlan)
+    errors = graphene.List(graphene.NonNull(TariffError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, season_id, input, id=None):
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in input.items() if v is not None}
+        plan = tariff_plan_save(season_id=_int(season_id), plan_id=_int(id) if id is not None else None,
+                                values=values, actor=info.context.actor.user)
+        return cls(plan=plan, errors=[])
+
+
+class TariffMutations(graphene.ObjectType):
+    create_season = CreateSeason.Field()
+    set_season_status = SetSeasonStatus.Field()
+    save_tariff_plan = SaveTariffPlan.Field()
