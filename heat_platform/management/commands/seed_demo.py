@@ -6,6 +6,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Role, User
 from apps.accounts.services import staff_create
+from apps.billing.demo import demo_billing_seed
 from apps.properties.demo import demo_ledger_seed
 from tenants.models import HeatingCompany, MiniProgramAccount
 from tenants.services import operator_create, platform_ensure, tenant_register
@@ -47,8 +48,9 @@ class Command(BaseCommand):
                 if not User.objects.filter(username=username).exists():
                     staff_create(username=username, password=password, role=role)
             houses = demo_ledger_seed()
-        if houses:
-            self.stdout.write(f"seeded {houses} demo houses")
+            bills = demo_billing_seed()
+        if houses or bills:
+            self.stdout.write(f"seeded {houses} demo houses and {bills} bills")
         host = settings.PLATFORM_DOMAIN
         staff_lines = "\n".join(f"                {u} / {p}  ({role.label})" for u, p, role in DEMO_STAFF)
         self.stdout.write(self.style.SUCCESS(f"""

@@ -1,0 +1,32 @@
+"""`make run`'s seeding works on a fresh platform and is idempotent."""
+
+import io
+
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import User
+from apps.billing.models import Bill
+from apps.properties.models import House
+from apps.tariffs.models import TariffPlan
+from tenants.models import HeatingCompany
+
+
+def test_seed_demo_twice(db):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out)
+    demo = HeatingCompany.objects.get(slug="demo")
+    assert demo.miniprogram.app_id.startswith("wx")
+    with schema_context(demo.schema_name):
+        assert set(User.objects.values_list("role", flat=True)) == {"tenant_admin", "collector", "technician",
+                                                                     "finance"}
+        assert House.objects.count() == 240
+        assert House.objects.filter(heating_status="opted_out").exists()
+        assert House.objects.exclude(low_income="none").exists()
+        assert TariffPlan.objects.filter(pricing="two_part").exists()
+        assert Bill.objects.count() == 240
+        opted_out = Bill.objects.filter(house__heating_status="opted_out").first()
+        assert opted_out.lines.get().kind == "basic_fee"
+        assert Bill.objects.filter(house__meter_no__gt="", lines__kind="metered_fee").exists()
+    assert "admin / demo-admin-2026" in out.getvalue()
