@@ -12,11 +12,12 @@ from .imports.schema import ImportMutations, ImportQueries
 from .properties.mutations import LedgerMutations
 from .properties.queries import LedgerQueries
 from .residents.mutations import ResidentAuthMutations
+from .residents.queries import ResidentQueries
 from .tariffs.mutations import TariffMutations
 from .tariffs.queries import TariffQueries
 
 
-class Query(MeQueries, StaffQueries, LedgerQueries, ImportQueries, TariffQueries, BillingQueries,
+class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries, BillingQueries,
             BillRunQueries, graphene.ObjectType):
     pass
 

@@ -24,6 +24,8 @@ DEBUG = False
 GRAPHIQL_ENABLED = False
 WECHAT_LOGIN_PROVIDER = env("WECHAT_LOGIN_PROVIDER", default="wechat")
 SMS_PROVIDER = env("SMS_PROVIDER", default="aliyun")
+if "sandbox" in (WECHAT_LOGIN_PROVIDER, SMS_PROVIDER):  # sandbox logins are anyone's; sandbox SMS never arrive
+    raise ImproperlyConfigured("Production settings refuse the sandbox WeChat login / SMS providers")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -8,6 +8,8 @@
 New fields are covered automatically; a new id argument without an entry in
 FOREIGN_IDS fails the test until someone says which foreign object to try."""
 
+import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -23,7 +25,9 @@ from graphql import (
 )
 
 from apps.accounts.models import STAFF_ROLES
+from apps.billing.services import bill_issue
 from apps.properties.models import HouseBinding
+from apps.tariffs.models import Season, TariffPlan
 from graphql_api import tenant_schema
 from graphql_api.core.context import Actor
 from graphql_api.core.mutations import BaseMutation
@@ -106,35 +110,56 @@ def test_every_field_allows_exactly_its_declared_callers(gql, alpha, make_staff,
         assert denied != _expected(permissions, caller), (name, caller, result)
 
 
-def _foreign_house(alpha, ledger_owner):
+def _foreign_house(alpha, owner) -> str:
     with schema_context(alpha.schema):
         house = HouseFactory()
-        HouseBinding.objects.create(house=house, resident=ledger_owner)
+        HouseBinding.objects.create(house=house, resident=owner)
         return str(house.pk)
 
 
-# For each id argument of resident-facing fields: how to get another resident's object id.
+def _foreign_bill(alpha, owner) -> str:
+    with schema_context(alpha.schema):
+        house = HouseFactory()
+        HouseBinding.objects.create(house=house, resident=owner)
+        season = Season.objects.create(name="matrix", heating_start=dt.date(2026, 11, 15),
+                                       heating_end=dt.date(2027, 3, 15), payment_due=dt.date(2026, 12, 31),
+                                       late_fee_start=dt.date(2027, 1, 1))
+        plan = TariffPlan.objects.create(season=season, name="p", category="residential",
+                                         area_unit_price=Decimal("24"))
+        return str(bill_issue(house=house, season=season, plan=plan).pk)
+
+
+# For each (field, id argument) a resident may call: how to make another
+# resident's object of that kind, or None when the id names something shared
+# by the whole company (a season), not owned by a resident.
 FOREIGN_IDS = {
-    "houseId": _foreign_house,
+    ("unbindHouse", "houseId"): _foreign_house,
+    ("bill", "id"): _foreign_bill,
+    ("myBills", "seasonId"): None,
 }
 
-RESIDENT_ID_FIELDS = [
+RESIDENT_ID_ARGS = [
     (kind, name, py_name, field, arg)
     for kind, name, py_name, field in ROOT_FIELDS
     if IsResident in _declared(kind, py_name)
     for arg, spec in field.args.items()
     if get_named_type(spec.type).name == "ID"
 ]
+RESIDENT_ID_FIELDS = [f for f in RESIDENT_ID_ARGS if FOREIGN_IDS.get((f[1], f[4]))]
+
+
+def test_every_resident_id_argument_is_classified():
+    missing = [f"{f[1]}({f[4]})" for f in RESIDENT_ID_ARGS if (f[1], f[4]) not in FOREIGN_IDS]
+    assert not missing, f"say in FOREIGN_IDS how to make a foreign object for: {missing}"
 
 
 @pytest.mark.parametrize(("kind", "name", "py_name", "field", "arg"), RESIDENT_ID_FIELDS,
                          ids=[f"{f[1]}.{f[4]}" for f in RESIDENT_ID_FIELDS])
 def test_resident_fields_treat_other_residents_objects_as_not_found(gql, alpha, make_resident,
                                                                     kind, name, py_name, field, arg):
-    assert arg in FOREIGN_IDS, f"{name}({arg}) takes an id: add how to make a foreign one to FOREIGN_IDS"
     owner, _ = make_resident(alpha, "o-owner")
     _me, token = make_resident(alpha, "o-intruder")
-    query, variables = _operation(kind, name, field, {arg: FOREIGN_IDS[arg](alpha, owner)})
+    query, variables = _operation(kind, name, field, {arg: FOREIGN_IDS[(name, arg)](alpha, owner)})
     result = gql(alpha.host, query, variables, token=token)
     assert "errors" not in result, result
     payload = result["data"][name]

@@ -1,0 +1,16 @@
+import graphene
+
+from apps.residents.errors import ResidentErrorCode as _Code
+
+from ..core.mutations import error_type
+
+ResidentErrorCode = graphene.Enum.from_enum(_Code, name="ResidentErrorCode")
+ResidentError = error_type("ResidentError", ResidentErrorCode)
+
+
+class ResidentProfile(graphene.ObjectType):
+    """The signed-in resident, as the resident sees themself (phone masked)."""
+
+    id = graphene.ID(required=True)
+    display_name = graphene.String(required=True)
+    phone_masked = graphene.String(description="Bound phone as 138****5678; null until a phone is bound")
