@@ -39,3 +39,33 @@ def test_graphql_errors_follow_the_language(gql, client, alpha):
     resp = client.post("/graphql/", data='{"query": "{ me { username } }"}', content_type="application/json",
                        HTTP_HOST=alpha.host, HTTP_ACCEPT_LANGUAGE="en")
     assert resp.json()["errors"][0]["message"] == "Please log in first."
+
+
+def _source_msgids() -> dict[str, str]:
+    """Every literal passed to _()/gettext()/gettext_lazy() in our code, with where it is."""
+    import ast
+
+    found: dict[str, str] = {}
+    root = Path(settings.BASE_DIR)
+    for package in ("apps", "tenants", "heat_platform", "graphql_api"):
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in ("_", "gettext", "gettext_lazy") and node.args
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    found.setdefault(node.args[0].value, f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def test_every_ui_string_in_the_code_has_an_english_translation():
+    """Catches strings added without `makemessages -l en` + a translation."""
+    text = PO.read_text(encoding="utf-8")
+    catalog = {
+        m.group(1).replace('\\"', '"').replace("\\n", "\n"): m.group(2)
+        for m in re.finditer(r'^msgid "((?:[^"\\]|\\.)*)"\nmsgstr "((?:[^"\\]|\\.)*)"$', text, re.M)
+    }
+    missing = {msg: where for msg, where in _source_msgids().items() if not catalog.get(msg)}
+    assert not missing, f"untranslated (run makemessages -l en, translate, compilemessages): {missing}"
