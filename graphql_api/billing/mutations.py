@@ -5,13 +5,10 @@ from apps.billing.selectors import bill_for_staff
 from apps.billing.services import bill_adjust, bill_waive
 
 from ..core.context import client_ip
+from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
 from .types import Bill, BillingError
-
-
-def _int(value) -> int:
-    return int(value) if str(value).isdigit() else -1
 
 
 class AdjustBill(BaseMutation):
@@ -29,7 +26,7 @@ class AdjustBill(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, amount_fen, reason):
-        bill = bill_adjust(bill_id=_int(id), amount_fen=amount_fen, reason=reason, actor=info.context.actor.user,
+        bill = bill_adjust(bill_id=to_pk(id), amount_fen=amount_fen, reason=reason, actor=info.context.actor.user,
                            ip=client_ip(info.context))
         return cls(bill=bill_for_staff(bill_id=bill.pk), errors=[])
 
@@ -46,7 +43,7 @@ class WaiveBill(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, reason):
-        bill = bill_waive(bill_id=_int(id), reason=reason, actor=info.context.actor.user,
+        bill = bill_waive(bill_id=to_pk(id), reason=reason, actor=info.context.actor.user,
                           ip=client_ip(info.context))
         return cls(bill=bill_for_staff(bill_id=bill.pk), errors=[])
 

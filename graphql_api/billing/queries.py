@@ -5,15 +5,10 @@ import graphene
 from apps.accounts.permissions import BILL_VIEW
 from apps.billing.selectors import bill_for_resident, bill_for_staff, bill_list, bill_summary, resident_bills
 
+from ..core.ids import to_optional_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
 from .types import Bill, BillPage, BillStatus, BillSummary
-
-
-def _int(value) -> int | None:
-    if value in (None, ""):
-        return None
-    return int(value) if str(value).isdigit() else -1
 
 
 class BillFilter(graphene.InputObjectType):
@@ -37,11 +32,11 @@ class BillingQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_my_bills(root, info, season_id=None):
-        return list(resident_bills(resident=info.context.actor.resident, season_id=_int(season_id)))
+        return list(resident_bills(resident=info.context.actor.resident, season_id=to_optional_pk(season_id)))
 
     @staticmethod
     def resolve_bill(root, info, id):
-        bill_id, actor = _int(id), info.context.actor
+        bill_id, actor = to_optional_pk(id), info.context.actor
         if bill_id is None or bill_id < 0:
             return None
         if actor.kind == "resident":
@@ -51,15 +46,15 @@ class BillingQueries(graphene.ObjectType):
     @staticmethod
     def resolve_bills(root, info, filter=None, first=50, offset=0):
         f = filter or {}
-        qs = bill_list(season_id=_int(f.get("season_id")), community_id=_int(f.get("community_id")),
-                       building_id=_int(f.get("building_id")),
+        qs = bill_list(season_id=to_optional_pk(f.get("season_id")), community_id=to_optional_pk(f.get("community_id")),
+                       building_id=to_optional_pk(f.get("building_id")),
                        status=f["status"].value if f.get("status") else None,
                        in_arrears=f.get("in_arrears"), search=f.get("search"))
         return BillPage(**page(qs, first=first, offset=offset))
 
     @staticmethod
     def resolve_bill_summary(root, info, season_id, community_id=None):
-        data = bill_summary(season_id=_int(season_id) or -1, community_id=_int(community_id))
+        data = bill_summary(season_id=to_optional_pk(season_id) or -1, community_id=to_optional_pk(community_id))
         rate = (Decimal(data["collected_fen"]) * 100 / Decimal(data["billed_fen"])).quantize(Decimal("0.01")) \
             if data["billed_fen"] else Decimal("0.00")
         return BillSummary(collection_rate=rate, **data)

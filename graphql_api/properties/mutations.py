@@ -5,6 +5,7 @@ from apps.properties.selectors import house_get
 from apps.properties.services import house_bind, house_change_heating_status, house_unbind, house_update
 
 from ..core.context import client_ip
+from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, IsResident
 from .types import BindingRole, HeatingStatus, House, HouseCategory, LowIncome, MyHouse, PropertyError
@@ -103,7 +104,7 @@ class UnbindHouse(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, house_id):
-        house_unbind(resident=info.context.actor.resident, house_id=int(house_id) if str(house_id).isdigit() else -1,
+        house_unbind(resident=info.context.actor.resident, house_id=to_pk(house_id),
                      ip=client_ip(info.context))
         return cls(ok=True, errors=[])
 

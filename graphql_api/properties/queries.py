@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from apps.accounts.permissions import LEDGER_VIEW
 from apps.properties.selectors import building_list, community_list, house_get, house_list, resident_bindings
 
+from ..core.ids import to_optional_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
 from .types import Building, CommunityPage, HeatingStatus, House, HouseCategory, HousePage, LowIncome, MyHouse
@@ -16,13 +17,6 @@ class HouseFilter(graphene.InputObjectType):
     category = HouseCategory()
     low_income = LowIncome()
     search = graphene.String(description="户号 prefix, owner name, or a full phone number")
-
-
-def _id(value) -> int | None:
-    """A filter id: None when absent, -1 (matches nothing) when malformed."""
-    if value in (None, ""):
-        return None
-    return int(value) if str(value).isdigit() else -1
 
 
 class LedgerQueries(graphene.ObjectType):
@@ -45,13 +39,13 @@ class LedgerQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_buildings(root, info, community_id):
-        return list(building_list(community_id=_id(community_id)))
+        return list(building_list(community_id=to_optional_pk(community_id)))
 
     @staticmethod
     def resolve_houses(root, info, filter=None, first=50, offset=0):
         f = filter or {}
         qs = house_list(
-            community_id=_id(f.get("community_id")), building_id=_id(f.get("building_id")),
+            community_id=to_optional_pk(f.get("community_id")), building_id=to_optional_pk(f.get("building_id")),
             heating_status=f["heating_status"].value if f.get("heating_status") else None,
             category=f["category"].value if f.get("category") else None,
             low_income=f["low_income"].value if f.get("low_income") else None,

@@ -3,13 +3,10 @@ import graphene
 from apps.accounts.permissions import TARIFF_MANAGE
 from apps.tariffs.services import season_create, season_set_status, tariff_plan_save
 
+from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
 from .types import Season, SeasonStatus, TariffError, TariffPlan, TariffPlanInput
-
-
-def _int(value) -> int:
-    return int(value) if str(value).isdigit() else -1
 
 
 class CreateSeason(BaseMutation):
@@ -44,7 +41,7 @@ class SetSeasonStatus(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, status):
-        season = season_set_status(season_id=_int(id), status=status.value, actor=info.context.actor.user)
+        season = season_set_status(season_id=to_pk(id), status=status.value, actor=info.context.actor.user)
         return cls(season=season, errors=[])
 
 
@@ -64,7 +61,7 @@ class SaveTariffPlan(BaseMutation):
     @classmethod
     def perform_mutation(cls, root, info, season_id, input, id=None):
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in input.items() if v is not None}
-        plan = tariff_plan_save(season_id=_int(season_id), plan_id=_int(id) if id is not None else None,
+        plan = tariff_plan_save(season_id=to_pk(season_id), plan_id=to_pk(id) if id is not None else None,
                                 values=values, actor=info.context.actor.user)
         return cls(plan=plan, errors=[])
 

@@ -4,6 +4,7 @@ from apps.accounts.permissions import BILL_VIEW
 from apps.tariffs.models import Season as SeasonModel
 from apps.tariffs.models import TariffPlan as PlanModel
 
+from ..core.ids import to_pk
 from ..core.permissions import HasRole, PermissionsField
 from .types import Season, TariffPlan
 
@@ -20,6 +21,4 @@ class TariffQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_tariff_plans(root, info, season_id):
-        if not str(season_id).isdigit():
-            return []
-        return list(PlanModel.objects.filter(season_id=int(season_id)).order_by("category", "pricing"))
+        return list(PlanModel.objects.filter(season_id=to_pk(season_id)).order_by("category", "pricing"))
