@@ -121,3 +121,35 @@ class MeterReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.house_id} {self.kind} {self.value}"
+
+
+class HouseCredit(models.Model):
+    """Money a house paid above its season's bill once the two-part true-up
+    (多退少补) lowered it. Per the plan's `true_up_credit` it is either consumed
+    by the house's next bill run as a negative `credit` line
+    (`consumed_by_bill` set, split when the next bill is smaller) or refunded
+    (`refundable`: payments does it)."""
+
+    house = models.ForeignKey("properties.House", on_delete=models.PROTECT, related_name="credits")
+    # The season whose true-up produced the credit.
+    season = models.ForeignKey("tariffs.Season", on_delete=models.PROTECT, related_name="house_credits")
+    amount_fen = models.BigIntegerField(_("金额(分)"))
+    refundable = models.BooleanField(_("退款"), default=False)
+    consumed_by_bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="credits_consumed")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["house_id", "season_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="house_credit_positive"),
+            # At most one open (not yet consumed) credit per house and season: the true-up updates it.
+            models.UniqueConstraint(fields=["house", "season"], condition=models.Q(consumed_by_bill__isnull=True),
+                                    name="one_open_credit_per_house_season"),
+        ]
+        verbose_name = _("结算余额")
+        verbose_name_plural = _("结算余额")
+
+    def __str__(self) -> str:
+        return f"credit house#{self.house_id} season#{self.season_id} {self.amount_fen}"

@@ -1,0 +1,502 @@
+"""Bill runs (`generateBills`): one season's bills for every house of the
+company, in keyset batches of BATCH_SIZE houses ordered by id.
+
+Round trips grow with batches, not houses. Per batch: one SELECT of the
+houses (each with the bill it may already have this season), one of their
+heating-status history, one of their meter readings (only when the season has
+a two-part plan), one of their open credits (only when any exist); the engine
+computes the lines in Python; ONE statement inserts the bills
+(`ON CONFLICT (house, season) DO NOTHING`) and the lines of exactly the bills
+it created; one UPDATE saves the progress. All in one transaction per batch.
+
+Rules per house:
+- disconnected (停供/拆除): skipped and counted;
+- already billed this season by another run: skipped and counted, so a re-run
+  creates nothing twice;
+- the plan of its category; a metered house (has a 热表编号 and the season has
+  a two-part plan for its category) is billed on the two-part plan with
+  consumption = end − start reading;
+- a metered house without both readings at run time is billed provisionally:
+  the engine's bill at zero consumption, i.e. the basic part (plus the plan's
+  floor adjustment if it has one, the least the house can owe, since a bill
+  never decreases with consumption). Its metered line shows 0 and says it will
+  be settled after the final reading; `season_true_up` adds the rest;
+- opted out (报停): the opted-out basic fee (the engine does it from house_facts);
+- open credits from an earlier season's true-up (多退少补, not refundable) are
+  consumed as negative `credit` lines, at most down to a zero bill; a credit
+  larger than the bill is split and the rest stays open;
+- no applicable plan, or the engine refuses the house: an error entry
+  (house id, 户号, message) and the run goes on.
+
+Resumable: the worker holds a session advisory lock on the run while it works;
+a worker that dies drops its connection and with it the lock (Celery
+redelivers the task: acks_late). `generateBills` on a season whose real run
+is unfinished re-queues that same run. A (re)started run rescans from the
+first house: houses it already billed before the crash are counted as created
+again from their stored bills, so its counters end exactly where an
+uninterrupted run's would, and nothing is written twice.
+
+Dry runs compute the same counts and per-community totals without writing a
+bill.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from apps.properties.models import Community, HeatingStatusChange, House
+from apps.tariffs.models import Season, TariffPlan
+from heat_platform.money import fen_to_yuan_str
+from tenants.errors import field_error
+
+from .engine import Line, TariffError, TariffParams, bill_lines
+from .errors import BillingErrorCode
+from .facts import house_facts, tariff_params
+from .models import Bill, BillLine, BillRun, HouseCredit, MeterReading
+from .services import bill_status_for
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000  # houses per batch (tests lower it)
+MAX_ERRORS = 100  # error entries kept on the run; error_count counts them all
+MEMO_SIZE = 50_000  # distinct (plan, house facts) bills remembered: flats of one layout share their lines
+# Test seam: called with (run, last house id) after each committed batch.
+BATCH_HOOK: Callable[[BillRun, int], None] | None = None
+
+PROVISIONAL_METERED = "计量热费：待采暖季结束抄表后结算（多退少补）"
+UNFINISHED = (BillRun.Status.QUEUED, BillRun.Status.RUNNING, BillRun.Status.FAILED)
+
+
+def _season(season_id: int | str) -> Season:
+    try:
+        season = Season.objects.filter(pk=int(season_id)).first()
+    except (TypeError, ValueError):
+        season = None
+    if season is None:
+        raise field_error("seasonId", _("找不到该采暖季。"), BillingErrorCode.NOT_FOUND)
+    return season
+
+
+@transaction.atomic
+def bill_run_start(*, season_id: int | str, dry_run: bool, actor) -> BillRun:
+    """Queue a bill run for a season. A real run while another real run of the
+    season is unfinished (queued, running, or failed/killed) resumes that run
+    instead of starting a second one."""
+    season = _season(season_id)
+    if not dry_run and season.status == Season.Status.CLOSED:
+        raise field_error("seasonId", _("该采暖季已结束，不能再出账。"), BillingErrorCode.INVALID_STATUS)
+    if not TariffPlan.objects.filter(season=season).exists():
+        raise field_error("seasonId", _("该采暖季还没有收费标准，请先设置收费标准。"), BillingErrorCode.NO_PLAN)
+    run = None
+    if not dry_run:
+        Season.objects.select_for_update().filter(pk=season.pk).first()  # serialises starts per season
+        run = BillRun.objects.filter(season=season, dry_run=False, status__in=UNFINISHED).order_by("id").first()
+    action = "bill_run.resume" if run is not None else "bill_run.start"
+    if run is None:
+        run = BillRun.objects.create(season=season, dry_run=dry_run,
+                                     requested_by=getattr(actor, "username", "") or "system")
+    audit_record(actor=actor, action=action, target=run, season_id=season.pk, dry_run=dry_run)
+    from .tasks import bill_run_process_task
+
+    # Stamp the schema now: the callback may run after the request left the tenant's schema.
+    run_id, headers = run.pk, {"_schema_name": connection.schema_name}
+    transaction.on_commit(lambda: bill_run_process_task.apply_async((run_id,), headers=headers))
+    return run
+
+
+# --- the worker side ------------------------------------------------------------------------------
+
+@contextmanager
+def _run_lock(bill_run_id: int) -> Iterator[bool]:
+    """A session advisory lock per run (and schema): held while a worker
+    processes the run, released when it finishes or its connection dies."""
+    key = f"{connection.schema_name}.billing.bill_run.{bill_run_id}"
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+        held = cur.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
+@dataclass(slots=True)
+class _HouseRow:
+    """The columns a bill needs; duck-types the House attributes house_facts reads
+    (building a House model instance costs more than computing its bill)."""
+
+    id: int
+    account_no: str
+    community_id: int
+    category: str
+    meter_no: str
+    heating_status: str
+    building_area: Decimal
+    usable_area: Decimal | None
+    low_income: str
+    bill_exists: bool
+    bill_run_id: int | None
+    bill_principal_fen: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    plan: TariffPlan
+    params: TariffParams
+    snapshot: str  # TariffParams.to_snapshot() as JSON text
+
+
+@dataclass(slots=True)
+class _Open:
+    """An open credit being consumed by this batch."""
+
+    credit: HouseCredit
+    season_name: str
+
+
+@dataclass(slots=True)
+class _NewBill:
+    row: _HouseRow
+    plan: _Plan
+    lines: Sequence[Line]
+    principal_fen: int
+    credit_uses: list[tuple[HouseCredit, int]]  # (credit, fen used)
+
+
+class _HouseError(Exception):
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+@dataclass
+class _RunState:
+    run: BillRun
+    season: Season
+    plans: dict[tuple[str, str], _Plan]
+    has_two_part: bool
+    credits_exist: bool
+    communities: dict[int, str]
+    total: int
+    processed: int = 0
+    created: int = 0
+    skipped: int = 0
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, dict[str, int]] = field(default_factory=dict)
+    memo: dict[tuple, tuple[Line, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, run: BillRun) -> _RunState:
+        season = run.season
+        plans = {}
+        for plan in TariffPlan.objects.filter(season=season):
+            params = tariff_params(plan, season)
+            plans[(plan.category, plan.pricing)] = _Plan(plan, params, json.dumps(params.to_snapshot()))
+        return cls(
+            run=run, season=season, plans=plans,
+            has_two_part=any(pricing == TariffPlan.Pricing.TWO_PART for _c, pricing in plans),
+            credits_exist=HouseCredit.objects.filter(consumed_by_bill__isnull=True, refundable=False).exists(),
+            communities=dict(Community.objects.values_list("id", "name")),
+            total=House.objects.count(),
+        )
+
+    def plan_for(self, row: _HouseRow) -> _Plan | None:
+        if row.meter_no.strip():
+            metered = self.plans.get((row.category, TariffPlan.Pricing.TWO_PART))
+            if metered is not None:
+                return metered
+        return self.plans.get((row.category, TariffPlan.Pricing.AREA))
+
+    def community(self, community_id: int) -> str:
+        if community_id not in self.communities:  # created after the run started
+            self.communities.update(Community.objects.values_list("id", "name"))
+        return self.communities.get(community_id, str(community_id))
+
+    def count_bill(self, community_id: int, principal_fen: int) -> None:
+        self.created += 1
+        entry = self.totals.setdefault(self.community(community_id), {"bills": 0, "principal_fen": 0})
+        entry["bills"] += 1
+        entry["principal_fen"] += principal_fen
+
+    def add_error(self, row: _HouseRow, message: str, code: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"house_id": row.id, "account_no": row.account_no, "message": message,
+                                "code": code})
+
+    def progress(self) -> dict[str, Any]:
+        return {"processed": self.processed, "created": self.created, "skipped": self.skipped,
+                "error_count": self.error_count, "errors": self.errors, "totals": self.totals}
+
+
+def bill_run_process(*, bill_run_id: int) -> BillRun | None:
+    """Process (or resume) a run; the Celery task calls this. Returns None when
+    another worker holds the run."""
+    with _run_lock(bill_run_id) as held:
+        if not held:
+            logger.info("bill run %s is being processed by another worker", bill_run_id)
+            return None
+        run = BillRun.objects.select_related("season").filter(pk=bill_run_id).first()
+        if run is None or run.status == BillRun.Status.SUCCEEDED:
+            return run
+        state = _RunState.load(run)
+        # (Re)start: the counters are rebuilt by the scan.
+        BillRun.objects.filter(pk=run.pk).update(
+            status=BillRun.Status.RUNNING, started_at=Coalesce("started_at", timezone.now()), finished_at=None,
+            total=state.total, **state.progress())
+        try:
+            after = 0
+            while (last := _process_batch(state, after_id=after)) is not None:
+                after = last
+                if BATCH_HOOK is not None:
+                    BATCH_HOOK(run, after)
+        except Exception:
+            logger.exception("bill run %s failed after house %s", bill_run_id, state.processed)
+            BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.FAILED, finished_at=timezone.now())
+            raise
+        BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.SUCCEEDED, finished_at=timezone.now(),
+                                                 total=max(state.total, state.processed))
+        audit_record(actor=None, action="bill_run.finish", target=run, dry_run=run.dry_run,
+                     created=state.created, skipped=state.skipped, error_count=state.error_count)
+        run.refresh_from_db()
+        return run
+
+
+_HOUSES_SQL = f"""
+SELECT h.id, h.account_no, h.community_id, h.category, h.meter_no, h.heating_status, h.building_area,
+       h.usable_area, h.low_income, b.id IS NOT NULL, b.bill_run_id, b.principal_fen
+FROM {House._meta.db_table} h
+LEFT JOIN {Bill._meta.db_table} b ON b.house_id = h.id AND b.season_id = %s
+WHERE h.id > %s
+ORDER BY h.id
+LIMIT %s
+"""
+
+# Bills and the lines of the bills actually created, in one statement. The
+# rows travel as two JSON documents (quoted in C, parsed by the server; much
+# cheaper than client-side array literals), the snapshots once per plan.
+_WRITE_SQL = f"""
+WITH new_bill AS (
+    INSERT INTO {Bill._meta.db_table}
+        (house_id, season_id, plan_id, snapshot, principal_fen, paid_fen, status, bill_run_id, issued_at,
+         updated_at)
+    SELECT b.h, %(season)s, b.p, p.snapshot, b.a, 0, b.s, %(run)s, now(), now()
+    FROM json_to_recordset(%(bills)s::json) AS b(h bigint, p bigint, a bigint, s text)
+    JOIN json_to_recordset(%(plans)s::json) AS p(id bigint, snapshot jsonb) ON p.id = b.p
+    ORDER BY b.h
+    ON CONFLICT (house_id, season_id) DO NOTHING
+    RETURNING id, house_id
+), new_line AS (
+    INSERT INTO {BillLine._meta.db_table}
+        (bill_id, position, kind, quantity, unit_price, amount_fen, explanation, created_at)
+    SELECT nb.id, l.n, l.k, l.q, l.u, l.a, l.e, now()
+    FROM new_bill nb
+    JOIN json_to_recordset(%(lines)s::json) AS l(h bigint, n integer, k text, q numeric, u numeric, a bigint, e text)
+      ON l.h = nb.house_id
+)
+SELECT id, house_id FROM new_bill
+"""
+
+
+def _load_houses(state: _RunState, after_id: int) -> list[_HouseRow]:
+    with connection.cursor() as cur:
+        cur.execute(_HOUSES_SQL, [state.season.pk, after_id, BATCH_SIZE])
+        return [_HouseRow(*row) for row in cur.fetchall()]
+
+
+def _load_changes(lo: int, hi: int) -> dict[int, list[HeatingStatusChange]]:
+    out: dict[int, list[HeatingStatusChange]] = defaultdict(list)
+    for change in HeatingStatusChange.objects.filter(house_id__gt=lo, house_id__lte=hi).only(
+            "house_id", "to_status", "effective_date", "created_at"):
+        out[change.house_id].append(change)
+    return out
+
+
+def _load_readings(state: _RunState, lo: int, hi: int) -> dict[int, dict[str, Decimal]]:
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for house_id, kind, value in MeterReading.objects.filter(
+            season=state.season, house_id__gt=lo, house_id__lte=hi).values_list("house_id", "kind", "value"):
+        out[house_id][kind] = value
+    return out
+
+
+def _load_credits(state: _RunState, lo: int, hi: int) -> dict[int, list[_Open]]:
+    """Open, non-refundable credits from earlier seasons, oldest first; locked
+    (real runs) so a concurrent true-up or run cannot use them twice."""
+    qs = (HouseCredit.objects.filter(house_id__gt=lo, house_id__lte=hi, consumed_by_bill__isnull=True,
+                                     refundable=False, season__heating_start__lt=state.season.heating_start)
+          .select_related("season").order_by("house_id", "season__heating_start", "id"))
+    if not state.run.dry_run:
+        qs = qs.select_for_update(of=("self",))
+    out: dict[int, list[_Open]] = defaultdict(list)
+    for credit in qs:
+        out[credit.house_id].append(_Open(credit, credit.season.name))
+    return out
+
+
+def _bill_lines_for(state: _RunState, row: _HouseRow, changes: Sequence[HeatingStatusChange],
+                    readings: dict[str, Decimal]) -> tuple[_Plan, Sequence[Line]]:
+    plan = state.plan_for(row)
+    if plan is None:
+        label = House.Category(row.category).label if row.category in House.Category.values else row.category
+        raise _HouseError(_("本采暖季没有适用于“%(category)s”房屋的收费标准。") % {"category": label},
+                          BillingErrorCode.NO_PLAN)
+    params = plan.params
+    consumption, provisional = None, False
+    if params.pricing == TariffPlan.Pricing.TWO_PART and row.heating_status != House.HeatingStatus.OPTED_OUT:
+        start, end = readings.get(MeterReading.Kind.START), readings.get(MeterReading.Kind.END)
+        if start is not None and end is not None:
+            if end < start:
+                raise _HouseError(_("期末读数小于期初读数，请核对抄表记录。"), BillingErrorCode.END_BEFORE_START)
+            consumption = end - start
+        else:
+            consumption, provisional = Decimal(0), True
+    if params.area_basis == TariffPlan.AreaBasis.USABLE and row.usable_area is None:
+        raise _HouseError(_("收费标准按套内面积计费，但该房屋没有套内面积。"), BillingErrorCode.INVALID)
+    # The lines are a pure function of the plan and the inputs of house_facts:
+    # houses without a status history are remembered by those inputs.
+    key = None if changes else (plan.plan.pk, provisional, consumption, row.heating_status, row.building_area,
+                                row.usable_area, row.low_income)
+    if key is not None and (cached := state.memo.get(key)) is not None:
+        return plan, cached
+    facts = house_facts(row, season=state.season, consumption=consumption, changes=changes)
+    try:
+        lines = tuple(bill_lines(params, facts))
+    except TariffError as exc:
+        raise _HouseError(_("无法按收费标准计费：%(reason)s") % {"reason": exc}, BillingErrorCode.INVALID) from exc
+    if provisional:
+        lines = tuple(replace(line, explanation=PROVISIONAL_METERED) if line.kind == BillLine.Kind.METERED_FEE
+                      else line for line in lines)
+    if key is not None:
+        if len(state.memo) >= MEMO_SIZE:
+            state.memo.clear()
+        state.memo[key] = lines
+    return plan, lines
+
+
+def _credit_lines(lines: Sequence[Line], credits: list[_Open]) -> tuple[list[Line], list[tuple[HouseCredit, int]]]:
+    """Consume open credits, oldest first, at most down to a zero bill."""
+    remaining = sum(line.amount_fen for line in lines)
+    out, uses = list(lines), []
+    for entry in credits:
+        if remaining <= 0:
+            break
+        used = min(entry.credit.amount_fen, remaining)
+        remaining -= used
+        uses.append((entry.credit, used))
+        out.append(Line(BillLine.Kind.CREDIT, Decimal(1), Decimal(-used) / 100, -used,
+                        f"上季结算多缴抵扣：{entry.season_name}采暖季多缴{fen_to_yuan_str(entry.credit.amount_fen)}元，"
+                        f"本次抵扣{fen_to_yuan_str(used)}元"))
+    return out, uses
+
+
+def _process_batch(state: _RunState, *, after_id: int) -> int | None:
+    """One batch of houses after `after_id`; returns the last house id, None when done."""
+    with transaction.atomic():
+        rows = _load_houses(state, after_id)
+        if not rows:
+            return None
+        last = rows[-1].id
+        changes = _load_changes(after_id, last)
+        readings = (_load_readings(state, after_id, last)
+                    if state.has_two_part and any(row.meter_no.strip() for row in rows) else {})
+        credits = _load_credits(state, after_id, last) if state.credits_exist else {}
+        pending: list[_NewBill] = []
+        for row in rows:
+            state.processed += 1
+            if row.bill_exists:
+                if row.bill_run_id == state.run.pk:  # billed by this run before a restart
+                    state.count_bill(row.community_id, row.bill_principal_fen)
+                else:
+                    state.skipped += 1
+                continue
+            if row.heating_status == House.HeatingStatus.DISCONNECTED:
+                state.skipped += 1
+                continue
+            try:
+                plan, lines = _bill_lines_for(state, row, changes.get(row.id, ()), readings.get(row.id, {}))
+            except _HouseError as exc:
+                state.add_error(row, exc.message, exc.code)
+                continue
+            uses: list[tuple[HouseCredit, int]] = []
+            if row.id in credits:
+                lines, uses = _credit_lines(lines, credits[row.id])
+            pending.append(_NewBill(row, plan, lines, sum(line.amount_fen for line in lines), uses))
+        created = {bill.row.id: 0 for bill in pending} if state.run.dry_run else _write(state, pending)
+        for bill in pending:
+            if bill.row.id in created:
+                state.count_bill(bill.row.community_id, bill.principal_fen)
+            else:  # billed concurrently by another run between our read and our insert
+                state.skipped += 1
+        if not state.run.dry_run:
+            _consume_credits(pending, created)
+        BillRun.objects.filter(pk=state.run.pk).update(**state.progress())
+    return last
+
+
+def _write(state: _RunState, pending: list[_NewBill]) -> dict[int, int]:
+    """Insert the batch's bills and lines; returns {house_id: bill_id} of the bills created."""
+    if not pending:
+        return {}
+    plans = {b.plan.plan.pk: b.plan for b in pending}
+    bills, lines = [], []
+    for bill in pending:
+        house_id = bill.row.id
+        bills.append({"h": house_id, "p": bill.plan.plan.pk, "a": bill.principal_fen,
+                      "s": bill_status_for(principal_fen=bill.principal_fen, paid_fen=0)})
+        lines.extend({"h": house_id, "n": position, "k": line.kind, "q": str(line.quantity),
+                      "u": str(line.unit_price), "a": line.amount_fen, "e": line.explanation}
+                     for position, line in enumerate(bill.lines))
+    # Snapshots are JSON already; decimals travel as strings, exactly.
+    plans_json = "[" + ",".join(f'{{"id": {pk}, "snapshot": {p.snapshot}}}' for pk, p in plans.items()) + "]"
+    with connection.cursor() as cur:
+        cur.execute(_WRITE_SQL, {"season": state.season.pk, "run": state.run.pk, "plans": plans_json,
+                                 "bills": json.dumps(bills, ensure_ascii=False),
+                                 "lines": json.dumps(lines, ensure_ascii=False)})
+        return {house_id: bill_id for bill_id, house_id in cur.fetchall()}
+
+
+def _consume_credits(pending: list[_NewBill], created: dict[int, int]) -> None:
+    """Mark the credits used by created bills; a partly used credit is split
+    and its rest stays open for a later bill."""
+    used, rests = [], []
+    now = timezone.now()
+    for bill in pending:
+        bill_id = created.get(bill.row.id)
+        if bill_id is None:
+            continue
+        for credit, fen in bill.credit_uses:
+            if fen < credit.amount_fen:
+                rests.append(HouseCredit(house_id=credit.house_id, season_id=credit.season_id,
+                                         amount_fen=credit.amount_fen - fen, refundable=False))
+            credit.amount_fen, credit.consumed_by_bill_id, credit.updated_at = fen, bill_id, now
+            used.append(credit)
+    if used:
+        HouseCredit.objects.bulk_update(used, ["amount_fen", "consumed_by_bill", "updated_at"])
+    if rests:
+        HouseCredit.objects.bulk_create(rests)
+
+
+# --- reads ----------------------------------------------------------------------------------------
+
+def bill_run_get(*, bill_run_id: int | str) -> BillRun | None:
+    try:
+        return BillRun.objects.filter(pk=int(bill_run_id)).first()
+    except (TypeError, ValueError):
+        return None
