@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+from apps.properties.models import House
+
+from .models import ImportJob, ImportUpload
+
+EXPORT_FIELDS = ("account_no", "community__name", "building__name", "unit__name", "room", "building_area",
+                 "usable_area", "category", "low_income", "meter_no", "heating_status", "owner_name", "owner_phone",
+                 "owner_id_no")
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def import_job_get(*, job_id) -> ImportJob | None:
+    """A job of the current company; None for unknown or malformed ids (a
+    job of another company is simply not in this schema)."""
+    pk = _uuid(job_id)
+    return ImportJob.objects.filter(pk=pk).first() if pk else None
+
+
+def upload_get(*, upload_id) -> ImportUpload | None:
+    pk = _uuid(upload_id)
+    return ImportUpload.objects.filter(pk=pk).first() if pk else None
+
+
+def house_export_rows(*, chunk_size: int = 2000) -> Iterator[tuple]:
+    """Every house in template column order (names instead of ids, phone and
+    ID numbers decrypted), streamed from a server-side cursor in one query."""
+    return (House.objects.order_by("account_no").values_list(*EXPORT_FIELDS)
+            .iterator(chunk_size=chunk_size))

@@ -1,0 +1,352 @@
+"""Bulk import of the house ledger: uploads, import jobs and the import itself.
+
+`house_import` is the one implementation behind the Celery job and the
+`import_houses` command. The whole import is one transaction:
+
+1. the file is streamed (readers.py) and validated row by row (validation.py);
+2. batch by batch, valid rows get their phone and ID numbers encrypted and are
+   COPYed into a temporary table; a helper thread then writes the batch into
+   the ledger (UPDATE the existing 户号, INSERT the new ones; missing 小区/楼/单元
+   first with create_missing) while the next batch is read: PostgreSQL's work
+   overlaps Python's (staging.py);
+3. at the end, the checks that need the whole file run in SQL (a 户号 repeated,
+   unknown 小区/楼/单元); any error, in any row, rolls everything back, and so
+   does a dry run, after counting what it would have done.
+
+Memory does not grow with the file: one batch of rows is held at a time, and
+errors wait in a temporary table until the first MAX_STORED_ERRORS are read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import BinaryIO
+
+import psycopg
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from apps.accounts.models import User
+from apps.audit.services import audit_record
+from heat_platform.crypto import blind_index, encrypt
+from tenants.errors import field_error
+
+from .columns import COLUMNS, INDEX
+from .errors import ImportErrorCode, ImportFileError
+from .models import FileKind, ImportJob, ImportUpload
+from .readers import check_signature, ledger_rows
+from .selectors import upload_get
+from .staging import NO_COLUMN, BatchWriter, Counts, LedgerStaging, StagedError
+from .validation import RowChecker
+
+logger = logging.getLogger(__name__)
+
+# Upload size limit (would be a setting, e.g. LEDGER_IMPORT_MAX_BYTES). 50 MB holds
+# several hundred thousand houses in either format.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_STORED_ERRORS = 1000  # errors kept on the job / printed; error_count has them all
+BATCH_ROWS = 5000  # rows per COPY and per progress update
+STALE_UPLOAD_AGE = timedelta(days=7)  # uploads never imported are deleted after this
+_LOCK_HOUSE_IMPORT = 0x1A9_0001  # pg_advisory_xact_lock namespace: one ledger write per company at a time
+
+_PHONE, _ID_NO = INDEX["owner_phone"], INDEX["owner_id_no"]
+
+ProgressCallback = Callable[[int, int | None], None]  # (rows done, estimated total)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    dry_run: bool
+    total_rows: int  # non-blank data rows read
+    counts: Counts  # written, or (dry run) what would be written
+    error_count: int
+    errors: list[dict] = field(default_factory=list)  # {row, column, code, message}, first MAX_STORED_ERRORS
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+def file_error_report(exc: ImportFileError) -> dict:
+    return {"row": exc.row, "column": exc.column, "code": exc.code, "message": exc.messages[0]}
+
+
+def house_import(*, source: BinaryIO, file_kind: str, dry_run: bool = False, create_missing: bool = False,
+                 actor: User | None = None, on_progress: ProgressCallback | None = None) -> ImportOutcome:
+    """Import (or with dry_run, preview) a house ledger into the current company.
+
+    All or nothing: the whole import is one transaction, and any row error
+    rolls it back. Houses are upserted by 户号. Unknown 小区/楼/单元 are row
+    errors unless `create_missing`. Raises ImportFileError when the file itself
+    cannot be read (nothing written). `on_progress` runs inside the
+    transaction: to publish progress it needs its own connection.
+    """
+    if connection.schema_name == get_public_schema_name():
+        raise ImproperlyConfigured("house_import runs in a company's schema")
+    try:
+        with ledger_rows(source, file_kind) as ledger, LedgerStaging() as staging:
+            return _import(ledger, staging, dry_run=dry_run, create_missing=create_missing, actor=actor,
+                           on_progress=on_progress)
+    except (IntegrityError, psycopg.errors.IntegrityError) as exc:
+        # A 户号, 小区 or 楼 written (or one deleted) by someone else meanwhile.
+        raise ImportFileError(_("导入期间台账被其他操作修改，未写入任何数据，请重试。"),
+                              code=ImportErrorCode.CONCURRENT_CHANGE) from exc
+
+
+@transaction.atomic
+def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bool, actor: User | None,
+            on_progress: ProgressCallback | None) -> ImportOutcome:
+    if not dry_run:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                        [_LOCK_HOUSE_IMPORT, connection.schema_name])
+            # Check foreign keys as each batch is written (on the writer's thread,
+            # overlapping Python's work) instead of all at once at commit.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    now = timezone.now()
+    writer = BatchWriter(writing=not dry_run, create_missing=create_missing, now=now, reason=_("台账导入"),
+                         effective_date=timezone.localdate(now),
+                         changed_by=actor.get_username() if actor else "system")
+    try:
+        total = _stage(ledger, staging, writer, on_progress=on_progress)
+    finally:
+        writer.close()
+    if total == 0:
+        raise ImportFileError(_("文件只有表头，没有房屋数据。"), code=ImportErrorCode.NO_ROWS)
+    staging.analyze()
+    staging.check_duplicates()
+    if not create_missing:
+        staging.check_structures()
+    error_count = staging.error_count()
+    if error_count or dry_run:
+        errors = [_report(e) for e in staging.first_errors(MAX_STORED_ERRORS)] if error_count else []
+        counts = staging.preview() if dry_run else Counts()
+        transaction.set_rollback(True)  # whatever was written
+        return ImportOutcome(dry_run=dry_run, total_rows=total, error_count=error_count, errors=errors,
+                             counts=counts)
+    counts = writer.counts
+    if counts.created + counts.updated != staging.valid_accounts():
+        # A 小区/楼/单元 was deleted while the file was read.
+        raise ImportFileError(_("导入期间台账被其他操作修改，未写入任何数据，请重试。"),
+                              code=ImportErrorCode.CONCURRENT_CHANGE)
+    audit_record(actor=actor, action="houses.import", rows=total, created=counts.created, updated=counts.updated,
+                 new_communities=counts.new_communities, new_buildings=counts.new_buildings,
+                 new_units=counts.new_units)
+    return ImportOutcome(dry_run=False, total_rows=total, error_count=0, counts=counts)
+
+
+def _stage(ledger, staging: LedgerStaging, writer: BatchWriter, *, on_progress: ProgressCallback | None) -> int:
+    """Validate every row and hand the rows over batch by batch; returns the
+    number of non-blank rows. Per batch: validate all rows, then encrypt
+    (only while the batch can still be written: not in a dry run, not after
+    the first error), then COPY and let the writer's thread run the SQL while
+    this thread goes on with the next batch. One kind of work at a time is
+    markedly faster than interleaving them row by row."""
+    checker = RowChecker(ledger.positions)
+    batch: list[tuple] = []  # (row_no, values) of valid rows
+    rows: list[tuple] = []  # staged rows that have errors
+    errors: list[StagedError] = []
+    processed = 0
+    for row_no, cells in ledger.rows:
+        result = checker.check(row_no, cells)
+        if result is None:
+            continue
+        processed += 1
+        if result.errors:
+            writer.writing = False
+            errors.extend(StagedError(row_no, e.column, e.code, e.message, None) for e in result.errors)
+            rows.append((row_no, False, *result.values[:12], None, None, None, None))
+        else:
+            batch.append((row_no, result.values))
+        if processed % BATCH_ROWS == 0:
+            _flush(staging, writer, batch, rows, errors)
+            if on_progress:
+                on_progress(processed, ledger.estimated_rows)
+    _flush(staging, writer, batch, rows, errors)
+    writer.wait()
+    if on_progress:
+        on_progress(processed, processed)
+    return processed
+
+
+def _flush(staging: LedgerStaging, writer: BatchWriter, batch: list[tuple], rows: list[tuple],
+           errors: list[StagedError]) -> None:
+    if writer.writing:
+        phones = [values[_PHONE] for _, values in batch]
+        id_nos = [values[_ID_NO] for _, values in batch]
+        secrets = zip([encrypt(p) if p else None for p in phones],
+                      [blind_index(p, purpose="phone") if p else None for p in phones],
+                      [encrypt(n) if n else None for n in id_nos],
+                      [blind_index(n, purpose="id_no") if n else None for n in id_nos], strict=True)
+        rows.extend((row_no, True, *values[:12], *secret) for (row_no, values), secret in zip(batch, secrets,
+                                                                                               strict=True))
+    else:
+        rows.extend((row_no, True, *values[:12], None, None, None, None) for row_no, values in batch)
+    batch.clear()
+    writer.wait()  # the previous batch's SQL is done: the connection is ours
+    if errors:
+        staging.copy_errors(errors)
+        errors.clear()
+    if rows:
+        staging.copy_batch(rows)
+        rows.clear()
+        writer.submit()
+
+
+def _report(e: StagedError) -> dict:
+    return {"row": e.row, "column": COLUMNS[e.column].header if e.column != NO_COLUMN else None,
+            "code": e.code, "message": e.message or _sql_error_message(e.code, e.param)}
+
+
+def _sql_error_message(code: str, param: str | None) -> str:
+    if code == ImportErrorCode.DUPLICATE_ACCOUNT_NO:
+        return _("户号与第 %(row)s 行重复。") % {"row": param}
+    if code == ImportErrorCode.UNKNOWN_COMMUNITY:
+        return _("小区“%(name)s”不存在。如需自动创建，请选择“自动创建缺失的小区、楼和单元”。") % {"name": param}
+    if code == ImportErrorCode.UNKNOWN_BUILDING:
+        return _("该小区没有楼号“%(name)s”。") % {"name": param}
+    if code == ImportErrorCode.UNKNOWN_UNIT:
+        return _("该楼没有单元“%(name)s”。") % {"name": param}
+    return code
+
+
+# --- uploads and jobs ---------------------------------------------------------
+
+@transaction.atomic
+def upload_create(*, file: UploadedFile, uploaded_by: User) -> ImportUpload:
+    """Keep an uploaded ledger file (company's own media folder) for import jobs."""
+    name = os.path.basename(file.name or "")
+    kind = os.path.splitext(name)[1].lower().lstrip(".")
+    if kind not in FileKind.values:
+        raise ValidationError(_("只支持 .xlsx 和 .csv 文件。"), code=ImportErrorCode.UNSUPPORTED_FILE_TYPE)
+    if file.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("文件不能超过 %(mb)s MB。") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                              code=ImportErrorCode.FILE_TOO_LARGE)
+    file.seek(0)
+    check_signature(file.read(8), kind)
+    file.seek(0)
+    upload = ImportUpload(file_kind=kind, original_name=name[-255:], size=file.size,
+                          uploaded_by=uploaded_by.get_username())
+    upload.file.save(name, file, save=False)
+    try:
+        upload.save(force_insert=True)
+    except Exception:
+        upload.file.delete(save=False)
+        raise
+    return upload
+
+
+@transaction.atomic
+def import_job_start(*, upload_id: str, dry_run: bool, create_missing: bool, requested_by: User) -> ImportJob:
+    """Queue an import (or dry run) of an uploaded file; a Celery task runs it
+    in this company's schema once the job row is committed."""
+    upload = upload_get(upload_id=upload_id)
+    if upload is None:
+        raise field_error("upload_id", _("找不到该上传文件，请重新上传。"), ImportErrorCode.NOT_FOUND)
+    job = ImportJob.objects.create(
+        upload=upload, dry_run=dry_run, options={"create_missing": create_missing}, file_path=upload.file.name,
+        file_kind=upload.file_kind, file_name=upload.original_name, requested_by=requested_by.get_username())
+    schema = connection.schema_name
+    transaction.on_commit(lambda: _enqueue(schema=schema, job_id=str(job.pk)))
+    return job
+
+
+def _enqueue(*, schema: str, job_id: str) -> None:
+    from .tasks import run_house_import
+
+    with schema_context(schema):  # tenant-schemas-celery stamps the task with the current schema
+        run_house_import.delay(job_id)
+
+
+def import_job_run(*, job_id: str) -> ImportJob | None:
+    """Run a queued job (the Celery task). Compare-and-set queued → running, so
+    a redelivered task does nothing. Progress is saved every batch (outside the
+    write transaction, so pollers see it)."""
+    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING, started_at=timezone.now()):
+        return None
+    job = ImportJob.objects.get(pk=job_id)
+    actor = User.objects.filter(username=job.requested_by).first()
+    progress = JobProgress(job_id=job.pk)
+    try:
+        with default_storage.open(job.file_path, "rb") as fh:
+            outcome = house_import(source=fh, file_kind=job.file_kind, dry_run=job.dry_run,
+                                   create_missing=job.create_missing, actor=actor, on_progress=progress)
+    except FileNotFoundError:
+        return _finish_failed(job, {"row": None, "column": None, "code": ImportErrorCode.NOT_FOUND,
+                                    "message": _("上传的文件已不存在，请重新上传。")})
+    except ImportFileError as exc:
+        return _finish_failed(job, file_error_report(exc))
+    except Exception:
+        logger.exception("house import job %s failed", job.pk)
+        _finish_failed(job, {"row": None, "column": None, "code": ImportErrorCode.INTERNAL_ERROR,
+                             "message": _("导入时发生内部错误，未写入任何数据，请稍后重试。")})
+        raise
+    finally:
+        progress.close()
+    c = outcome.counts
+    status = ImportJob.Status.SUCCEEDED if outcome.ok else ImportJob.Status.FAILED
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, total_rows=outcome.total_rows, processed_rows=outcome.total_rows, created_count=c.created,
+        updated_count=c.updated, new_communities=c.new_communities, new_buildings=c.new_buildings,
+        new_units=c.new_units, errors=outcome.errors, error_count=outcome.error_count, finished_at=timezone.now())
+    if outcome.ok and not job.dry_run and job.upload_id:
+        # The file holds phone and ID numbers in clear; the ledger now has them encrypted.
+        upload_delete(upload_id=str(job.upload_id))
+    job.refresh_from_db()
+    return job
+
+
+class JobProgress:
+    """Saves a running job's progress through a connection of its own: the
+    import is one transaction, which pollers cannot see into until it ends."""
+
+    def __init__(self, *, job_id):
+        self._job_id = job_id
+        self._schema = connection.schema_name
+        self._connection = None
+
+    def __call__(self, done: int, estimate: int | None) -> None:
+        if self._connection is None:
+            self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            self._connection.set_schema(self._schema)
+        table = f"{self._connection.ops.quote_name(self._schema)}.{ImportJob._meta.db_table}"
+        with self._connection.cursor() as cur:
+            cur.execute(f"UPDATE {table} SET processed_rows = %s, total_rows = %s WHERE id = %s",
+                        [done, max(estimate or 0, done), self._job_id])
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+def _finish_failed(job: ImportJob, error: dict) -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=[error], error_count=1,
+                                               finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def upload_delete(*, upload_id: str) -> None:
+    upload = upload_get(upload_id=upload_id)
+    if upload is None:
+        return
+    upload.file.delete(save=False)
+    upload.delete()
+
+
+def upload_purge_stale(*, older_than: timedelta = STALE_UPLOAD_AGE) -> int:
+    """Delete uploads (and their files) older than `older_than` in this company."""
+    stale = list(ImportUpload.objects.filter(created_at__lt=timezone.now() - older_than).values_list("pk", flat=True))
+    for pk in stale:
+        upload_delete(upload_id=str(pk))
+    return len(stale)

@@ -1,0 +1,304 @@
+"""The file in temporary tables on this connection, and the set-based SQL
+that checks and writes it.
+
+- `house_import_batch`: the rows of the current batch, in full (phone and ID
+  numbers already encrypted), COPYed in and written to the ledger from there;
+- `house_import_rows`: every row's keys (row, 户号, 小区, 楼, 单元), for the
+  checks that need the whole file (a 户号 repeated, unknown 小区/楼/单元) and
+  the dry-run preview;
+- `house_import_errors`: every error found, in Python or in SQL; the report
+  reads back the first ones in row order.
+
+Temporary tables are private to the session and not WAL-logged. While the
+service validates and encrypts the next batch in Python, `BatchWriter` runs
+the current batch's SQL on a helper thread, on the same connection and in the
+same transaction (psycopg connections are thread-safe, and waiting for the
+server releases the GIL), so PostgreSQL's work overlaps Python's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Model
+
+from apps.properties.models import Building, Community, HeatingStatusChange, House, Unit
+
+from .columns import INDEX
+from .errors import ImportErrorCode
+
+ROWS = "pg_temp.house_import_rows"
+BATCH = "pg_temp.house_import_batch"
+ERRORS = "pg_temp.house_import_errors"
+# Columns of a staged batch row after `row_no` and `valid`; owner_phone and
+# owner_id_no hold ciphertext (NULL when nothing will be written), never plaintext.
+STAGED = ("account_no", "community", "building", "unit", "room", "building_area", "usable_area", "category",
+          "low_income", "meter_no", "heating_status", "owner_name", "owner_phone", "owner_phone_index",
+          "owner_id_no", "owner_id_no_index")
+NO_COLUMN = -1
+
+
+@dataclass(frozen=True)
+class StagedError:
+    row: int | None
+    column: int  # index in COLUMNS, NO_COLUMN for the whole row
+    code: str
+    message: str | None  # None: rendered from code and param (errors found in SQL)
+    param: str | None
+
+
+@dataclass(frozen=True)
+class Counts:
+    created: int = 0
+    updated: int = 0
+    new_communities: int = 0
+    new_buildings: int = 0
+    new_units: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return self.created, self.updated, self.new_communities, self.new_buildings, self.new_units
+
+
+def _table(model: type[Model]) -> str:
+    return f"{connection.ops.quote_name(connection.schema_name)}.{connection.ops.quote_name(model._meta.db_table)}"
+
+
+class LedgerStaging:
+    def __enter__(self) -> LedgerStaging:
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {ROWS}, {BATCH}, {ERRORS}")
+            cur.execute("""CREATE TEMPORARY TABLE house_import_batch (
+                row_no integer NOT NULL, valid boolean NOT NULL,
+                account_no text, community text, building text, unit text, room text,
+                building_area numeric(10, 2), usable_area numeric(10, 2), category text, low_income text,
+                meter_no text, heating_status text, owner_name text, owner_phone text, owner_phone_index text,
+                owner_id_no text, owner_id_no_index text)""")
+            cur.execute("""CREATE TEMPORARY TABLE house_import_rows (
+                row_no integer NOT NULL, valid boolean NOT NULL,
+                account_no text, community text, building text, unit text)""")
+            cur.execute("""CREATE TEMPORARY TABLE house_import_errors (
+                row_no integer, col smallint NOT NULL, code text NOT NULL, message text, param text)""")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if connection.needs_rollback or connection.connection is None:
+            return  # the enclosing transaction rolls back and takes the tables with it
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {ROWS}, {BATCH}, {ERRORS}")
+
+    # --- loading (main thread, between batches)
+
+    def copy_batch(self, rows: Iterable[Sequence]) -> None:
+        """rows: (row_no, valid, *STAGED), replacing the previous batch."""
+        with connection.cursor() as cur:
+            cur.execute(f"TRUNCATE {BATCH}")
+            with cur.copy(f"COPY {BATCH} (row_no, valid, {', '.join(STAGED)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def copy_errors(self, errors: Iterable[StagedError]) -> None:
+        with connection.cursor() as cur, cur.copy(
+                f"COPY {ERRORS} (row_no, col, code, message, param) FROM STDIN") as copy:
+            for e in errors:
+                copy.write_row((e.row, e.column, e.code, e.message, e.param))
+
+    # --- checks that need the whole file or the ledger (main thread, at the end)
+
+    def analyze(self) -> None:
+        """Temporary tables get no autovacuum statistics; the joins below need them."""
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {ROWS}")
+
+    def check_duplicates(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"""
+                INSERT INTO {ERRORS} (row_no, col, code, param)
+                SELECT row_no, %s, %s, first_row::text FROM (
+                    SELECT row_no, min(row_no) OVER (PARTITION BY account_no) AS first_row
+                    FROM {ROWS} WHERE account_no IS NOT NULL) d
+                WHERE row_no <> first_row""", [INDEX["account_no"], ImportErrorCode.DUPLICATE_ACCOUNT_NO.value])
+
+    def check_structures(self) -> None:
+        """Without create_missing, every 小区 / 楼号 / 单元 must exist already."""
+        community, building, unit = _table(Community), _table(Building), _table(Unit)
+        with connection.cursor() as cur:
+            cur.execute(f"""
+                INSERT INTO {ERRORS} (row_no, col, code, param)
+                SELECT s.row_no, %s, %s, s.community FROM {ROWS} s
+                WHERE s.community IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM {community} c WHERE c.name = s.community)""",
+                        [INDEX["community"], ImportErrorCode.UNKNOWN_COMMUNITY.value])
+            cur.execute(f"""
+                INSERT INTO {ERRORS} (row_no, col, code, param)
+                SELECT s.row_no, %s, %s, s.building FROM {ROWS} s
+                JOIN {community} c ON c.name = s.community
+                WHERE s.building IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM {building} b WHERE b.community_id = c.id AND b.name = s.building)""",
+                        [INDEX["building"], ImportErrorCode.UNKNOWN_BUILDING.value])
+            cur.execute(f"""
+                INSERT INTO {ERRORS} (row_no, col, code, param)
+                SELECT s.row_no, %s, %s, s.unit FROM {ROWS} s
+                JOIN {community} c ON c.name = s.community
+                JOIN {building} b ON b.community_id = c.id AND b.name = s.building
+                WHERE s.unit IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM {unit} u WHERE u.building_id = b.id AND u.name = s.unit)""",
+                        [INDEX["unit"], ImportErrorCode.UNKNOWN_UNIT.value])
+
+    def error_count(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {ERRORS}")
+            return cur.fetchone()[0]
+
+    def first_errors(self, limit: int) -> list[StagedError]:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT row_no, col, code, message, param FROM {ERRORS} "
+                        f"ORDER BY row_no NULLS FIRST, col, code LIMIT %s", [limit])
+            return [StagedError(*r) for r in cur.fetchall()]
+
+    def valid_accounts(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(DISTINCT account_no) FROM {ROWS} WHERE valid")
+            return cur.fetchone()[0]
+
+    def preview(self) -> Counts:
+        """What the write would do, from the valid rows (a dry run's answer)."""
+        house, community, building, unit = _table(House), _table(Community), _table(Building), _table(Unit)
+        with connection.cursor() as cur:
+            cur.execute(f"""
+                SELECT count(DISTINCT s.account_no) FILTER (WHERE h.id IS NULL),
+                       count(DISTINCT s.account_no) FILTER (WHERE h.id IS NOT NULL)
+                FROM {ROWS} s LEFT JOIN {house} h ON h.account_no = s.account_no WHERE s.valid""")
+            created, updated = cur.fetchone()
+            cur.execute(f"""
+                SELECT count(DISTINCT s.community) FILTER (WHERE c.id IS NULL),
+                       count(DISTINCT (s.community, s.building)) FILTER (WHERE b.id IS NULL),
+                       count(DISTINCT (s.community, s.building, s.unit)) FILTER (WHERE s.unit IS NOT NULL
+                                                                                 AND u.id IS NULL)
+                FROM {ROWS} s
+                LEFT JOIN {community} c ON c.name = s.community
+                LEFT JOIN {building} b ON b.community_id = c.id AND b.name = s.building
+                LEFT JOIN {unit} u ON u.building_id = b.id AND u.name = s.unit
+                WHERE s.valid""")
+            communities, buildings, units = cur.fetchone()
+        return Counts(created=created, updated=updated, new_communities=communities, new_buildings=buildings,
+                      new_units=units)
+
+
+class BatchWriter:
+    """Runs each batch's SQL on a helper thread, one batch at a time: keep the
+    batch's keys for the whole-file checks and, while `writing`, write the
+    batch into the ledger (missing 小区/楼/单元 when `create_missing`, the
+    heating-status history, then UPDATE the existing houses and INSERT the new
+    ones). Call `wait()` before touching the connection from the main thread.
+
+    Errors are not checked here: any error anywhere in the file makes the
+    service roll the whole transaction back, batches already written included.
+    """
+
+    def __init__(self, *, writing: bool, create_missing: bool, now: dt.datetime, reason: str,
+                 effective_date: dt.date, changed_by: str):
+        self.writing = writing
+        self.counts = Counts()
+        self._raw = connection.connection  # psycopg: same session, same transaction
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="house-import")
+        self._pending: Future | None = None
+        self._create_missing = create_missing
+        self._params = {"now": now, "reason": reason, "effective_date": effective_date, "changed_by": changed_by}
+        self._statements = self._write_statements()
+
+    def submit(self) -> None:
+        """Process the batch just copied (after `wait()`)."""
+        self._pending = self._pool.submit(self._run, self.writing)
+
+    def wait(self) -> None:
+        """Until the previous batch is done; re-raises its error, if any."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.counts = self.counts + pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def _run(self, writing: bool) -> Counts:
+        with self._raw.cursor() as cur:
+            cur.execute(f"INSERT INTO {ROWS} SELECT row_no, valid, account_no, community, building, unit "
+                        f"FROM {BATCH}")
+            if not writing:
+                return Counts()
+            new = [0, 0, 0]
+            if self._create_missing:
+                for i, sql in enumerate(self._statements["structures"]):
+                    cur.execute(sql)
+                    new[i] = cur.rowcount
+            cur.execute(self._statements["history"], self._params)
+            cur.execute(self._statements["update"], self._params)
+            updated = cur.rowcount
+            cur.execute(self._statements["insert"], self._params)
+            return Counts(created=cur.rowcount, updated=updated, new_communities=new[0], new_buildings=new[1],
+                          new_units=new[2])
+
+    @staticmethod
+    def _write_statements() -> dict:
+        """Built once, in the main thread (names come from the current schema)."""
+        house, community, building, unit = _table(House), _table(Community), _table(Building), _table(Unit)
+        change = _table(HeatingStatusChange)
+        resolved = f"""
+            SELECT s.*, c.id AS community_id, b.id AS building_id, u.id AS unit_id FROM {BATCH} s
+            JOIN {community} c ON c.name = s.community
+            JOIN {building} b ON b.community_id = c.id AND b.name = s.building
+            LEFT JOIN {unit} u ON u.building_id = b.id AND u.name = s.unit
+            WHERE s.valid"""
+        structures = [
+            f"""INSERT INTO {community} (name, address)
+                SELECT DISTINCT s.community, '' FROM {BATCH} s WHERE s.valid
+                ON CONFLICT (name) DO NOTHING""",
+            f"""INSERT INTO {building} (community_id, name)
+                SELECT DISTINCT c.id, s.building FROM {BATCH} s JOIN {community} c ON c.name = s.community
+                WHERE s.valid ON CONFLICT (community_id, name) DO NOTHING""",
+            f"""INSERT INTO {unit} (building_id, name)
+                SELECT DISTINCT b.id, s.unit FROM {BATCH} s JOIN {community} c ON c.name = s.community
+                JOIN {building} b ON b.community_id = c.id AND b.name = s.building
+                WHERE s.valid AND s.unit IS NOT NULL ON CONFLICT (building_id, name) DO NOTHING""",
+        ]
+        history = f"""
+            INSERT INTO {change} (house_id, from_status, to_status, reason, effective_date, changed_by, created_at)
+            SELECT h.id, h.heating_status, s.heating_status, %(reason)s, %(effective_date)s, %(changed_by)s, %(now)s
+            FROM {BATCH} s JOIN {house} h ON h.account_no = s.account_no
+            WHERE s.valid AND h.heating_status <> s.heating_status"""
+        # A phone or ID number whose blind index is unchanged keeps its old ciphertext.
+        update = f"""
+            UPDATE {house} h SET
+                community_id = x.community_id, building_id = x.building_id, unit_id = x.unit_id, room = x.room,
+                building_area = x.building_area, usable_area = x.usable_area, category = x.category,
+                low_income = x.low_income, meter_no = coalesce(x.meter_no, ''), heating_status = x.heating_status,
+                owner_name = x.owner_name,
+                owner_phone = CASE WHEN h.owner_phone_index = coalesce(x.owner_phone_index, '') THEN h.owner_phone
+                                   ELSE coalesce(x.owner_phone, '') END,
+                owner_phone_index = coalesce(x.owner_phone_index, ''),
+                owner_id_no = CASE WHEN h.owner_id_no_index = coalesce(x.owner_id_no_index, '') THEN h.owner_id_no
+                                   ELSE coalesce(x.owner_id_no, '') END,
+                owner_id_no_index = coalesce(x.owner_id_no_index, ''),
+                updated_at = %(now)s
+            FROM ({resolved}) x WHERE h.account_no = x.account_no"""
+        insert = f"""
+            INSERT INTO {house} (account_no, community_id, building_id, unit_id, room, building_area, usable_area,
+                                 category, low_income, meter_no, heating_status, owner_name, owner_phone,
+                                 owner_phone_index, owner_id_no, owner_id_no_index, created_at, updated_at)
+            SELECT DISTINCT ON (x.account_no)
+                   x.account_no, x.community_id, x.building_id, x.unit_id, x.room, x.building_area, x.usable_area,
+                   x.category, x.low_income, coalesce(x.meter_no, ''), x.heating_status, x.owner_name,
+                   coalesce(x.owner_phone, ''), coalesce(x.owner_phone_index, ''), coalesce(x.owner_id_no, ''),
+                   coalesce(x.owner_id_no_index, ''), %(now)s, %(now)s
+            FROM ({resolved}) x
+            WHERE NOT EXISTS (SELECT 1 FROM {house} h WHERE h.account_no = x.account_no)"""
+        return {"structures": structures, "history": history, "update": update, "insert": insert}

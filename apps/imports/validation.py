@@ -1,0 +1,207 @@
+"""Validation of one ledger row, cell by cell, with Chinese messages.
+
+The checks that need the whole file or the database (a 户号 repeated in the
+file, unknown 小区/楼/单元) run in SQL on the staged rows (see staging.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from decimal import Decimal
+from operator import itemgetter, methodcaller, mul
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from apps.properties.models import House
+from apps.properties.services import parse_area
+from tenants.validators import normalize_phone
+
+from .columns import CHOICE_WORDS, COLUMNS, HEATING_STATUS_ALIASES, INDEX
+from .errors import ImportErrorCode, ImportFileError
+
+# Longer than any ledger value by far: such a cell means a wrong or hostile file,
+# and the whole file is refused rather than reporting the cell row by row.
+MAX_CELL_CHARS = 1000
+
+# A leading apostrophe the export adds before these (CSV formula injection guard).
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+_starts_with_quote = methodcaller("startswith", "'")
+
+_CENT = Decimal("0.01")
+_FLOAT_NOISE = Decimal("1e-9")
+_FLOAT_RANGE = 1e9
+_ID18 = re.compile(r"\d{17}[\dX]", re.ASCII)
+# Digits only: an old 15-digit ID card or a Taiwan compatriot permit (8–10 digits).
+_DIGIT_ID_LENGTHS = frozenset({8, 9, 10, 15})
+_ID_OTHER = re.compile(r"[A-Z0-9()\-]{5,32}", re.ASCII)  # passports, HK/Macau permits, residence permits …
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+_ACCOUNT, _COMMUNITY, _BUILDING, _UNIT, _ROOM = (INDEX[f] for f in ("account_no", "community", "building", "unit",
+                                                                      "room"))
+_BUILDING_AREA, _USABLE_AREA, _NAME = INDEX["building_area"], INDEX["usable_area"], INDEX["owner_name"]
+_PHONE, _ID_NO = INDEX["owner_phone"], INDEX["owner_id_no"]
+_NULL_WHEN_EMPTY = (_ACCOUNT, _COMMUNITY, _BUILDING, _UNIT, _ROOM, _NAME, _PHONE, _ID_NO)  # staged as NULL
+_REQUIRED = tuple(i for i, c in enumerate(COLUMNS) if c.required)
+_LIMITED = tuple((i, c.max_length) for i, c in enumerate(COLUMNS) if c.max_length and c.field != "owner_id_no")
+_CHOICES = tuple((INDEX[field], words, "、".join(words)) for field, words in CHOICE_WORDS.items())
+_STATUS = INDEX["heating_status"]
+_DEFAULTS = {INDEX["category"]: House.Category.RESIDENTIAL.value, INDEX["low_income"]: House.LowIncome.NONE.value,
+             _STATUS: House.HeatingStatus.NORMAL.value}
+
+
+class CellError(NamedTuple):
+    column: int  # index in COLUMNS
+    code: str
+    message: str
+
+
+class RowResult(NamedTuple):
+    values: list  # COLUMNS order, cleaned; None where a cell is empty or invalid
+    errors: list[CellError]
+
+
+def cell_text(value) -> str:
+    """A cell as text. Excel hands numbers for numeric-looking cells
+    (户号 10001, 楼号 3, a phone 13800138000): print them without '.0'."""
+    kind = type(value)
+    if kind is str:
+        return value.strip()
+    if value is None:
+        return ""
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+class RowChecker:
+    """Checks rows given in the file's column order (`positions` maps the
+    template's columns onto it)."""
+
+    def __init__(self, positions: tuple[int, ...]):
+        self._pick = itemgetter(*positions)
+
+    def check(self, row_no: int, cells: list) -> RowResult | None:
+        """None for a blank row (skipped, like Excel's empty rows)."""
+        raw = self._pick(cells)
+        values = [v.strip() if type(v) is str else cell_text(v) for v in raw]
+        if not any(values):
+            return None
+        if max(map(len, values)) > MAX_CELL_CHARS:
+            _refuse_huge_cell(row_no, values)
+        if any(map(_starts_with_quote, values)):
+            _unquote(values)
+        errors: list[CellError] = []
+        for i in _REQUIRED:
+            if not values[i]:
+                errors.append(CellError(i, ImportErrorCode.REQUIRED, _("此项必填。")))
+        for i, limit in _LIMITED:
+            if len(values[i]) > limit:
+                errors.append(CellError(i, ImportErrorCode.TOO_LONG,
+                                        _("不能超过 %(limit)s 个字符。") % {"limit": limit}))
+                values[i] = ""
+        building_area = _area(raw[_BUILDING_AREA], values[_BUILDING_AREA], _BUILDING_AREA, errors)
+        usable_area = _area(raw[_USABLE_AREA], values[_USABLE_AREA], _USABLE_AREA, errors)
+        if building_area is not None and usable_area is not None and usable_area > building_area:
+            errors.append(CellError(_USABLE_AREA, ImportErrorCode.INVALID_AREA, _("套内面积不能大于建筑面积。")))
+        values[_BUILDING_AREA], values[_USABLE_AREA] = building_area, usable_area
+        for i, words, allowed in _CHOICES:
+            text = values[i]
+            if not text:
+                values[i] = _DEFAULTS[i]
+                continue
+            value = words.get(text) or (HEATING_STATUS_ALIASES.get(text) if i == _STATUS else None)
+            if value is None:
+                errors.append(CellError(i, ImportErrorCode.INVALID_CHOICE,
+                                        _("只能填写：%(choices)s。") % {"choices": allowed}))
+            values[i] = value
+        if values[_PHONE]:
+            values[_PHONE] = _phone(values[_PHONE], errors)
+        if values[_ID_NO]:
+            values[_ID_NO] = _id_no(values[_ID_NO], errors)
+        for i in _NULL_WHEN_EMPTY:
+            if not values[i]:
+                values[i] = None
+        return RowResult(values, errors)
+
+
+def _unquote(values: list[str]) -> None:
+    """Undo the export's guard against spreadsheet formulas: '=… back to =…"""
+    for i, text in enumerate(values):
+        if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS:
+            values[i] = text[1:]
+
+
+def _refuse_huge_cell(row_no: int, values: list[str]) -> None:
+    i = next(i for i, text in enumerate(values) if len(text) > MAX_CELL_CHARS)
+    raise ImportFileError(
+        _("第 %(row)s 行“%(column)s”列的内容长达 %(length)s 个字符，不是有效的台账数据。")
+        % {"row": row_no, "column": COLUMNS[i].header, "length": len(values[i])},
+        code=ImportErrorCode.CELL_TOO_LARGE, row=row_no, column=COLUMNS[i].header)
+
+
+def _area(raw, text: str, column: int, errors: list[CellError]) -> Decimal | None:
+    if not text:
+        return None
+    if type(raw) is float:
+        if math.isfinite(raw) and abs(raw) < _FLOAT_RANGE:
+            # Excel keeps binary doubles: 89.3 may arrive as 89.30000000000001.
+            exact = Decimal(text)
+            cents = exact.quantize(_CENT)
+            if abs(exact - cents) < _FLOAT_NOISE:
+                text = str(cents)
+    elif not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    try:
+        return parse_area(text, field="area", required=False)
+    except ValidationError as exc:
+        errors.append(CellError(column, ImportErrorCode.INVALID_AREA, exc.messages[0]))
+        return None
+
+
+def _phone(text: str, errors: list[CellError]) -> str | None:
+    if "*" in text:
+        errors.append(CellError(_PHONE, ImportErrorCode.INVALID_PHONE,
+                                _("这是脱敏后的号码（含 *），请填写完整号码。")))
+        return None
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    try:
+        return normalize_phone(text)
+    except ValidationError:
+        errors.append(CellError(_PHONE, ImportErrorCode.INVALID_PHONE,
+                                _("请填写有效的手机号（11 位）或固定电话（如 010-12345678）。")))
+        return None
+
+
+def _id_no(text: str, errors: list[CellError]) -> str | None:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)  # full-width digits typed in Chinese input mode
+    value = "".join(text.split()).upper()
+    if "*" in value:
+        errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
+                                _("这是脱敏后的证件号码（含 *），请填写完整号码。")))
+        return None
+    if _ID18.fullmatch(value):
+        total = sum(map(mul, map(int, value[:17]), _ID_WEIGHTS))
+        if _ID_CHECK[total % 11] != value[17]:
+            errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
+                                    _("身份证号码的校验位不正确，请核对。")))
+            return None
+        return value
+    if value.isdigit():
+        if len(value) in _DIGIT_ID_LENGTHS:
+            return value
+    elif _ID_OTHER.fullmatch(value):
+        return value
+    errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
+                            _("证件号码格式不正确：身份证应为 18 位，其他证件为 5–32 位字母、数字。")))
+    return None

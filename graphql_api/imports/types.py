@@ -1,0 +1,62 @@
+import graphene
+
+from apps.imports.errors import ImportErrorCode as _Code
+from apps.imports.models import FileKind as _FileKind
+from apps.imports.models import ImportJob as _ImportJob
+
+from ..core.mutations import error_type
+
+ImportErrorCode = graphene.Enum.from_enum(_Code, name="ImportErrorCode")
+ImportError_ = error_type("ImportError", ImportErrorCode)
+ImportJobStatus = graphene.Enum.from_enum(_ImportJob.Status, name="ImportJobStatus",
+                                          description="queued / running / succeeded / failed")
+ImportFileKind = graphene.Enum.from_enum(_FileKind, name="ImportFileKind", description="xlsx / csv")
+MAX_ERRORS_PAGE = 1000
+
+
+class ImportRowError(graphene.ObjectType):
+    """One problem in the file. `row` is the row number Excel shows (the header
+    is row 1); null when the problem is the file as a whole."""
+
+    row = graphene.Int()
+    column = graphene.String(description="Column header (户号, 小区 …); null when not about one column")
+    message = graphene.String(required=True)
+    code = graphene.Field(ImportErrorCode, required=True)
+
+
+class ImportJob(graphene.ObjectType):
+    """An import (or dry run) of an uploaded house ledger. A job with any
+    error writes nothing (status FAILED); a dry run that SUCCEEDED would import
+    cleanly, and its counts say what it would create and update."""
+
+    id = graphene.ID(required=True)
+    status = graphene.Field(ImportJobStatus, required=True)
+    dry_run = graphene.Boolean(required=True)
+    create_missing = graphene.Boolean(required=True)
+    file_name = graphene.String(required=True)
+    file_kind = graphene.Field(ImportFileKind, required=True)
+    total_rows = graphene.Int(required=True, description="Estimated while running, exact when finished")
+    processed_rows = graphene.Int(required=True)
+    created_count = graphene.Int(required=True, description="Houses created (a dry run: would be created)")
+    updated_count = graphene.Int(required=True, description="Existing houses (by 户号) updated, or to be")
+    new_communities = graphene.Int(required=True)
+    new_buildings = graphene.Int(required=True)
+    new_units = graphene.Int(required=True)
+    error_count = graphene.Int(required=True, description="All errors; `errors` lists the first 1,000")
+    errors = graphene.List(
+        graphene.NonNull(ImportRowError), required=True,
+        first=graphene.Int(default_value=100, description=f"At most {MAX_ERRORS_PAGE}"),
+        offset=graphene.Int(default_value=0), description="Ordered by row, then column")
+    requested_by = graphene.String(required=True)
+    created_at = graphene.DateTime(required=True)
+    started_at = graphene.DateTime()
+    finished_at = graphene.DateTime()
+
+    @staticmethod
+    def resolve_create_missing(root, info):
+        return root.create_missing
+
+    @staticmethod
+    def resolve_errors(root, info, first=100, offset=0):
+        first, offset = max(0, min(first, MAX_ERRORS_PAGE)), max(0, offset)
+        return [ImportRowError(**e) for e in root.errors[offset:offset + first]]
