@@ -47,10 +47,15 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
+@lru_cache(maxsize=16)
+def _index_key(master: str, purpose: str) -> bytes:
+    return hmac.new(master.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
 def blind_index(value: str, *, purpose: str) -> str:
-    """Deterministic keyed digest, so equality search works without storing plaintext."""
-    key = hmac.new(settings.BLIND_INDEX_KEY.encode(), purpose.encode(), hashlib.sha256).digest()
-    return hmac.new(key, value.strip().encode(), hashlib.sha256).hexdigest()
+    """Deterministic keyed digest, so equality search works without storing
+    plaintext. One derived key per purpose: a phone's index says nothing about an ID's."""
+    return hmac.new(_index_key(settings.BLIND_INDEX_KEY, purpose), value.strip().encode(), hashlib.sha256).hexdigest()
 
 
 class EncryptedTextField(models.TextField):

@@ -104,12 +104,12 @@ class House(models.Model):
     low_income = models.CharField(_("低保/特困"), max_length=10, choices=LowIncome.choices, default=LowIncome.NONE)
     meter_no = models.CharField(_("热表编号"), max_length=64, blank=True)
     heating_status = models.CharField(_("供热状态"), max_length=20, choices=HeatingStatus.choices,
-                                      default=HeatingStatus.NORMAL, db_index=True)
+                                      default=HeatingStatus.NORMAL)
     owner_name = models.CharField(_("户主姓名"), max_length=64)
     owner_phone = EncryptedTextField(_("户主电话"), blank=True)
-    owner_phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    owner_phone_index = models.CharField(max_length=64, blank=True)
     owner_id_no = EncryptedTextField(_("证件号码"), blank=True)
-    owner_id_no_index = models.CharField(max_length=64, blank=True, db_index=True)
+    owner_id_no_index = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,6 +117,13 @@ class House(models.Model):
         ordering = ["account_no"]
         verbose_name = _("房屋")
         verbose_name_plural = _("房屋")
+        # Plain btree indexes: db_index=True on a CharField also adds a LIKE
+        # (varchar_pattern_ops) index nobody uses, and every index slows bulk imports.
+        indexes = [
+            models.Index(fields=["heating_status"], name="house_heating_status_idx"),
+            models.Index(fields=["owner_phone_index"], name="house_phone_index_idx"),
+            models.Index(fields=["owner_id_no_index"], name="house_id_no_index_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(building_area__gt=0), name="house_building_area_positive"),
             models.CheckConstraint(condition=models.Q(usable_area__isnull=True) | models.Q(usable_area__gt=0),

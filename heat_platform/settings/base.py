@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -180,7 +181,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Uploaded ledger files hold phone and ID numbers in clear: never keep unused ones.
+    "purge-stale-uploads": {"task": "imports.purge_stale_uploads", "schedule": crontab(hour=3, minute=17)},
+}
 
 # --- Logging: one line per event with request id and tenant; never secrets.
 LOGGING = {

@@ -10,9 +10,19 @@ from django.conf import settings
 PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 
+def _unquote(block: str) -> str:
+    parts = re.findall(r'"((?:[^"\\]|\\.)*)"', block)
+    return "".join(parts).replace('\\"', '"').replace("\\n", "\n")
+
+
 def _po_entries() -> dict[str, str]:
-    text = PO.read_text(encoding="utf-8")
-    return {m.group(1): m.group(2) for m in re.finditer(r'^msgid "(.+)"\nmsgstr "(.*)"$', text, re.M)}
+    """msgid -> msgstr for every entry, joining wrapped (multi-line) strings."""
+    entries = {}
+    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+        m = re.search(r'^msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', block, re.M)
+        if m and _unquote(m.group(1)):
+            entries[_unquote(m.group(1))] = _unquote(m.group(2))
+    return entries
 
 
 def test_english_catalog_is_complete_and_compiled():
@@ -62,10 +72,6 @@ def _source_msgids() -> dict[str, str]:
 
 def test_every_ui_string_in_the_code_has_an_english_translation():
     """Catches strings added without `makemessages -l en` + a translation."""
-    text = PO.read_text(encoding="utf-8")
-    catalog = {
-        m.group(1).replace('\\"', '"').replace("\\n", "\n"): m.group(2)
-        for m in re.finditer(r'^msgid "((?:[^"\\]|\\.)*)"\nmsgstr "((?:[^"\\]|\\.)*)"$', text, re.M)
-    }
+    catalog = _po_entries()
     missing = {msg: where for msg, where in _source_msgids().items() if not catalog.get(msg)}
     assert not missing, f"untranslated (run makemessages -l en, translate, compilemessages): {missing}"

@@ -7,7 +7,8 @@ from tests.conftest import PASSWORD
 CREATE = """mutation($u: String!, $p: String!, $r: Role!) {
   createStaff(username: $u, password: $p, role: $r) { staff { id username role isActive } errors { field code } }
 }"""
-ACTIVE = "mutation($id: ID!, $a: Boolean!) { setStaffActive(id: $id, active: $a) { staff { isActive } errors { field code } } }"
+ACTIVE = ("mutation($id: ID!, $a: Boolean!) "
+          "{ setStaffActive(id: $id, active: $a) { staff { isActive } errors { field code } } }")
 RESET = "mutation($id: ID!, $p: String!) { resetStaffPassword(id: $id, password: $p) { errors { field code } } }"
 LOGIN = 'mutation($u: String!, $p: String!) { staffLogin(username: $u, password: $p) { token errors { code } } }'
 
