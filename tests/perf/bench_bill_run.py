@@ -140,6 +140,10 @@ JOIN billing_billline l ON l.bill_id = b.id
 
 def _floor(season: Season) -> tuple[float, int, int]:
     _copy_tables()
+    with connection.cursor() as cur:
+        # Fresh statistics for the tables the run just filled, or the planner may pick a
+        # nested loop over 100k × 100k rows and the "floor" measures a bad plan instead.
+        cur.execute("ANALYZE billing_bill, billing_billline")
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(_FLOOR_SQL, {"season": season.pk})
