@@ -139,6 +139,15 @@ def _bind_fail_key(resident_id: int) -> str:
     return f"bind-fail:{resident_id}"
 
 
+def _count_bind_failure(key: str) -> None:
+    """Atomic increment within a one-hour window (add is a no-op when the key exists)."""
+    cache.add(key, 0, 3600)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, 3600)
+
+
 def house_bind(*, resident, account_no: str, owner_name: str = "", phone_last4: str = "",
                role: str = HouseBinding.Role.OWNER, ip: str | None = None) -> HouseBinding:
     """Bind a house to a resident on proof: 户号 plus the owner's name or the
@@ -153,12 +162,12 @@ def house_bind(*, resident, account_no: str, owner_name: str = "", phone_last4: 
         raise field_error("role", _("无效的关系。"), PropertyErrorCode.INVALID)
     house = House.objects.filter(account_no=(account_no or "").strip()).first()
     if house is None or not _proof_matches(house, owner_name=owner_name, phone_last4=phone_last4):
-        if not cache.add(key, 1, 3600):
-            cache.incr(key)
+        _count_bind_failure(key)
         audit_record(actor=resident, action="house.bind_failed", ip=ip,
                      account_no_hash=hashlib.sha256((account_no or "").encode()).hexdigest()[:16])
         raise ValidationError(_("户号与户主信息不匹配。"), code=PropertyErrorCode.BINDING_FAILED)
-    cache.delete(key)
+    # A success does not clear the failure count: otherwise binding one's own
+    # house between guesses would make the per-resident limit meaningless.
     with transaction.atomic():
         House.objects.select_for_update().filter(pk=house.pk).first()  # serialises the cap check per house
         existing = HouseBinding.objects.filter(house=house, resident=resident).first()

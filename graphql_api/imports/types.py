@@ -58,5 +58,6 @@ class ImportJob(graphene.ObjectType):
 
     @staticmethod
     def resolve_errors(root, info, first=100, offset=0):
-        first, offset = max(0, min(first, MAX_ERRORS_PAGE)), max(0, offset)
+        first = 100 if first is None else first  # an explicit null means "the default"
+        first, offset = max(0, min(first, MAX_ERRORS_PAGE)), max(0, offset or 0)
         return [ImportRowError(**e) for e in root.errors[offset:offset + first]]

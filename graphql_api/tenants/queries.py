@@ -18,7 +18,8 @@ class TenantQueries(graphene.ObjectType):
     @staticmethod
     def resolve_tenants(root, info, status=None, search=None, first=50, offset=0):
         qs = tenant_list(status=status.value if status else None, search=search)
-        first, offset = max(0, min(first, MAX_PAGE)), max(0, offset)
+        first = 50 if first is None else first  # an explicit null means "the default"
+        first, offset = max(0, min(first, MAX_PAGE)), max(0, offset or 0)
         items = list(qs[offset:offset + first])
         counts = tenant_counts(schemas=[t.schema_name for t in items])
         for t in items:

@@ -100,3 +100,9 @@ def test_platform_admin_suspend_action_is_audited(client, alpha):
     assert resp.status_code == 302
     assert HeatingCompany.objects.get(slug="alpha").status == "suspended"
     assert OperatorAuditLog.objects.get().action == "tenant.suspend"
+
+
+def test_explicit_null_page_size_means_the_default(gql, alpha, beta):
+    token = gql.login("localhost", OPERATOR)
+    data = gql("localhost", "{ tenants(first: null, offset: null) { totalCount items { slug } } }", token=token)
+    assert data["data"]["tenants"]["totalCount"] == 2 and len(data["data"]["tenants"]["items"]) == 2

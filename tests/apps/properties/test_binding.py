@@ -67,6 +67,17 @@ def test_failures_are_throttled_per_resident(gql, alpha, ledger, make_resident):
     assert _bind(gql, alpha, other, "A0", name="王建国")["errors"] == []
 
 
+def test_binding_ones_own_house_does_not_reset_the_failure_count(gql, alpha, ledger, make_resident):
+    _resident, token = make_resident(alpha, "o-owner-guesser")
+    for i in range(3):
+        assert _bind(gql, alpha, token, f"Y{i}", name="x")["errors"][0]["code"] == "BINDING_FAILED"
+    assert _bind(gql, alpha, token, "A0", name="王建国")["errors"] == []  # own house, between guesses
+    for i in range(2):
+        assert _bind(gql, alpha, token, f"Z{i}", name="x")["errors"][0]["code"] == "BINDING_FAILED"
+    # 5 failures within the hour: the success in between did not reset the count
+    assert _bind(gql, alpha, token, "B0", name="李四")["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+
+
 @override_settings(HOUSE_BINDING_CAP=2)
 def test_per_house_cap(gql, alpha, ledger, make_resident):
     tokens = [make_resident(alpha, f"o-family-{i}")[1] for i in range(3)]
