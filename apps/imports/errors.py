@@ -28,6 +28,7 @@ class ImportErrorCode(models.TextChoices):
     UNKNOWN_COMMUNITY = "UNKNOWN_COMMUNITY"
     UNKNOWN_BUILDING = "UNKNOWN_BUILDING"
     UNKNOWN_UNIT = "UNKNOWN_UNIT"
+    FORMULA_ERROR = "FORMULA_ERROR"
 
 
 class ImportFileError(ValidationError):

@@ -82,6 +82,11 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+# Excel's error values, as cached formula results or as text in a CSV saved from Excel.
+EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                          "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
+
+
 class RowChecker:
     """Checks rows given in the file's column order (`positions` maps the
     template's columns onto it)."""
@@ -100,8 +105,15 @@ class RowChecker:
         if any(map(_starts_with_quote, values)):
             _unquote(values)
         errors: list[CellError] = []
+        formula_errors = set()
+        for i, value in enumerate(values):
+            if value in EXCEL_ERRORS:  # a failed formula (e.g. a broken VLOOKUP) is not ledger data
+                errors.append(CellError(i, ImportErrorCode.FORMULA_ERROR,
+                                        _("单元格是公式错误（%(value)s），请改为实际内容。") % {"value": value}))
+                values[i] = ""
+                formula_errors.add(i)
         for i in _REQUIRED:
-            if not values[i]:
+            if not values[i] and i not in formula_errors:
                 errors.append(CellError(i, ImportErrorCode.REQUIRED, _("此项必填。")))
         for i, limit in _LIMITED:
             if len(values[i]) > limit:

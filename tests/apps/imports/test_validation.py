@@ -222,3 +222,10 @@ def test_columns_may_come_in_any_order(run_import, ledger, alpha):
     content = csv_bytes([[dict(zip(HEADERS, row(), strict=True))[h] for h in order]], headers=order)
     assert run_import(content).ok
     assert house_count(alpha) == 1
+
+
+@pytest.mark.parametrize(("make_file", "kind"), [(csv_bytes, "csv"), (xlsx_bytes, "xlsx")])
+def test_excel_formula_errors_are_cell_errors_not_values(run_import, ledger, alpha, make_file, kind):
+    outcome = run_import(make_file([row(**{"户主姓名": "#N/A", "楼号": "#REF!"})]), kind=kind)
+    assert sorted(errors_of(outcome)) == [(2, "户主姓名", "FORMULA_ERROR"), (2, "楼号", "FORMULA_ERROR")]
+    assert house_count(alpha) == 0
