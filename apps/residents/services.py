@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 SMS_CODE_RE = re.compile(r"^\d{6}$")
 _LOCK_SMS_PHONE = 0x5E5_0001  # pg_advisory_xact_lock namespaces
 _LOCK_SMS_IP = 0x5E5_0002
+_LOCK_SMS_RESIDENT = 0x5E5_0003
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def _sms_code_reserve(*, resident: Resident, phone_index: str, ip: str, provider
     """Check the limits and create the phone's new LIVE code (replacing the old
     one), serialized per phone and per IP so concurrent requests count right."""
     conf = settings.SMS_CODE
+    _advisory_lock(_LOCK_SMS_RESIDENT, str(resident.pk))
     _advisory_lock(_LOCK_SMS_PHONE, phone_index)
     _advisory_lock(_LOCK_SMS_IP, ip)
     resend = timedelta(seconds=conf["RESEND_SECONDS"])
@@ -184,6 +186,10 @@ def _sms_code_reserve(*, resident: Resident, phone_index: str, ip: str, provider
     hour_ago = now - timedelta(hours=1)
     if SmsCode.objects.filter(request_ip=ip[:45], created_at__gt=hour_ago).count() >= conf["MAX_PER_IP_PER_HOUR"]:
         raise resident_error(_("当前网络获取验证码次数过多，请稍后再试。"), ResidentErrorCode.SMS_RATE_LIMITED)
+    # Per resident too: IPs are cheap to rotate, and each text costs the company money.
+    if (SmsCode.objects.filter(resident=resident, created_at__gt=hour_ago).count()
+            >= conf["MAX_PER_RESIDENT_PER_HOUR"]):
+        raise resident_error(_("获取验证码次数过多，请稍后再试。"), ResidentErrorCode.SMS_RATE_LIMITED)
     if (SmsCode.objects.filter(phone_index=phone_index, created_at__gt=hour_ago).count()
             >= conf["MAX_PER_PHONE_PER_HOUR"]):
         raise resident_error(_("该手机号获取验证码次数过多，请稍后再试。"), ResidentErrorCode.SMS_RATE_LIMITED,

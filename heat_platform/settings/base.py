@@ -220,6 +220,7 @@ SMS_CODE = {
     "RESEND_SECONDS": env.int("SMS_CODE_RESEND_SECONDS", default=60),  # per phone
     "MAX_PER_PHONE_PER_HOUR": env.int("SMS_CODE_MAX_PER_PHONE_PER_HOUR", default=5),
     "MAX_PER_IP_PER_HOUR": env.int("SMS_CODE_MAX_PER_IP_PER_HOUR", default=20),
+    "MAX_PER_RESIDENT_PER_HOUR": env.int("SMS_CODE_MAX_PER_RESIDENT_PER_HOUR", default=10),
 }
 # urllib3 logs full request URLs at DEBUG, and WeChat puts the AppSecret and access token in query strings.
 LOGGING["loggers"]["urllib3"] = {"level": "INFO"}

@@ -182,10 +182,11 @@ def test_at_most_five_codes_per_phone_per_hour(gql, alpha, resident, in_schema):
     assert _request(gql, alpha, token)["errors"] == []
 
 
-def test_at_most_twenty_codes_per_ip_per_hour(gql, alpha, resident):
-    _res, token = resident
+def test_at_most_twenty_codes_per_ip_per_hour(gql, alpha, make_resident):
+    tokens = [make_resident(alpha, f"o-ip-{k}")[1] for k in range(3)]  # below the per-resident limit
     for i in range(20):
-        assert _request(gql, alpha, token, phone=_phone_no(i), ip="10.7.7.7")["errors"] == []
+        assert _request(gql, alpha, tokens[i % 3], phone=_phone_no(i), ip="10.7.7.7")["errors"] == []
+    token = tokens[2]
     payload = _request(gql, alpha, token, phone=_phone_no(20), ip="10.7.7.7")
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [(None, "SMS_RATE_LIMITED")]
     assert len(outbox()) == 20
@@ -207,3 +208,12 @@ def test_sms_mutations_need_a_resident(gql, alpha, make_staff):
     result = gql(alpha.host, VERIFY_CODE, {"p": PHONE, "c": "123456"}, token=staff)
     assert result["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     assert outbox() == []
+
+
+def test_at_most_ten_codes_per_resident_per_hour_from_any_ip(gql, alpha, resident):
+    _res, token = resident
+    for i in range(10):
+        assert _request(gql, alpha, token, phone=_phone_no(100 + i), ip=f"10.8.0.{i}")["errors"] == []
+    payload = _request(gql, alpha, token, phone=_phone_no(120), ip="10.8.1.1")
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [(None, "SMS_RATE_LIMITED")]
+    assert len(outbox()) == 10
