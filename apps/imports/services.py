@@ -19,9 +19,11 @@ errors wait in a temporary table until the first MAX_STORED_ERRORS are read.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
@@ -267,13 +269,42 @@ def _enqueue(*, schema: str, job_id: str) -> None:
         run_house_import.delay(job_id)
 
 
+_JOB_LOCK = 7_221_201  # pg advisory lock namespace: one runner per import job
+
+
+@contextmanager
+def _job_lock(job_id: str):
+    """A session advisory lock held while a job runs. A worker that dies drops
+    its connection and with it the lock, so a redelivered task can tell a dead
+    run (lock free) from a live one (lock taken)."""
+    key = int.from_bytes(hashlib.sha256(str(job_id).encode()).digest()[:4], "big", signed=True)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [_JOB_LOCK, key])
+        acquired = cur.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_JOB_LOCK, key])
+
+
 def import_job_run(*, job_id: str) -> ImportJob | None:
-    """Run a queued job (the Celery task). Compare-and-set queued → running, so
-    a redelivered task does nothing. Progress is saved every batch (outside the
-    write transaction, so pollers see it)."""
-    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-            status=ImportJob.Status.RUNNING, started_at=timezone.now()):
-        return None
+    """Run a queued job (the Celery task). Progress is saved every batch
+    (outside the write transaction, so pollers see it)."""
+    with _job_lock(job_id) as acquired:
+        if not acquired:
+            return None  # another worker is running it right now
+        # queued → running; or a run whose worker died (status running, lock free):
+        # its transaction was rolled back whole, so it simply starts again.
+        if not ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.QUEUED,
+                                                               ImportJob.Status.RUNNING]).update(
+                status=ImportJob.Status.RUNNING, started_at=timezone.now()):
+            return None
+        return _import_job_execute(job_id=job_id)
+
+
+def _import_job_execute(*, job_id: str) -> ImportJob | None:
     job = ImportJob.objects.get(pk=job_id)
     actor = User.objects.filter(username=job.requested_by).first()
     progress = JobProgress(job_id=job.pk)
