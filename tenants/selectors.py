@@ -13,6 +13,8 @@ _SAFE_SCHEMA = re.compile(r"^[a-z0-9_]{1,63}$")
 # Apps add theirs here as they arrive (houses, residents, bills…).
 TENANT_COUNTERS: dict[str, tuple[str, str]] = {
     "staff": ("accounts_user", "is_active"),
+    "houses": ("properties_house", "true"),
+    "residents": ("residents_resident", "is_active"),
 }
 
 

@@ -33,6 +33,8 @@ class RegisteredTenant(graphene.ObjectType):
 
 class TenantCounts(graphene.ObjectType):
     staff = graphene.Int(required=True, description="Active staff accounts")
+    houses = graphene.Int(required=True, description="Houses in the ledger")
+    residents = graphene.Int(required=True, description="Active residents (WeChat users)")
 
 
 class Tenant(graphene.ObjectType):

@@ -4,13 +4,15 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Role
 from apps.accounts.services import staff_create
+from apps.residents.models import Resident
 from heat_platform.models import OperatorAuditLog
 from tenants.models import HeatingCompany
 from tenants.services import tenant_register
 from tenants.signals import Registration
+from tests.apps.properties.factories import HouseFactory
 from tests.conftest import OPERATOR, PASSWORD
 
-TENANTS = "{ tenants { totalCount items { id slug domain status contactPhone counts { staff } } } }"
+TENANTS = "{ tenants { totalCount items { id slug domain status contactPhone counts { staff houses residents } } } }"
 SUSPEND = 'mutation($id:ID!){suspendTenant(id:$id, reason:"欠费"){tenant{slug status} errors{field code}}}'
 REACTIVATE = "mutation($id:ID!){reactivateTenant(id:$id){tenant{slug status} errors{field code}}}"
 
@@ -28,6 +30,8 @@ def _queries(fn) -> int:
 def test_operator_lists_tenants_with_status_and_counts(gql, alpha, beta):
     with schema_context(alpha.schema):
         staff_create(username="alpha-2", password=PASSWORD, role=Role.FINANCE)
+        HouseFactory()
+        Resident.objects.create(openid="o-count")
     token = gql.login("localhost", OPERATOR)
     before = _queries(lambda: gql("localhost", TENANTS, token=token))
     tenant_register(registration=Registration(
@@ -38,11 +42,11 @@ def test_operator_lists_tenants_with_status_and_counts(gql, alpha, beta):
     data = gql("localhost", TENANTS, token=token)["data"]["tenants"]
     by_slug = {t["slug"]: t for t in data["items"]}
     assert "platform" not in by_slug
-    assert by_slug["alpha"]["counts"] == {"staff": 2}
-    assert by_slug["beta"]["counts"] == {"staff": 1}
+    assert by_slug["alpha"]["counts"] == {"staff": 2, "houses": 1, "residents": 1}
+    assert by_slug["beta"]["counts"] == {"staff": 1, "houses": 0, "residents": 0}
     assert by_slug["alpha"]["domain"] == "alpha.localhost"
     assert by_slug["alpha"]["status"] == "ACTIVE"
-    assert by_slug["gamma"]["counts"] == {"staff": 1}
+    assert by_slug["gamma"]["counts"] == {"staff": 1, "houses": 0, "residents": 0}
     assert data["totalCount"] == 3
 
 
