@@ -1,7 +1,6 @@
 import graphene
 
 from apps.accounts.permissions import HEATING_STATUS_CHANGE, LEDGER_EDIT
-from apps.properties.selectors import house_get
 from apps.properties.services import house_bind, house_change_heating_status, house_unbind, house_update
 
 from ..core.context import client_ip
@@ -9,10 +8,6 @@ from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, IsResident
 from .types import BindingRole, HeatingStatus, House, HouseCategory, LowIncome, MyHouse, PropertyError
-
-
-def _pk(value) -> int:
-    return house_get(house_id=value).pk  # NOT_FOUND for malformed or unknown ids
 
 
 class HouseInput(graphene.InputObjectType):
@@ -42,7 +37,7 @@ class UpdateHouse(BaseMutation):
     @classmethod
     def perform_mutation(cls, root, info, id, input):
         changes = {k: (v.value if hasattr(v, "value") else v) for k, v in input.items()}
-        house = house_update(house_id=_pk(id), actor=info.context.actor.user, changes=changes,
+        house = house_update(house_id=to_pk(id), actor=info.context.actor.user, changes=changes,
                              ip=client_ip(info.context))
         return cls(house=house, errors=[])
 
@@ -63,7 +58,7 @@ class ChangeHeatingStatus(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, status, reason, effective_date=None):
-        house = house_change_heating_status(house_id=_pk(id), to_status=status.value, reason=reason,
+        house = house_change_heating_status(house_id=to_pk(id), to_status=status.value, reason=reason,
                                             effective_date=effective_date, actor=info.context.actor.user,
                                             ip=client_ip(info.context))
         return cls(house=house, errors=[])

@@ -1,12 +1,11 @@
 import graphene
-from django.utils.translation import gettext as _
 
-from tenants.errors import TenantErrorCode, field_error
 from tenants.selectors import tenant_counts
 from tenants.services import tenant_reactivate, tenant_register, tenant_suspend
 from tenants.signals import Registration
 
 from ..core.context import client_ip
+from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import AllowAny, IsOperator
 from .types import RegisteredTenant, Tenant, TenantError
@@ -53,7 +52,7 @@ class SuspendTenant(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, reason):
-        tenant = tenant_suspend(tenant_id=_pk(id), actor=info.context.actor.user, reason=reason,
+        tenant = tenant_suspend(tenant_id=to_pk(id), actor=info.context.actor.user, reason=reason,
                                 ip=client_ip(info.context))
         return cls(tenant=_with_counts(tenant), errors=[])
 
@@ -69,15 +68,8 @@ class ReactivateTenant(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id):
-        tenant = tenant_reactivate(tenant_id=_pk(id), actor=info.context.actor.user, ip=client_ip(info.context))
+        tenant = tenant_reactivate(tenant_id=to_pk(id), actor=info.context.actor.user, ip=client_ip(info.context))
         return cls(tenant=_with_counts(tenant), errors=[])
-
-
-def _pk(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise field_error("id", _("找不到该供热公司。"), TenantErrorCode.NOT_FOUND) from exc
 
 
 def _with_counts(tenant):

@@ -2,10 +2,9 @@ import graphene
 
 from tenants.selectors import tenant_counts, tenant_list
 
+from ..core.pagination import MAX_PAGE, page
 from ..core.permissions import IsOperator, PermissionsField
 from .types import TenantPage, TenantStatus
-
-MAX_PAGE = 100
 
 
 class TenantQueries(graphene.ObjectType):
@@ -17,11 +16,9 @@ class TenantQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_tenants(root, info, status=None, search=None, first=50, offset=0):
-        qs = tenant_list(status=status.value if status else None, search=search)
-        first = 50 if first is None else first  # an explicit null means "the default"
-        first, offset = max(0, min(first, MAX_PAGE)), max(0, offset or 0)
-        items = list(qs[offset:offset + first])
-        counts = tenant_counts(schemas=[t.schema_name for t in items])
-        for t in items:
+        result = page(tenant_list(status=status.value if status else None, search=search), first=first,
+                      offset=offset)
+        counts = tenant_counts(schemas=[t.schema_name for t in result["items"]])
+        for t in result["items"]:
             t.counts = counts.get(t.schema_name, {})
-        return TenantPage(total_count=qs.count(), items=items)
+        return TenantPage(**result)
