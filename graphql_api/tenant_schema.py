@@ -8,7 +8,13 @@ from .accounts.staff import StaffMutations, StaffQueries
 from .billing.mutations import BillingMutations
 from .billing.queries import BillingQueries
 from .billing.runs import BillRunMutations, BillRunQueries
+from .branding.mutations import BrandingMutations
+from .branding.queries import BrandingQueries
 from .imports.schema import ImportMutations, ImportQueries
+from .payments.counter import CounterMutations, CounterQueries
+from .payments.merchants import MerchantMutations
+from .payments.mutations import PaymentMutations
+from .payments.queries import PaymentQueries
 from .properties.mutations import LedgerMutations
 from .properties.queries import LedgerQueries
 from .residents.mutations import ResidentAuthMutations
@@ -18,12 +24,13 @@ from .tariffs.queries import TariffQueries
 
 
 class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries, BillingQueries,
-            BillRunQueries, graphene.ObjectType):
+            BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, graphene.ObjectType):
     pass
 
 
 class Mutation(ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations, TariffMutations,
-               BillingMutations, BillRunMutations, graphene.ObjectType):
+               BillingMutations, BillRunMutations, PaymentMutations, MerchantMutations, CounterMutations,
+               BrandingMutations, graphene.ObjectType):
     staff_login = StaffLogin.Field()
 
 

@@ -33,6 +33,9 @@ class RequestIdMiddleware:
         return response
 
 
+NOTIFY_PREFIX = "/payments/notify/"
+
+
 class TenantRoutingMiddleware(TenantMainMiddleware):
     """Runs before LocaleMiddleware, so its own answers pick the language here."""
 
@@ -48,6 +51,10 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant = request.tenant
+        # Payment notifies are money already taken from residents: record them even for a
+        # suspended or closed company (signature checks still apply), never turn them away.
+        if request.path.startswith(NOTIFY_PREFIX):
+            return None
         if tenant.status == tenant.Status.SUSPENDED:
             with translation.override(translation.get_language_from_request(request)):
                 return json_error(423, "TENANT_SUSPENDED", _("该供热公司的服务已暂停，请联系平台客服。"))

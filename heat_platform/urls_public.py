@@ -1,6 +1,7 @@
 """Platform domain: operators' admin and the public GraphQL API."""
 
-from django.urls import path
+from django.apps import apps
+from django.urls import include, path
 
 from graphql_api.core.views import HeatGraphQLView
 from graphql_api.platform_schema import schema
@@ -11,5 +12,10 @@ from .views import health
 urlpatterns = [
     path("graphql/", HeatGraphQLView.as_view(schema=schema), name="graphql"),
     path("admin/", platform_admin_site.urls),
+    path("wxopen/", include("tenants.publishing.urls")),  # WeChat third-party platform pushes
     path("healthz", health),
 ]
+
+if apps.is_installed("apps.payments.sandbox"):  # dev and tests only: the fake payment gateways
+    urlpatterns.append(path("sandbox/", include("apps.payments.sandbox.urls")))
+    urlpatterns.append(path("sandbox/wxopen/", include("tenants.publishing.sandbox")))  # fake WeChat Open Platform

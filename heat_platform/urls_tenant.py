@@ -12,5 +12,7 @@ urlpatterns = [
     path("graphql/", HeatGraphQLView.as_view(schema=schema), name="graphql"),
     path("admin/", tenant_admin_site.urls),
     path("files/", include("apps.imports.urls")),
+    path("files/", include("tenants.miniprogram_urls")),
+    path("payments/", include("apps.payments.urls")),
     path("healthz", health),
 ]

@@ -43,3 +43,15 @@ def tenant_counts(*, schemas: list[str]) -> dict[str, dict[str, int]]:
         for schema, name, count in cur.fetchall():
             result[schema][name] = count
     return result
+
+
+def current_company() -> HeatingCompany:
+    """The company whose schema the connection is in. Requests have the real row
+    (the middleware sets it); `schema_context` (tasks, commands, tests) only has a
+    stand-in with the schema name, so look the row up then."""
+    from django.db import connection
+
+    tenant = connection.tenant
+    if isinstance(tenant, HeatingCompany):
+        return tenant
+    return HeatingCompany.objects.get(schema_name=connection.schema_name)

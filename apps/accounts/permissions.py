@@ -21,3 +21,10 @@ BILL_RUN = (Role.TENANT_ADMIN, Role.FINANCE)
 BILL_ADJUST = (Role.TENANT_ADMIN, Role.FINANCE)  # adjustments and waivers, with a reason
 BILL_VIEW = ALL_STAFF
 METER_READING = (Role.TENANT_ADMIN, Role.TECHNICIAN, Role.FINANCE)
+
+# Payments
+MERCHANT_MANAGE = ADMIN  # merchant accounts: keys and certificates
+COUNTER_PAYMENT = (Role.TENANT_ADMIN, Role.COLLECTOR)
+REFUND = (Role.TENANT_ADMIN, Role.FINANCE)
+PAYMENT_VIEW = (Role.TENANT_ADMIN, Role.FINANCE, Role.COLLECTOR)
+SHIFT_VIEW_ALL = (Role.TENANT_ADMIN, Role.FINANCE)  # collectors see their own shifts only

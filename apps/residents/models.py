@@ -16,6 +16,8 @@ class Resident(models.Model):
 
     openid = models.CharField(max_length=64, unique=True)
     unionid = models.CharField(max_length=64, blank=True, db_index=True)
+    # Alipay buyer id (2088…) or open_id, set by an Alipay mini-program login (a later channel).
+    alipay_user_id = models.CharField(max_length=64, blank=True)
     display_name = models.CharField(_("昵称"), max_length=64, blank=True)
     phone = EncryptedTextField(_("手机号"), blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)  # blind index of phone

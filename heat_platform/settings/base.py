@@ -31,6 +31,7 @@ SHARED_APPS = [
     "django_celery_beat",
     "graphene_django",
     "rest_framework",
+    "apps.payments.sandbox",  # fake payment gateways for dev/tests; production removes it
 ]
 TENANT_APPS = [
     "apps.accounts",
@@ -40,6 +41,7 @@ TENANT_APPS = [
     "apps.imports",
     "apps.tariffs",
     "apps.billing",
+    "apps.payments",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -60,6 +62,15 @@ HOUSE_BINDING_CAP = env.int("HOUSE_BINDING_CAP", default=5)
 # Outside services: "sandbox" (works locally, used by make run and tests) or the real provider.
 WECHAT_LOGIN_PROVIDER = env("WECHAT_LOGIN_PROVIDER", default="sandbox")
 SMS_PROVIDER = env("SMS_PROVIDER", default="sandbox")
+# Payments. The same provider code talks to the real gateways or to the local sandbox ones.
+PAYMENTS_WECHATPAY_GATEWAY = env("PAYMENTS_WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com")
+PAYMENTS_ALIPAY_GATEWAY = env("PAYMENTS_ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do")
+# Where gateways send notifies: "{domain}" is the company's own domain.
+PAYMENTS_NOTIFY_BASE_URL = env("PAYMENTS_NOTIFY_BASE_URL", default="https://{domain}")
+PAYMENTS_ORDER_TTL_MINUTES = env.int("PAYMENTS_ORDER_TTL_MINUTES", default=30)
+# Orders still open this long after creation are queried at the provider by the sweeper.
+PAYMENTS_SWEEP_AFTER_MINUTES = env.int("PAYMENTS_SWEEP_AFTER_MINUTES", default=5)
+PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=10.0)
 # Spare, fully migrated schemas kept ready so onboarding is a rename (see tenants/spares.py).
 SPARE_SCHEMA_POOL_SIZE = env.int("SPARE_SCHEMA_POOL_SIZE", default=3)
 
@@ -184,6 +195,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Uploaded ledger files hold phone and ID numbers in clear: never keep unused ones.
     "purge-stale-uploads": {"task": "imports.purge_stale_uploads", "schedule": crontab(hour=3, minute=17)},
+    # Lost notifies and stuck orders: ask the provider about orders still open.
+    "payments-sweep-open-orders": {"task": "payments.sweep_all_tenants", "schedule": 60.0},
+    "payments-refresh-platform-certificates": {"task": "payments.refresh_platform_certificates",
+                                               "schedule": crontab(hour=4, minute=7)},
 }
 
 # --- Logging: one line per event with request id and tenant; never secrets.
@@ -224,3 +239,21 @@ SMS_CODE = {
 }
 # urllib3 logs full request URLs at DEBUG, and WeChat puts the AppSecret and access token in query strings.
 LOGGING["loggers"]["urllib3"] = {"level": "INFO"}
+
+# --- Resident mini-program: branded builds and publishing via WeChat's third-party platform
+# (tenants/branding.py, tenants/miniprogram_build.py, tenants/publishing/)
+MINIPROGRAM_TEMPLATE_DIR = env("MINIPROGRAM_TEMPLATE_DIR", default=str(BASE_DIR / "miniprogram-template"))
+# The API origin a company's app talks to; "{domain}" is the company's own domain.
+MINIPROGRAM_API_BASE_URL = env("MINIPROGRAM_API_BASE_URL", default="https://{domain}")
+MINIPROGRAM_REQUIRE_HTTPS = env.bool("MINIPROGRAM_REQUIRE_HTTPS", default=True)  # builds refuse http API origins
+WECHAT_OPEN_API_BASE_URL = env("WECHAT_OPEN_API_BASE_URL", default="https://api.weixin.qq.com")
+WECHAT_OPEN_HTTP_TIMEOUT = env.float("WECHAT_OPEN_HTTP_TIMEOUT", default=10.0)
+WECHAT_OPEN_COMPONENT_APPID = env("WECHAT_OPEN_COMPONENT_APPID", default="")
+WECHAT_OPEN_COMPONENT_APPSECRET = env("WECHAT_OPEN_COMPONENT_APPSECRET", default="")
+# Used only while no pushed ticket (≤ 12 h old) is stored; WeChat pushes one every 10 minutes.
+WECHAT_OPEN_COMPONENT_VERIFY_TICKET = env("WECHAT_OPEN_COMPONENT_VERIFY_TICKET", default="")
+# The callback's message token and 43-character EncodingAESKey (set on the Open Platform).
+WECHAT_OPEN_MESSAGE_TOKEN = env("WECHAT_OPEN_MESSAGE_TOKEN", default="")
+WECHAT_OPEN_ENCODING_AES_KEY = env("WECHAT_OPEN_ENCODING_AES_KEY", default="")
+CELERY_IMPORTS = ["tenants.publishing.tasks"]
+CELERY_BEAT_SCHEDULE["miniprogram-poll-audits"] = {"task": "tenants.poll_miniprogram_audits", "schedule": 600.0}

@@ -17,12 +17,30 @@ JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="dev-only-jwt-signing-key-01234
 
 # A real worker without a broker service: kombu's filesystem transport under .data/.
 _queue = Path(BASE_DIR) / ".data" / "celery"
-for _sub in ("in", "processed"):
+for _sub in ("in", "processed", "control"):
     (_queue / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_queue / "in"),
     "data_folder_out": str(_queue / "in"),
     "processed_folder": str(_queue / "processed"),
+    "control_folder": str(_queue / "control"),  # kombu's default is ./control in the working directory
     "store_processed": False,
 }
+
+# Payments go to the sandbox gateways served by this same server (apps/payments/sandbox).
+PAYMENTS_WECHATPAY_GATEWAY = env("PAYMENTS_WECHATPAY_GATEWAY", default="http://localhost:8000/sandbox/wechatpay")
+PAYMENTS_ALIPAY_GATEWAY = env("PAYMENTS_ALIPAY_GATEWAY", default="http://localhost:8000/sandbox/alipay/gateway.do")
+PAYMENTS_NOTIFY_BASE_URL = env("PAYMENTS_NOTIFY_BASE_URL", default="http://{domain}:8000")
+
+# The mini-program talks to http://<slug>.localhost:8000; publishing goes to the fake Open Platform
+# served by this same server (tenants/publishing/sandbox.py). Dev-only values, public on purpose.
+MINIPROGRAM_API_BASE_URL = env("MINIPROGRAM_API_BASE_URL", default="http://{domain}:8000")
+MINIPROGRAM_REQUIRE_HTTPS = env.bool("MINIPROGRAM_REQUIRE_HTTPS", default=False)
+WECHAT_OPEN_API_BASE_URL = env("WECHAT_OPEN_API_BASE_URL", default="http://localhost:8000/sandbox/wxopen")
+WECHAT_OPEN_COMPONENT_APPID = env("WECHAT_OPEN_COMPONENT_APPID", default="wxc0ffee00000000a1")
+WECHAT_OPEN_COMPONENT_APPSECRET = env("WECHAT_OPEN_COMPONENT_APPSECRET", default="dev-only-component-secret")
+WECHAT_OPEN_COMPONENT_VERIFY_TICKET = env("WECHAT_OPEN_COMPONENT_VERIFY_TICKET", default="ticket@@@sandbox-dev")
+WECHAT_OPEN_MESSAGE_TOKEN = env("WECHAT_OPEN_MESSAGE_TOKEN", default="dev-only-wxopen-token")
+WECHAT_OPEN_ENCODING_AES_KEY = env("WECHAT_OPEN_ENCODING_AES_KEY",
+                                   default="ZGV2LW9ubHktd3hvcGVuLWFlcy1rZXktMDAwMDAwMDA")

@@ -26,6 +26,13 @@ WECHAT_LOGIN_PROVIDER = env("WECHAT_LOGIN_PROVIDER", default="wechat")
 SMS_PROVIDER = env("SMS_PROVIDER", default="aliyun")
 if "sandbox" in (WECHAT_LOGIN_PROVIDER, SMS_PROVIDER):  # sandbox logins are anyone's; sandbox SMS never arrive
     raise ImproperlyConfigured("Production settings refuse the sandbox WeChat login / SMS providers")
+# The fake payment gateways are never installed in production, and real gateways are https.
+SHARED_APPS = [a for a in SHARED_APPS if a != "apps.payments.sandbox"]
+INSTALLED_APPS = [a for a in INSTALLED_APPS if a != "apps.payments.sandbox"]
+for _name in ("PAYMENTS_WECHATPAY_GATEWAY", "PAYMENTS_ALIPAY_GATEWAY", "PAYMENTS_NOTIFY_BASE_URL"):
+    if not globals()[_name].startswith("https://"):
+        raise ImproperlyConfigured(f"Production settings refuse a non-https {_name}")
+MINIPROGRAM_REQUIRE_HTTPS = True  # branded builds refuse an http API origin (tenants/miniprogram_build.py)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

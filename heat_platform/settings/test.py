@@ -19,3 +19,18 @@ LOGGING["root"]["level"] = "WARNING"
 
 # One test database per test process, so concurrent runs against one server never collide.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+
+# The sandbox gateways, reached through tests/apps/payments/sandbox_http.py (or a live server).
+PAYMENTS_WECHATPAY_GATEWAY = "http://localhost/sandbox/wechatpay"
+PAYMENTS_ALIPAY_GATEWAY = "http://localhost/sandbox/alipay/gateway.do"
+PAYMENTS_NOTIFY_BASE_URL = "http://{domain}"
+
+# The mini-program and the fake Open Platform (tenants/publishing/sandbox.py), reached in-process.
+MINIPROGRAM_API_BASE_URL = "http://{domain}"
+MINIPROGRAM_REQUIRE_HTTPS = False
+WECHAT_OPEN_API_BASE_URL = "http://localhost/sandbox/wxopen"
+WECHAT_OPEN_COMPONENT_APPID = "wxc0ffee00000000a1"
+WECHAT_OPEN_COMPONENT_APPSECRET = "test-component-secret"
+WECHAT_OPEN_COMPONENT_VERIFY_TICKET = "ticket@@@sandbox-test"
+WECHAT_OPEN_MESSAGE_TOKEN = "test-wxopen-token"
+WECHAT_OPEN_ENCODING_AES_KEY = "dGVzdC1vbmx5LXd4b3Blbi1hZXMta2V5LTAwMDAwMDA"

@@ -136,6 +136,7 @@ FOREIGN_IDS = {
     ("unbindHouse", "houseId"): _foreign_house,
     ("bill", "id"): _foreign_bill,
     ("myBills", "seasonId"): None,
+    ("createPayment", "billIds"): lambda alpha, owner: [_foreign_bill(alpha, owner)],
 }
 
 RESIDENT_ID_ARGS = [

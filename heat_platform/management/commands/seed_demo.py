@@ -7,7 +7,9 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import Role, User
 from apps.accounts.services import staff_create
 from apps.billing.demo import demo_billing_seed
+from apps.payments.demo import demo_payments_seed
 from apps.properties.demo import demo_ledger_seed
+from tenants.branding import branding_demo_seed
 from tenants.models import HeatingCompany, MiniProgramAccount
 from tenants.services import operator_create, platform_ensure, tenant_register
 from tenants.signals import Registration
@@ -43,6 +45,9 @@ class Command(BaseCommand):
         demo = HeatingCompany.objects.filter(slug=DEMO.slug).first() or tenant_register(registration=DEMO)
         MiniProgramAccount.objects.get_or_create(tenant=demo, defaults={"app_id": DEMO_APP_ID,
                                                                        "app_secret": "sandbox-secret"})
+        branding_demo_seed(tenant=demo)  # complete mini-program branding + sandbox Open Platform authorization
+        if demo_payments_seed(tenant=demo, app_id=DEMO_APP_ID):
+            self.stdout.write("registered the demo's WeChat Pay and Alipay merchants at the sandbox gateways")
         with schema_context(demo.schema_name):
             for username, password, role in DEMO_STAFF:
                 if not User.objects.filter(username=username).exists():

@@ -1,0 +1,168 @@
+"""A company's merchant accounts: saving them (validated, secrets write-only),
+building provider configs, testing the connection."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from tenants.errors import field_error
+from tenants.models import MerchantAccount, ServiceProviderAccount
+from tenants.selectors import current_company
+
+from .errors import PaymentErrorCode
+from .providers import MerchantConfig, PaymentProvider, ProviderError, provider_for_config
+
+WECHAT_FIELDS = ("mchid", "appid", "merchant_serial_no", "wechatpay_public_key_id", "wechatpay_public_key",
+                 "platform_certificates", "sub_mchid", "sub_appid")
+ALIPAY_FIELDS = ("alipay_app_id", "alipay_public_key", "alipay_seller_id")
+SECRETS = {
+    "wechat": ("merchant_private_key", "apiv3_key"),
+    "alipay": ("alipay_app_private_key", "alipay_app_auth_token"),
+}
+
+
+def active_account(channel: str) -> MerchantAccount | None:
+    """The account new orders go to."""
+    return MerchantAccount.objects.filter(tenant_id=current_company().pk, channel=channel, is_active=True).first()
+
+
+def channel_account(channel: str) -> MerchantAccount | None:
+    """The account, active or not: notifies, queries and refunds of orders placed
+    before it was switched off still need it."""
+    return MerchantAccount.objects.filter(tenant_id=current_company().pk, channel=channel).first()
+
+
+def merchant_config(account: MerchantAccount) -> MerchantConfig:
+    """Decrypted credentials; partner/ISV accounts borrow the platform's own."""
+    if account.channel == MerchantAccount.Channel.WECHAT:
+        if account.mode == MerchantAccount.Mode.PARTNER:
+            sp = ServiceProviderAccount.objects.filter(channel="wechat").first()
+            if sp is None:
+                raise ProviderError("the platform has no WeChat Pay service-provider account")
+            return MerchantConfig(
+                channel="wechat", mode="partner", mchid=sp.sp_mchid, appid=sp.sp_appid, sub_mchid=account.sub_mchid,
+                sub_appid=account.sub_appid or account.appid, merchant_serial_no=sp.merchant_serial_no,
+                merchant_private_key=sp.merchant_private_key, apiv3_key=sp.apiv3_key,
+                wechatpay_public_key_id=sp.wechatpay_public_key_id, wechatpay_public_key=sp.wechatpay_public_key,
+                platform_certificates=tuple(sp.platform_certificates or ()))
+        return MerchantConfig(
+            channel="wechat", mode="direct", mchid=account.mchid, appid=account.appid,
+            merchant_serial_no=account.merchant_serial_no, merchant_private_key=account.merchant_private_key,
+            apiv3_key=account.apiv3_key, wechatpay_public_key_id=account.wechatpay_public_key_id,
+            wechatpay_public_key=account.wechatpay_public_key,
+            platform_certificates=tuple(account.platform_certificates or ()))
+    if account.mode == MerchantAccount.Mode.ISV:
+        sp = ServiceProviderAccount.objects.filter(channel="alipay").first()
+        if sp is None:
+            raise ProviderError("the platform has no Alipay ISV app")
+        return MerchantConfig(channel="alipay", mode="isv", alipay_app_id=sp.alipay_app_id,
+                              alipay_app_private_key=sp.alipay_app_private_key,
+                              alipay_public_key=sp.alipay_public_key, alipay_seller_id=account.alipay_seller_id,
+                              alipay_app_auth_token=account.alipay_app_auth_token)
+    return MerchantConfig(channel="alipay", mode="direct", alipay_app_id=account.alipay_app_id,
+                          alipay_app_private_key=account.alipay_app_private_key,
+                          alipay_public_key=account.alipay_public_key, alipay_seller_id=account.alipay_seller_id)
+
+
+# Building a provider parses PEM keys (about a millisecond each): keep one per
+# account version per process. Keyed by the account's updated_at, so a saved
+# change is picked up at once.
+_providers: dict[tuple, PaymentProvider] = {}
+_providers_lock = threading.Lock()
+
+
+def provider_for(account: MerchantAccount) -> PaymentProvider:
+    sp_stamp = None
+    if account.mode in (MerchantAccount.Mode.PARTNER, MerchantAccount.Mode.ISV):
+        sp_stamp = ServiceProviderAccount.objects.filter(channel=account.channel).values_list(
+            "updated_at", flat=True).first()
+    key = (connection.schema_name, account.pk, account.updated_at, sp_stamp, settings.PAYMENTS_WECHATPAY_GATEWAY,
+           settings.PAYMENTS_ALIPAY_GATEWAY, settings.PAYMENTS_HTTP_TIMEOUT)
+    provider = _providers.get(key)
+    if provider is None:
+        provider = provider_for_config(merchant_config(account))
+        with _providers_lock:
+            if len(_providers) > 256:
+                _providers.clear()
+            _providers[key] = provider
+    return provider
+
+
+def _validate(config: MerchantConfig) -> list[tuple[str, str]]:
+    if config.channel == "wechat":
+        from .providers.wechat import validate_wechat_config
+
+        return validate_wechat_config(config)
+    from .providers.alipay import validate_alipay_config
+
+    return validate_alipay_config(config)
+
+
+@transaction.atomic
+def merchant_account_save(*, channel: str, mode: str, data: dict[str, Any], actor, ip: str | None = None,
+                          is_active: bool = True) -> MerchantAccount:
+    """Create or update the company's account for a channel. Secret fields left
+    empty keep their stored value (they are write-only: the API never returns them)."""
+    if channel not in MerchantAccount.Channel.values:
+        raise field_error("channel", _("不支持的支付渠道。"), PaymentErrorCode.INVALID)
+    allowed_modes = {"wechat": ("direct", "partner"), "alipay": ("direct", "isv")}[channel]
+    if mode not in allowed_modes:
+        raise field_error("mode", _("该渠道不支持此接入模式。"), PaymentErrorCode.INVALID)
+    tenant = current_company()
+    account = (MerchantAccount.objects.select_for_update().filter(tenant_id=tenant.pk, channel=channel).first()
+               or MerchantAccount(tenant_id=tenant.pk, channel=channel))
+    account.mode = mode
+    account.is_active = is_active
+    fields = WECHAT_FIELDS if channel == "wechat" else ALIPAY_FIELDS
+    changed = []
+    for name in fields:
+        if name in data and data[name] is not None:
+            value = data[name]
+            setattr(account, name, value.strip() if isinstance(value, str) else value)
+            changed.append(name)
+    for name in SECRETS[channel]:
+        value = (data.get(name) or "").strip()
+        if value:
+            setattr(account, name, value)
+            changed.append(name)
+    try:
+        config = merchant_config(account)
+    except ProviderError as exc:
+        raise field_error("mode", _("平台尚未配置服务商账户，不能使用此模式。"),
+                          PaymentErrorCode.CHANNEL_NOT_CONFIGURED) from exc
+    problems = _validate(config)
+    if problems:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({field: [ValidationError(message, code=PaymentErrorCode.INVALID_KEY)]
+                               for field, message in problems})
+    account.last_test_ok = None
+    account.last_test_message = ""
+    account.save()
+    # Field names only: never values (keys, tokens).
+    audit_record(actor=actor, action="merchant.save", target=None, ip=ip, channel=channel, mode=mode,
+                 fields=sorted(changed))
+    return account
+
+
+def merchant_account_test(*, channel: str, actor, ip: str | None = None) -> MerchantAccount:
+    """One harmless signed call against the configured gateway (never inside a transaction)."""
+    account = MerchantAccount.objects.filter(tenant_id=current_company().pk, channel=channel).first()
+    if account is None:
+        raise field_error("channel", _("尚未配置该渠道的收款商户。"), PaymentErrorCode.CHANNEL_NOT_CONFIGURED)
+    try:
+        message, ok = provider_for(account).test_connection(), True
+    except ProviderError as exc:
+        message, ok = _("连接失败：%(reason)s") % {"reason": str(exc)[:200]}, False
+    MerchantAccount.objects.filter(pk=account.pk).update(last_test_at=timezone.now(), last_test_ok=ok,
+                                                         last_test_message=message[:255])
+    audit_record(actor=actor, action="merchant.test", target=None, ip=ip, channel=channel, ok=ok)
+    account.refresh_from_db()
+    return account

@@ -1,0 +1,553 @@
+"""WeChat Pay API v3, JSAPI for mini-programs, through `wechatpayv3` (direct and partner mode).
+
+Guards around the SDK, each pinned by tests/apps/payments/test_wechatpayv3_guards.py:
+
+- The gateway URL is the private `Core._gate_way`: we set it from settings.PAYMENTS_WECHATPAY_GATEWAY and refuse
+  to start if the attribute is gone.
+- In certificate mode the SDK downloads /v3/certificates at start-up (when its cert_dir holds no valid
+  certificate) and again while verifying anything signed with a serial it does not know. We hand it the stored
+  certificates through a private temporary cert_dir, refuse to start without a public key or a valid stored
+  certificate, and replace the core's `_update_certificates` with a function that raises, so no request or
+  notify can trigger a fetch. `download_platform_certificates()` is the one explicit fetch, for a maintenance job.
+- The SDK does not check the notify timestamp, compares the public key id case-sensitively and turns every
+  failure into None or a bare Exception: `parse_notify` checks the headers, the timestamp and the serial and
+  verifies the signature itself before the SDK decrypts, so each rejection has its own reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.conf import settings
+from django.utils.translation import gettext as _
+from wechatpayv3 import WeChatPay, WeChatPayType
+from wechatpayv3.utils import aes_decrypt, build_authorization, load_private_key, load_public_key, rsa_verify
+
+from . import (
+    CLOSED,
+    FAILED,
+    NOT_FOUND,
+    OPEN,
+    PAID,
+    REFUND_ABNORMAL,
+    REFUND_CLOSED,
+    REFUND_PROCESSING,
+    REFUND_SUCCESS,
+    ClientPayParams,
+    CreateOrderRequest,
+    MerchantConfig,
+    NotifyEvent,
+    NotifyRejected,
+    NotifyReply,
+    ProviderError,
+    RefundRequest,
+    RefundState,
+    TradeState,
+)
+
+CN_TZ = ZoneInfo("Asia/Shanghai")
+SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+MAX_CLOCK_SKEW = 300  # seconds; WeChat's own rule for notifies
+# A certificate this close to expiry is not handed to the SDK: one that expired between our check and the SDK's
+# would leave it with none, and it would then fetch from the real gateway.
+CERTIFICATE_MARGIN = dt.timedelta(minutes=5)
+
+TRADE_STATES = {
+    "SUCCESS": PAID, "REFUND": PAID, "NOTPAY": OPEN, "USERPAYING": OPEN,
+    "CLOSED": CLOSED, "REVOKED": CLOSED, "PAYERROR": FAILED,
+}
+REFUND_STATES = {
+    "SUCCESS": REFUND_SUCCESS, "CLOSED": REFUND_CLOSED, "PROCESSING": REFUND_PROCESSING, "ABNORMAL": REFUND_ABNORMAL,
+}
+REFUND_EVENTS = {"REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED"}
+
+
+def _refuse_certificate_download(*args: Any, **kwargs: Any) -> None:
+    raise RuntimeError("wechatpayv3 tried to download platform certificates; only "
+                       "WeChatPayProvider.download_platform_certificates() may do that")
+
+
+@dataclass(frozen=True)
+class _Sdk:
+    """What is slow to build for one merchant config (loading an RSA private key checks it: ~50 ms)."""
+
+    wxpay: WeChatPay
+    signing_key: Any  # the merchant's private key, for the requests we sign ourselves
+    # Keys that may sign answers and notifies, by normalized serial: (serial as the SDK spells it, public key,
+    # not valid after or None). Public key and certificates both count (WeChat's migration period).
+    verify_keys: dict[str, tuple[str, Any, dt.datetime | None]]
+
+
+_SDK_CACHE: dict[str, _Sdk] = {}
+_SDK_CACHE_SIZE = 64
+
+
+class WeChatPayProvider:
+    channel = "wechat"
+
+    def __init__(self, config: MerchantConfig):
+        self.config = config
+        self._partner = config.mode == "partner"
+        # The mini-program pays as the appid the order was placed for: the company's own (sub_appid) in partner mode.
+        self._pay_appid = (config.sub_appid or config.appid) if self._partner else config.appid
+        self._payer_field = ("sub_openid" if config.sub_appid else "sp_openid") if self._partner else "openid"
+        self._timeout = settings.PAYMENTS_HTTP_TIMEOUT
+        self._gateway = settings.PAYMENTS_WECHATPAY_GATEWAY.rstrip("/")
+        fingerprint = repr((dataclasses.astuple(config), self._gateway, self._timeout))
+        cache_key = hashlib.sha256(fingerprint.encode()).hexdigest()
+        sdk = _SDK_CACHE.get(cache_key)
+        if sdk is None or not self._still_usable(sdk):
+            sdk = self._build(_usable_certificates(config.platform_certificates))
+            if len(_SDK_CACHE) >= _SDK_CACHE_SIZE:
+                _SDK_CACHE.clear()
+            _SDK_CACHE[cache_key] = sdk
+        self._wxpay, self._signing_key, self._verify_keys = sdk.wxpay, sdk.signing_key, sdk.verify_keys
+
+    @staticmethod
+    def _still_usable(sdk: _Sdk) -> bool:
+        """A cached SDK that only had certificates, all expired by now, is rebuilt (and then refused)."""
+        now = dt.datetime.now(dt.UTC)
+        return any(not_after is None or now < not_after for _s, _k, not_after in sdk.verify_keys.values())
+
+    def _build(self, certificates: list[tuple[str, x509.Certificate]]) -> _Sdk:
+        config = self.config
+        has_public_key = bool(config.wechatpay_public_key_id and config.wechatpay_public_key)
+        if not has_public_key and not certificates:
+            raise ProviderError(_("未配置微信支付公钥或有效的平台证书"), code="NO_PLATFORM_KEY")
+        try:
+            wxpay = self._build_sdk([] if has_public_key else certificates, has_public_key)
+            signing_key = load_private_key(config.merchant_private_key)
+            public_key = load_public_key(config.wechatpay_public_key) if has_public_key else None
+        except (ProviderError, RuntimeError):
+            raise
+        except Exception:  # the SDK's own bare Exception ("failed to load private key.") — never echo key material
+            raise ProviderError(_("微信支付商户配置无效：商户私钥或微信支付公钥无法解析"), code="CONFIG") from None
+        verify_keys = {serial: (serial, cert.public_key(), cert.not_valid_after_utc) for serial, cert in certificates}
+        if has_public_key:
+            verify_keys[config.wechatpay_public_key_id.upper()] = (config.wechatpay_public_key_id, public_key, None)
+        wxpay._core._certificates[:] = [cert for _serial, cert in certificates]
+        return _Sdk(wxpay=wxpay, signing_key=signing_key, verify_keys=verify_keys)
+
+    def _build_sdk(self, cert_dir_certificates: list[tuple[str, x509.Certificate]], has_public_key: bool) -> WeChatPay:
+        config = self.config
+        # mkdtemp makes the directory 0700; it only lives while the SDK reads it at construction.
+        with tempfile.TemporaryDirectory(prefix="wxpay-certs-") as cert_dir:
+            for serial, cert in cert_dir_certificates:
+                with open(os.path.join(cert_dir, f"{serial}.pem"), "w", encoding="utf-8") as f:
+                    f.write(cert.public_bytes(Encoding.PEM).decode())
+            wxpay = WeChatPay(
+                wechatpay_type=WeChatPayType.MINIPROG,
+                mchid=config.mchid,
+                private_key=config.merchant_private_key,
+                cert_serial_no=config.merchant_serial_no,
+                appid=config.appid,
+                apiv3_key=config.apiv3_key,
+                cert_dir=None if has_public_key else cert_dir,
+                partner_mode=self._partner,
+                timeout=self._timeout,
+                public_key=config.wechatpay_public_key if has_public_key else None,
+                public_key_id=config.wechatpay_public_key_id if has_public_key else None,
+            )  # never a logger: the SDK logs request bodies and decrypted notifies
+        core = wxpay._core
+        if not hasattr(core, "_gate_way"):
+            raise RuntimeError("wechatpayv3 changed: Core._gate_way is gone, so the gateway URL cannot be set; "
+                               "check tests/apps/payments/test_wechatpayv3_guards.py before upgrading")
+        core._gate_way = self._gateway
+        core._cert_dir = None
+        core._update_certificates = _refuse_certificate_download
+        return wxpay
+
+    # --- orders -----------------------------------------------------------------------------------------------
+
+    def create_order(self, request: CreateOrderRequest) -> ClientPayParams:
+        kwargs: dict[str, Any] = {
+            "description": request.description,
+            "out_trade_no": request.out_trade_no,
+            "amount": {"total": request.amount_fen, "currency": "CNY"},
+            "payer": {self._payer_field: request.payer_id},
+            "time_expire": rfc3339(request.expires_at),
+            "notify_url": request.notify_url,
+            "attach": request.attach or None,
+        }
+        if self._partner:
+            kwargs.update(sub_mchid=self.config.sub_mchid, sub_appid=self.config.sub_appid or None)
+        status, body = self._call(self._wxpay.pay, **kwargs)
+        prepay_id = body.get("prepay_id")
+        if status != 200 or not isinstance(prepay_id, str) or not prepay_id:
+            raise _error(status, body)
+        return ClientPayParams(prepay_id=prepay_id, params=self.client_params(prepay_id=prepay_id))
+
+    def client_params(self, *, prepay_id: str) -> dict:
+        timestamp = str(int(time.time()))
+        nonce = secrets.token_hex(16)
+        package = f"prepay_id={prepay_id}"
+        pay_sign = self._wxpay.sign([self._pay_appid, timestamp, nonce, package])
+        return {"timeStamp": timestamp, "nonceStr": nonce, "package": package, "signType": "RSA", "paySign": pay_sign}
+
+    def query_order(self, out_trade_no: str) -> TradeState:
+        status, body = self._call(self._wxpay.query, out_trade_no=out_trade_no, **self._sub_mchid())
+        if status == 404 and body.get("code") == "ORDER_NOT_EXIST":
+            return TradeState(out_trade_no=out_trade_no, state=NOT_FOUND, raw_state="ORDER_NOT_EXIST")
+        if status != 200:
+            raise _error(status, body)
+        try:
+            return trade_state_from(body)
+        except (KeyError, TypeError, ValueError):
+            raise ProviderError(_("微信支付查询应答格式无效"), code="BAD_ANSWER") from None
+
+    def close_order(self, out_trade_no: str) -> None:
+        status, body = self._call(self._wxpay.close, out_trade_no=out_trade_no, **self._sub_mchid())
+        if status in (200, 204) or body.get("code") in ("ORDER_CLOSED", "ORDER_NOT_EXIST"):
+            return
+        raise _error(status, body)
+
+    # --- refunds ----------------------------------------------------------------------------------------------
+
+    def refund(self, request: RefundRequest) -> RefundState:
+        status, body = self._call(
+            self._wxpay.refund,
+            out_refund_no=request.out_refund_no,
+            out_trade_no=request.out_trade_no,
+            amount={"refund": request.amount_fen, "total": request.total_fen, "currency": "CNY"},
+            reason=request.reason or None,
+            notify_url=request.notify_url or None,
+            **self._sub_mchid(),
+        )
+        return self._refund_answer(status, body)
+
+    def query_refund(self, *, out_refund_no: str, out_trade_no: str) -> RefundState:
+        status, body = self._call(self._wxpay.query_refund, out_refund_no=out_refund_no, **self._sub_mchid())
+        return self._refund_answer(status, body)
+
+    def _refund_answer(self, status: int, body: dict) -> RefundState:
+        if status != 200:
+            raise _error(status, body)
+        try:
+            return refund_state_from(body)
+        except (KeyError, TypeError, ValueError):
+            raise ProviderError(_("微信支付退款应答格式无效"), code="BAD_ANSWER") from None
+
+    # --- notifies ---------------------------------------------------------------------------------------------
+
+    def parse_notify(self, headers: Mapping[str, str], body: bytes) -> NotifyEvent:
+        """Reasons: bad_signature_type, bad_timestamp, stale_timestamp, unknown_serial, expired_certificate,
+        bad_signature, malformed_json, malformed_resource, undecryptable. No network call on any path."""
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotifyRejected("malformed_json") from None
+        serial = self._verify_signed(headers, text)
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            raise NotifyRejected("malformed_json") from None
+        resource = payload.get("resource") if isinstance(payload, dict) else None
+        if (not isinstance(resource, dict) or payload.get("resource_type") != "encrypt-resource"
+                or resource.get("algorithm") != "AEAD_AES_256_GCM"
+                or not resource.get("nonce") or not resource.get("ciphertext")):
+            raise NotifyRejected("malformed_resource")
+
+        lowered = {k.lower(): v for k, v in headers.items()}
+        sdk_headers = {  # canonical names and the configured serial spelling, so the SDK finds the same key
+            "Wechatpay-Signature": lowered["wechatpay-signature"],
+            "Wechatpay-Timestamp": lowered["wechatpay-timestamp"],
+            "Wechatpay-Nonce": lowered.get("wechatpay-nonce", ""),
+            "Wechatpay-Serial": serial,
+            "Wechatpay-Signature-Type": SIGNATURE_TYPE,
+        }
+        try:
+            data = self._wxpay.callback(sdk_headers, text)
+        except json.JSONDecodeError:
+            raise NotifyRejected("malformed_resource") from None
+        except Exception:  # bad base64, nonce or key length inside the SDK's AES-GCM
+            raise NotifyRejected("undecryptable") from None
+        if not data:  # AES-GCM tag mismatch: a wrong APIv3 key or a tampered ciphertext
+            raise NotifyRejected("undecryptable")
+
+        decrypted = data.get("resource")
+        notify_id = str(payload.get("id", ""))
+        event_type = payload.get("event_type")
+        try:
+            if event_type == "TRANSACTION.SUCCESS":
+                return NotifyEvent(kind="payment", notify_id=notify_id, trade=trade_state_from(decrypted))
+            if event_type in REFUND_EVENTS:
+                return NotifyEvent(kind="refund", notify_id=notify_id, refund=refund_state_from(decrypted))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise NotifyRejected("malformed_resource") from None
+        return NotifyEvent(kind="ignored", notify_id=notify_id)
+
+    def notify_success(self) -> NotifyReply:
+        return NotifyReply(status=204, content_type="application/json", body=b"")
+
+    def notify_failure(self, reason: str) -> NotifyReply:
+        body = json.dumps({"code": "FAIL", "message": reason}, ensure_ascii=False).encode()
+        return NotifyReply(status=400, content_type="application/json", body=body)
+
+    def _verify_signed(self, headers: Mapping[str, str], text: str, *, extra_keys: dict | None = None) -> str:
+        """Check a signed message (notify or answer) from WeChat Pay; return the serial as configured."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        if lowered.get("wechatpay-signature-type", "") != SIGNATURE_TYPE:
+            raise NotifyRejected("bad_signature_type")
+        timestamp = lowered.get("wechatpay-timestamp", "")
+        if not timestamp.isdigit():
+            raise NotifyRejected("bad_timestamp")
+        if abs(time.time() - int(timestamp)) >= MAX_CLOCK_SKEW:
+            raise NotifyRejected("stale_timestamp")
+        keys = {**self._verify_keys, **(extra_keys or {})}
+        found = keys.get(_normalize_serial(lowered.get("wechatpay-serial", "")))
+        if found is None:
+            raise NotifyRejected("unknown_serial")
+        serial, public_key, not_after = found
+        if not_after is not None and dt.datetime.now(dt.UTC) >= not_after:
+            raise NotifyRejected("expired_certificate")
+        signature = lowered.get("wechatpay-signature", "")
+        if not signature or not rsa_verify(timestamp, lowered.get("wechatpay-nonce", ""), text, signature, public_key):
+            raise NotifyRejected("bad_signature")
+        return serial
+
+    # --- connection test and maintenance ----------------------------------------------------------------------
+
+    def test_connection(self) -> str:
+        out_trade_no = "HCPING" + secrets.token_hex(8).upper()
+        if self._partner:
+            path = (f"/v3/pay/partner/transactions/out-trade-no/{out_trade_no}"
+                    f"?sp_mchid={self.config.mchid}&sub_mchid={self.config.sub_mchid}")
+        else:
+            path = f"/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={self.config.mchid}"
+        response = self._signed_get(path)
+        body = _json_object(response.text)
+        # WeChat signs its answer only once it has verified ours, so a verified ORDER_NOT_EXIST proves both keys.
+        if (response.status_code, body.get("code")) == (404, "ORDER_NOT_EXIST") or response.status_code == 200:
+            try:
+                self._verify_signed(response.headers, response.text)
+            except NotifyRejected as exc:
+                raise ProviderError(_("微信支付应答验签失败，请检查微信支付公钥或平台证书"), code=exc.reason) from None
+            return _("连接正常：微信支付已接受商户签名，应答验签通过。")
+        if response.status_code == 401:
+            raise ProviderError(_("微信支付拒绝了请求签名，请检查商户号、商户私钥和证书序列号"),
+                                code=body.get("code") or "SIGN_ERROR")
+        raise _error(response.status_code, body)
+
+    def download_platform_certificates(self) -> list[dict]:
+        """GET /v3/certificates, decrypt with the APIv3 key and keep the valid ones; the caller stores them.
+        The answer must verify with a key we already trust or, on first download, with one of the
+        certificates it carries (they decrypted under our APIv3 key, which only WeChat Pay also knows)."""
+        response = self._signed_get("/v3/certificates")
+        body = _json_object(response.text)
+        if response.status_code != 200:
+            raise _error(response.status_code, body)
+        now = dt.datetime.now(dt.UTC)
+        result, new_keys = [], {}
+        for item in body.get("data") or []:
+            encrypted = item.get("encrypt_certificate") or {}
+            try:
+                pem = aes_decrypt(nonce=encrypted["nonce"], ciphertext=encrypted["ciphertext"],
+                                  associated_data=encrypted.get("associated_data") or "",
+                                  apiv3_key=self.config.apiv3_key)
+            except (KeyError, TypeError, ValueError):
+                pem = None
+            if pem is None:
+                raise ProviderError(_("平台证书解密失败，请检查APIv3密钥"), code="DECRYPT_FAILED")
+            try:
+                cert = x509.load_pem_x509_certificate(pem.encode())
+            except ValueError:
+                raise ProviderError(_("平台证书无法解析"), code="BAD_CERTIFICATE") from None
+            if not cert.not_valid_before_utc <= now < cert.not_valid_after_utc:
+                continue
+            serial = _normalize_serial(format(cert.serial_number, "X"))
+            new_keys[serial] = (serial, cert.public_key(), cert.not_valid_after_utc)
+            result.append({"serial_no": serial, "pem": pem, "effective_time": item.get("effective_time", ""),
+                           "expire_time": item.get("expire_time") or rfc3339(cert.not_valid_after_utc)})
+        try:
+            self._verify_signed(response.headers, response.text, extra_keys=new_keys)
+        except NotifyRejected as exc:
+            raise ProviderError(_("平台证书应答验签失败"), code=exc.reason) from None
+        if not result:
+            raise ProviderError(_("微信支付没有返回有效的平台证书"), code="NO_CERTIFICATE")
+        return result
+
+    # --- plumbing ---------------------------------------------------------------------------------------------
+
+    def _sub_mchid(self) -> dict[str, str]:
+        return {"sub_mchid": self.config.sub_mchid} if self._partner else {}
+
+    def _signed_get(self, path: str) -> requests.Response:
+        """A GET whose answer headers we need (the SDK returns only status and body)."""
+        authorization = build_authorization(path, "GET", self.config.mchid, self.config.merchant_serial_no,
+                                            self._signing_key)
+        try:
+            return requests.get(self._gateway + path, timeout=self._timeout,
+                                headers={"Accept": "application/json", "Authorization": authorization})
+        except requests.RequestException as exc:
+            raise ProviderError(_("无法连接微信支付（%(error)s）") % {"error": type(exc).__name__},
+                                code="NETWORK", retryable=True) from None
+
+    def _call(self, method: Callable[..., tuple[int, Any]], **kwargs: Any) -> tuple[int, dict]:
+        try:
+            status, content = method(**kwargs)
+        except requests.RequestException as exc:
+            raise ProviderError(_("无法连接微信支付（%(error)s）") % {"error": type(exc).__name__},
+                                code="NETWORK", retryable=True) from None
+        except Exception as exc:  # the SDK's bare Exception, e.g. "failed to verify the signature"
+            raise ProviderError(_("微信支付应答无效（%(error)s）") % {"error": str(exc)[:200]}, code="SDK") from None
+        body = _json_object(content)
+        if status >= 500 or status == 429:
+            raise ProviderError(_("微信支付暂时不可用（HTTP %(status)s）") % {"status": status},
+                                code=str(body.get("code") or status), retryable=True)
+        return status, body
+
+
+def trade_state_from(data: Mapping) -> TradeState:
+    """A query answer or a decrypted TRANSACTION.SUCCESS resource, direct or partner."""
+    raw = data["trade_state"]
+    amount = data.get("amount") or {}
+    payer = data.get("payer") or {}
+    success_time = data.get("success_time")
+    return TradeState(
+        out_trade_no=data["out_trade_no"],
+        state=TRADE_STATES[raw],
+        amount_fen=int(amount["total"]) if amount.get("total") is not None else None,
+        transaction_id=data.get("transaction_id") or "",
+        paid_at=dt.datetime.fromisoformat(success_time) if success_time else None,
+        merchant_id=data.get("sp_mchid") or data.get("mchid") or "",
+        app_id=data.get("sp_appid") or data.get("appid") or "",
+        sub_merchant_id=data.get("sub_mchid") or "",
+        sub_app_id=data.get("sub_appid") or "",
+        payer_id=payer.get("openid") or payer.get("sub_openid") or payer.get("sp_openid") or "",
+        raw_state=raw,
+    )
+
+
+def refund_state_from(data: Mapping) -> RefundState:
+    """A refund answer (`status`) or a decrypted REFUND.* resource (`refund_status`)."""
+    raw = data.get("status") or data["refund_status"]
+    amount = data.get("amount") or {}
+    return RefundState(
+        out_refund_no=data["out_refund_no"],
+        status=REFUND_STATES[raw],
+        out_trade_no=data.get("out_trade_no") or "",
+        provider_refund_id=data.get("refund_id") or "",
+        amount_fen=int(amount["refund"]) if amount.get("refund") is not None else None,
+        merchant_id=data.get("sp_mchid") or data.get("mchid") or "",
+        sub_merchant_id=data.get("sub_mchid") or "",
+        raw_status=raw,
+    )
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """2026-11-15T10:00:00+08:00, the form WeChat Pay expects."""
+    return moment.astimezone(CN_TZ).isoformat(timespec="seconds")
+
+
+def _error(status: int, body: dict) -> ProviderError:
+    code = str(body.get("code") or f"HTTP_{status}")
+    message = str(body.get("message") or "")[:200]
+    return ProviderError(_("微信支付返回错误 %(code)s：%(message)s") % {"code": code, "message": message}, code=code)
+
+
+def _json_object(content: Any) -> dict:
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", "replace")
+    try:
+        value = json.loads(content) if content else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _normalize_serial(serial: str) -> str:
+    """PUB_KEY_ID_… upper-cased; a certificate serial as upper hex without leading zeros."""
+    serial = serial.strip()
+    if re.fullmatch(r"[0-9A-Fa-f]+", serial):
+        return format(int(serial, 16), "X")
+    return serial.upper()
+
+
+def _usable_certificates(stored: tuple[dict, ...] | list[dict]) -> list[tuple[str, x509.Certificate]]:
+    """Stored platform certificates that parse and stay valid a while longer, by normalized serial."""
+    now = dt.datetime.now(dt.UTC)
+    usable = []
+    for item in stored or ():
+        try:
+            cert = x509.load_pem_x509_certificate(str(item.get("pem", "")).encode())
+        except ValueError:
+            continue
+        if cert.not_valid_before_utc <= now and now + CERTIFICATE_MARGIN < cert.not_valid_after_utc:
+            usable.append((_normalize_serial(format(cert.serial_number, "X")), cert))
+    return usable
+
+
+# --- validation when a company admin saves its account ----------------------------------------------------------
+
+MCHID = re.compile(r"^\d{8,10}$")
+APPID = re.compile(r"^wx[0-9a-f]{16}$")
+SERIAL = re.compile(r"^[0-9A-Fa-f]{40}$")
+PUBLIC_KEY_ID = re.compile(r"^PUB_KEY_ID_\d+$")
+
+
+def validate_wechat_config(config: MerchantConfig) -> list[tuple[str, str]]:
+    """[(field in camelCase, Chinese message)], empty when the account looks usable. Never echoes a secret."""
+    errors: list[tuple[str, str]] = []
+    if not MCHID.match(config.mchid):
+        errors.append(("mchid", _("商户号应为8到10位数字")))
+    if not APPID.match(config.appid):
+        errors.append(("appid", _("AppID应为wx加16位十六进制字符")))
+    if not SERIAL.match(config.merchant_serial_no):
+        errors.append(("merchantSerialNo", _("商户证书序列号应为40位十六进制字符")))
+    try:
+        key = load_private_key(config.merchant_private_key)
+    except Exception:  # the SDK's bare Exception
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        errors.append(("merchantPrivateKey", _("商户私钥无法解析，请粘贴 apiclient_key.pem 的完整内容")))
+    elif key.key_size < 2048:
+        errors.append(("merchantPrivateKey", _("商户私钥应为至少2048位的RSA私钥")))
+    if len(config.apiv3_key.encode()) != 32:
+        errors.append(("apiv3Key", _("APIv3密钥应为32个字符")))
+
+    has_public_key = bool(config.wechatpay_public_key_id or config.wechatpay_public_key)
+    if has_public_key:
+        if not PUBLIC_KEY_ID.match(config.wechatpay_public_key_id):
+            errors.append(("wechatpayPublicKeyId", _("微信支付公钥ID应为 PUB_KEY_ID_ 加数字")))
+        try:
+            public_key = load_public_key(config.wechatpay_public_key)
+        except Exception:
+            public_key = None
+        if not isinstance(public_key, rsa.RSAPublicKey):
+            errors.append(("wechatpayPublicKey", _("微信支付公钥无法解析")))
+    now = dt.datetime.now(dt.UTC)
+    for item in config.platform_certificates:
+        try:
+            cert = x509.load_pem_x509_certificate(str(item.get("pem", "")).encode())
+        except ValueError:
+            errors.append(("platformCertificates", _("平台证书无法解析")))
+            continue
+        if _normalize_serial(str(item.get("serial_no", ""))) != _normalize_serial(format(cert.serial_number, "X")):
+            errors.append(("platformCertificates", _("平台证书序列号与证书内容不一致")))
+        elif cert.not_valid_after_utc <= now:
+            errors.append(("platformCertificates", _("平台证书已过期")))
+    if not has_public_key and not config.platform_certificates:
+        errors.append(("wechatpayPublicKey", _("请填写微信支付公钥（或上传平台证书）")))
+
+    if config.mode == "partner":
+        if not MCHID.match(config.sub_mchid):
+            errors.append(("subMchid", _("子商户号应为8到10位数字")))
+        if not APPID.match(config.sub_appid):
+            errors.append(("subAppid", _("子商户AppID（公司小程序的AppID）应为wx加16位十六进制字符")))
+    return errors

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import Channel, OrderBill, PaymentOrder
+
+
+def _with_details(qs: QuerySet[PaymentOrder]) -> QuerySet[PaymentOrder]:
+    items = OrderBill.objects.select_related(
+        "bill__house__community", "bill__house__building", "bill__house__unit", "bill__season",
+    ).prefetch_related("bill__lines", "bill__house__status_changes").order_by("bill_id")
+    return qs.prefetch_related(Prefetch("items", queryset=items), "refunds")
+
+
+def resident_orders(*, resident) -> QuerySet[PaymentOrder]:
+    return _with_details(PaymentOrder.objects.filter(resident=resident)).order_by("-created_at", "-id")
+
+
+def order_for_resident(*, resident, out_trade_no: str) -> PaymentOrder | None:
+    """Same answer (None) for a missing order and someone else's."""
+    return _with_details(PaymentOrder.objects.filter(resident=resident, out_trade_no=out_trade_no)).first()
+
+
+def order_for_staff(*, out_trade_no: str | None = None, order_id: int | None = None) -> PaymentOrder | None:
+    qs = PaymentOrder.objects.all()
+    qs = qs.filter(out_trade_no=out_trade_no) if out_trade_no is not None else qs.filter(pk=order_id)
+    return _with_details(qs).first()
+
+
+def order_list(*, status: str | None = None, channel: str | None = None, flagged: bool | None = None,
+               search: str | None = None) -> QuerySet[PaymentOrder]:
+    qs = PaymentOrder.objects.all()
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if flagged is True:
+        qs = qs.filter(needs_refund_fen__gt=0)
+    elif flagged is False:
+        qs = qs.filter(needs_refund_fen=0)
+    if search:
+        text = search.strip()
+        qs = qs.filter(Q(out_trade_no=text) | Q(receipt_no=text) | Q(transaction_id=text)
+                       | Q(items__bill__house__account_no=text)).distinct()
+    return _with_details(qs).order_by("-created_at", "-id")
+
+
+__all__ = ["Channel", "order_for_resident", "order_for_staff", "order_list", "resident_orders"]

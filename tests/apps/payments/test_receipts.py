@@ -1,0 +1,211 @@
+"""The printable receipt of a counter payment: what the PDF really says (read
+back from its content streams), that it is deterministic and paginates, and
+who may download it from /payments/receipts/<out_trade_no>.pdf."""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context, tenant_context
+
+from apps.payments.models import PaymentOrder
+from apps.payments.receipts import receipt_pdf
+from apps.payments.selectors_counter import counter_order
+from tenants.models import HeatingCompany
+from tests.apps.payments.test_counter import (
+    FULL,
+    bill_for,
+    discount_season,
+    late_fee_season,
+    pay,
+    plain_season,
+    staff,
+)
+from tests.apps.properties.factories import HouseFactory
+
+# --- reading a PDF back ------------------------------------------------------------------------------
+
+_STREAM = re.compile(rb"<<(?P<dict>(?:(?!>>\s*stream).)*?)>>\s*stream\r?\n(?P<data>.*?)endstream", re.S)
+_TOKEN = re.compile(rb"/(?P<font>F\d+)\s+[\d.]+\s+Tf|\((?P<str>(?:\\.|[^\\)])*)\)", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
+
+
+def _unescape(raw: bytes) -> bytes:
+    out, i = bytearray(), 0
+    while i < len(raw):
+        c = raw[i:i + 1]
+        if c != b"\\":
+            out += c
+            i += 1
+            continue
+        octal = re.match(rb"[0-7]{1,3}", raw[i + 1:i + 4])
+        if octal:
+            out.append(int(octal.group(), 8) & 0xFF)
+            i += 1 + len(octal.group())
+        else:
+            out += _ESCAPES.get(raw[i + 1:i + 2], b"")
+            i += 2
+    return bytes(out)
+
+
+def _decode_stream(header: bytes, data: bytes) -> bytes:
+    if b"/ASCII85Decode" in header:
+        data = base64.a85decode(data.strip().removesuffix(b"~>"))
+    if b"/FlateDecode" in header:
+        data = zlib.decompress(data)
+    return data
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text shown by the PDF's pages, in drawing order, whitespace removed:
+    CID-font strings decoded as UCS-2 (UniGB-UCS2-H), the others as WinAnsi."""
+    cid_fonts = set(re.findall(rb"/Encoding /UniGB-UCS2-H /Name /(F\d+)", pdf))
+    assert cid_fonts, "no CJK font in the PDF"
+    pieces, font = [], None
+    for stream in _STREAM.finditer(pdf):
+        content = _decode_stream(stream["dict"], stream["data"])
+        for token in _TOKEN.finditer(content):
+            if token["font"]:
+                font = token["font"]
+                continue
+            raw = _unescape(token["str"])
+            pieces.append(raw.decode("utf-16-be") if font in cid_fonts else raw.decode("cp1252"))
+    return "".join("".join(pieces).split())
+
+
+def page_count(pdf: bytes) -> int:
+    return int(re.search(rb"/Count (\d+) /Kids", pdf).group(1))
+
+
+# --- content -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def alpha_tenant(alpha):
+    """The real tenant on the connection (its name goes on the receipt)."""
+    with tenant_context(HeatingCompany.objects.get(slug="alpha")):
+        yield connection.tenant
+
+
+def _two_season_order():
+    """Last season in full with its late fee (2400 + 24.00) and part of this season (1000.00 of 2400.00)."""
+    collector = staff("li")
+    collector.first_name, collector.last_name = "丽", "李"
+    collector.save(update_fields=["first_name", "last_name"])
+    house = HouseFactory(building_area=Decimal("100"), owner_name="王建国")
+    old = bill_for(late_fee_season(), house=house)
+    new = bill_for(discount_season(), house=house)
+    order = pay(collector, [new, old], FULL + 2400 + 100000, "SJ-2026-000123")
+    return counter_order(order_id=order.pk), house
+
+
+def test_receipt_shows_company_number_lines_and_the_amount_in_figures_and_capitals(alpha_tenant):
+    order, house = _two_season_order()
+    text = pdf_text(receipt_pdf(order))
+    paid_at = timezone.localtime(order.paid_at).strftime("%Y-%m-%d%H:%M:%S")
+    for expected in ["alpha热力", "供热费收款收据", "收据号：SJ-2026-000123", f"缴费时间：{paid_at}",
+                     "收款方式：现金", "收费员：李丽", house.account_no, "王建国", "".join(house.address.split()),
+                     "2025-2026", "2,400.00", "24.00", "2,424.00", "已缴清",  # last season, with its late fee
+                     "2026-2027", "1,000.00", "部分缴费，尚欠本金1,400.00元",  # this season, principal only
+                     "合计（大写）", "叁仟肆佰贰拾肆元整", "¥3,424.00", "收款单位（盖章）", order.out_trade_no]:
+        assert expected in text, expected
+    assert "-120.00" not in text  # the discount is not given on a partial payment
+    assert text.index("2025-2026") < text.index("2026-2027")  # oldest season first
+
+
+def test_receipt_shows_a_discount_and_is_deterministic(alpha_tenant):
+    order = pay(staff("li"), [bill_for(discount_season())], FULL - 12000, "NO.7")
+    order = counter_order(order_id=order.pk)
+    pdf = receipt_pdf(order)
+    text = pdf_text(pdf)
+    assert "-120.00" in text and "¥2,280.00" in text and "贰仟贰佰捌拾元整" in text
+    assert pdf.startswith(b"%PDF-") and receipt_pdf(order) == pdf
+
+
+def test_receipt_of_a_partly_refunded_order_says_so(alpha_tenant):
+    order = pay(staff("li"), [bill_for(plain_season())], 100000, "NO.8")
+    PaymentOrder.objects.filter(pk=order.pk).update(refunded_fen=50000, refund_status="partial")
+    text = pdf_text(receipt_pdf(counter_order(order_id=order.pk)))
+    assert "¥1,000.00" in text and "已退款伍佰元整（小写）¥500.00" in text
+
+
+def test_receipt_for_many_bills_continues_on_more_pages(alpha_tenant):
+    season = plain_season()
+    bills = [bill_for(season) for _ in range(30)]
+    order = counter_order(order_id=pay(staff("li"), bills, 30 * FULL, "NO.30").pk)
+    pdf = receipt_pdf(order)
+    text = pdf_text(pdf)
+    assert page_count(pdf) > 1
+    assert "alpha热力收据号：NO.30（续）" in text  # later pages name the receipt they continue
+    assert all(b.house.account_no in text for b in bills)
+    assert text.count("柒万贰仟元整") == 1 and text.count("¥72,000.00") == 1  # the total once, on the last page
+
+
+# --- the endpoint ------------------------------------------------------------------------------------
+
+def _get(client, tenant, out_trade_no, token=None):
+    headers = {"HTTP_HOST": tenant.host}
+    if token:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    resp = client.get(f"/payments/receipts/{out_trade_no}.pdf", **headers)
+    connection.set_schema_to_public()
+    return resp
+
+
+@pytest.fixture
+def receipt(alpha, gql):
+    """A counter order taken by collector `li` in alpha, with logins for staff of each kind."""
+    with schema_context(alpha.schema):
+        li, _wang = staff("li"), staff("wang")
+        staff("fin", role="finance"), staff("tech", role="technician")
+        order = pay(li, [bill_for(plain_season())], 123456, "NO.0001")
+        online = PaymentOrder.objects.create(out_trade_no="W2611260000000000001", channel="wechat",
+                                             amount_fen=100, description="x")
+    return {"order": order.out_trade_no, "online": online.out_trade_no,
+            "tokens": {name: gql.login(alpha.host, name) for name in ("li", "wang", "fin", "tech")}}
+
+
+def test_collector_downloads_their_receipt_inline(client, alpha, receipt):
+    resp = _get(client, alpha, receipt["order"], receipt["tokens"]["li"])
+    assert resp.status_code == 200, resp.content
+    assert resp["Content-Type"] == "application/pdf"
+    assert resp["Content-Disposition"] == f'inline; filename="receipt-{receipt["order"]}.pdf"'
+    assert "no-store" in resp["Cache-Control"]
+    text = pdf_text(resp.content)
+    for expected in ["alpha热力", "收据号：NO.0001", "¥1,234.56", "壹仟贰佰叁拾肆元伍角陆分"]:
+        assert expected in text, expected
+
+
+def test_finance_may_print_any_collectors_receipt(client, alpha, receipt):
+    assert _get(client, alpha, receipt["order"], receipt["tokens"]["fin"]).status_code == 200
+
+
+def test_missing_online_and_other_collectors_receipts_are_the_same_404(client, alpha, receipt):
+    wang = receipt["tokens"]["wang"]
+    answers = [_get(client, alpha, no, token) for no, token in [
+        (receipt["order"], wang), ("C0000000000000000000", wang), (receipt["online"], wang),
+        (receipt["online"], receipt["tokens"]["fin"])]]
+    assert {(r.status_code, r.content) for r in answers} == {(404, answers[0].content)}
+    assert answers[0].json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_technicians_and_residents_are_refused(client, alpha, receipt, make_resident):
+    resp = _get(client, alpha, receipt["order"], receipt["tokens"]["tech"])
+    assert (resp.status_code, resp.json()["error"]["code"]) == (403, "PERMISSION_DENIED")
+    _resident, token = make_resident(alpha)
+    assert _get(client, alpha, receipt["order"], token).status_code == 403
+    resp = _get(client, alpha, receipt["order"])
+    assert (resp.status_code, resp.json()["error"]["code"]) == (401, "UNAUTHENTICATED")
+
+
+def test_another_companys_token_is_refused(client, alpha, beta, receipt, make_staff):
+    beta_admin = make_staff(beta, "tenant_admin")
+    resp = _get(client, alpha, receipt["order"], beta_admin)
+    assert (resp.status_code, resp.json()["error"]["code"]) == (401, "UNAUTHENTICATED")
+    # …and on its own domain the order simply does not exist.
+    assert _get(client, beta, receipt["order"], beta_admin).status_code == 404
