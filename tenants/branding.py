@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 
 from apps.audit.services import audit_record
@@ -52,8 +53,9 @@ SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0
 # The parts a build needs, in the order people fill them in.
 PARTS = ("display_name", "logo", "theme_color", "service_phone", "app_id", "app_secret")
 PART_LABELS = {
-    "display_name": "显示名称", "logo": "标志", "theme_color": "主题色", "service_phone": "客服电话",
-    "app_id": "小程序 AppID", "app_secret": "小程序 AppSecret",
+    "display_name": gettext_lazy("显示名称"), "logo": gettext_lazy("标志"), "theme_color": gettext_lazy("主题色"),
+    "service_phone": gettext_lazy("客服电话"), "app_id": gettext_lazy("小程序 AppID"),
+    "app_secret": gettext_lazy("小程序 AppSecret"),
 }
 
 
@@ -275,7 +277,8 @@ def branding_view(*, tenant: HeatingCompany) -> BrandingView:
 
 def incomplete_error(missing: list[str]) -> ValidationError:
     """One BRANDING_INCOMPLETE error per missing part, each naming its field."""
-    message = _("小程序品牌信息不完整，缺少：%(parts)s。") % {"parts": "、".join(PART_LABELS[p] for p in missing)}
+    parts = _("、").join(str(PART_LABELS[p]) for p in missing)
+    message = _("小程序品牌信息不完整，缺少：%(parts)s。") % {"parts": parts}
     field_of = {"logo": "logo_base64"}
     return ValidationError({field_of.get(p, p): [ValidationError(message, code=Code.BRANDING_INCOMPLETE)]
                             for p in missing})

@@ -28,7 +28,7 @@ class CounterShift(models.Model):
     its totals; a closed shift is read-only."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("进行中")
+        OPEN = "open", _("当班中")
         CLOSED = "closed", _("已日结")
 
     collector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shifts")

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             name='CounterShift',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', '进行中'), ('closed', '已日结')], default='open', max_length=8, verbose_name='状态')),
+                ('status', models.CharField(choices=[('open', '当班中'), ('closed', '已日结')], default='open', max_length=8, verbose_name='状态')),
                 ('opened_at', models.DateTimeField(auto_now_add=True, verbose_name='开班时间')),
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='日结时间')),
                 ('totals', models.JSONField(blank=True, default=dict)),
