@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from django_tenants.utils import schema_context
 
 from tenants.models import HeatingCompany, MerchantAccount
@@ -127,6 +128,9 @@ def committed_tenant(django_db_setup, django_db_blocker):
             admin_username=f"{slug}-admin", admin_password=PASSWORD))
         info = TenantInfo(slug=slug, host=f"{slug}.localhost", schema=tenant.schema_name, admin=f"{slug}-admin")
         add_wechat_account(slug, mchid="1900000777")
+        from tenants.models import MiniProgramAccount
+
+        MiniProgramAccount.objects.create(tenant=tenant, app_id=APPID, app_secret="sandbox-secret")
         with schema_context(info.schema):
             season_ns = make_season()
         connection.set_schema_to_public()
@@ -142,3 +146,20 @@ def committed_tenant(django_db_setup, django_db_blocker):
             SandboxTrade.objects.filter(merchant_id="1900000777").delete()
             SandboxMerchant.objects.filter(merchant_id="1900000777").delete()
             spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)
+
+
+@pytest.fixture
+def live_server_url(committed_tenant, settings):
+    thread = LiveServerThread("127.0.0.1", _StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait(10)
+    if thread.error:
+        raise thread.error
+    base = f"http://localhost:{thread.port}"
+    # The real provider code, pointed at the sandbox gateway on this live server; notifies come back to it.
+    settings.PAYMENTS_WECHATPAY_GATEWAY = f"{base}/sandbox/wechatpay"
+    settings.PAYMENTS_NOTIFY_BASE_URL = "http://{domain}:" + str(thread.port)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield thread.port
+    thread.terminate()

@@ -12,7 +12,6 @@ import urllib.request
 import pytest
 from django.db import connection, connections
 from django.test import Client
-from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from django_tenants.utils import schema_context
 
 from apps.audit.models import AuditLog
@@ -123,23 +122,6 @@ def test_two_orders_racing_for_one_bill_cannot_both_settle_it(committed_tenant):
         orders = PaymentOrder.objects.filter(pk__in=[first.pk, second.pk])
         assert all(o.status == "paid" for o in orders)  # both moneys recorded, neither dropped
         assert sum(o.needs_refund_fen for o in orders) == bill.principal_fen  # bill 1's second payment
-
-
-@pytest.fixture
-def live_server_url(committed_tenant, settings):
-    thread = LiveServerThread("127.0.0.1", _StaticFilesHandler, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait(10)
-    if thread.error:
-        raise thread.error
-    base = f"http://localhost:{thread.port}"
-    # The real provider code, pointed at the sandbox gateway on this live server; notifies come back to it.
-    settings.PAYMENTS_WECHATPAY_GATEWAY = f"{base}/sandbox/wechatpay"
-    settings.PAYMENTS_NOTIFY_BASE_URL = "http://{domain}:" + str(thread.port)
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    yield thread.port
-    thread.terminate()
 
 
 def _http(port: int, host: str, path: str, payload: dict, token: str | None = None) -> dict:
