@@ -1,11 +1,12 @@
 # Two commands for a new developer: `make run` and `make test`.
-# Needs only python3 (3.11+) and make; everything else installs into .venv.
+# Needs python3 (3.11+), Node 20 + npm (for the mini-program template) and make;
+# everything else installs into .venv and miniprogram-template/node_modules.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test bench lint sdl install clean
+.PHONY: run test test-js bench lint sdl install clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,9 +18,20 @@ install: $(STAMP)
 run: install  ## platform + seeded demo tenant on http://localhost:8000
 	$(PY) -m heat_platform.devrun run
 
-test: install  ## lint, SDL drift check and the whole test suite
+# The mini-program template's npm packages (jest, miniprogram-simulate, miniprogram-ci), from its lock file.
+NPM_STAMP := miniprogram-template/node_modules/.installed-$(shell cksum miniprogram-template/package-lock.json | cut -d' ' -f1)
+
+$(NPM_STAMP): miniprogram-template/package-lock.json
+	cd miniprogram-template && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
+test: install $(NPM_STAMP)  ## lint, the template's JS tests, SDL drift check and the whole Python suite
 	$(VENV)/bin/ruff check .
-	$(PY) -m heat_platform.devrun test
+	cd miniprogram-template && npm test --silent
+	HEATCLOUD_E2E_REQUIRED=1 $(PY) -m heat_platform.devrun test
+
+test-js: $(NPM_STAMP)  ## only the template's JavaScript unit tests (jest)
+	cd miniprogram-template && npm test
 
 bench: install  ## performance benchmarks (tests/perf), not part of `make test`
 	$(PY) -m heat_platform.devrun bench

@@ -56,6 +56,8 @@ LOGO_DIR = "brand"
 # The template's DevTools fallback for ext.json (used where DevTools ignores ext.json): its values for
 # the ext keys are replaced by this company's, so a branded build never points at the demo company.
 DEVTOOLS_EXT = "config/devtools-ext.js"
+# Development-only keys of that fallback (sandbox login, phone and payment confirmation).
+SANDBOX_EXT_KEYS = ("sandboxUser", "sandboxPhone", "sandboxPayUrl")
 
 
 def template_dir() -> Path:
@@ -188,7 +190,10 @@ def package_files(inp: BuildInput, *, root: Path | None = None) -> dict[str, byt
     files[f"{base}ext.json"] = _json(inp.ext_config())
     devtools_ext = f"{base}{DEVTOOLS_EXT}"
     if devtools_ext in files:
-        files[devtools_ext] = _devtools_ext(files[devtools_ext], inp.ext())
+        values = inp.ext()
+        if settings.MINIPROGRAM_REQUIRE_HTTPS:  # a real build: no sandbox shortcuts even in DevTools
+            values = {**values, **dict.fromkeys(SANDBOX_EXT_KEYS, "")}
+        files[devtools_ext] = _devtools_ext(files[devtools_ext], values)
     for ext in ("png", "jpg"):
         files.pop(f"{base}{LOGO_DIR}/logo.{ext}", None)
     files[f"{base}{LOGO_DIR}/logo.{inp.logo_ext}"] = inp.logo

@@ -266,3 +266,18 @@ def test_devtools_fallback_loads_in_node_with_the_same_values_as_ext_json(alpha,
     assert {k: loaded[k] for k in ("apiBaseUrl", "companyName", "tenant")} == {
         k: ext[k] for k in ("apiBaseUrl", "companyName", "tenant")}
     assert loaded["sandboxUser"] == "demo-resident"  # the template's own extra keys stay
+
+
+def test_a_production_build_carries_no_sandbox_shortcuts(branded, settings):
+    from pathlib import Path
+
+    from tenants.miniprogram_build import DEVTOOLS_EXT, build_package
+    from tenants.models import HeatingCompany
+
+    settings.MINIPROGRAM_TEMPLATE_DIR = str(Path(__file__).resolve().parents[2] / "miniprogram-template")
+    settings.MINIPROGRAM_REQUIRE_HTTPS = True
+    settings.MINIPROGRAM_API_BASE_URL = "https://{domain}"
+    fallback = build_package(tenant=HeatingCompany.objects.get(slug="alpha")).files[DEVTOOLS_EXT].decode()
+    for key in ("sandboxUser", "sandboxPhone", "sandboxPayUrl"):
+        assert f'{key}: ""' in fallback
+    assert "http://localhost:8000" not in fallback and "apiBaseUrl: \"https://alpha." in fallback

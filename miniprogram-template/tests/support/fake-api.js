@@ -1,0 +1,253 @@
+'use strict';
+/**
+ * A small stateful stand-in for the company's GraphQL API, answering the
+ * template's named operations the way the real server shapes them (payload
+ * `errors`, top-level errors with extensions.code, HTTP errors). Used as the
+ * fake wx's transport. Tests override single operations with `api.on(op, fn)`.
+ */
+
+function gqlError(code, message) {
+  const err = new Error(message);
+  err.response = { statusCode: 200, data: { errors: [{ message, path: ['x'], extensions: { code } }], data: null } };
+  return err;
+}
+
+function httpError(statusCode, body) {
+  const err = new Error(`HTTP ${statusCode}`);
+  err.response = { statusCode, data: body === undefined ? '<html>error</html>' : body };
+  return err;
+}
+
+function networkFailure(errMsg) {
+  return { errMsg };
+}
+
+function dueOf(principalFen, paidFen, lateFeeFen, discountFen) {
+  const outstandingFen = principalFen - paidFen;
+  if (outstandingFen <= 0) return { asOf: '2026-12-01', outstandingFen: 0, discountFen: 0, lateFeeFen: 0, totalFen: 0 };
+  return { asOf: '2026-12-01', outstandingFen, discountFen, lateFeeFen, totalFen: outstandingFen - discountFen + lateFeeFen };
+}
+
+function defaultSeed() {
+  return {
+    houses: [
+      { id: '11', accountNo: 'H10001', address: '幸福小区 1号楼 1单元 101', ownerName: '王建国', phoneLast4: '5678',
+        buildingArea: '89.50', usableArea: null, heatingStatus: 'NORMAL' },
+      { id: '12', accountNo: 'H10002', address: '幸福小区 1号楼 1单元 102', ownerName: '李淑芬', phoneLast4: '1234',
+        buildingArea: '75.00', usableArea: null, heatingStatus: 'NORMAL' },
+    ],
+    bound: [],
+    bills: [
+      { id: '101', houseId: '11', season: '2026-2027', seasonId: '2', status: 'ISSUED', principalFen: 214800, paidFen: 0,
+        lateFeeFen: 0, discountFen: 4296,
+        lines: [{ kind: 'HEATING_FEE', amountFen: 214800, explanation: '采暖费：89.50㎡ × 24.00元/㎡' }] },
+      { id: '102', houseId: '12', season: '2026-2027', seasonId: '2', status: 'ISSUED', principalFen: 180000, paidFen: 0,
+        lateFeeFen: 1234, discountFen: 0,
+        lines: [
+          { kind: 'HEATING_FEE', amountFen: 180000, explanation: '采暖费：75.00㎡ × 24.00元/㎡' },
+        ] },
+      { id: '90', houseId: '12', season: '2025-2026', seasonId: '1', status: 'PAID', principalFen: 172500, paidFen: 172500,
+        lateFeeFen: 0, discountFen: 0,
+        lines: [{ kind: 'HEATING_FEE', amountFen: 172500, explanation: '采暖费：75.00㎡ × 23.00元/㎡' }] },
+    ],
+    profile: { id: '7', displayName: '微信用户', phoneMasked: null },
+  };
+}
+
+function maskName(name) {
+  return name[0] + '*'.repeat(Math.max(1, name.length - 1));
+}
+
+function createFakeApi(seedOverrides) {
+  const state = Object.assign(defaultSeed(), seedOverrides);
+  const tokens = new Set();
+  const orders = [];
+  const overrides = {};
+  const calls = [];
+  let seq = 0;
+
+  function requireResident(ctx) {
+    if (!ctx.token) throw gqlError('UNAUTHENTICATED', '请先登录。');
+    if (!tokens.has(ctx.token)) throw gqlError('UNAUTHENTICATED', '令牌无效或已过期。');
+  }
+
+  function houseById(id) {
+    return state.houses.find((h) => h.id === String(id));
+  }
+
+  function billShape(b) {
+    const house = houseById(b.houseId);
+    return {
+      id: b.id, season: b.season, seasonId: b.seasonId, status: b.status, principalFen: b.principalFen, paidFen: b.paidFen,
+      issuedAt: '2026-11-01T08:00:00+08:00', house: { id: house.id, accountNo: house.accountNo, address: house.address },
+      lines: b.lines.map((l) => Object.assign({ quantity: '1', unitPrice: '0' }, l)),
+      amountDue: dueOf(b.principalFen, b.paidFen, b.lateFeeFen, b.discountFen),
+    };
+  }
+
+  function myBillRows() {
+    return state.bills.filter((b) => state.bound.indexOf(b.houseId) >= 0 && b.status !== 'CANCELLED')
+      .sort((a, b) => (a.season < b.season ? 1 : a.season > b.season ? -1 : 0));
+  }
+
+  function orderShape(o) {
+    return {
+      id: o.id, outTradeNo: o.outTradeNo, channel: o.channel, status: o.status, amountFen: o.amountFen,
+      paidAt: o.status === 'PAID' ? '2026-12-01T02:05:00Z' : null, createdAt: '2026-12-01T02:04:00Z',
+      refundedFen: 0, expiresAt: '2026-12-01T04:04:00Z',
+      items: o.billIds.map((id) => {
+        const bill = state.bills.find((b) => b.id === id);
+        return { amountFen: o.amounts[id], bill: { id, season: bill.season, house: { accountNo: houseById(bill.houseId).accountNo } } };
+      }),
+    };
+  }
+
+  /** The payment notify arrived: order PAID, its bills paid. */
+  function settle(outTradeNo, status) {
+    const order = orders.find((o) => o.outTradeNo === outTradeNo);
+    order.status = status || 'PAID';
+    if (order.status === 'PAID') {
+      order.billIds.forEach((id) => {
+        const bill = state.bills.find((b) => b.id === id);
+        bill.paidFen = bill.principalFen;
+        bill.status = 'PAID';
+      });
+    }
+    return order;
+  }
+
+  const handlers = {
+    WechatLogin({ code }) {
+      if (!code) return { wechatLogin: { token: null, expiresIn: null, resident: null, errors: [{ field: 'code', message: '请提供登录凭证。', code: 'REQUIRED' }] } };
+      seq += 1;
+      const token = `tok-${seq}`;
+      tokens.add(token);
+      return { wechatLogin: { token, expiresIn: 7200, resident: state.profile, errors: [] } };
+    },
+    MyProfile(v, ctx) {
+      requireResident(ctx);
+      return { myProfile: state.profile };
+    },
+    BindPhone({ code }, ctx) {
+      requireResident(ctx);
+      state.profile = Object.assign({}, state.profile, { phoneMasked: '138****8000' });
+      return { bindPhone: { resident: state.profile, errors: [] } };
+    },
+    RequestSmsCode({ phone }, ctx) {
+      requireResident(ctx);
+      return { requestSmsCode: { phoneMasked: `${phone.slice(0, 3)}****${phone.slice(7)}`, expiresIn: 300, resendIn: 60, errors: [] } };
+    },
+    VerifySmsCode({ phone, code }, ctx) {
+      requireResident(ctx);
+      if (code !== '123456') {
+        return { verifySmsCode: { resident: null, errors: [{ field: 'code', message: '验证码错误。', code: 'SMS_CODE_INVALID' }] } };
+      }
+      state.profile = Object.assign({}, state.profile, { phoneMasked: `${phone.slice(0, 3)}****${phone.slice(7)}` });
+      return { verifySmsCode: { resident: state.profile, errors: [] } };
+    },
+    MyHouses(v, ctx) {
+      requireResident(ctx);
+      return {
+        myHouses: state.bound.map((id) => {
+          const h = houseById(id);
+          return { id: h.id, accountNo: h.accountNo, address: h.address, buildingArea: h.buildingArea, usableArea: h.usableArea,
+            heatingStatus: h.heatingStatus, ownerName: maskName(h.ownerName), role: 'OWNER' };
+        }),
+      };
+    },
+    BindHouse({ accountNo, ownerName, phoneLast4, role }, ctx) {
+      requireResident(ctx);
+      const h = state.houses.find((x) => x.accountNo === accountNo);
+      const ok = h && ((ownerName && h.ownerName === ownerName) || (phoneLast4 && h.phoneLast4 === phoneLast4));
+      if (!ok) return { bindHouse: { house: null, errors: [{ field: null, message: '户号与户主信息不匹配。', code: 'BINDING_FAILED' }] } };
+      if (state.bound.indexOf(h.id) < 0) state.bound.push(h.id);
+      return { bindHouse: { house: { id: h.id, accountNo: h.accountNo, address: h.address, buildingArea: h.buildingArea,
+        usableArea: null, heatingStatus: h.heatingStatus, ownerName: maskName(h.ownerName), role: role || 'OWNER' }, errors: [] } };
+    },
+    UnbindHouse({ houseId }, ctx) {
+      requireResident(ctx);
+      const index = state.bound.indexOf(String(houseId));
+      if (index < 0) return { unbindHouse: { ok: false, errors: [{ field: 'houseId', message: '房屋不存在。', code: 'NOT_FOUND' }] } };
+      state.bound.splice(index, 1);
+      return { unbindHouse: { ok: true, errors: [] } };
+    },
+    MyBills({ seasonId }, ctx) {
+      requireResident(ctx);
+      return { myBills: myBillRows().filter((b) => !seasonId || b.seasonId === seasonId).map(billShape) };
+    },
+    Bill({ id }, ctx) {
+      requireResident(ctx);
+      const b = myBillRows().find((x) => x.id === String(id));
+      return { bill: b ? billShape(b) : null };
+    },
+    CreatePayment({ billIds, channel }, ctx) {
+      requireResident(ctx);
+      const mine = myBillRows();
+      const bills = billIds.map((id) => mine.find((b) => b.id === id));
+      if (bills.some((b) => !b || b.principalFen - b.paidFen <= 0)) {
+        return { createPayment: { order: null, payParams: null, errors: [{ field: 'billIds', message: '账单已缴清或不存在。', code: 'INVALID_STATUS' }] } };
+      }
+      seq += 1;
+      const amounts = {};
+      bills.forEach((b) => { amounts[b.id] = billShape(b).amountDue.totalFen; });
+      const order = { id: String(seq), outTradeNo: `HC2026120100${seq}`, channel, status: 'CREATED', billIds: bills.map((b) => b.id),
+        amounts, amountFen: Object.keys(amounts).reduce((t, k) => t + amounts[k], 0), prepayId: `wx01prepay${seq}` };
+      orders.unshift(order);
+      const shaped = orderShape(order);
+      return { createPayment: {
+        order: { id: shaped.id, outTradeNo: shaped.outTradeNo, status: shaped.status, amountFen: shaped.amountFen, expiresAt: shaped.expiresAt },
+        payParams: { channel, timeStamp: '1764554640', nonceStr: `nonce${seq}`, package: `prepay_id=${order.prepayId}`, signType: 'RSA', paySign: 'c2lnbmF0dXJl', tradeNO: null },
+        errors: [] } };
+    },
+    Order({ outTradeNo }, ctx) {
+      requireResident(ctx);
+      const o = orders.find((x) => x.outTradeNo === outTradeNo);
+      return { order: o ? orderShape(o) : null };
+    },
+    MyPayments({ first, offset }, ctx) {
+      requireResident(ctx);
+      const start = offset || 0;
+      return { myPayments: { totalCount: orders.length, items: orders.slice(start, start + (first || 20)).map(orderShape) } };
+    },
+    Branding() {
+      return { branding: state.branding || null };
+    },
+  };
+
+  async function transport(req) {
+    const body = typeof req.data === 'string' ? JSON.parse(req.data) : req.data;
+    const match = /^\s*(query|mutation)\s+(\w+)/.exec(body.query);
+    const op = match ? match[2] : '';
+    const auth = (req.header && req.header.Authorization) || '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null;
+    calls.push({ op, variables: body.variables, token, url: req.url });
+    const handler = overrides[op] || handlers[op];
+    if (!handler) return { statusCode: 400, data: { errors: [{ message: `Cannot query operation ${op}` }] } };
+    try {
+      const data = await handler(body.variables || {}, { token }, api);
+      return { statusCode: 200, data: { data } };
+    } catch (err) {
+      if (err && err.response) return err.response;
+      throw err; // {errMsg}: a network failure
+    }
+  }
+
+  const api = {
+    state,
+    orders,
+    calls,
+    tokens,
+    transport,
+    handlers,
+    settle,
+    requireResident,
+    on(op, fn) { overrides[op] = fn; return api; },
+    off(op) { delete overrides[op]; return api; },
+    ops() { return calls.map((c) => c.op); },
+    /** Find the order a requestPayment call is for (by its package). */
+    orderForPackage(pkg) { return orders.find((o) => `prepay_id=${o.prepayId}` === pkg); },
+  };
+  return api;
+}
+
+module.exports = { createFakeApi, gqlError, httpError, networkFailure };
