@@ -439,3 +439,35 @@ def test_alipay_order_and_notify_settle_the_bill(gql, alpha, payer, http, django
     assert len(notify) == 1 and notify[0].response.text == "success"
     assert _order(alpha, created["order"]["outTradeNo"]).status == "paid"
     assert _bill(alpha, payer.bills[0]).status == "paid"
+
+
+def test_staff_order_list_has_no_n_plus_one(gql, alpha, wechat_account, payer, http, make_staff,
+                                            django_assert_max_num_queries):
+    _create(gql, alpha, payer, payer.bills[:1])
+    _create(gql, alpha, payer, payer.bills)
+    finance = make_staff(alpha, "finance")
+    query = ("{ paymentOrders(first: 20) { totalCount items { outTradeNo status channel refunds { status } "
+             "items { amountFen bill { house { accountNo } lines { amountFen } amountDue { totalFen } } } } } }")
+    with django_assert_max_num_queries(16):
+        page = gql(alpha.host, query, token=finance)["data"]["paymentOrders"]
+    assert page["totalCount"] == 2 and sum(len(o["items"]) for o in page["items"]) == 3
+
+
+def test_settling_a_notify_costs_a_fixed_number_of_queries_per_bill(
+        gql, alpha, wechat_account, make_resident, season, http):
+    """The hot path: one more bill adds its two UPDATEs, nothing that grows with anything else."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import make_payer
+
+    counts = []
+    for houses in (1, 2):
+        owner = make_payer(alpha, season, openid=f"o-count-{houses}", houses=houses)
+        created = _create(gql, alpha, owner, owner.bills)
+        headers, body = _forge(alpha, wechat_account, _order(alpha, created["order"]["outTradeNo"]))
+        with CaptureQueriesContext(conn) as ctx:
+            assert _post_notify(alpha, headers, body).status_code == 204
+        counts.append(len(ctx.captured_queries))
+    assert counts[1] - counts[0] == 2, counts
+    assert counts[0] <= 20, counts
