@@ -161,6 +161,9 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
         item.order = order
     OrderBill.objects.bulk_create(items)
     applied = apply_order(order)
+    from .tasks import close_siblings, enqueue_on_commit
+
+    enqueue_on_commit(close_siblings, order.pk)  # a resident's open online order for these bills must not be paid too
     if applied.excess_fen:  # cannot happen with the bills locked since the quote; never keep money silently
         order.needs_refund_fen = applied.excess_fen
         order.flag_reason = "; ".join(applied.reasons)[:255]

@@ -95,6 +95,43 @@ def provider_for(account: MerchantAccount) -> PaymentProvider:
     return provider
 
 
+def merchant_fields(account: MerchantAccount) -> dict:
+    """The merchant identity an order placed with this account records (and a notify must name)."""
+    if account.channel == "wechat":
+        if account.mode == "partner":
+            sp = ServiceProviderAccount.objects.get(channel="wechat")
+            return {"merchant_mode": "partner", "merchant_id": sp.sp_mchid, "app_id": sp.sp_appid,
+                    "sub_merchant_id": account.sub_mchid, "sub_app_id": account.sub_appid or account.appid}
+        return {"merchant_mode": "direct", "merchant_id": account.mchid, "app_id": account.appid}
+    if account.mode == "isv":
+        sp = ServiceProviderAccount.objects.get(channel="alipay")
+        return {"merchant_mode": "isv", "merchant_id": sp.alipay_app_id, "sub_merchant_id": account.alipay_seller_id}
+    return {"merchant_mode": "direct", "merchant_id": account.alipay_app_id,
+            "sub_merchant_id": account.alipay_seller_id}
+
+
+
+IDENTITY = ("merchant_mode", "merchant_id", "app_id", "sub_merchant_id")
+
+
+def account_matches(order, account: MerchantAccount | None) -> bool:
+    """Whether the account still is the merchant the order was placed with."""
+    if account is None:
+        return False
+    try:
+        now = merchant_fields(account)
+    except ServiceProviderAccount.DoesNotExist:
+        return False
+    return all(str(now.get(k, "")) == str(getattr(order, k)) for k in IDENTITY)
+
+
+def _unfinished(channel: str) -> bool:
+    from .models import PaymentOrder, Refund
+
+    return PaymentOrder.objects.filter(channel=channel, status=PaymentOrder.Status.CREATED).exists() or \
+        Refund.objects.filter(order__channel=channel, status__in=Refund.PENDING).exists()
+
+
 def _validate(config: MerchantConfig) -> list[tuple[str, str]]:
     if config.channel == "wechat":
         from .providers.wechat import validate_wechat_config
@@ -118,6 +155,10 @@ def merchant_account_save(*, channel: str, mode: str, data: dict[str, Any], acto
     tenant = current_company()
     account = (MerchantAccount.objects.select_for_update().filter(tenant_id=tenant.pk, channel=channel).first()
                or MerchantAccount(tenant_id=tenant.pk, channel=channel))
+    try:
+        old_identity = merchant_fields(account) if account.pk else None
+    except ServiceProviderAccount.DoesNotExist:
+        old_identity = None
     account.mode = mode
     account.is_active = is_active
     fields = WECHAT_FIELDS if channel == "wechat" else ALIPAY_FIELDS
@@ -137,6 +178,10 @@ def merchant_account_save(*, channel: str, mode: str, data: dict[str, Any], acto
     except ProviderError as exc:
         raise field_error("mode", _("平台尚未配置服务商账户，不能使用此模式。"),
                           PaymentErrorCode.CHANNEL_NOT_CONFIGURED) from exc
+    if old_identity is not None and merchant_fields(account) != old_identity and _unfinished(channel):
+        # Their notifies, queries and refunds can only be handled with the merchant they were placed with.
+        raise field_error("mode", _("该渠道还有未完成的订单或退款，完成后才能更换收款商户。"),
+                          PaymentErrorCode.INVALID_STATUS)
     problems = _validate(config)
     if problems:
         from django.core.exceptions import ValidationError

@@ -146,6 +146,8 @@ class OrderBill(models.Model):
     quoted_paid_fen = models.BigIntegerField()
     quoted_principal_fen = models.BigIntegerField()
     applied_fen = models.BigIntegerField(default=0)  # added to the bill's paid_fen at settlement
+    # Settled at the quoted price: its discount / late fee became lines of the bill (refunds reverse them).
+    priced_as_quoted = models.BooleanField(default=False)
     refunded_fen = models.BigIntegerField(default=0)  # taken back from the bill by refunds
 
     class Meta:
@@ -162,6 +164,10 @@ class Refund(models.Model):
         SUCCESS = "success", _("已退款")
         CLOSED = "closed", _("退款关闭")
         ABNORMAL = "abnormal", _("退款异常")
+
+    # Not final: an ABNORMAL refund (the bank refused the credit) is settled by hand at the
+    # provider and may still end SUCCESS; both hold their amount against the order.
+    PENDING = ("processing", "abnormal")
 
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="refunds")
     # The same number is the same refund at the provider: retries never refund twice.

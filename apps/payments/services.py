@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,7 @@ from tenants.selectors import current_company
 
 from . import providers as p
 from .errors import PaymentErrorCode
-from .merchants import active_account, channel_account, provider_for
+from .merchants import account_matches, active_account, channel_account, merchant_fields, provider_for
 from .models import Channel, OrderBill, PaymentOrder, Refund
 from .settlement import PAYABLE, apply_order, item_for_quote, lock_bills, quote_bills, unapply_for_refund
 
@@ -149,12 +149,15 @@ def payment_create(*, resident, bill_ids: list[int], channel: str, ip: str | Non
         order = PaymentOrder.objects.create(
             out_trade_no=new_out_trade_no("W" if channel == Channel.WECHAT else "A"), channel=channel,
             amount_fen=total, description=_description(bills), resident=resident, payer_id=payer,
-            expires_at=now + dt.timedelta(minutes=settings.PAYMENTS_ORDER_TTL_MINUTES), **_merchant_fields(account))
+            expires_at=now + dt.timedelta(minutes=settings.PAYMENTS_ORDER_TTL_MINUTES), **merchant_fields(account))
         OrderBill.objects.bulk_create([item_for_quote(order, q) for q in quotes])
         for old in open_orders:  # one open order per bill: the new one supersedes the rest
             _close_locked(old, reason=PaymentOrder.CloseReason.SUPERSEDED, actor=resident, superseded_by=order)
         audit_record(actor=resident, action="payment.created", target=order, ip=ip, amount_fen=total,
                      channel=channel, bills=sorted(bill_ids))
+        from .tasks import close_siblings, enqueue_on_commit
+
+        enqueue_on_commit(close_siblings, order.pk)  # any open order skip_locked passed over
 
     try:
         created = provider.create_order(p.CreateOrderRequest(
@@ -176,24 +179,6 @@ def payment_create(*, resident, bill_ids: list[int], channel: str, ip: str | Non
         raise ValidationError(_("订单已更新，请重新发起支付。"), code=PaymentErrorCode.INVALID_STATUS)
     order.prepay_id = created.prepay_id
     return CreatedPayment(order=order, pay_params={"channel": channel, **created.params})
-
-
-def _merchant_fields(account) -> dict:
-    if account.channel == "wechat":
-        if account.mode == "partner":
-            from tenants.models import ServiceProviderAccount
-
-            sp = ServiceProviderAccount.objects.get(channel="wechat")
-            return {"merchant_mode": "partner", "merchant_id": sp.sp_mchid, "app_id": sp.sp_appid,
-                    "sub_merchant_id": account.sub_mchid, "sub_app_id": account.sub_appid or account.appid}
-        return {"merchant_mode": "direct", "merchant_id": account.mchid, "app_id": account.appid}
-    if account.mode == "isv":
-        from tenants.models import ServiceProviderAccount
-
-        sp = ServiceProviderAccount.objects.get(channel="alipay")
-        return {"merchant_mode": "isv", "merchant_id": sp.alipay_app_id, "sub_merchant_id": account.alipay_seller_id}
-    return {"merchant_mode": "direct", "merchant_id": account.alipay_app_id,
-            "sub_merchant_id": account.alipay_seller_id}
 
 
 # --- settlement -----------------------------------------------------------------------------------------
@@ -280,8 +265,10 @@ def payment_sync(*, order: PaymentOrder, close_if_expired: bool = True, now: dt.
     """Ask the provider about an order we have not heard back on (lost notify,
     stuck order, superseded order not yet closed there) and act on the answer."""
     account = channel_account(order.channel)
-    if account is None:
-        return "no merchant account"
+    if not account_matches(order, account):
+        # Asking another merchant would answer "no such order" and close a paid one here.
+        logger.warning("order %s was placed with another merchant account; not queried", order.out_trade_no)
+        return "merchant changed"
     provider = provider_for(account)
     trade = provider.query_order(order.out_trade_no)
     if trade.state == p.PAID:
@@ -311,6 +298,26 @@ def payment_sync(*, order: PaymentOrder, close_if_expired: bool = True, now: dt.
     return "unchanged"
 
 
+def payment_close_siblings(*, order_id: int) -> int:
+    """Close the open online orders that share a bill with this order (superseded by it).
+    Runs after the order's own transaction, holding no bill lock, so it may wait for
+    order locks: it catches what `skip_locked` passed over and what a counter payment
+    left open."""
+    order = PaymentOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        return 0
+    closed = 0
+    with transaction.atomic():
+        siblings = PaymentOrder.objects.select_for_update().filter(
+            status=PaymentOrder.Status.CREATED, channel__in=ONLINE, pk__in=OrderBill.objects.filter(
+                bill_id__in=order.items.values("bill_id")).values("order_id")).exclude(pk=order.pk).order_by("pk")
+        for sibling in siblings:
+            if order.channel in ONLINE and sibling.created_at > order.created_at:
+                continue  # a newer order supersedes this one, not the other way round
+            closed += _close_locked(sibling, reason=PaymentOrder.CloseReason.SUPERSEDED, superseded_by=order)
+    return closed
+
+
 def payment_close_at_provider(*, order_id: int) -> str:
     order = PaymentOrder.objects.filter(pk=order_id).first()
     if order is None or order.provider_closed or order.channel not in ONLINE:
@@ -335,7 +342,7 @@ def sweep_open_orders(*, now: dt.datetime | None = None, limit: int = 200) -> di
             result = "provider error"
             logger.warning("sweep: query of %s failed: %s", order.out_trade_no, exc)
         counts[result] = counts.get(result, 0) + 1
-    for refund in Refund.objects.filter(status=Refund.Status.PROCESSING, created_at__lte=cutoff).select_related(
+    for refund in Refund.objects.filter(status__in=Refund.PENDING, created_at__lte=cutoff).select_related(
             "order")[:limit]:
         try:
             result = "refund " + refund_sync(refund=refund)
@@ -347,6 +354,16 @@ def sweep_open_orders(*, now: dt.datetime | None = None, limit: int = 200) -> di
 
 
 # --- refunds ----------------------------------------------------------------------------------------------
+
+# Provider answers that mean "this refund was refused" (as opposed to "we could not tell").
+REFUSED_REFUND_CODES = frozenset({
+    "PARAM_ERROR", "INVALID_REQUEST", "NOT_ENOUGH", "NO_AUTH", "USER_ACCOUNT_ABNORMAL", "MCH_NOT_EXISTS",
+    "ACQ.TRADE_NOT_EXIST", "ACQ.TRADE_STATUS_ERROR", "ACQ.SELLER_BALANCE_NOT_ENOUGH",
+    "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "ACQ.TRADE_HAS_FINISHED", "ACQ.REASON_TRADE_REFUND_FEE_ERR",
+})
+# A refund query answering "no such refund".
+UNKNOWN_REFUND_CODES = frozenset({"RESOURCE_NOT_EXISTS", "ORDER_NOT_EXIST"})
+
 
 def _refund_no(request_no: str | None) -> str:
     if request_no:
@@ -381,12 +398,22 @@ def refund_request(*, order_id: int, amount_fen: int, reason: str, actor, reques
         order = PaymentOrder.objects.select_for_update().get(pk=order_id)
         if order.status != PaymentOrder.Status.PAID:
             raise field_error("orderId", _("只有已支付的订单可以退款。"), PaymentErrorCode.INVALID_STATUS)
-        pending = sum(Refund.objects.filter(order=order, status=Refund.Status.PROCESSING).values_list(
+        pending = sum(Refund.objects.filter(order=order, status__in=Refund.PENDING).values_list(
             "amount_fen", flat=True))
         if amount_fen > order.amount_fen - order.refunded_fen - pending:
             raise field_error("amountFen", _("退款金额超过可退金额。"), PaymentErrorCode.REFUND_EXCEEDS)
-        refund = Refund.objects.create(order=order, out_refund_no=out_refund_no, amount_fen=amount_fen,
-                                       reason=reason[:80], requested_by=actor)
+        if order.channel in ONLINE and not account_matches(order, channel_account(order.channel)):
+            raise field_error("orderId", _("该订单的收款商户已更换，请在原商户平台退款。"),
+                              PaymentErrorCode.INVALID_STATUS)
+        try:
+            with transaction.atomic():  # savepoint: the same request number sent twice at once
+                refund = Refund.objects.create(order=order, out_refund_no=out_refund_no, amount_fen=amount_fen,
+                                               reason=reason[:80], requested_by=actor)
+        except IntegrityError:
+            existing = Refund.objects.get(out_refund_no=out_refund_no)
+            if existing.order_id != order_id or existing.amount_fen != amount_fen:
+                raise field_error("requestNo", _("该退款请求号已用于另一笔退款。"), PaymentErrorCode.INVALID) from None
+            return existing
         audit_record(actor=actor, action="refund.requested", target=refund, ip=ip, order=order.out_trade_no,
                      amount_fen=amount_fen, reason=reason[:80])
         if order.channel == Channel.COUNTER:  # cash handed back at the counter: done now
@@ -398,7 +425,8 @@ def refund_request(*, order_id: int, amount_fen: int, reason: str, actor, reques
 def _refund_send(refund: Refund) -> Refund:
     order = refund.order
     account = channel_account(order.channel)
-    if account is None:
+    if not account_matches(order, account):
+        logger.warning("refund %s: the order's merchant account changed; not sent", refund.out_refund_no)
         return refund
     try:
         state = provider_for(account).refund(p.RefundRequest(
@@ -406,10 +434,11 @@ def _refund_send(refund: Refund) -> Refund:
             total_fen=order.amount_fen, reason=refund.reason, notify_url=notify_url(order.channel)))
     except p.ProviderError as exc:
         logger.warning("refund %s failed at provider code=%s: %s", refund.out_refund_no, exc.code, exc)
-        if not exc.retryable:
-            refund_settle(state=p.RefundState(out_refund_no=refund.out_refund_no, status=p.REFUND_CLOSED,
-                                              raw_status=exc.code or "REFUSED"), channel=order.channel,
-                          source="refund call")
+        if exc.code in REFUSED_REFUND_CODES:
+            # A definite refusal: ABNORMAL holds the amount and asks for a person; never CLOSED here,
+            # because an unreadable or unverifiable answer may hide a refund that went through.
+            refund_settle(state=p.RefundState(out_refund_no=refund.out_refund_no, status=p.REFUND_ABNORMAL,
+                                              raw_status=exc.code), channel=order.channel, source="refund call")
         refund.refresh_from_db()
         return refund
     refund_settle(state=state, channel=order.channel, source="refund call")
@@ -420,19 +449,36 @@ def _refund_send(refund: Refund) -> Refund:
 def refund_sync(*, refund: Refund) -> str:
     order = refund.order
     account = channel_account(order.channel)
-    if account is None:
-        return "no merchant account"
-    state = provider_for(account).query_refund(out_refund_no=refund.out_refund_no, out_trade_no=order.out_trade_no)
-    if state.status == p.NOT_FOUND:
-        _refund_send(refund)  # never reached the provider: send it again (same number, so at most once)
-        return "resent"
+    if not account_matches(order, account):
+        logger.warning("refund %s: the order's merchant account changed; not queried", refund.out_refund_no)
+        return "merchant changed"
+    try:
+        state = provider_for(account).query_refund(out_refund_no=refund.out_refund_no,
+                                                   out_trade_no=order.out_trade_no)
+    except p.ProviderError as exc:
+        if exc.code not in UNKNOWN_REFUND_CODES:
+            raise
+        state = None
+    # WeChat answers 404 for a refund it never received; Alipay has no refund query status for
+    # one (and its refund call is synchronous and idempotent per out_request_no).
+    unknown = state is None or state.status == p.NOT_FOUND or (
+        order.channel == Channel.ALIPAY and state.status == p.REFUND_PROCESSING)
+    if unknown:
+        if refund.status == Refund.Status.PROCESSING:
+            _refund_send(refund)  # the same number again, so at most one refund at the provider
+            return "resent"
+        return "unknown at provider"
     return refund_settle(state=state, channel=order.channel, source="query").result
 
 
 def _refund_finish_locked(refund: Refund, order: PaymentOrder, *, status: str, provider_refund_id: str) -> None:
+    """processing → success / closed / abnormal; abnormal → success / closed (it is not final)."""
     now = timezone.now()
-    updated = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PROCESSING).update(
-        status=status, finished_at=now, provider_refund_id=provider_refund_id[:64])
+    final = status != Refund.Status.ABNORMAL
+    sources = Refund.PENDING if final else (Refund.Status.PROCESSING,)
+    updated = Refund.objects.filter(pk=refund.pk, status__in=sources).update(
+        status=status, finished_at=now if final else None,
+        provider_refund_id=provider_refund_id[:64] or refund.provider_refund_id)
     if not updated:
         return
     effects: list[dict] = []
@@ -462,12 +508,15 @@ def refund_settle(*, state: p.RefundState, channel: str, source: str) -> Outcome
             return Outcome(REJECTED, "refund belongs to another order", order)
         if state.merchant_id and state.merchant_id != order.merchant_id:
             return Outcome(REJECTED, "merchant id mismatch", order)
+        if order.merchant_mode == "partner" and state.sub_merchant_id and \
+                state.sub_merchant_id != order.sub_merchant_id:
+            return Outcome(REJECTED, "sub-merchant id mismatch", order)
         # Alipay's refund notify carries the trade's refunded total so far, not this refund's amount.
         if channel == "wechat" and state.amount_fen is not None and state.amount_fen != refund.amount_fen:
             return Outcome(REJECTED, "refund amount mismatch", order)
         if status is None:
             return Outcome(IGNORED, f"refund {state.raw_status or state.status}", order)
-        if refund.status != Refund.Status.PROCESSING:
-            return Outcome(DUPLICATE, "refund already final", order)
+        if refund.status not in Refund.PENDING or refund.status == status:
+            return Outcome(DUPLICATE, "refund already recorded", order)
         _refund_finish_locked(refund, order, status=status, provider_refund_id=state.provider_refund_id)
     return Outcome(SETTLED, source, order)

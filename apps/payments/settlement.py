@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Max
 from django.utils import timezone
@@ -104,6 +104,7 @@ def apply_order(order: PaymentOrder) -> Applied:
                           _("违约金：%(amount)s元（计至 %(date)s）") % {
                               "amount": fen_to_yuan_str(item.late_fee_fen), "date": paid_on.isoformat()})
             bill.principal_fen += item.late_fee_fen - item.discount_fen
+            item.priced_as_quoted = True
             applied, why = item.amount_fen, ""
         else:
             # Someone else paid or adjusted the bill since the quote: take only what it still owes.
@@ -118,7 +119,7 @@ def apply_order(order: PaymentOrder) -> Applied:
             if bill.status in PAYABLE else bill.status
         bill.save(update_fields=["principal_fen", "paid_fen", "status", "updated_at"])
         item.applied_fen = applied
-        item.save(update_fields=["applied_fen"])
+        item.save(update_fields=["applied_fen", "priced_as_quoted"])
         applied_total += applied
         excess += item.amount_fen - applied
     # An order's amount is the sum of its items; anything beyond that (a provider
@@ -144,12 +145,35 @@ def unapply_for_refund(order: PaymentOrder, amount_fen: int) -> list[dict]:
             break
         take = min(remaining, item.applied_fen - item.refunded_fen)
         bill = bills[item.bill_id]
+        before, after = item.refunded_fen, item.refunded_fen + take
+        effect = {"bill_id": bill.pk, "amount_fen": take}
+        if item.priced_as_quoted and (item.discount_fen or item.late_fee_fen):
+            # The price the payment earned goes with the money: reverse the discount / late fee
+            # lines pro rata (cumulatively, so a full refund reverses them exactly).
+            discount = _share(item.discount_fen, before, after, item.applied_fen)
+            late_fee = _share(item.late_fee_fen, before, after, item.applied_fen)
+            if discount:
+                _add_line(bill, BillLine.Kind.DISCOUNT, discount,
+                          _("退款冲回提前缴费优惠：%(amount)s元") % {"amount": fen_to_yuan_str(discount)})
+            if late_fee:
+                _add_line(bill, BillLine.Kind.LATE_FEE, -late_fee,
+                          _("退款冲回违约金：-%(amount)s元") % {"amount": fen_to_yuan_str(late_fee)})
+            bill.principal_fen += discount - late_fee
+            effect.update(discount_reversed_fen=discount, late_fee_reversed_fen=late_fee)
         bill.paid_fen -= take
         if bill.status in (Bill.Status.PAID, Bill.Status.PARTIALLY_PAID, Bill.Status.ISSUED):
             bill.status = bill_status_for(principal_fen=bill.principal_fen, paid_fen=bill.paid_fen)
-        bill.save(update_fields=["paid_fen", "status", "updated_at"])
-        item.refunded_fen += take
+        bill.save(update_fields=["principal_fen", "paid_fen", "status", "updated_at"])
+        item.refunded_fen = after
         item.save(update_fields=["refunded_fen"])
-        effects.append({"bill_id": bill.pk, "amount_fen": take})
+        effects.append(effect)
         remaining -= take
     return effects
+
+
+def _share(total_fen: int, before: int, after: int, base: int) -> int:
+    """The part of `total_fen` belonging to refunded money going from `before` to `after` of `base`,
+    rounded so the parts of successive refunds add up to exactly `total_fen`."""
+    def upto(x: int) -> int:
+        return int((Decimal(total_fen) * x / base).quantize(Decimal(1), rounding=ROUND_HALF_UP)) if base else 0
+    return upto(after) - upto(before)

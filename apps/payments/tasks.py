@@ -34,6 +34,13 @@ def close_at_provider(self, order_id: int) -> str:
         raise self.retry(countdown=30 * (self.request.retries + 1)) from exc
 
 
+@shared_task(name="payments.close_siblings")
+def close_siblings(order_id: int) -> int:
+    from .services import payment_close_siblings
+
+    return payment_close_siblings(order_id=order_id)
+
+
 @shared_task(name="payments.sweep_open_orders")
 def sweep_open_orders() -> dict:
     """One company (tenant-schemas-celery runs it in the schema it was queued from)."""
