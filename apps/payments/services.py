@@ -396,6 +396,9 @@ def refund_request(*, order_id: int, amount_fen: int, reason: str, actor, reques
         payment_sync(order=order, close_if_expired=False)  # its notify may not have arrived yet
     with transaction.atomic():
         order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+        existing = Refund.objects.filter(out_refund_no=out_refund_no).first()  # sent twice at once: now serialised
+        if existing is not None and existing.order_id == order_id and existing.amount_fen == amount_fen:
+            return existing
         if order.status != PaymentOrder.Status.PAID:
             raise field_error("orderId", _("只有已支付的订单可以退款。"), PaymentErrorCode.INVALID_STATUS)
         pending = sum(Refund.objects.filter(order=order, status__in=Refund.PENDING).values_list(
