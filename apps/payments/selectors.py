@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from .models import Channel, OrderBill, PaymentOrder
+from .models import OrderBill, PaymentOrder
 
 
 def _with_details(qs: QuerySet[PaymentOrder]) -> QuerySet[PaymentOrder]:
@@ -44,5 +44,3 @@ def order_list(*, status: str | None = None, channel: str | None = None, flagged
                        | Q(items__bill__house__account_no=text)).distinct()
     return _with_details(qs).order_by("-created_at", "-id")
 
-
-__all__ = ["Channel", "order_for_resident", "order_for_staff", "order_list", "resident_orders"]

@@ -105,30 +105,34 @@ def _save(info, channel: str, data: dict):
                                  actor=info.context.actor.user, ip=client_ip(info.context))
 
 
-class SaveWechatMerchant(BaseMutation):
+class _SaveMerchant(BaseMutation):
+    """Create or update the company's account for `channel`."""
+
     permissions = (HasRole(*MERCHANT_MANAGE),)
+    channel = ""
     account = graphene.Field(MerchantAccount)
     errors = graphene.List(graphene.NonNull(PaymentError), required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def perform_mutation(cls, root, info, input):
+        return cls(account=_save(info, cls.channel, input), errors=[])
+
+
+class SaveWechatMerchant(_SaveMerchant):
+    channel = "wechat"
 
     class Arguments:
         input = WechatMerchantInput(required=True)
 
-    @classmethod
-    def perform_mutation(cls, root, info, input):
-        return cls(account=_save(info, "wechat", input), errors=[])
 
-
-class SaveAlipayMerchant(BaseMutation):
-    permissions = (HasRole(*MERCHANT_MANAGE),)
-    account = graphene.Field(MerchantAccount)
-    errors = graphene.List(graphene.NonNull(PaymentError), required=True)
+class SaveAlipayMerchant(_SaveMerchant):
+    channel = "alipay"
 
     class Arguments:
         input = AlipayMerchantInput(required=True)
-
-    @classmethod
-    def perform_mutation(cls, root, info, input):
-        return cls(account=_save(info, "alipay", input), errors=[])
 
 
 class TestMerchantConnection(BaseMutation):

@@ -51,5 +51,4 @@ class PaymentQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_merchant_accounts(root, info):
-
         return list(_Account.objects.filter(tenant_id=current_company().pk).order_by("channel"))

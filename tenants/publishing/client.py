@@ -29,6 +29,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
+from heat_platform.wechat_api import TokenRejectedError, errcode_of, json_object
+
 from ..miniprogram_errors import PublishErrorCode
 from . import (
     TOKEN_REJECTED,
@@ -43,12 +45,6 @@ from . import (
 logger = logging.getLogger(__name__)
 
 TOKEN_MARGIN_SECONDS = 300  # refresh this long before WeChat's expiry (tokens last 7200 s)
-
-
-class _TokenRejectedError(Exception):
-    def __init__(self, errcode: int):
-        super().__init__(f"token rejected (errcode={errcode})")
-        self.errcode = errcode
 
 
 def _component_key(appid: str) -> str:
@@ -104,7 +100,7 @@ class WxOpenClient:
             try:
                 return self._post(path, params={"component_access_token": token}, body=body,
                                   token_rejected=TOKEN_REJECTED)
-            except _TokenRejectedError as exc:
+            except TokenRejectedError as exc:
                 cache.delete(_component_key(self.component_appid))
                 if attempt == 2:
                     raise PublishError(PublishErrorCode.TOKEN_INVALID, errcode=exc.errcode) from None
@@ -154,7 +150,7 @@ class WxOpenClient:
             try:
                 return self._post(path, params={"access_token": token.access_token}, body=body, method=method,
                                   token_rejected=TOKEN_REJECTED, appid=appid)
-            except _TokenRejectedError as exc:
+            except TokenRejectedError as exc:
                 cache.delete(_authorizer_key(self.component_appid, appid))
                 refresh_token = token.refresh_token
                 if attempt == 2:
@@ -231,21 +227,14 @@ class WxOpenClient:
         if resp.status_code != 200:
             logger.warning("wxopen %s answered HTTP %s app=%s", path, resp.status_code, appid)
             raise PublishError(PublishErrorCode.BUSY, errmsg=f"HTTP {resp.status_code}")
-        try:
-            data = resp.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
+        data = json_object(resp)
+        if data is None:
             logger.warning("wxopen %s answered a non-JSON body app=%s", path, appid)
             raise PublishError(PublishErrorCode.WECHAT_ERROR, errmsg="non-JSON answer")
-        try:
-            errcode = int(data.get("errcode") or 0)
-        except (TypeError, ValueError):
-            errcode = -2
+        errcode, errmsg = errcode_of(data)
         if errcode == 0:
             return data
         if errcode in token_rejected:
-            raise _TokenRejectedError(errcode)
-        errmsg = str(data.get("errmsg") or "")[:200]
+            raise TokenRejectedError(errcode)
         logger.warning("wxopen %s failed errcode=%s errmsg=%s app=%s", path, errcode, errmsg, appid)
         raise PublishError(error_for_errcode(errcode), errcode=errcode, errmsg=errmsg)

@@ -4,32 +4,19 @@ WXML/WXSS compilers, then miniprogram-ci's offline compile
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-from pathlib import Path
 
-import pytest
-
+from tests.miniprogram_template.conftest import TEMPLATE, require_template_packages
 from tests.tenants.conftest import ALPHA_APP_ID, BETA_APP_ID, brand, mp_media, png  # noqa: F401  (fixture)
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "miniprogram-template"
 CHECK = TEMPLATE / "tests" / "tools" / "compile-check.js"
-
-
-def _node_ready() -> None:
-    if (TEMPLATE / "node_modules" / "miniprogram-ci").exists() and shutil.which("node"):
-        return
-    if os.environ.get("HEATCLOUD_E2E_REQUIRED") == "1":
-        pytest.fail("miniprogram-template/node_modules is missing: run `make test` (it runs npm ci)")
-    pytest.skip("the template's npm packages are not installed (make test installs them)")
 
 
 def test_every_branded_build_compiles(alpha, beta, mp_media, settings, tmp_path):  # noqa: F811
     from tenants.miniprogram_build import build_package, write_project
     from tenants.models import HeatingCompany
 
-    _node_ready()
+    require_template_packages("miniprogram-ci")
     settings.MINIPROGRAM_TEMPLATE_DIR = str(TEMPLATE)
     brand(alpha, app_id=ALPHA_APP_ID, name="阿尔法热力", color="#D9480F", logo=png(128, 128))
     brand(beta, app_id=BETA_APP_ID, name="贝塔供热", color="#1C5D99", phone="0531-88886666", logo=png(96, 90))

@@ -10,18 +10,16 @@ HEATCLOUD_E2E_REQUIRED=1, so there the test never skips."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.apps.payments.conftest import committed, committed_tenant, live_server_url  # noqa: F401  (fixtures)
+from tests.miniprogram_template.conftest import TEMPLATE, require_template_packages
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "miniprogram-template"
 ACCOUNT_NO = "E2E00001"
 
 pytestmark = pytest.mark.django_db
@@ -37,11 +35,8 @@ def _house(tenant, season_ns):
 
 
 def test_template_pays_a_bill_end_to_end(committed_tenant, live_server_url):  # noqa: F811
+    require_template_packages(".bin/jest")
     jest = TEMPLATE / "node_modules" / ".bin" / "jest"
-    if not jest.exists() or not shutil.which("node"):
-        if os.environ.get("HEATCLOUD_E2E_REQUIRED") == "1":
-            pytest.fail("miniprogram-template/node_modules is missing: run `make test` (it runs npm ci)")
-        pytest.skip("the template's npm packages are not installed (make test installs them)")
     tenant, port = committed_tenant.info, live_server_url
     bill = committed(_house, tenant, committed_tenant.season)
     env = {**os.environ, "HEATCLOUD_E2E_API_BASE": f"http://127.0.0.1:{port}", "HEATCLOUD_E2E_HOST": tenant.host,

@@ -145,9 +145,10 @@ class RefundState:
 
 @dataclass(frozen=True)
 class NotifyEvent:
-    """A verified, decrypted notify. Exactly one of `trade` / `refund` is set."""
+    """A verified, decrypted notify: `trade` is set for "payment", `refund` for
+    "refund"; "ignored" (an event type or status we do not act on) carries neither."""
 
-    kind: str  # "payment" | "refund"
+    kind: str  # "payment" | "refund" | "ignored"
     notify_id: str = ""
     trade: TradeState | None = None
     refund: RefundState | None = None

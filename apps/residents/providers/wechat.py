@@ -20,6 +20,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
+from heat_platform.wechat_api import TokenRejectedError, errcode_of, json_object
+
 from ..errors import ResidentErrorCode
 from . import MiniProgramApp, WeChatError, WeChatPhone, WeChatSession, error_for_errcode
 
@@ -62,11 +64,11 @@ class WeChatLoginProvider:
     def get_phone_number(self, *, app: MiniProgramApp, code: str) -> WeChatPhone:
         try:
             data = self._phone_call(app=app, code=code, token=self._access_token(app))
-        except _TokenRejectedError:
+        except TokenRejectedError:
             cache.delete(_access_token_key(app.app_id))
             try:
                 data = self._phone_call(app=app, code=code, token=self._access_token(app))
-            except _TokenRejectedError as exc:
+            except TokenRejectedError as exc:
                 cache.delete(_access_token_key(app.app_id))
                 logger.warning("wechat getuserphonenumber rejected a fresh access token errcode=%s app=%s",
                                exc.errcode, app.app_id)
@@ -117,27 +119,16 @@ class WeChatLoginProvider:
         if resp.status_code != 200:
             logger.warning("wechat %s answered HTTP %s app=%s", path, resp.status_code, app.app_id)
             raise WeChatError(ResidentErrorCode.WECHAT_BUSY)
-        try:
-            data = resp.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
+        data = json_object(resp)
+        if data is None:
             logger.warning("wechat %s answered a non-JSON body app=%s", path, app.app_id)
             raise WeChatError(ResidentErrorCode.WECHAT_ERROR)
-        try:
-            errcode = int(data.get("errcode") or 0)
-        except (TypeError, ValueError):
-            errcode = -2
+        errcode, errmsg = errcode_of(data)
         if errcode == 0:
             return data
         if errcode in token_rejected:
-            raise _TokenRejectedError(errcode)
-        errmsg = str(data.get("errmsg") or "")[:200]
+            raise TokenRejectedError(errcode)
         logger.warning("wechat %s failed errcode=%s errmsg=%s app=%s", path, errcode, errmsg, app.app_id)
         raise WeChatError(error_for_errcode(errcode), errcode=errcode)
 
 
-class _TokenRejectedError(Exception):
-    def __init__(self, errcode: int):
-        super().__init__(f"access token rejected (errcode={errcode})")
-        self.errcode = errcode
