@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -13,7 +12,3 @@ class TenantErrorCode(models.TextChoices):
     INVALID_STATUS = "INVALID_STATUS"
     NOT_FOUND = "NOT_FOUND"
 
-
-def field_error(field: str, message: str, code: str) -> ValidationError:
-    """A ValidationError bound to one input field (the GraphQL layer camel-cases it)."""
-    return ValidationError({field: [ValidationError(message, code=code)]})

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from rest_framework.exceptions import NotFound
 
 from apps.accounts.permissions import ADMIN
-from apps.imports.api import StaffFileView
+from heat_platform.kernel.rest import StaffFileView
 
 from .miniprogram_build import build_for_download
 from .models import MiniProgramBranding

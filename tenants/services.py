@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from heat_platform.kernel.errors import field_error
 from heat_platform.models import OperatorAuditLog
 
-from .errors import TenantErrorCode, field_error
+from .errors import TenantErrorCode
 from .models import Domain, HeatingCompany
 from .signals import Registration, tenant_provisioned
 from .spares import schema_create_migrated, spare_claim

@@ -20,10 +20,11 @@ from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
+from heat_platform.kernel.locks import session_lock
+
 from .models import SpareSchema
 
 logger = logging.getLogger(__name__)
-_FILL_LOCK = 7_221_001  # pg advisory lock id for pool filling
 
 
 def _digest(nodes) -> str:
@@ -66,20 +67,15 @@ def spare_create() -> SpareSchema:
 def spare_pool_fill(*, target: int) -> int:
     """Top the pool up to `target` current spares; returns how many were made."""
     connection.set_schema_to_public()
-    with connection.cursor() as cur:  # one filler at a time, or concurrent sign-ups overfill the pool
-        cur.execute("SELECT pg_try_advisory_lock(%s)", [_FILL_LOCK])
-        if not cur.fetchone()[0]:
+    with session_lock("tenants.spare_pool_fill") as held:  # one filler at a time, or sign-ups overfill the pool
+        if not held:
             return 0
-    try:
         current = SpareSchema.objects.filter(migration_state=code_migration_state()).count()
         made = 0
         for _ in range(max(0, target - current)):
             spare_create()
             made += 1
         return made
-    finally:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", [_FILL_LOCK])
 
 
 def spare_pool_migrate(*, verbosity: int = 1) -> int:

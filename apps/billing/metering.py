@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from apps.audit.services import audit_record
 from apps.properties.models import House
 from apps.tariffs.models import Season, TariffPlan
-from tenants.errors import field_error
+from heat_platform.kernel.errors import field_error
 
 from .errors import BillingErrorCode
 from .models import MeterReading

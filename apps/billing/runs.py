@@ -45,8 +45,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -59,8 +58,10 @@ from django.utils.translation import gettext as _
 from apps.audit.services import audit_record
 from apps.properties.models import Community, HeatingStatusChange, House
 from apps.tariffs.models import Season, TariffPlan
+from heat_platform.kernel.errors import field_error
+from heat_platform.kernel.locks import session_lock
+from heat_platform.kernel.tasks import enqueue_on_commit
 from heat_platform.money import fen_to_yuan_str
-from tenants.errors import field_error
 
 from .engine import Line, TariffError, TariffParams, bill_lines
 from .errors import BillingErrorCode
@@ -111,29 +112,11 @@ def bill_run_start(*, season_id: int | str, dry_run: bool, actor) -> BillRun:
     audit_record(actor=actor, action=action, target=run, season_id=season.pk, dry_run=dry_run)
     from .tasks import bill_run_process_task
 
-    # Stamp the schema now: the callback may run after the request left the tenant's schema.
-    run_id, headers = run.pk, {"_schema_name": connection.schema_name}
-    transaction.on_commit(lambda: bill_run_process_task.apply_async((run_id,), headers=headers))
+    enqueue_on_commit(bill_run_process_task, run.pk)
     return run
 
 
 # --- the worker side ------------------------------------------------------------------------------
-
-@contextmanager
-def _run_lock(bill_run_id: int) -> Iterator[bool]:
-    """A session advisory lock per run (and schema): held while a worker
-    processes the run, released when it finishes or its connection dies."""
-    key = f"{connection.schema_name}.billing.bill_run.{bill_run_id}"
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
-        held = cur.fetchone()[0]
-    try:
-        yield held
-    finally:
-        if held:
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
-
 
 @dataclass(slots=True)
 class _HouseRow:
@@ -248,7 +231,7 @@ class _RunState:
 def bill_run_process(*, bill_run_id: int) -> BillRun | None:
     """Process (or resume) a run; the Celery task calls this. Returns None when
     another worker holds the run."""
-    with _run_lock(bill_run_id) as held:
+    with session_lock("billing.bill_run", bill_run_id) as held:
         if not held:
             logger.info("bill run %s is being processed by another worker", bill_run_id)
             return None

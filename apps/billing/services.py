@@ -11,8 +11,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
+from heat_platform.kernel.errors import field_error
 from heat_platform.money import fen_to_yuan_str
-from tenants.errors import field_error
 
 from .engine import TariffError, bill_lines
 from .errors import BillingErrorCode

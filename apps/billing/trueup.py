@@ -34,8 +34,8 @@ from apps.audit.models import AuditLog
 from apps.audit.services import audit_record
 from apps.properties.models import HeatingStatusChange, House
 from apps.tariffs.models import Season, TariffPlan
+from heat_platform.kernel.errors import field_error
 from heat_platform.money import fen_to_yuan_str
-from tenants.errors import field_error
 
 from .engine import HouseFacts, TariffError, TariffParams, bill_lines
 from .errors import BillingErrorCode

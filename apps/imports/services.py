@@ -19,11 +19,9 @@ errors wait in a temporary table until the first MAX_STORED_ERRORS are read.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
@@ -35,12 +33,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.models import User
 from apps.audit.services import audit_record
 from heat_platform.crypto import blind_index, encrypt
-from tenants.errors import field_error
+from heat_platform.kernel.errors import field_error
+from heat_platform.kernel.locks import session_lock, xact_lock
+from heat_platform.kernel.tasks import enqueue_on_commit
 
 from .columns import COLUMNS, INDEX
 from .errors import ImportErrorCode, ImportFileError
@@ -58,7 +58,6 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_STORED_ERRORS = 1000  # errors kept on the job / printed; error_count has them all
 BATCH_ROWS = 5000  # rows per COPY and per progress update
 STALE_UPLOAD_AGE = timedelta(days=7)  # uploads never imported are deleted after this
-_LOCK_HOUSE_IMPORT = 0x1A9_0001  # pg_advisory_xact_lock namespace: one ledger write per company at a time
 
 _PHONE, _ID_NO = INDEX["owner_phone"], INDEX["owner_id_no"]
 
@@ -108,9 +107,8 @@ def house_import(*, source: BinaryIO, file_kind: str, dry_run: bool = False, cre
 def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bool, actor: User | None,
             on_progress: ProgressCallback | None) -> ImportOutcome:
     if not dry_run:
+        xact_lock("properties.ledger_write")  # one ledger import per company at a time
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                        [_LOCK_HOUSE_IMPORT, connection.schema_name])
             # Check foreign keys as each batch is written (on the writer's thread,
             # overlapping Python's work) instead of all at once at commit.
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -257,42 +255,16 @@ def import_job_start(*, upload_id: str, dry_run: bool, create_missing: bool, req
     job = ImportJob.objects.create(
         upload=upload, dry_run=dry_run, options={"create_missing": create_missing}, file_path=upload.file.name,
         file_kind=upload.file_kind, file_name=upload.original_name, requested_by=requested_by.get_username())
-    schema = connection.schema_name
-    transaction.on_commit(lambda: _enqueue(schema=schema, job_id=str(job.pk)))
-    return job
-
-
-def _enqueue(*, schema: str, job_id: str) -> None:
     from .tasks import run_house_import
 
-    with schema_context(schema):  # tenant-schemas-celery stamps the task with the current schema
-        run_house_import.delay(job_id)
-
-
-_JOB_LOCK = 7_221_201  # pg advisory lock namespace: one runner per import job
-
-
-@contextmanager
-def _job_lock(job_id: str):
-    """A session advisory lock held while a job runs. A worker that dies drops
-    its connection and with it the lock, so a redelivered task can tell a dead
-    run (lock free) from a live one (lock taken)."""
-    key = int.from_bytes(hashlib.sha256(str(job_id).encode()).digest()[:4], "big", signed=True)
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [_JOB_LOCK, key])
-        acquired = cur.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_JOB_LOCK, key])
+    enqueue_on_commit(run_house_import, str(job.pk))
+    return job
 
 
 def import_job_run(*, job_id: str) -> ImportJob | None:
     """Run a queued job (the Celery task). Progress is saved every batch
     (outside the write transaction, so pollers see it)."""
-    with _job_lock(job_id) as acquired:
+    with session_lock("imports.job", job_id) as acquired:
         if not acquired:
             return None  # another worker is running it right now
         # queued → running; or a run whose worker died (status running, lock free):

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from apps.accounts.permissions import ALL_STAFF, LEDGER_IMPORT, LEDGER_VIEW
-from graphql_api.core.context import client_ip
+from heat_platform.kernel.actors import client_ip
+from heat_platform.kernel.rest import StaffFileView
 
-from .api import StaffFileView
 from .errors import ImportErrorCode
 from .exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, house_export, ledger_template
 from .models import FileKind

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Role
 from apps.audit.services import audit_record
+from heat_platform.kernel.errors import field_error
+from heat_platform.kernel.tasks import enqueue_on_commit
 from heat_platform.money import fen_to_yuan_str
-from tenants.errors import field_error
 
 from .errors import PaymentErrorCode
 from .models import Channel, CounterMethod, CounterShift, OrderBill, PaymentOrder
@@ -161,7 +162,7 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
         item.order = order
     OrderBill.objects.bulk_create(items)
     applied = apply_order(order)
-    from .tasks import close_siblings, enqueue_on_commit
+    from .tasks import close_siblings
 
     enqueue_on_commit(close_siblings, order.pk)  # a resident's open online order for these bills must not be paid too
     if applied.excess_fen:  # cannot happen with the bills locked since the quote; never keep money silently

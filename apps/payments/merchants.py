@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
-from tenants.errors import field_error
+from heat_platform.kernel.errors import field_error
 from tenants.models import MerchantAccount, ServiceProviderAccount
 from tenants.selectors import current_company
 

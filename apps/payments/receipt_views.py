@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import PAYMENT_VIEW
-from apps.imports.api import StaffFileView, error_response
+from heat_platform.kernel.rest import StaffFileView, error_response
 
 from .receipts import receipt_pdf
 from .selectors_counter import access_receipt_order

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.billing.models import Bill
-from tenants.errors import field_error
+from heat_platform.kernel.errors import field_error
+from heat_platform.kernel.tasks import enqueue_on_commit
 from tenants.selectors import current_company
 
 from . import providers as p
@@ -81,7 +82,7 @@ def _close_locked(order: PaymentOrder, *, reason: str, actor=None, superseded_by
         order.status = PaymentOrder.Status.CLOSED
         audit_record(actor=actor, action="payment.closed", target=order, reason=reason,
                      superseded_by=superseded_by.out_trade_no if superseded_by else None)
-        from .tasks import close_at_provider, enqueue_on_commit
+        from .tasks import close_at_provider
 
         enqueue_on_commit(close_at_provider, order.pk)
     return bool(updated)
@@ -155,7 +156,7 @@ def payment_create(*, resident, bill_ids: list[int], channel: str, ip: str | Non
             _close_locked(old, reason=PaymentOrder.CloseReason.SUPERSEDED, actor=resident, superseded_by=order)
         audit_record(actor=resident, action="payment.created", target=order, ip=ip, amount_fen=total,
                      channel=channel, bills=sorted(bill_ids))
-        from .tasks import close_siblings, enqueue_on_commit
+        from .tasks import close_siblings
 
         enqueue_on_commit(close_siblings, order.pk)  # any open order skip_locked passed over
 

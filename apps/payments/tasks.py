@@ -3,20 +3,11 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
 
 from .providers import ProviderError
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Queue `task(*args)` after commit, in this company's schema: the callback
-    may run after the request has left the schema (tenant-schemas-celery reads
-    the schema from this header)."""
-    headers = {"_schema_name": connection.schema_name}
-    transaction.on_commit(lambda: task.apply_async(args, headers=headers))
 
 
 @shared_task(name="payments.close_at_provider", bind=True, max_retries=5, acks_late=True)

@@ -14,7 +14,7 @@ import logging
 from django.http import HttpResponse
 from rest_framework.views import APIView
 
-from graphql_api.core.context import client_ip
+from heat_platform.kernel.actors import client_ip
 
 from . import providers as p
 from .merchants import channel_account, provider_for

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from heat_platform.crypto import blind_index
-from tenants.errors import field_error
+from heat_platform.kernel.errors import field_error
 
 from .errors import PropertyErrorCode
 from .models import Building, Community, House, HouseBinding

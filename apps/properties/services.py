@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from heat_platform.crypto import blind_index
-from tenants.errors import field_error
+from heat_platform.kernel.errors import field_error
 from tenants.validators import normalize_phone
 
 from .errors import PropertyErrorCode

@@ -8,7 +8,6 @@ an AppSecret, an access token, an SMS code or a full phone number.
 from __future__ import annotations
 
 import enum
-import hashlib
 import ipaddress
 import logging
 import re
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.tokens import token_issue
 from apps.audit.services import audit_record
 from heat_platform.crypto import blind_index
+from heat_platform.kernel.locks import xact_lock
 from heat_platform.pii import mask_phone
 
 from .errors import ResidentErrorCode, resident_error
@@ -37,9 +37,6 @@ from .sms import SmsMessage, SmsSendError, get_sms_provider
 logger = logging.getLogger(__name__)
 
 SMS_CODE_RE = re.compile(r"^\d{6}$")
-_LOCK_SMS_PHONE = 0x5E5_0001  # pg_advisory_xact_lock namespaces
-_LOCK_SMS_IP = 0x5E5_0002
-_LOCK_SMS_RESIDENT = 0x5E5_0003
 
 
 @dataclass(frozen=True)
@@ -171,9 +168,9 @@ def _sms_code_reserve(*, resident: Resident, phone_index: str, ip: str, provider
     """Check the limits and create the phone's new LIVE code (replacing the old
     one), serialized per phone and per IP so concurrent requests count right."""
     conf = settings.SMS_CODE
-    _advisory_lock(_LOCK_SMS_RESIDENT, str(resident.pk))
-    _advisory_lock(_LOCK_SMS_PHONE, phone_index)
-    _advisory_lock(_LOCK_SMS_IP, ip)
+    xact_lock("residents.sms.resident", resident.pk)
+    xact_lock("residents.sms.phone", phone_index)
+    xact_lock("residents.sms.ip", ip)
     resend = timedelta(seconds=conf["RESEND_SECONDS"])
     last = (SmsCode.objects.filter(phone_index=phone_index, created_at__gt=now - resend)
             .exclude(status=SmsCode.Status.FAILED).order_by("-created_at", "-id").first())
@@ -327,12 +324,6 @@ def _request_result(row: SmsCode, phone: str, *, sent: bool) -> SmsCodeRequestRe
     return SmsCodeRequestResult(phone_masked=mask_phone(phone),
                                 expires_in=max(0, int((row.expires_at - now).total_seconds())),
                                 resend_in=max(0, int((resend_at - now).total_seconds())), sent=sent)
-
-
-def _advisory_lock(namespace: int, value: str) -> None:
-    key = int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [namespace, key])
 
 
 def _audit_ip(ip: str) -> str | None:

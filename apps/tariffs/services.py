@@ -8,22 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.properties.models import House
-from tenants.errors import field_error
+from heat_platform.kernel.errors import field_error
+from heat_platform.kernel.locks import xact_lock
 
 from .errors import TariffErrorCode
 from .models import Season, TariffPlan
-
-_SEASON_LOCK = 7_221_101  # serialises season writes, so two overlapping seasons cannot race in
-
-
-def _lock_seasons() -> None:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [_SEASON_LOCK])
 
 
 @transaction.atomic
@@ -38,7 +32,7 @@ def season_create(*, name: str, heating_start: dt.date, heating_end: dt.date, pa
         raise field_error("lateFeeStart", _("违约金起算日不能早于缴费截止日。"), TariffErrorCode.INVALID_DATES)
     if payment_due > heating_end:
         raise field_error("paymentDue", _("缴费截止日不能晚于供暖结束日。"), TariffErrorCode.INVALID_DATES)
-    _lock_seasons()
+    xact_lock("tariffs.seasons")  # two overlapping seasons cannot race in
     if Season.objects.filter(name=name).exists():
         raise field_error("name", _("该采暖季已存在。"), TariffErrorCode.DUPLICATE)
     overlapping = Season.objects.filter(heating_start__lte=heating_end, heating_end__gte=heating_start).first()

@@ -1,8 +1,8 @@
 import graphene
 
 from apps.accounts.services import user_login
+from heat_platform.kernel.actors import client_ip
 
-from ..core.context import client_ip
 from ..core.mutations import BaseMutation
 from ..core.permissions import AllowAny
 from .types import AccountError, Me

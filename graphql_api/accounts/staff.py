@@ -5,8 +5,8 @@ import graphene
 from apps.accounts.models import STAFF_ROLES, User
 from apps.accounts.permissions import STAFF_MANAGE
 from apps.accounts.services import staff_account_create, staff_account_reset_password, staff_account_set_active
+from heat_platform.kernel.actors import client_ip
 
-from ..core.context import client_ip
 from ..core.mutations import BaseMutation
 from ..core.pagination import page
 from ..core.permissions import HasRole, PermissionsField

@@ -3,8 +3,8 @@ import graphene
 from apps.accounts.permissions import BILL_ADJUST
 from apps.billing.selectors import bill_for_staff
 from apps.billing.services import bill_adjust, bill_waive
+from heat_platform.kernel.actors import client_ip
 
-from ..core.context import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole

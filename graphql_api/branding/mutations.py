@@ -2,10 +2,10 @@ import graphene
 from django.db import connection
 
 from apps.accounts.permissions import ADMIN
+from heat_platform.kernel.actors import client_ip
 from tenants.branding import INPUT_FIELDS, branding_update
 from tenants.miniprogram_build import build_create
 
-from ..core.context import client_ip
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
 from .types import Branding, BrandingError, BrandingInput, MiniprogramBuild

@@ -13,7 +13,7 @@ import graphene
 from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
-from .context import Actor
+from heat_platform.kernel.actors import Actor
 
 
 class Permission:

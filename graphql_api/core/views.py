@@ -11,7 +11,7 @@ from graphene_django.views import GraphQLView
 from graphql import GraphQLError
 from graphql.validation import ValidationRule, specified_rules
 
-from .context import actor_from_request
+from heat_platform.kernel.actors import actor_from_request
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from apps.payments.selectors_counter import (
     shift_list,
     shift_summaries,
 )
+from heat_platform.kernel.actors import client_ip
 
-from ..core.context import client_ip
 from ..core.ids import to_optional_pk, to_pk
 from ..core.mutations import BaseMutation
 from ..core.pagination import page

@@ -4,7 +4,7 @@ import graphene
 
 from apps.accounts.permissions import MERCHANT_MANAGE
 from apps.payments.merchants import merchant_account_save, merchant_account_test
-from graphql_api.core.context import client_ip
+from heat_platform.kernel.actors import client_ip
 from tenants.models import MerchantAccount as _Account
 
 from ..core.mutations import BaseMutation

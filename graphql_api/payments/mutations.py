@@ -2,7 +2,7 @@ import graphene
 
 from apps.accounts.permissions import REFUND
 from apps.payments.services import payment_create, refund_request
-from graphql_api.core.context import client_ip
+from heat_platform.kernel.actors import client_ip
 
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation

@@ -2,8 +2,8 @@ import graphene
 
 from apps.accounts.permissions import HEATING_STATUS_CHANGE, LEDGER_EDIT
 from apps.properties.services import house_bind, house_change_heating_status, house_unbind, house_update
+from heat_platform.kernel.actors import client_ip
 
-from ..core.context import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, IsResident

@@ -6,8 +6,8 @@ from apps.residents.services import (
     sms_code_request,
     sms_code_verify,
 )
+from heat_platform.kernel.actors import client_ip
 
-from ..core.context import client_ip
 from ..core.mutations import BaseMutation
 from ..core.permissions import AllowAny, IsResident
 from .types import ResidentError, ResidentProfile

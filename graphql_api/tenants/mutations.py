@@ -1,10 +1,10 @@
 import graphene
 
+from heat_platform.kernel.actors import client_ip
 from tenants.selectors import tenant_counts
 from tenants.services import tenant_reactivate, tenant_register, tenant_suspend
 from tenants.signals import Registration
 
-from ..core.context import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import AllowAny, IsOperator

@@ -29,9 +29,9 @@ from apps.billing.services import bill_issue
 from apps.properties.models import HouseBinding
 from apps.tariffs.models import Season, TariffPlan
 from graphql_api import tenant_schema
-from graphql_api.core.context import Actor
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import IsResident
+from heat_platform.kernel.actors import Actor
 from tests.apps.properties.factories import HouseFactory
 
 SCALARS = {"ID": "0", "String": "x", "Int": 1, "Float": 1.0, "Boolean": True, "Decimal": "1.00",

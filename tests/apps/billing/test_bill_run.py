@@ -18,6 +18,7 @@ from apps.billing.models import Bill, BillLine, BillRun, HouseCredit, MeterReadi
 from apps.billing.runs import PROVISIONAL_METERED, bill_run_process
 from apps.properties.models import HeatingStatusChange
 from apps.tariffs.models import TariffPlan
+from heat_platform.kernel.locks import lock_key
 from tests.apps.properties.factories import BuildingFactory, HouseFactory
 
 from .conftest import make_season
@@ -219,7 +220,7 @@ def test_a_run_held_by_a_live_worker_is_not_processed_twice(alpha, tariffs, ledg
         try:
             with other.cursor() as cur:
                 cur.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
-                            [f"{alpha.schema}.billing.bill_run.{run.pk}"])
+                            [lock_key("billing.bill_run", run.pk, schema=alpha.schema)])
             assert bill_run_process(bill_run_id=run.pk) is None
             assert not Bill.objects.exists()
         finally:

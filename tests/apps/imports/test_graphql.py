@@ -180,23 +180,22 @@ def test_a_job_whose_worker_died_runs_again_and_a_live_one_is_left_alone(
         gql, upload, admin_token, alpha, ledger, django_capture_on_commit_callbacks):
     """A redelivered task restarts a run whose worker died (status running, lock
     free: its transaction rolled back whole) and leaves a run in progress alone."""
-    import hashlib
-
     import psycopg
     from django.db import connection
 
-    from apps.imports.services import _JOB_LOCK, import_job_run
+    from apps.imports.services import import_job_run
+    from heat_platform.kernel.locks import lock_key
 
     upload_id = _upload_id(upload, alpha, admin_token, "a.csv", csv_bytes([row()]))
     with django_capture_on_commit_callbacks(execute=False):
         job_id = gql(alpha.host, START, {"u": upload_id, "d": True}, token=admin_token)["data"][
             "startHouseImport"]["job"]["id"]
-    key = int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big", signed=True)
+    key = lock_key("imports.job", job_id, schema=alpha.schema)
     with schema_context(alpha.schema):
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING)  # the worker died mid-run
         params = connection.get_connection_params()
         with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}) as other:
-            other.execute("SELECT pg_advisory_lock(%s, %s)", [_JOB_LOCK, key])  # ...or is still alive
+            other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])  # ...or is still alive
             assert import_job_run(job_id=job_id) is None
             assert ImportJob.objects.get(pk=job_id).status == ImportJob.Status.RUNNING
         assert import_job_run(job_id=job_id) is not None  # lock free again: the dead run starts over

@@ -1,5 +1,6 @@
 # ruff: noqa: S106  (token_error holds a reason text, not a secret)
-"""Who is calling: resolved once per request from the Bearer token."""
+"""Who is calling and from where: resolved once per request from the Bearer
+token, for the GraphQL API and the REST views alike."""
 
 from __future__ import annotations
 

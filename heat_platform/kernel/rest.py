@@ -1,5 +1,6 @@
-"""DRF plumbing for the file endpoints under /files/: the GraphQL API's
-Bearer token (one verification, `actor_from_request`), role checks from
+"""The REST base view for every DRF endpoint (file up/downloads, receipts,
+mini-program builds): the same Bearer token as the GraphQL API (one
+verification, `actor_from_request`), role checks from
 apps/accounts/permissions.py and JSON errors shaped like the platform's
 ({"error": {"code", "message"}})."""
 
@@ -15,9 +16,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from graphql_api.core.context import Actor, actor_from_request
+from .actors import Actor, actor_from_request
 
-from .errors import ImportErrorCode
+# A ValidationError with this code is a 413; any other is a 400.
+TOO_LARGE_CODE = "FILE_TOO_LARGE"
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -47,8 +49,8 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 
 def json_exception_handler(exc, context):
     if isinstance(exc, ValidationError):
-        code = exc.error_list[0].code or ImportErrorCode.INVALID_FILE
-        status = 413 if code == ImportErrorCode.FILE_TOO_LARGE else 400
+        code = exc.error_list[0].code or "INVALID"
+        status = 413 if code == TOO_LARGE_CODE else 400
         return error_response(status, str(code), exc.messages[0])
     headers = {}
     if isinstance(exc, exceptions.NotAuthenticated):
