@@ -2,9 +2,8 @@
 
 import graphene
 
-from .accounts.mutations import StaffLogin
-from .accounts.queries import MeQueries
-from .accounts.staff import StaffMutations, StaffQueries
+from .accounts.mutations import StaffLogin, StaffMutations
+from .accounts.queries import MeQueries, StaffQueries
 from .billing.mutations import BillingMutations
 from .billing.queries import BillingQueries
 from .billing.runs import BillRunMutations, BillRunQueries

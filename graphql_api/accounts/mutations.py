@@ -1,11 +1,17 @@
 import graphene
 
-from apps.accounts.services import user_login
+from apps.accounts.permissions import STAFF_MANAGE
+from apps.accounts.services import (
+    staff_account_create,
+    staff_account_reset_password,
+    staff_account_set_active,
+    user_login,
+)
 from heat_platform.kernel.actors import client_ip
 
 from ..core.mutations import BaseMutation
-from ..core.permissions import AllowAny
-from .types import AccountError, Me
+from ..core.permissions import AllowAny, HasRole
+from .types import AccountError, Me, Role, StaffMember
 
 
 class _Login(BaseMutation):
@@ -43,3 +49,65 @@ class OperatorLogin(_Login):
     class Arguments:
         username = graphene.String(required=True)
         password = graphene.String(required=True)
+
+
+# --- Staff accounts, managed by the company's admin
+
+class CreateStaff(BaseMutation):
+    permissions = (HasRole(*STAFF_MANAGE),)
+
+    class Arguments:
+        username = graphene.String(required=True)
+        password = graphene.String(required=True)
+        role = Role(required=True)
+
+    staff = graphene.Field(StaffMember)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, username, password, role):
+        user = staff_account_create(actor=info.context.actor.user, username=username, password=password,
+                                    role=role.value, ip=client_ip(info.context))
+        return cls(staff=user, errors=[])
+
+
+class SetStaffActive(BaseMutation):
+    """Disable (or re-enable) a staff account; its tokens stop working at once."""
+
+    permissions = (HasRole(*STAFF_MANAGE),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        active = graphene.Boolean(required=True)
+
+    staff = graphene.Field(StaffMember)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id, active):
+        user = staff_account_set_active(actor=info.context.actor.user, user_id=id, active=active,
+                                        ip=client_ip(info.context))
+        return cls(staff=user, errors=[])
+
+
+class ResetStaffPassword(BaseMutation):
+    permissions = (HasRole(*STAFF_MANAGE),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        password = graphene.String(required=True)
+
+    staff = graphene.Field(StaffMember)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id, password):
+        user = staff_account_reset_password(actor=info.context.actor.user, user_id=id, password=password,
+                                            ip=client_ip(info.context))
+        return cls(staff=user, errors=[])
+
+
+class StaffMutations(graphene.ObjectType):
+    create_staff = CreateStaff.Field()
+    set_staff_active = SetStaffActive.Field()
+    reset_staff_password = ResetStaffPassword.Field()

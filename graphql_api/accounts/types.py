@@ -16,3 +16,16 @@ class Me(graphene.ObjectType):
     id = graphene.ID(required=True)
     username = graphene.String(required=True)
     role = graphene.Field(Role, required=True)
+
+
+class StaffMember(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    username = graphene.String(required=True)
+    role = graphene.Field(Role, required=True)
+    is_active = graphene.Boolean(required=True)
+    last_login = graphene.DateTime()
+
+
+class StaffPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(StaffMember), required=True)
