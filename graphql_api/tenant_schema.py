@@ -4,16 +4,14 @@ import graphene
 
 from .accounts.mutations import StaffLogin, StaffMutations
 from .accounts.queries import MeQueries, StaffQueries
-from .billing.mutations import BillingMutations
-from .billing.queries import BillingQueries
-from .billing.runs import BillRunMutations, BillRunQueries
+from .billing.mutations import BillingMutations, BillRunMutations
+from .billing.queries import BillingQueries, BillRunQueries
 from .branding.mutations import BrandingMutations
 from .branding.queries import BrandingQueries
-from .imports.schema import ImportMutations, ImportQueries
-from .payments.counter import CounterMutations, CounterQueries
-from .payments.merchants import MerchantMutations
-from .payments.mutations import PaymentMutations
-from .payments.queries import PaymentQueries
+from .imports.mutations import ImportMutations
+from .imports.queries import ImportQueries
+from .payments.mutations import CounterMutations, MerchantMutations, PaymentMutations
+from .payments.queries import CounterQueries, PaymentQueries
 from .properties.mutations import LedgerMutations
 from .properties.queries import LedgerQueries
 from .residents.mutations import ResidentAuthMutations

@@ -2,13 +2,14 @@ from decimal import Decimal
 
 import graphene
 
-from apps.accounts.permissions import BILL_VIEW
+from apps.accounts.permissions import BILL_RUN, BILL_VIEW
+from apps.billing.runs import bill_run_get
 from apps.billing.selectors import bill_for_resident, bill_for_staff, bill_list, bill_summary, resident_bills
 
 from ..core.ids import to_optional_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
-from .types import Bill, BillPage, BillStatus, BillSummary
+from .types import Bill, BillPage, BillRun, BillStatus, BillSummary
 
 
 class BillFilter(graphene.InputObjectType):
@@ -58,3 +59,14 @@ class BillingQueries(graphene.ObjectType):
         rate = (Decimal(data["collected_fen"]) * 100 / Decimal(data["billed_fen"])).quantize(Decimal("0.01")) \
             if data["billed_fen"] else Decimal("0.00")
         return BillSummary(collection_rate=rate, **data)
+
+
+
+class BillRunQueries(graphene.ObjectType):
+    bill_run = PermissionsField(BillRun, permissions=[HasRole(*BILL_RUN)], id=graphene.ID(required=True),
+                                description="null when no such run")
+
+    @staticmethod
+    def resolve_bill_run(root, info, id):
+        return bill_run_get(bill_run_id=id)
+

@@ -5,12 +5,20 @@ from apps.billing.amounts import bill_amount_due
 from apps.billing.errors import BillingErrorCode as _Code
 from apps.billing.models import Bill as _Bill
 from apps.billing.models import BillLine as _Line
+from apps.billing.models import BillRun as _BillRun
+from apps.billing.models import MeterReading as _MeterReading
 
 from ..core.mutations import error_type
 
 BillingErrorCode = graphene.Enum.from_enum(_Code, name="BillingErrorCode")
+
+
 BillingError = error_type("BillingError", BillingErrorCode)
+
+
 BillStatus = graphene.Enum.from_enum(_Bill.Status, name="BillStatus")
+
+
 BillLineKind = graphene.Enum.from_enum(_Line.Kind, name="BillLineKind")
 
 
@@ -79,3 +87,80 @@ class BillSummary(graphene.ObjectType):
     collected_fen = graphene.BigInt(required=True)
     outstanding_fen = graphene.BigInt(required=True)
     collection_rate = graphene.Decimal(required=True, description="收缴率, percent with 2 decimals")
+
+
+
+BillRunStatus = graphene.Enum.from_enum(_BillRun.Status, name="BillRunStatus")
+
+
+MeterReadingKind = graphene.Enum.from_enum(_MeterReading.Kind, name="MeterReadingKind")
+
+
+class HouseIssue(graphene.ObjectType):
+    """A house a run could not bill (or settle); the run went on with the others.
+    Resolved from the entries stored on the run: {house_id, account_no, message, code}."""
+
+    house_id = graphene.ID(required=True)
+    account_no = graphene.String(required=True)
+    message = graphene.String(required=True)
+    code = graphene.Field(BillingErrorCode, required=True)
+
+
+class CommunityTotal(graphene.ObjectType):
+    community = graphene.String(required=True)
+    bills = graphene.Int(required=True)
+    principal_fen = graphene.BigInt(required=True)  # can pass 2^31 fen
+
+
+class BillRun(graphene.ObjectType):
+    """Progress of a generateBills job, saved after every batch of houses."""
+
+    id = graphene.ID(required=True)
+    season_id = graphene.ID(required=True)
+    dry_run = graphene.Boolean(required=True)
+    status = graphene.Field(BillRunStatus, required=True)
+    total = graphene.Int(required=True, description="Houses in the ledger when the run started")
+    processed = graphene.Int(required=True)
+    created = graphene.Int(required=True, description="Bills created (dry run: that would be created)")
+    skipped = graphene.Int(required=True, description="Disconnected houses and houses already billed this season")
+    error_count = graphene.Int(required=True)
+    errors = graphene.List(graphene.NonNull(HouseIssue), required=True, description="The first 100")
+    totals = graphene.List(graphene.NonNull(CommunityTotal), required=True,
+                           description="Per community: bills and principal of this run")
+    requested_by = graphene.String(required=True)
+    created_at = graphene.DateTime(required=True)
+    started_at = graphene.DateTime()
+    finished_at = graphene.DateTime()
+
+    @staticmethod
+    def resolve_totals(root, info):
+        return [CommunityTotal(community=name, bills=t["bills"], principal_fen=t["principal_fen"])
+                for name, t in sorted(root.totals.items())]
+
+
+class MeterReading(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    house_id = graphene.ID(required=True)
+    season_id = graphene.ID(required=True)
+    kind = graphene.Field(MeterReadingKind, required=True)
+    value = graphene.Decimal(required=True, description="Cumulative meter value, GJ or kWh")
+    read_on = graphene.Date(required=True)
+    reader = graphene.String(required=True)
+
+
+class TrueUpResult(graphene.ObjectType):
+    checked = graphene.Int(required=True, description="Bills with a metered part")
+    adjusted = graphene.Int(required=True)
+    unchanged = graphene.Int(required=True)
+    missing_readings = graphene.Int(required=True)
+    charged_fen = graphene.BigInt(required=True, description="Added to bills")
+    reduced_fen = graphene.BigInt(required=True, description="Taken off bills")
+    credit_fen = graphene.BigInt(required=True, description="New credits for next season's bills")
+    refundable_fen = graphene.BigInt(required=True, description="New credits to refund")
+    error_count = graphene.Int(required=True)
+    house_errors = graphene.List(graphene.NonNull(HouseIssue), required=True)
+
+    @staticmethod
+    def resolve_house_errors(root, info):
+        return root.errors
+

@@ -28,3 +28,9 @@ class StartHouseImport(BaseMutation):
         job = import_job_start(upload_id=upload_id, dry_run=dry_run, create_missing=create_missing,
                                requested_by=info.context.actor.user)
         return cls(job=job, errors=[])
+
+
+
+class ImportMutations(graphene.ObjectType):
+    start_house_import = StartHouseImport.Field()
+

@@ -1,14 +1,32 @@
 import graphene
 
-from apps.accounts.permissions import MERCHANT_MANAGE, PAYMENT_VIEW
+from apps.accounts.permissions import COUNTER_PAYMENT, MERCHANT_MANAGE, PAYMENT_VIEW, SHIFT_VIEW_ALL
 from apps.payments import selectors
+from apps.payments.selectors_counter import (
+    access_shift,
+    open_shift_for,
+    shift_list,
+)
 from tenants.models import MerchantAccount as _Account
 from tenants.selectors import current_company
 
+from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
-from .merchants import MerchantAccount
-from .types import OrderStatus, PaymentChannel, PaymentOrder, PaymentOrderPage
+from .types import (
+    MerchantAccount,
+    OrderStatus,
+    PaymentChannel,
+    PaymentOrder,
+    PaymentOrderPage,
+    Shift,
+    ShiftPage,
+    ShiftStatus,
+    one_with_summary,
+    with_summaries,
+)
+
+SHIFT_READERS = (HasRole(*COUNTER_PAYMENT), HasRole(*SHIFT_VIEW_ALL))
 
 
 class PaymentOrderFilter(graphene.InputObjectType):
@@ -52,3 +70,31 @@ class PaymentQueries(graphene.ObjectType):
     @staticmethod
     def resolve_merchant_accounts(root, info):
         return list(_Account.objects.filter(tenant_id=current_company().pk).order_by("channel"))
+
+
+
+class CounterQueries(graphene.ObjectType):
+    my_shift = PermissionsField(Shift, permissions=[HasRole(*COUNTER_PAYMENT)],
+                                description="My open shift with live totals; null when none is open")
+    shift = PermissionsField(Shift, permissions=SHIFT_READERS, id=graphene.ID(required=True),
+                             description="null when not found (collectors: or not theirs)")
+    shifts = PermissionsField(ShiftPage, permissions=SHIFT_READERS, required=True, collector_id=graphene.ID(),
+                              status=ShiftStatus(), first=graphene.Int(default_value=50),
+                              offset=graphene.Int(default_value=0),
+                              description="Newest first; collectors see only their own shifts")
+
+    @staticmethod
+    def resolve_my_shift(root, info):
+        return one_with_summary(open_shift_for(user=info.context.actor.user))
+
+    @staticmethod
+    def resolve_shift(root, info, id):
+        return one_with_summary(access_shift(user=info.context.actor.user, shift_id=to_pk(id)))
+
+    @staticmethod
+    def resolve_shifts(root, info, collector_id=None, status=None, first=50, offset=0):
+        qs = shift_list(user=info.context.actor.user, collector_id=to_optional_pk(collector_id),
+                        status=status.value if status else None)
+        result = page(qs, first=first, offset=offset)
+        return ShiftPage(total_count=result["total_count"], items=with_summaries(result["items"]))
+

@@ -3,18 +3,35 @@ import graphene
 from apps.payments.errors import PaymentErrorCode as _Code
 from apps.payments.models import Channel as _Channel
 from apps.payments.models import CounterMethod as _Method
+from apps.payments.models import CounterShift as _Shift
 from apps.payments.models import PaymentOrder as _Order
 from apps.payments.models import Refund as _Refund
+from apps.payments.selectors_counter import (
+    shift_summaries,
+)
+from tenants.models import MerchantAccount as _Account
 
 from ..billing.types import Bill
 from ..core.mutations import error_type
 
 PaymentErrorCode = graphene.Enum.from_enum(_Code, name="PaymentErrorCode")
+
+
 PaymentError = error_type("PaymentError", PaymentErrorCode)
+
+
 PaymentChannel = graphene.Enum.from_enum(_Channel, name="PaymentChannel")
+
+
 OrderStatus = graphene.Enum.from_enum(_Order.Status, name="OrderStatus")
+
+
 OrderRefundStatus = graphene.Enum.from_enum(_Order.RefundStatus, name="OrderRefundStatus")
+
+
 CounterMethod = graphene.Enum.from_enum(_Method, name="CounterMethod")
+
+
 RefundStatus = graphene.Enum.from_enum(_Refund.Status, name="RefundStatus")
 
 
@@ -95,3 +112,167 @@ class PaymentOrder(graphene.ObjectType):
 class PaymentOrderPage(graphene.ObjectType):
     total_count = graphene.Int(required=True)
     items = graphene.List(graphene.NonNull(PaymentOrder), required=True)
+
+
+ShiftStatus = graphene.Enum.from_enum(_Shift.Status, name="ShiftStatus")
+
+
+class ShiftMethodTotal(graphene.ObjectType):
+    method = graphene.Field(CounterMethod, required=True)
+    amount_fen = graphene.BigInt(required=True)
+    count = graphene.Int(required=True)
+
+
+class ShiftReceipt(graphene.ObjectType):
+    receipt_no = graphene.String(required=True)
+    out_trade_no = graphene.String(required=True)
+    amount_fen = graphene.Int(required=True)
+    method = graphene.Field(CounterMethod, required=True)
+    paid_at = graphene.DateTime(required=True)
+    account_nos = graphene.List(graphene.NonNull(graphene.String), required=True, description="户号 of the bills paid")
+
+
+class Shift(graphene.ObjectType):
+    """A collector's shift. Totals are live while it is open and frozen when it is closed (日结)."""
+
+    id = graphene.ID(required=True)
+    collector_id = graphene.ID(required=True)
+    collector_username = graphene.String(required=True)
+    status = graphene.Field(ShiftStatus, required=True)
+    opened_at = graphene.DateTime(required=True)
+    closed_at = graphene.DateTime()
+    totals = graphene.List(graphene.NonNull(ShiftMethodTotal), required=True, description="One per method")
+    total_fen = graphene.BigInt(required=True)
+    count = graphene.Int(required=True)
+    receipts = graphene.List(graphene.NonNull(ShiftReceipt), required=True)
+
+    @staticmethod
+    def resolve_collector_username(root, info):
+        return root.collector.username
+
+    @staticmethod
+    def resolve_totals(root, info):
+        return _summary(root).totals
+
+    @staticmethod
+    def resolve_total_fen(root, info):
+        return _summary(root).total_fen
+
+    @staticmethod
+    def resolve_count(root, info):
+        return _summary(root).count
+
+    @staticmethod
+    def resolve_receipts(root, info):
+        return _summary(root).receipts
+
+
+class ShiftPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(Shift), required=True)
+
+
+def _summary(shift: _Shift):
+    """Set for a whole page at once by `with_summaries`; computed here for a shift resolved elsewhere."""
+    if getattr(shift, "summary", None) is None:
+        shift.summary = shift_summaries([shift])[shift.pk]
+    return shift.summary
+
+
+def with_summaries(shifts: list[_Shift]) -> list[_Shift]:
+    summaries = shift_summaries(shifts)
+    for shift in shifts:
+        shift.summary = summaries[shift.pk]
+    return shifts
+
+
+def one_with_summary(shift: _Shift | None) -> _Shift | None:
+    return with_summaries([shift])[0] if shift is not None else None
+
+
+
+MerchantChannel = graphene.Enum.from_enum(_Account.Channel, name="MerchantChannel")
+
+
+MerchantMode = graphene.Enum.from_enum(_Account.Mode, name="MerchantMode")
+
+
+class PlatformCertificate(graphene.ObjectType):
+    serial_no = graphene.String(required=True)
+    expire_time = graphene.String()
+
+
+class MerchantAccount(graphene.ObjectType):
+    channel = graphene.Field(MerchantChannel, required=True)
+    mode = graphene.Field(MerchantMode, required=True)
+    is_active = graphene.Boolean(required=True)
+    mchid = graphene.String(required=True)
+    appid = graphene.String(required=True)
+    merchant_serial_no = graphene.String(required=True)
+    wechatpay_public_key_id = graphene.String(required=True)
+    sub_mchid = graphene.String(required=True)
+    sub_appid = graphene.String(required=True)
+    platform_certificates = graphene.List(graphene.NonNull(PlatformCertificate), required=True)
+    alipay_app_id = graphene.String(required=True)
+    alipay_seller_id = graphene.String(required=True)
+    has_merchant_private_key = graphene.Boolean(required=True)
+    has_apiv3_key = graphene.Boolean(required=True)
+    has_alipay_app_private_key = graphene.Boolean(required=True)
+    has_alipay_app_auth_token = graphene.Boolean(required=True)
+    last_test_at = graphene.DateTime()
+    last_test_ok = graphene.Boolean()
+    last_test_message = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_platform_certificates(root, info):
+        return [PlatformCertificate(serial_no=c.get("serial_no", ""), expire_time=c.get("expire_time"))
+                for c in root.platform_certificates or []]
+
+    @staticmethod
+    def resolve_has_merchant_private_key(root, info):
+        return bool(root.merchant_private_key)
+
+    @staticmethod
+    def resolve_has_apiv3_key(root, info):
+        return bool(root.apiv3_key)
+
+    @staticmethod
+    def resolve_has_alipay_app_private_key(root, info):
+        return bool(root.alipay_app_private_key)
+
+    @staticmethod
+    def resolve_has_alipay_app_auth_token(root, info):
+        return bool(root.alipay_app_auth_token)
+
+
+class PlatformCertificateInput(graphene.InputObjectType):
+    serial_no = graphene.String(required=True)
+    pem = graphene.String(required=True)
+    expire_time = graphene.String()
+
+
+class WechatMerchantInput(graphene.InputObjectType):
+    mode = MerchantMode(required=True, description="DIRECT (own merchant) or PARTNER (sub-merchant of the platform).")
+    is_active = graphene.Boolean(default_value=True)
+    mchid = graphene.String()
+    appid = graphene.String()
+    merchant_serial_no = graphene.String()
+    merchant_private_key = graphene.String(
+        description="PEM (apiclient_key.pem). Write-only; empty keeps the stored one.")
+    apiv3_key = graphene.String(description="32 characters. Write-only; empty keeps the stored one.")
+    wechatpay_public_key_id = graphene.String()
+    wechatpay_public_key = graphene.String()
+    platform_certificates = graphene.List(graphene.NonNull(PlatformCertificateInput))
+    sub_mchid = graphene.String()
+    sub_appid = graphene.String()
+
+
+class AlipayMerchantInput(graphene.InputObjectType):
+    mode = MerchantMode(required=True, description="DIRECT (own app) or ISV (authorized to the platform's app).")
+    is_active = graphene.Boolean(default_value=True)
+    alipay_app_id = graphene.String()
+    alipay_app_private_key = graphene.String(description="Write-only; empty keeps the stored one.")
+    alipay_public_key = graphene.String()
+    alipay_seller_id = graphene.String()
+    alipay_app_auth_token = graphene.String(description="ISV mode. Write-only; empty keeps the stored one.")
+

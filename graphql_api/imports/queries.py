@@ -4,7 +4,6 @@ from apps.accounts.permissions import LEDGER_IMPORT
 from apps.imports.selectors import import_job_get
 
 from ..core.permissions import HasRole, PermissionsField
-from .mutations import StartHouseImport
 from .types import ImportJob
 
 
@@ -16,6 +15,3 @@ class ImportQueries(graphene.ObjectType):
     def resolve_import_job(root, info, id):
         return import_job_get(job_id=id)
 
-
-class ImportMutations(graphene.ObjectType):
-    start_house_import = StartHouseImport.Field()
