@@ -7,7 +7,7 @@ import graphene
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from graphene.utils.str_converters import to_camel_case
 
-from .permissions import check_permissions
+from .permissions import check_permissions, describe
 
 
 def error_type(name: str, code_enum: type[graphene.Enum]) -> type[graphene.ObjectType]:
@@ -47,6 +47,12 @@ class BaseMutation(graphene.Mutation):
         if cls.permissions is None:
             raise ImproperlyConfigured(f"{cls.__name__} must declare `permissions`")
         super().__init_subclass_with_meta__(**options)
+
+    @classmethod
+    def Field(cls, name=None, description=None, deprecation_reason=None, required=False):  # noqa: N802  (graphene's API)
+        """The root field, its description ending with who may call it."""
+        return super().Field(name=name, description=describe(description or cls._meta.description, cls.permissions),
+                             deprecation_reason=deprecation_reason, required=required)
 
     @classmethod
     def mutate(cls, root, info, **data):

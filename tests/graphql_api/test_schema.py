@@ -6,10 +6,11 @@ from pathlib import Path
 import graphene
 import pytest
 from django.test import override_settings
+from graphene.utils.str_converters import to_camel_case
 
 from graphql_api import platform_schema, tenant_schema
 from graphql_api.core.mutations import BaseMutation
-from graphql_api.core.permissions import PermissionsField
+from graphql_api.core.permissions import PERMISSIONS_MARK, HasRole, IsResident, PermissionsField, describe
 from heat_platform.management.commands.export_sdl import SCHEMAS, sdl
 
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "graphql_api"
@@ -30,6 +31,31 @@ def test_every_root_field_declares_permissions(mod):
         while hasattr(mutation, "of_type"):
             mutation = mutation.of_type
         assert issubclass(mutation, BaseMutation) and mutation.permissions, f"Mutation.{name} has no permissions"
+
+
+def _declared_permissions(mod, kind: str, py_name: str):
+    if kind == "query":
+        return mod.Query._meta.fields[py_name].permissions
+    mutation = mod.Mutation._meta.fields[py_name].type
+    while hasattr(mutation, "of_type"):
+        mutation = mutation.of_type
+    return mutation.permissions
+
+
+@pytest.mark.parametrize("mod", [platform_schema, tenant_schema])
+def test_every_root_field_prints_its_declared_permissions_in_the_sdl(mod):
+    gschema = mod.schema.graphql_schema
+    for kind, graphene_type, gtype in (("query", mod.Query, gschema.query_type),
+                                       ("mutation", mod.Mutation, gschema.mutation_type)):
+        by_camel = {to_camel_case(n): n for n in graphene_type._meta.fields}
+        for name, field in gtype.fields.items():
+            expected = describe(None, _declared_permissions(mod, kind, by_camel[name]))
+            assert (field.description or "").endswith(expected), f"{kind} {name}: {field.description!r}"
+
+
+def test_the_permission_line_merges_roles_and_keeps_the_description():
+    text = describe("One bill.", [IsResident, HasRole("finance"), HasRole("tenant_admin", "finance")])
+    assert text == f"One bill.\n\n{PERMISSIONS_MARK}a resident; staff with role FINANCE, TENANT_ADMIN."
 
 
 def test_tenant_schema_exposes_no_platform_operations():
