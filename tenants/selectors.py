@@ -5,7 +5,7 @@ import re
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from .models import HeatingCompany
+from .models import HeatingCompany, MiniProgramRelease
 
 _SAFE_SCHEMA = re.compile(r"^[a-z0-9_]{1,63}$")
 
@@ -55,3 +55,8 @@ def current_company() -> HeatingCompany:
     if isinstance(tenant, HeatingCompany):
         return tenant
     return HeatingCompany.objects.get(schema_name=connection.schema_name)
+
+
+def miniprogram_releases(*, company: HeatingCompany, limit: int = 20) -> list[MiniProgramRelease]:
+    """The latest template releases to one company, newest first."""
+    return list(MiniProgramRelease.objects.filter(tenant_id=company.pk).order_by("-created_at", "-id")[:limit])

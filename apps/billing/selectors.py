@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import Q, QuerySet, Sum
 
 from .models import Bill
@@ -55,4 +57,12 @@ def bill_summary(*, season_id: int, community_id: int | None = None) -> dict:
     agg = qs.aggregate(billed=Sum("principal_fen"), collected=Sum("paid_fen"))
     billed, collected = agg["billed"] or 0, agg["collected"] or 0
     return {"bill_count": qs.count(), "paid_count": qs.filter(status=Bill.Status.PAID).count(),
-            "billed_fen": billed, "collected_fen": collected, "outstanding_fen": max(0, billed - collected)}
+            "billed_fen": billed, "collected_fen": collected, "outstanding_fen": max(0, billed - collected),
+            "collection_rate": collection_rate(billed_fen=billed, collected_fen=collected)}
+
+
+def collection_rate(*, billed_fen: int, collected_fen: int) -> Decimal:
+    """收缴率 in percent, 2 decimals (half-up); 0.00 when nothing was billed."""
+    if not billed_fen:
+        return Decimal("0.00")
+    return (Decimal(collected_fen) * 100 / Decimal(billed_fen)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from tenants.models import MerchantAccount
+
 from .models import OrderBill, PaymentOrder
 
 
@@ -44,3 +46,8 @@ def order_list(*, status: str | None = None, channel: str | None = None, flagged
                        | Q(items__bill__house__account_no=text)).distinct()
     return _with_details(qs).order_by("-created_at", "-id")
 
+
+
+def merchant_account_list(*, company) -> list[MerchantAccount]:
+    """The company's merchant accounts (public-schema rows, always filtered by company)."""
+    return list(MerchantAccount.objects.filter(tenant_id=company.pk).order_by("channel"))

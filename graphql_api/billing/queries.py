@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 import graphene
 
@@ -55,10 +54,8 @@ class BillingQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_bill_summary(root, info, season_id, community_id=None):
-        data = bill_summary(season_id=to_optional_pk(season_id) or -1, community_id=to_optional_pk(community_id))
-        rate = (Decimal(data["collected_fen"]) * 100 / Decimal(data["billed_fen"])).quantize(Decimal("0.01")) \
-            if data["billed_fen"] else Decimal("0.00")
-        return BillSummary(collection_rate=rate, **data)
+        return BillSummary(**bill_summary(season_id=to_optional_pk(season_id) or -1,
+                                          community_id=to_optional_pk(community_id)))
 
 
 

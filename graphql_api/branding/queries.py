@@ -3,7 +3,7 @@ from django.db import connection
 
 from apps.accounts.permissions import ADMIN
 from tenants.branding import branding_view
-from tenants.models import MiniProgramRelease as _Release
+from tenants.selectors import miniprogram_releases
 
 from ..core.permissions import AllowAny, HasRole, PermissionsField
 from .types import Branding, MiniprogramRelease
@@ -22,4 +22,4 @@ class BrandingQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_miniprogram_releases(root, info):
-        return list(_Release.objects.filter(tenant_id=connection.tenant.pk).order_by("-created_at", "-id")[:20])
+        return miniprogram_releases(company=connection.tenant)

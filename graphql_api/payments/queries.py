@@ -7,7 +7,6 @@ from apps.payments.selectors_counter import (
     open_shift_for,
     shift_list,
 )
-from tenants.models import MerchantAccount as _Account
 from tenants.selectors import current_company
 
 from ..core.ids import to_optional_pk, to_pk
@@ -69,7 +68,7 @@ class PaymentQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_merchant_accounts(root, info):
-        return list(_Account.objects.filter(tenant_id=current_company().pk).order_by("channel"))
+        return selectors.merchant_account_list(company=current_company())
 
 
 

@@ -1,8 +1,7 @@
 import graphene
 
 from apps.accounts.permissions import BILL_VIEW
-from apps.tariffs.models import Season as SeasonModel
-from apps.tariffs.models import TariffPlan as PlanModel
+from apps.tariffs.selectors import season_list, tariff_plan_list
 
 from ..core.ids import to_pk
 from ..core.permissions import HasRole, PermissionsField
@@ -17,8 +16,8 @@ class TariffQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_seasons(root, info):
-        return list(SeasonModel.objects.order_by("-heating_start")[:100])
+        return season_list()
 
     @staticmethod
     def resolve_tariff_plans(root, info, season_id):
-        return list(PlanModel.objects.filter(season_id=to_pk(season_id)).order_by("category", "pricing"))
+        return tariff_plan_list(season_id=to_pk(season_id))
