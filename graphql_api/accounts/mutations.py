@@ -5,10 +5,12 @@ from apps.accounts.services import (
     staff_account_create,
     staff_account_reset_password,
     staff_account_set_active,
+    staff_account_update,
     user_login,
 )
 from heat_platform.kernel.actors import client_ip
 
+from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import AllowAny, HasRole
 from .types import AccountError, Me, Role, StaffMember
@@ -60,14 +62,36 @@ class CreateStaff(BaseMutation):
         username = graphene.String(required=True)
         password = graphene.String(required=True)
         role = Role(required=True)
+        display_name = graphene.String(description="Shown instead of the username (e.g. on receipts)")
 
     staff = graphene.Field(StaffMember)
     errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
-    def perform_mutation(cls, root, info, username, password, role):
+    def perform_mutation(cls, root, info, username, password, role, display_name=None):
         user = staff_account_create(actor=info.context.actor.user, username=username, password=password,
-                                    role=role.value, ip=client_ip(info.context))
+                                    role=role.value, display_name=display_name or "", ip=client_ip(info.context))
+        return cls(staff=user, errors=[])
+
+
+class UpdateStaff(BaseMutation):
+    """Change a staff member's display name and/or role (omitted arguments stay as
+    they are). A role change signs the member out everywhere."""
+
+    permissions = (HasRole(*STAFF_MANAGE),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        display_name = graphene.String()
+        role = Role()
+
+    staff = graphene.Field(StaffMember)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id, display_name=None, role=None):
+        user = staff_account_update(actor=info.context.actor.user, user_id=id, display_name=display_name,
+                                    role=role.value if role is not None else None, ip=client_ip(info.context))
         return cls(staff=user, errors=[])
 
 
@@ -85,7 +109,7 @@ class SetStaffActive(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, active):
-        user = staff_account_set_active(actor=info.context.actor.user, user_id=id, active=active,
+        user = staff_account_set_active(actor=info.context.actor.user, user_id=to_pk(id), active=active,
                                         ip=client_ip(info.context))
         return cls(staff=user, errors=[])
 
@@ -102,12 +126,13 @@ class ResetStaffPassword(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, password):
-        user = staff_account_reset_password(actor=info.context.actor.user, user_id=id, password=password,
+        user = staff_account_reset_password(actor=info.context.actor.user, user_id=to_pk(id), password=password,
                                             ip=client_ip(info.context))
         return cls(staff=user, errors=[])
 
 
 class StaffMutations(graphene.ObjectType):
     create_staff = CreateStaff.Field()
+    update_staff = UpdateStaff.Field()
     set_staff_active = SetStaffActive.Field()
     reset_staff_password = ResetStaffPassword.Field()

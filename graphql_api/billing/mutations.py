@@ -73,7 +73,7 @@ class GenerateBills(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, season_id, dry_run):
-        run = bill_run_start(season_id=season_id, dry_run=dry_run, actor=info.context.actor.user)
+        run = bill_run_start(season_id=to_pk(season_id), dry_run=dry_run, actor=info.context.actor.user)
         run.refresh_from_db()  # a run the worker already finished (eager Celery) shows its result
         return cls(bill_run=run, errors=[])
 
@@ -98,8 +98,8 @@ class RecordMeterReading(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, house_id, season_id, kind, value, read_on, reader):
-        result = meter_reading_record(house_id=house_id, season_id=season_id, kind=kind.value, value=value,
-                                      read_on=read_on, reader=reader, actor=info.context.actor.user)
+        result = meter_reading_record(house_id=to_pk(house_id), season_id=to_pk(season_id), kind=kind.value,
+                                      value=value, read_on=read_on, reader=reader, actor=info.context.actor.user)
         return cls(reading=result.reading, warning=result.warning, errors=[])
 
 
@@ -116,7 +116,7 @@ class RunTrueUp(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, season_id):
-        return cls(result=season_true_up(season_id=season_id, actor=info.context.actor.user), errors=[])
+        return cls(result=season_true_up(season_id=to_pk(season_id), actor=info.context.actor.user), errors=[])
 
 
 class BillRunMutations(graphene.ObjectType):

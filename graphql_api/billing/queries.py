@@ -5,7 +5,7 @@ from apps.accounts.permissions import BILL_RUN, BILL_VIEW
 from apps.billing.runs import bill_run_get
 from apps.billing.selectors import bill_for_resident, bill_for_staff, bill_list, bill_summary, resident_bills
 
-from ..core.ids import to_optional_pk
+from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
 from .types import Bill, BillPage, BillRun, BillStatus, BillSummary
@@ -65,5 +65,5 @@ class BillRunQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_bill_run(root, info, id):
-        return bill_run_get(bill_run_id=id)
+        return bill_run_get(bill_run_id=to_pk(id))
 

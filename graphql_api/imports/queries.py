@@ -13,5 +13,5 @@ class ImportQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_import_job(root, info, id):
-        return import_job_get(job_id=id)
+        return import_job_get(job_id=id)  # a UUID, parsed by the selector
 

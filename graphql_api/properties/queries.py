@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from apps.accounts.permissions import LEDGER_VIEW
 from apps.properties.selectors import building_list, community_list, house_get, house_list, resident_bindings
 
-from ..core.ids import to_optional_pk
+from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
 from .types import Building, CommunityPage, HeatingStatus, House, HouseCategory, HousePage, LowIncome, MyHouse
@@ -56,7 +56,7 @@ class LedgerQueries(graphene.ObjectType):
     @staticmethod
     def resolve_house(root, info, id):
         try:
-            return house_get(house_id=id)
+            return house_get(house_id=to_pk(id))
         except ValidationError:
             return None
 
