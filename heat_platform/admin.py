@@ -149,13 +149,14 @@ class OperatorAdmin(UserAdmin):
 
 class StaffAdmin(RoleModelAdmin, UserAdmin):
     view_roles = change_roles = add_roles = perms.STAFF_MANAGE
-    list_display = ("username", "role", "is_active", "last_login")
+    list_display = ("username", "display_name", "role", "is_active", "last_login")
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "display_name", "password")}),
         (_("角色"), {"fields": ("role", "is_active")}),
         (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),)
+    add_fieldsets = ((None, {"classes": ("wide",),
+                              "fields": ("username", "display_name", "role", "password1", "password2")}),)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(role__in=STAFF_ROLES)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
+from heat_platform.kernel.locks import xact_lock
 
 from . import throttle
 from .errors import AccountErrorCode
@@ -44,9 +45,11 @@ def user_login(*, username: str, password: str, ip: str) -> LoginResult:
     return LoginResult(token=token, expires_in=ttl, user=user)
 
 
-def staff_create(*, username: str, password: str, role: str, is_superuser: bool = False) -> User:
+def staff_create(*, username: str, password: str, role: str, is_superuser: bool = False,
+                 display_name: str = "") -> User:
     return User.objects.create_user(
-        username=username, password=password, role=role, is_staff=True, is_superuser=is_superuser
+        username=username, password=password, role=role, is_staff=True, is_superuser=is_superuser,
+        display_name=display_name,
     )
 
 
@@ -65,10 +68,20 @@ def _check_password(password: str, user: User) -> None:
                                                             code=AccountErrorCode.WEAK_PASSWORD)]}) from exc
 
 
+def _clean_display_name(display_name: str | None) -> str:
+    display_name = " ".join((display_name or "").split())
+    if len(display_name) > 150:
+        raise ValidationError({"display_name": [ValidationError(_("显示名称最多 150 个字符。"),
+                                                                code=AccountErrorCode.INVALID)]})
+    return display_name
+
+
 @transaction.atomic
-def staff_account_create(*, actor: User, username: str, password: str, role: str, ip: str | None = None) -> User:
+def staff_account_create(*, actor: User, username: str, password: str, role: str, ip: str | None = None,
+                         display_name: str = "") -> User:
     """An admin adds a staff member with one role."""
     username = (username or "").strip()
+    display_name = _clean_display_name(display_name)
     if not username or len(username) > 150:
         raise ValidationError({"username": [ValidationError(_("请输入用户名。"), code=AccountErrorCode.REQUIRED)]})
     if role not in STAFF_ROLES:
@@ -76,8 +89,51 @@ def staff_account_create(*, actor: User, username: str, password: str, role: str
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": [ValidationError(_("该用户名已存在。"), code=AccountErrorCode.DUPLICATE)]})
     _check_password(password, User(username=username))
-    user = staff_create(username=username, password=password, role=role)
+    user = staff_create(username=username, password=password, role=role, display_name=display_name)
     audit_record(actor=actor, action="staff.create", target=user, ip=ip, role=role)
+    return user
+
+
+def _is_last_active_admin(user: User) -> bool:
+    """Call inside the transaction that demotes or disables `user`: two admins
+    demoting each other at once are serialised, and the second sees the first."""
+    if user.role != Role.TENANT_ADMIN:
+        return False
+    xact_lock("accounts.admins")
+    return user.role == Role.TENANT_ADMIN and user.is_active and not User.objects.filter(
+        role=Role.TENANT_ADMIN, is_active=True).exclude(pk=user.pk).exists()
+
+
+@transaction.atomic
+def staff_account_update(*, actor: User, user_id: int | str, display_name: str | None = None,
+                         role: str | None = None, ip: str | None = None) -> User:
+    """An admin renames a staff member (display name) or changes their role. A role
+    change revokes the member's tokens (User.save bumps token_generation). Nobody
+    changes their own role, and the last active admin stays an admin."""
+    user = _staff_user(user_id)
+    changed = []
+    if display_name is not None:
+        display_name = _clean_display_name(display_name)
+        if display_name != user.display_name:
+            user.display_name = display_name
+            changed.append("display_name")
+    if role is not None and role != user.role:
+        if role not in STAFF_ROLES:
+            raise ValidationError({"role": [ValidationError(_("无效的角色。"), code=AccountErrorCode.INVALID)]})
+        if user.pk == actor.pk:
+            raise ValidationError({"role": [ValidationError(_("不能修改自己的角色。"),
+                                                            code=AccountErrorCode.INVALID)]})
+        if _is_last_active_admin(user):
+            raise ValidationError({"role": [ValidationError(_("至少保留一个启用的管理员。"),
+                                                            code=AccountErrorCode.INVALID)]})
+        old_role, user.role = user.role, role
+        changed.append("role")
+    if changed:
+        user.save(update_fields=changed)
+        detail = {"fields": changed}
+        if "role" in changed:
+            detail.update(old_role=old_role, role=user.role)
+        audit_record(actor=actor, action="staff.update", target=user, ip=ip, **detail)
     return user
 
 
@@ -89,8 +145,7 @@ def staff_account_set_active(*, actor: User, user_id: int | str, active: bool, i
     if not active:
         if user.pk == actor.pk:
             raise ValidationError({"id": [ValidationError(_("不能停用自己的账号。"), code=AccountErrorCode.INVALID)]})
-        if user.role == Role.TENANT_ADMIN and not User.objects.filter(
-                role=Role.TENANT_ADMIN, is_active=True).exclude(pk=user.pk).exists():
+        if _is_last_active_admin(user):
             raise ValidationError({"id": [ValidationError(_("至少保留一个启用的管理员。"),
                                                           code=AccountErrorCode.INVALID)]})
     if user.is_active != active:

@@ -90,7 +90,7 @@ class UpdateStaff(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, display_name=None, role=None):
-        user = staff_account_update(actor=info.context.actor.user, user_id=id, display_name=display_name,
+        user = staff_account_update(actor=info.context.actor.user, user_id=to_pk(id), display_name=display_name,
                                     role=role.value if role is not None else None, ip=client_ip(info.context))
         return cls(staff=user, errors=[])
 

@@ -15,12 +15,14 @@ class Me(graphene.ObjectType):
 
     id = graphene.ID(required=True)
     username = graphene.String(required=True)
+    display_name = graphene.String(required=True, description="Shown instead of the username; empty when unset")
     role = graphene.Field(Role, required=True)
 
 
 class StaffMember(graphene.ObjectType):
     id = graphene.ID(required=True)
     username = graphene.String(required=True)
+    display_name = graphene.String(required=True, description="Shown instead of the username; empty when unset")
     role = graphene.Field(Role, required=True)
     is_active = graphene.Boolean(required=True)
     last_login = graphene.DateTime()

@@ -75,3 +75,51 @@ def test_staff_list_is_admin_only(gql, alpha, make_staff):
                token=gql.login(alpha.host, alpha.admin))["data"]["staff"]
     assert data["items"] == [{"username": "alpha-admin", "role": "TENANT_ADMIN"},
                              {"username": "finance-0", "role": "FINANCE"}]
+
+
+CREATE_NAMED = """mutation($u: String!, $p: String!, $r: Role!, $d: String) {
+  createStaff(username: $u, password: $p, role: $r, displayName: $d) { staff { id displayName } errors { code } }
+}"""
+UPDATE = """mutation($id: ID!, $d: String, $r: Role) {
+  updateStaff(id: $id, displayName: $d, role: $r) { staff { displayName role } errors { field code } }
+}"""
+
+
+def test_display_name_is_set_on_create_and_update_and_shown_on_me_and_staff(gql, alpha):
+    admin = gql.login(alpha.host, alpha.admin)
+    created = gql(alpha.host, CREATE_NAMED, {"u": "wang", "p": PASSWORD, "r": "COLLECTOR", "d": "  王  会计 "},
+                  token=admin)["data"]["createStaff"]
+    assert created["errors"] == [] and created["staff"]["displayName"] == "王 会计"  # whitespace collapsed
+    token = gql.login(alpha.host, "wang")
+    assert gql(alpha.host, "{ me { username displayName } }", token=token)["data"]["me"] == {
+        "username": "wang", "displayName": "王 会计"}
+
+    updated = gql(alpha.host, UPDATE, {"id": created["staff"]["id"], "d": "王收费"}, token=admin)["data"]["updateStaff"]
+    assert updated == {"staff": {"displayName": "王收费", "role": "COLLECTOR"}, "errors": []}
+    # a display-name change alone leaves the member signed in
+    assert gql(alpha.host, "{ me { displayName } }", token=token)["data"]["me"] == {"displayName": "王收费"}
+    items = gql(alpha.host, "{ staff { items { username displayName } } }", token=admin)["data"]["staff"]["items"]
+    assert {"username": "wang", "displayName": "王收费"} in items
+    assert {"username": "alpha-admin", "displayName": ""} in items
+    too_long = gql(alpha.host, UPDATE, {"id": created["staff"]["id"], "d": "x" * 151}, token=admin)
+    assert too_long["data"]["updateStaff"]["errors"] == [{"field": "displayName", "code": "INVALID"}]
+    with schema_context(alpha.schema):
+        assert User.objects.get(username="wang").display_name == "王收费"
+        assert AuditLog.objects.filter(action="staff.update").count() == 1
+
+
+def test_role_changes_keep_an_admin_and_never_touch_ones_own_role(gql, alpha, make_staff):
+    admin = gql.login(alpha.host, alpha.admin)
+    with schema_context(alpha.schema):
+        me = User.objects.get(username=alpha.admin)
+    assert gql(alpha.host, UPDATE, {"id": str(me.pk), "r": "FINANCE"}, token=admin)["data"]["updateStaff"][
+        "errors"] == [{"field": "role", "code": "INVALID"}]
+    second = make_staff(alpha, "tenant_admin")
+    # another admin may demote the first while a second admin remains; then the last one stays
+    assert gql(alpha.host, UPDATE, {"id": str(me.pk), "r": "FINANCE"}, token=second)["data"]["updateStaff"] == {
+        "staff": {"displayName": "", "role": "FINANCE"}, "errors": []}
+    with schema_context(alpha.schema):
+        last = User.objects.get(role="tenant_admin")
+        User.objects.create_user(username="boss2", password=PASSWORD, role="tenant_admin", is_active=False)
+    assert gql(alpha.host, UPDATE, {"id": str(last.pk), "r": "OPERATOR"}, token=second)["data"]["updateStaff"][
+        "errors"] == [{"field": "role", "code": "INVALID"}]
