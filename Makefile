@@ -8,10 +8,13 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
 .PHONY: run test test-js bench lint sdl install clean
 
+# Installs run under a lock (and re-check the stamp inside it): two makes started at once share one venv.
+LOCKED := $(PYTHON) heat_platform/devrun.py locked
+
 $(STAMP): requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
-	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+	@$(LOCKED) venv sh -c 'test -f $(STAMP) || { { test -x $(PY) || $(PYTHON) -m venv $(VENV); } && \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt && \
+	  rm -f $(VENV)/.installed-* && touch $(STAMP); }'
 
 install: $(STAMP)
 
@@ -22,8 +25,8 @@ run: install  ## platform + seeded demo tenant on http://localhost:8000
 NPM_STAMP := miniprogram-template/node_modules/.installed-$(shell cksum miniprogram-template/package-lock.json | cut -d' ' -f1)
 
 $(NPM_STAMP): miniprogram-template/package-lock.json
-	cd miniprogram-template && npm ci --no-audit --no-fund --loglevel=error
-	@touch $(NPM_STAMP)
+	@$(LOCKED) npm sh -c 'test -f $(NPM_STAMP) || { cd miniprogram-template && \
+	  npm ci --no-audit --no-fund --loglevel=error && touch node_modules/$(notdir $(NPM_STAMP)); }'
 
 test: install $(NPM_STAMP)  ## lint, the template's JS tests, SDL drift check and the whole Python suite
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ same command works for root (CI, containers) and for a normal developer.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import pwd
@@ -20,6 +21,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +81,8 @@ class Cluster:
         self.home = _cluster_home()
         self.data = self.home / "data"
         self.port_file = self.home / "port"
+        self.users = DATA / "pg-users"  # one empty file per devrun process using the cluster (its pid)
+        self.owned = DATA / "pg-owned"  # present while the cluster runs because devrun started it
         self.bin = _pg_bin()
         self.as_user = _run_as()
         self.started_here = False
@@ -110,9 +115,43 @@ class Cluster:
         )
         return r.returncode == 0
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialises start/stop decisions between devrun processes sharing this
+        cluster (`make test` twice at once, `make run` beside `make test`)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(DATA / "pg.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _users(self) -> list[int]:
+        """Live devrun processes using the cluster (dead ones are forgotten)."""
+        alive = []
+        for entry in self.users.glob("*"):
+            try:
+                os.kill(int(entry.name), 0)
+                alive.append(int(entry.name))
+            except (ValueError, ProcessLookupError):
+                entry.unlink(missing_ok=True)
+            except PermissionError:
+                alive.append(int(entry.name))
+        return alive
+
     def start(self) -> None:
-        if self.running():
-            return
+        """Start the cluster unless it runs, and register this process as a user:
+        the last registered user to leave stops a cluster devrun started."""
+        with self._locked():
+            if not self.running():
+                self._start()
+                self.owned.touch()
+            self.users.mkdir(parents=True, exist_ok=True)
+            (self.users / str(os.getpid())).touch()
+            self.started_here = True
+
+    def _start(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         if self.as_user:
             os.chmod(self.home, 0o700)
@@ -131,9 +170,8 @@ class Cluster:
             port = _free_port()
         self.port_file.write_text(str(port))
         # fsync off: a throwaway developer cluster; production always sets DATABASE_URL.
-        opts = f"-p {port} -h 127.0.0.1 -k {self.home} -c fsync=off -c synchronous_commit=off -c max_connections=200"
+        opts = f"-p {port} -h 127.0.0.1 -k {self.home} -c fsync=off -c synchronous_commit=off -c max_connections=300"
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.home / "server.log"), "-w", "-s", "-o", opts, "start")
-        self.started_here = True
         self._psql_create_db()
 
     def _psql_create_db(self) -> None:
@@ -145,8 +183,24 @@ class Cluster:
             subprocess.run([*psql, "-c", f"CREATE DATABASE {DB_NAME}"], check=True)
 
     def stop(self) -> None:
-        if self.started_here and self.running():
+        """Leave the cluster; stop it when no other devrun process uses it and
+        devrun started it (a cluster started by `devrun url` keeps running)."""
+        if not self.started_here:
+            return
+        with self._locked():
+            (self.users / str(os.getpid())).unlink(missing_ok=True)
+            self.started_here = False
+            if self._users() or not self.owned.exists() or not self.running():
+                return
             self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-s", "stop")
+            self.owned.unlink(missing_ok=True)
+
+    def stop_now(self) -> None:
+        """`devrun stop`: stop the cluster whoever uses it."""
+        with self._locked():
+            if self.running():
+                self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-s", "stop")
+            self.owned.unlink(missing_ok=True)
 
 
 def _manage(*args: str, env: dict) -> None:
@@ -274,15 +328,20 @@ def main() -> int:
     if job == "bench":
         env["DJANGO_SETTINGS_MODULE"] = "heat_platform.settings.test"
         return _bench(env, rest)
-    if job == "url":
+    if job == "locked":  # `locked NAME CMD…`: run CMD holding .data/NAME.lock (installs shared by parallel makes)
+        name, *argv = rest
+        with open(DATA / f"{name}.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return subprocess.run(argv, cwd=ROOT, check=False).returncode
+    if job == "url":  # start (if needed) and leave running, for a second terminal
         c = Cluster()
-        c.start()
+        with c._locked():
+            if not c.running():
+                c._start()
         print(c.url())
         return 0
     if job == "stop":
-        c = Cluster()
-        c.started_here = True
-        c.stop()
+        Cluster().stop_now()
         return 0
     print(f"unknown job {job!r}; use run, test, bench, url or stop", file=sys.stderr)
     return 2

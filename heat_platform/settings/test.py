@@ -1,6 +1,9 @@
 """Test settings (`make test`)."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import env
@@ -16,6 +19,10 @@ CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "cache+memory://"  # in-process, for the real-worker test
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"
+
+# Uploaded files of this test process only (two suites at once must not share tenant folders).
+MEDIA_ROOT = tempfile.mkdtemp(prefix="heatcloud-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, True)
 
 # One test database per test process, so concurrent runs against one server never collide.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
