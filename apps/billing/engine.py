@@ -94,6 +94,12 @@ class Line:
     explanation: str
 
 
+def one_off_line(kind: str, amount_fen: int, explanation: str) -> Line:
+    """A line added to a bill after it was issued (adjustment, discount, late
+    fee, credit, true-up): one unit of its own amount."""
+    return Line(kind, Decimal(1), Decimal(amount_fen) / 100, amount_fen, explanation)
+
+
 @dataclass(frozen=True)
 class AmountDue:
     principal_fen: int

@@ -61,13 +61,13 @@ from apps.tariffs.models import Season, TariffPlan
 from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.locks import session_lock
 from heat_platform.kernel.tasks import enqueue_on_commit
-from heat_platform.money import fen_to_yuan_str
 
 from .engine import Line, TariffError, TariffParams, bill_lines
 from .errors import BillingErrorCode
 from .facts import house_facts, tariff_params
 from .models import Bill, BillLine, BillRun, HouseCredit, MeterReading
-from .services import bill_status_for
+from .services.credits import OpenCredit, credit_lines, credits_any_open, credits_consume, credits_open
+from .services.ledger import bill_status_for
 
 logger = logging.getLogger(__name__)
 
@@ -145,14 +145,6 @@ class _Plan:
 
 
 @dataclass(slots=True)
-class _Open:
-    """An open credit being consumed by this batch."""
-
-    credit: HouseCredit
-    season_name: str
-
-
-@dataclass(slots=True)
 class _NewBill:
     row: _HouseRow
     plan: _Plan
@@ -194,7 +186,7 @@ class _RunState:
         return cls(
             run=run, season=season, plans=plans,
             has_two_part=any(pricing == TariffPlan.Pricing.TWO_PART for _c, pricing in plans),
-            credits_exist=HouseCredit.objects.filter(consumed_by_bill__isnull=True, refundable=False).exists(),
+            credits_exist=credits_any_open(),
             communities=dict(Community.objects.values_list("id", "name")),
             total=House.objects.count(),
         )
@@ -319,18 +311,9 @@ def _load_readings(state: _RunState, lo: int, hi: int) -> dict[int, dict[str, De
     return out
 
 
-def _load_credits(state: _RunState, lo: int, hi: int) -> dict[int, list[_Open]]:
-    """Open, non-refundable credits from earlier seasons, oldest first; locked
-    (real runs) so a concurrent true-up or run cannot use them twice."""
-    qs = (HouseCredit.objects.filter(house_id__gt=lo, house_id__lte=hi, consumed_by_bill__isnull=True,
-                                     refundable=False, season__heating_start__lt=state.season.heating_start)
-          .select_related("season").order_by("house_id", "season__heating_start", "id"))
-    if not state.run.dry_run:
-        qs = qs.select_for_update(of=("self",))
-    out: dict[int, list[_Open]] = defaultdict(list)
-    for credit in qs:
-        out[credit.house_id].append(_Open(credit, credit.season.name))
-    return out
+def _load_credits(state: _RunState, lo: int, hi: int) -> dict[int, list[OpenCredit]]:
+    return credits_open(house_id_gt=lo, house_id_lte=hi, before=state.season.heating_start,
+                        lock=not state.run.dry_run)
 
 
 def _bill_lines_for(state: _RunState, row: _HouseRow, changes: Sequence[HeatingStatusChange],
@@ -373,22 +356,6 @@ def _bill_lines_for(state: _RunState, row: _HouseRow, changes: Sequence[HeatingS
     return plan, lines
 
 
-def _credit_lines(lines: Sequence[Line], credits: list[_Open]) -> tuple[list[Line], list[tuple[HouseCredit, int]]]:
-    """Consume open credits, oldest first, at most down to a zero bill."""
-    remaining = sum(line.amount_fen for line in lines)
-    out, uses = list(lines), []
-    for entry in credits:
-        if remaining <= 0:
-            break
-        used = min(entry.credit.amount_fen, remaining)
-        remaining -= used
-        uses.append((entry.credit, used))
-        out.append(Line(BillLine.Kind.CREDIT, Decimal(1), Decimal(-used) / 100, -used,
-                        f"上季结算多缴抵扣：{entry.season_name}采暖季多缴{fen_to_yuan_str(entry.credit.amount_fen)}元，"
-                        f"本次抵扣{fen_to_yuan_str(used)}元"))
-    return out, uses
-
-
 def _process_batch(state: _RunState, *, after_id: int) -> int | None:
     """One batch of houses after `after_id`; returns the last house id, None when done."""
     with transaction.atomic():
@@ -419,7 +386,7 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
                 continue
             uses: list[tuple[HouseCredit, int]] = []
             if row.id in credits:
-                lines, uses = _credit_lines(lines, credits[row.id])
+                lines, uses = credit_lines(lines, credits[row.id])
             pending.append(_NewBill(row, plan, lines, sum(line.amount_fen for line in lines), uses))
         created = {bill.row.id: 0 for bill in pending} if state.run.dry_run else _write(state, pending)
         for bill in pending:
@@ -428,7 +395,7 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
             else:  # billed concurrently by another run between our read and our insert
                 state.skipped += 1
         if not state.run.dry_run:
-            _consume_credits(pending, created)
+            credits_consume((created[b.row.id], b.credit_uses) for b in pending if b.row.id in created)
         BillRun.objects.filter(pk=state.run.pk).update(**state.progress())
     return last
 
@@ -453,27 +420,6 @@ def _write(state: _RunState, pending: list[_NewBill]) -> dict[int, int]:
                                  "bills": json.dumps(bills, ensure_ascii=False),
                                  "lines": json.dumps(lines, ensure_ascii=False)})
         return {house_id: bill_id for bill_id, house_id in cur.fetchall()}
-
-
-def _consume_credits(pending: list[_NewBill], created: dict[int, int]) -> None:
-    """Mark the credits used by created bills; a partly used credit is split
-    and its rest stays open for a later bill."""
-    used, rests = [], []
-    now = timezone.now()
-    for bill in pending:
-        bill_id = created.get(bill.row.id)
-        if bill_id is None:
-            continue
-        for credit, fen in bill.credit_uses:
-            if fen < credit.amount_fen:
-                rests.append(HouseCredit(house_id=credit.house_id, season_id=credit.season_id,
-                                         amount_fen=credit.amount_fen - fen, refundable=False))
-            credit.amount_fen, credit.consumed_by_bill_id, credit.updated_at = fen, bill_id, now
-            used.append(credit)
-    if used:
-        HouseCredit.objects.bulk_update(used, ["amount_fen", "consumed_by_bill", "updated_at"])
-    if rests:
-        HouseCredit.objects.bulk_create(rests)
 
 
 # --- reads ----------------------------------------------------------------------------------------

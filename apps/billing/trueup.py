@@ -37,11 +37,11 @@ from apps.tariffs.models import Season, TariffPlan
 from heat_platform.kernel.errors import field_error
 from heat_platform.money import fen_to_yuan_str
 
-from .engine import HouseFacts, TariffError, TariffParams, bill_lines
+from .engine import HouseFacts, TariffError, TariffParams, bill_lines, one_off_line
 from .errors import BillingErrorCode
 from .facts import billed_days, house_facts, stopped_intervals
 from .models import Bill, BillLine, HouseCredit, MeterReading
-from .services import bill_status_for
+from .services.ledger import Posting, bill_status_for, bills_post
 
 BATCH_SIZE = 500
 MAX_ERRORS = 100
@@ -138,8 +138,7 @@ def _true_up_batch(season: Season, bills: list[Bill], refund: dict[int, bool], r
         credits[credit.house_id].append(credit)
 
     now = timezone.now()
-    new_lines: list[BillLine] = []
-    changed: list[Bill] = []
+    postings: list[Posting] = []
     audits: list[tuple[Bill, dict[str, Any]]] = []
     credits_new: list[HouseCredit] = []
     credits_changed: list[HouseCredit] = []
@@ -198,20 +197,14 @@ def _true_up_batch(season: Season, bills: list[Bill], refund: dict[int, bool], r
             else:
                 result.credit_fen += excess_change
 
-        position = max(x.position for x in lines[bill.pk]) + 1
         unit = params.metered_unit
-        new_lines.append(BillLine(
-            bill=bill, position=position, kind=BillLine.Kind.ADJUSTMENT, quantity=Decimal(1),
-            unit_price=Decimal(diff) / 100, amount_fen=diff,
-            explanation=f"{TRUE_UP_LABEL}：实测用热{_num(actual)}{unit}（期初{_num(start)}、期末{_num(end)}），"
-                        f"按实测应收{fen_to_yuan_str(due)}元，原计{fen_to_yuan_str(billed)}元"))
-        old_status = bill.status
-        bill.principal_fen = principal
-        bill.status = bill_status_for(principal_fen=principal, paid_fen=bill.paid_fen)
-        bill.updated_at = now
-        changed.append(bill)
+        postings.append(Posting(bill, [one_off_line(
+            BillLine.Kind.ADJUSTMENT, diff,
+            f"{TRUE_UP_LABEL}：实测用热{_num(actual)}{unit}（期初{_num(start)}、期末{_num(end)}），"
+            f"按实测应收{fen_to_yuan_str(due)}元，原计{fen_to_yuan_str(billed)}元")]))
         audits.append((bill, {"diff_fen": diff, "principal_fen": principal, "consumption": str(actual),
-                              "from_status": old_status, "to_status": bill.status,
+                              "from_status": bill.status,
+                              "to_status": bill_status_for(principal_fen=principal, paid_fen=bill.paid_fen),
                               "credit_change_fen": excess_change}))
         result.adjusted += 1
         if diff > 0:
@@ -219,9 +212,7 @@ def _true_up_batch(season: Season, bills: list[Bill], refund: dict[int, bool], r
         else:
             result.reduced_fen -= diff
 
-    if changed:
-        BillLine.objects.bulk_create(new_lines)
-        Bill.objects.bulk_update(changed, ["principal_fen", "status", "updated_at"])
+    bills_post(postings, last_positions={p.bill.pk: max(x.position for x in lines[p.bill.pk]) for p in postings})
     if credits_gone:
         HouseCredit.objects.filter(pk__in=credits_gone).delete()
     if credits_changed:

@@ -1,13 +1,12 @@
 import graphene
 
 from apps.accounts.permissions import COUNTER_PAYMENT, MERCHANT_MANAGE, REFUND
-from apps.payments.counter import counter_payment_record, shift_close, shift_open
 from apps.payments.merchants import merchant_account_save, merchant_account_test
 from apps.payments.selectors_counter import (
     access_shift,
     counter_order,
 )
-from apps.payments.services import payment_create, refund_request
+from apps.payments.services import counter_payment_record, payment_create, refund_request, shift_close, shift_open
 from heat_platform.kernel.actors import client_ip
 
 from ..core.ids import to_pk

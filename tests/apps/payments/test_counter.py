@@ -17,9 +17,9 @@ from apps.accounts.services import staff_create
 from apps.audit.models import AuditLog
 from apps.billing.models import Bill, BillLine
 from apps.billing.services import bill_issue, bill_waive
-from apps.payments.counter import counter_payment_record, shift_close, shift_open
 from apps.payments.models import CounterShift, OrderBill, PaymentOrder
 from apps.payments.selectors_counter import shift_live_summary, shift_summaries
+from apps.payments.services import counter_payment_record, shift_close, shift_open
 from apps.tariffs.models import Season, TariffPlan
 from tests.apps.properties.factories import HouseFactory
 

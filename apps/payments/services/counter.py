@@ -24,14 +24,17 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Role
 from apps.audit.services import audit_record
+from apps.billing.services import PAYABLE, bills_lock
 from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.tasks import enqueue_on_commit
 from heat_platform.money import fen_to_yuan_str
 
-from .errors import PaymentErrorCode
-from .models import Channel, CounterMethod, CounterShift, OrderBill, PaymentOrder
-from .selectors_counter import shift_live_summary
-from .settlement import PAYABLE, apply_order, item_for_quote, item_partial, lock_bills, quote_bills
+from ..errors import PaymentErrorCode
+from ..models import Channel, CounterMethod, CounterShift, OrderBill, PaymentOrder
+from ..selectors_counter import shift_live_summary
+from .orders import new_out_trade_no
+from .quotes import item_for_quote, item_partial, quote_bills
+from .settlement import order_apply
 
 RECEIPT_NO_MAX = 32
 RECEIPT_CONSTRAINT = "unique_receipt_no"
@@ -40,8 +43,6 @@ RECEIPT_CONSTRAINT = "unique_receipt_no"
 def _counter_out_trade_no() -> str:
     """"C" + 20 chars of [0-9A-Z]: the online orders' generator, so every order
     number of the company has one shape and one uniqueness argument."""
-    from .services import new_out_trade_no
-
     return new_out_trade_no("C")
 
 
@@ -114,7 +115,7 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
         raise _duplicate_receipt(receipt_no)
 
     shift = _open_shift_locked(collector)  # always before the bills: one lock order
-    bills = lock_bills(ids)
+    bills = bills_lock(ids)
     if len(bills) != len(set(ids)):
         raise field_error("billIds", _("找不到账单。"), PaymentErrorCode.NOT_FOUND)
     if any(b.status not in PAYABLE for b in bills):
@@ -161,8 +162,8 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
     for item in items:
         item.order = order
     OrderBill.objects.bulk_create(items)
-    applied = apply_order(order)
-    from .tasks import close_siblings
+    applied = order_apply(order)
+    from ..tasks import close_siblings
 
     enqueue_on_commit(close_siblings, order.pk)  # a resident's open online order for these bills must not be paid too
     if applied.excess_fen:  # cannot happen with the bills locked since the quote; never keep money silently

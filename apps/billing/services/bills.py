@@ -1,5 +1,7 @@
-"""Staff corrections on issued bills: adjustments and waivers (finance/admin,
-with a reason, audited). Status changes are compare-and-set under a row lock."""
+"""Issuing one bill, and staff corrections on issued bills: adjustments and
+waivers (finance/admin, with a reason, audited). An adjustment is a line
+posted through the ledger; status changes are compare-and-set under a row
+lock."""
 
 from __future__ import annotations
 
@@ -7,25 +9,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from heat_platform.kernel.errors import field_error
 from heat_platform.money import fen_to_yuan_str
 
-from .engine import TariffError, bill_lines
-from .errors import BillingErrorCode
-from .facts import house_facts, tariff_params
-from .models import Bill, BillLine
-
-OPEN = (Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID, Bill.Status.PAID)
-
-
-def bill_status_for(*, principal_fen: int, paid_fen: int) -> str:
-    if paid_fen >= principal_fen:
-        return Bill.Status.PAID
-    return Bill.Status.PARTIALLY_PAID if paid_fen > 0 else Bill.Status.ISSUED
+from ..engine import TariffError, bill_lines, one_off_line
+from ..errors import BillingErrorCode
+from ..facts import house_facts, tariff_params
+from ..models import Bill, BillLine
+from .ledger import LIVE, bill_post, bill_status_for
 
 
 def _locked_bill(bill_id: int) -> Bill:
@@ -49,19 +43,12 @@ def bill_adjust(*, bill_id: int, amount_fen: int, reason: str, actor, ip: str | 
     if not isinstance(amount_fen, int) or amount_fen == 0:
         raise field_error("amountFen", _("调整金额不能为 0。"), BillingErrorCode.INVALID_AMOUNT)
     bill = _locked_bill(bill_id)
-    if bill.status not in OPEN:
+    if bill.status not in LIVE:
         raise field_error("id", _("该账单已减免或作废，不能调整。"), BillingErrorCode.INVALID_STATUS)
-    principal = bill.principal_fen + amount_fen
-    if principal < bill.paid_fen:
+    if bill.principal_fen + amount_fen < bill.paid_fen:
         raise field_error("amountFen", _("调整后应收不能低于已缴金额，请走退款流程。"), BillingErrorCode.INVALID_AMOUNT)
-    position = (bill.lines.aggregate(p=Max("position"))["p"] or 0) + 1
-    BillLine.objects.create(bill=bill, position=position, kind=BillLine.Kind.ADJUSTMENT, quantity=Decimal(1),
-                            unit_price=Decimal(amount_fen) / 100, amount_fen=amount_fen,
-                            explanation=_("人工调整：%(amount)s元（%(reason)s）") % {
-                                "amount": fen_to_yuan_str(amount_fen), "reason": reason})
-    bill.principal_fen = principal
-    bill.status = bill_status_for(principal_fen=principal, paid_fen=bill.paid_fen)
-    bill.save(update_fields=["principal_fen", "status", "updated_at"])
+    explanation = _("人工调整：%(amount)s元（%(reason)s）") % {"amount": fen_to_yuan_str(amount_fen), "reason": reason}
+    bill_post(bill, lines=[one_off_line(BillLine.Kind.ADJUSTMENT, amount_fen, explanation)])
     audit_record(actor=actor, action="bill.adjust", target=bill, ip=ip, amount_fen=amount_fen, reason=reason)
     return bill
 

@@ -1,0 +1,79 @@
+"""True-up credits (多退少补) reaching a bill: a house that paid more than its
+season's final bill keeps the excess as an open `HouseCredit`
+(apps/billing/trueup.py); unless its plan refunds it, the house's next
+bill run consumes it as negative `credit` lines of the new bill, oldest
+first, at most down to a zero bill. A credit larger than the bill is split:
+the used part points at the bill, the rest stays open for a later one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from heat_platform.money import fen_to_yuan_str
+
+from ..engine import Line, one_off_line
+from ..models import BillLine, HouseCredit
+
+
+@dataclass(slots=True)
+class OpenCredit:
+    credit: HouseCredit
+    season_name: str  # the season whose true-up produced it
+
+
+def credits_any_open() -> bool:
+    return HouseCredit.objects.filter(consumed_by_bill__isnull=True, refundable=False).exists()
+
+
+def credits_open(*, house_id_gt: int, house_id_lte: int, before, lock: bool) -> dict[int, list[OpenCredit]]:
+    """Open, non-refundable credits of the houses in (house_id_gt, house_id_lte] from
+    seasons that started before `before`, oldest first; locked when `lock` (real
+    runs) so a concurrent true-up or run cannot use them twice."""
+    qs = (HouseCredit.objects.filter(house_id__gt=house_id_gt, house_id__lte=house_id_lte,
+                                     consumed_by_bill__isnull=True, refundable=False,
+                                     season__heating_start__lt=before)
+          .select_related("season").order_by("house_id", "season__heating_start", "id"))
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    out: dict[int, list[OpenCredit]] = defaultdict(list)
+    for credit in qs:
+        out[credit.house_id].append(OpenCredit(credit, credit.season.name))
+    return out
+
+
+def credit_lines(lines: Sequence[Line],
+                 credits: Sequence[OpenCredit]) -> tuple[list[Line], list[tuple[HouseCredit, int]]]:
+    """A new bill's lines with its open credits applied, and the credits used: [(credit, fen used)]."""
+    remaining = sum(line.amount_fen for line in lines)
+    out, uses = list(lines), []
+    for entry in credits:
+        if remaining <= 0:
+            break
+        used = min(entry.credit.amount_fen, remaining)
+        remaining -= used
+        uses.append((entry.credit, used))
+        out.append(one_off_line(BillLine.Kind.CREDIT, -used,
+                                f"上季结算多缴抵扣：{entry.season_name}采暖季多缴"
+                                f"{fen_to_yuan_str(entry.credit.amount_fen)}元，本次抵扣{fen_to_yuan_str(used)}元"))
+    return out, uses
+
+
+def credits_consume(uses: Iterable[tuple[int, Sequence[tuple[HouseCredit, int]]]]) -> None:
+    """Mark credits used by the bills created with their lines: [(bill_id, [(credit, fen)])]."""
+    used, rests = [], []
+    now = timezone.now()
+    for bill_id, bill_uses in uses:
+        for credit, fen in bill_uses:
+            if fen < credit.amount_fen:
+                rests.append(HouseCredit(house_id=credit.house_id, season_id=credit.season_id,
+                                         amount_fen=credit.amount_fen - fen, refundable=False))
+            credit.amount_fen, credit.consumed_by_bill_id, credit.updated_at = fen, bill_id, now
+            used.append(credit)
+    if used:
+        HouseCredit.objects.bulk_update(used, ["amount_fen", "consumed_by_bill", "updated_at"])
+    if rests:
+        HouseCredit.objects.bulk_create(rests)
