@@ -30,6 +30,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "graphene_django",
+    "graphql_api",  # the GraphiQL template and its vendored assets (no CDN)
     "rest_framework",
     "apps.payments.sandbox",  # fake payment gateways for dev/tests; production removes it
 ]
@@ -87,6 +88,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "heat_platform.middleware.RequestIdMiddleware",
+    "graphql_api.core.middleware.GraphQLJsonErrorsMiddleware",  # no HTML error pages on /graphql/
     "heat_platform.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -176,7 +178,26 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # --- GraphQL
 GRAPHENE = {"SCHEMA": "graphql_api.tenant_schema.schema", "ATOMIC_MUTATIONS": False}
 GRAPHIQL_ENABLED = False
+# Limits on one request to /graphql/ (graphql_api/core/limits.py, cost.py; README "Configuration").
+# Refused requests get a typed error and nothing runs.
+GRAPHQL_MAX_DOCUMENT_BYTES = env.int("GRAPHQL_MAX_DOCUMENT_BYTES", default=1024 * 1024)  # logos travel inline
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=300)  # fields and fragments as written
+GRAPHQL_MAX_FRAGMENTS = env.int("GRAPHQL_MAX_FRAGMENTS", default=30)
+GRAPHQL_MAX_DUPLICATE_FIELDS = env.int("GRAPHQL_MAX_DUPLICATE_FIELDS", default=5)  # one name in one selection
+GRAPHQL_MAX_OPERATIONS = env.int("GRAPHQL_MAX_OPERATIONS", default=5)
+GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
+# Static cost budget per request by caller (≈ values in the answer; lists count their page size).
+GRAPHQL_COST_LIMITS = {
+    "anonymous": env.int("GRAPHQL_COST_LIMIT_ANONYMOUS", default=500),
+    "resident": env.int("GRAPHQL_COST_LIMIT_RESIDENT", default=10000),
+    "staff": env.int("GRAPHQL_COST_LIMIT_STAFF", default=50000),
+    "operator": env.int("GRAPHQL_COST_LIMIT_OPERATOR", default=50000),
+}
+# Introspection (__schema/__type) for anonymous callers and residents; staff and operators always have it.
+GRAPHQL_PUBLIC_INTROSPECTION = env.bool("GRAPHQL_PUBLIC_INTROSPECTION", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -9,6 +9,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-secret-key-not-for-production-0123456789")
 ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1"]
 GRAPHIQL_ENABLED = True
+GRAPHQL_PUBLIC_INTROSPECTION = env.bool("GRAPHQL_PUBLIC_INTROSPECTION", default=True)  # GraphiQL before login
 
 # Dev-only keys, public in this repo on purpose; production requires its own.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=["ZGV2LW9ubHktZmllbGQta2V5LTAwMDAwMDAwMDAwMDA="])

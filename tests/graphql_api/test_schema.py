@@ -79,7 +79,8 @@ def test_query_depth_is_limited(gql):
     assert "errors" not in gql("localhost", query, token=token)
     with override_settings(GRAPHQL_MAX_DEPTH=2):
         result = gql("localhost", query, token=token)
-    assert "exceeds maximum operation depth of 2" in result["errors"][0]["message"]
+    assert result["errors"][0]["extensions"] == {"code": "QUERY_TOO_DEEP", "limit": "depth", "maximum": 2,
+                                                 "actual": 3}
     assert "data" not in result or result["data"] is None
 
 
