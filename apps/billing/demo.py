@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.properties.models import House
 from apps.tariffs.models import Season, TariffPlan
+from apps.tariffs.services import season_publish
 
 from .models import Bill, MeterReading
 from .services import bill_issue
@@ -20,15 +21,17 @@ def _current_season_dates(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def demo_billing_seed() -> int:
-    """An open season (Nov 15 – Mar 15 around today), a Beijing-style area tariff
-    for homes and businesses, a two-part tariff for metered homes, and a bill for
-    every connected house. Returns bills created."""
+    """A season (Nov 15 – Mar 15 around today), a Beijing-style area tariff
+    for homes and businesses, a two-part tariff for metered homes, a bill for
+    every connected house, then the season published (draft → open) as a
+    company does once its bills are checked, so residents see them. Returns
+    bills created."""
     if Season.objects.exists():
         return 0
     start, end = _current_season_dates(timezone.localdate())
     season = Season.objects.create(
         name=f"{start.year}-{end.year}", heating_start=start, heating_end=end,
-        payment_due=dt.date(start.year, 12, 31), late_fee_start=dt.date(end.year, 1, 1), status=Season.Status.OPEN)
+        payment_due=dt.date(start.year, 12, 31), late_fee_start=dt.date(end.year, 1, 1))
     common = {"season": season, "opted_out_basic_pct": Decimal("30"), "late_fee_daily_permille": Decimal("2"),
               "late_fee_cap_pct": Decimal("30"), "low_income_mode": TariffPlan.LowIncomeMode.PERCENT,
               "low_income_pct": Decimal("50"), "early_discount_pct": Decimal("3"),
@@ -60,4 +63,5 @@ def demo_billing_seed() -> int:
         if not Bill.objects.filter(house=house, season=season).exists():
             bill_issue(house=house, season=season, plan=plan, consumption=consumption)
             created += 1
+    season_publish(season_id=season.pk, actor=None)
     return created

@@ -4,6 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
+from apps.tariffs.models import Season
+
 from .models import Bill
 
 
@@ -12,17 +14,28 @@ def _with_details(qs: QuerySet[Bill]) -> QuerySet[Bill]:
         "lines", "house__status_changes")
 
 
+def _residents(resident) -> QuerySet[Bill]:
+    """Every bill a resident may see or pay: of a house they have bound, in a
+    published season (a draft season's bills are staff-only)."""
+    return Bill.objects.filter(house__bindings__resident=resident, season__status__in=Season.PUBLISHED)
+
+
 def resident_bills(*, resident, season_id: int | None = None) -> QuerySet[Bill]:
     """Bills of the houses this resident has bound, newest season first."""
-    qs = Bill.objects.filter(house__bindings__resident=resident).exclude(status=Bill.Status.CANCELLED)
+    qs = _residents(resident).exclude(status=Bill.Status.CANCELLED)
     if season_id:
         qs = qs.filter(season_id=season_id)
     return _with_details(qs).order_by("-season__heating_start", "house__account_no")
 
 
 def bill_for_resident(*, resident, bill_id: int) -> Bill | None:
-    """Same answer (None) for a missing bill and someone else's."""
-    return _with_details(Bill.objects.filter(pk=bill_id, house__bindings__resident=resident)).first()
+    """Same answer (None) for a missing bill, someone else's and an unpublished one."""
+    return _with_details(_residents(resident).filter(pk=bill_id)).first()
+
+
+def resident_bill_ids(*, resident, bill_ids) -> set[int]:
+    """Which of these bills the resident may pay (theirs, published)."""
+    return set(_residents(resident).filter(pk__in=bill_ids).values_list("pk", flat=True))
 
 
 def bill_for_staff(*, bill_id: int) -> Bill | None:

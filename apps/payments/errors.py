@@ -17,3 +17,4 @@ class PaymentErrorCode(models.TextChoices):
     SHIFT_CLOSED = "SHIFT_CLOSED"
     DUPLICATE_RECEIPT = "DUPLICATE_RECEIPT"
     OVERPAYMENT = "OVERPAYMENT"
+    NOT_PUBLISHED = "NOT_PUBLISHED"  # the bill's season is a draft: no money is taken on it

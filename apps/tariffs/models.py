@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,10 +10,18 @@ from heat_platform.money import ROUNDING_MODES
 
 
 class Season(models.Model):
+    """A heating season. Its bills reach residents only once it is published:
+    a DRAFT season's bills (a bill run to check before going live) are seen by
+    staff only; publishing (`season_publish`) moves it to OPEN, and a CLOSED
+    season stays visible. Status moves one way: draft → open → closed."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         OPEN = "open", _("收费中")
         CLOSED = "closed", _("已结束")
+
+    # Residents see and pay only bills of these seasons.
+    PUBLISHED = (Status.OPEN, Status.CLOSED)
 
     name = models.CharField(_("采暖季"), max_length=32, unique=True)  # e.g. 2026-2027
     heating_start = models.DateField(_("供暖开始"))
@@ -20,6 +29,10 @@ class Season(models.Model):
     payment_due = models.DateField(_("缴费截止"))
     late_fee_start = models.DateField(_("违约金起算"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Stamped when the season is published (null for seasons opened before publishing was recorded).
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("发布人"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -33,6 +46,10 @@ class Season(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in self.PUBLISHED
 
     @property
     def days(self) -> int:

@@ -9,8 +9,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.properties.models import House
 from heat_platform.kernel.errors import field_error
@@ -48,18 +50,47 @@ def season_create(*, name: str, heating_start: dt.date, heating_end: dt.date, pa
 _NEXT_STATUS = {Season.Status.DRAFT: Season.Status.OPEN, Season.Status.OPEN: Season.Status.CLOSED}
 
 
-@transaction.atomic
-def season_set_status(*, season_id: int, status: str, actor) -> Season:
-    """draft → open → closed, one way."""
+def _locked_season(season_id: int) -> Season:
     season = Season.objects.select_for_update().filter(pk=season_id).first()
     if season is None:
         raise field_error("id", _("找不到该采暖季。"), TariffErrorCode.NOT_FOUND)
+    return season
+
+
+@transaction.atomic
+def season_publish(*, season_id: int, actor, ip: str | None = None) -> Season:
+    """Publish a draft season: draft → open (compare-and-set), stamped and
+    audited. From now on residents see its bills and may pay them; before,
+    only staff saw them (a bill run can be checked first)."""
+    season = _locked_season(season_id)
+    if season.status != Season.Status.DRAFT:
+        raise field_error("id", _("该采暖季已发布。"), TariffErrorCode.INVALID_STATUS)
+    now = timezone.now()
+    user = actor if isinstance(actor, User) else None  # the demo seed publishes as the system
+    updated = Season.objects.filter(pk=season.pk, status=Season.Status.DRAFT).update(
+        status=Season.Status.OPEN, published_at=now, published_by=user)
+    if updated != 1:  # the row lock makes this a safety net
+        raise field_error("id", _("该采暖季已发布。"), TariffErrorCode.INVALID_STATUS)
+    season.status, season.published_at, season.published_by = Season.Status.OPEN, now, user
+    audit_record(actor=actor, action="season.publish", target=season, ip=ip, name=season.name,
+                 bills=season.bills.count())
+    return season
+
+
+@transaction.atomic
+def season_set_status(*, season_id: int, status: str, actor, ip: str | None = None) -> Season:
+    """draft → open → closed, one way. Opening a draft season publishes it (`season_publish`)."""
+    season = _locked_season(season_id)
     if _NEXT_STATUS.get(season.status) != status:
         raise field_error("status", _("采暖季状态只能从草稿到收费中再到已结束。"), TariffErrorCode.INVALID_STATUS)
+    if status == Season.Status.OPEN:
+        return season_publish(season_id=season.pk, actor=actor, ip=ip)
     old = season.status
+    updated = Season.objects.filter(pk=season.pk, status=old).update(status=status)
+    if updated != 1:  # the row lock makes this a safety net
+        raise field_error("status", _("采暖季状态只能从草稿到收费中再到已结束。"), TariffErrorCode.INVALID_STATUS)
     season.status = status
-    season.save(update_fields=["status"])
-    audit_record(actor=actor, action="season.status", target=season, **{"from": old, "to": status})
+    audit_record(actor=actor, action="season.status", target=season, ip=ip, **{"from": old, "to": status})
     return season
 
 

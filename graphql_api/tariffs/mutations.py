@@ -1,7 +1,8 @@
 import graphene
 
 from apps.accounts.permissions import TARIFF_MANAGE
-from apps.tariffs.services import season_create, season_set_status, tariff_plan_save
+from apps.tariffs.services import season_create, season_publish, season_set_status, tariff_plan_save
+from heat_platform.kernel.actors import client_ip
 
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
@@ -27,8 +28,27 @@ class CreateSeason(BaseMutation):
         return cls(season=season_create(actor=info.context.actor.user, **data), errors=[])
 
 
+class PublishSeason(BaseMutation):
+    """Publish a draft season (draft → open): from now on residents see its bills
+    and may pay them. Until then its bills (e.g. a bill run being checked) are
+    seen by staff only. Audited; cannot be undone."""
+
+    permissions = (HasRole(*TARIFF_MANAGE),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    season = graphene.Field(Season)
+    errors = graphene.List(graphene.NonNull(TariffError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id):
+        season = season_publish(season_id=to_pk(id), actor=info.context.actor.user, ip=client_ip(info.context))
+        return cls(season=season, errors=[])
+
+
 class SetSeasonStatus(BaseMutation):
-    """draft → open → closed."""
+    """draft → open → closed. Opening a draft season publishes it (as publishSeason)."""
 
     permissions = (HasRole(*TARIFF_MANAGE),)
 
@@ -41,7 +61,8 @@ class SetSeasonStatus(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id, status):
-        season = season_set_status(season_id=to_pk(id), status=status.value, actor=info.context.actor.user)
+        season = season_set_status(season_id=to_pk(id), status=status.value, actor=info.context.actor.user,
+                                   ip=client_ip(info.context))
         return cls(season=season, errors=[])
 
 
@@ -68,5 +89,6 @@ class SaveTariffPlan(BaseMutation):
 
 class TariffMutations(graphene.ObjectType):
     create_season = CreateSeason.Field()
+    publish_season = PublishSeason.Field()
     set_season_status = SetSeasonStatus.Field()
     save_tariff_plan = SaveTariffPlan.Field()

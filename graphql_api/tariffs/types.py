@@ -30,6 +30,17 @@ class Season(graphene.ObjectType):
     payment_due = graphene.Date(required=True)
     late_fee_start = graphene.Date(required=True)
     status = graphene.Field(SeasonStatus, required=True)
+    published = graphene.Boolean(required=True, description="Residents see and pay its bills (OPEN or CLOSED)")
+    published_at = graphene.DateTime(description="null for a draft, and for seasons opened before this was recorded")
+    published_by = graphene.String(description="Who published it (display name)")
+
+    @staticmethod
+    def resolve_published(root, info):
+        return root.is_published
+
+    @staticmethod
+    def resolve_published_by(root, info):
+        return root.published_by.shown_name if root.published_by is not None else None
 
 
 class TariffPlanFields:

@@ -123,7 +123,7 @@ def _foreign_bill(alpha, owner) -> str:
         HouseBinding.objects.create(house=house, resident=owner)
         season = Season.objects.create(name="matrix", heating_start=dt.date(2026, 11, 15),
                                        heating_end=dt.date(2027, 3, 15), payment_due=dt.date(2026, 12, 31),
-                                       late_fee_start=dt.date(2027, 1, 1))
+                                       late_fee_start=dt.date(2027, 1, 1), status=Season.Status.OPEN)
         plan = TariffPlan.objects.create(season=season, name="p", category="residential",
                                          area_unit_price=Decimal("24"))
         return str(bill_issue(house=house, season=season, plan=plan).pk)

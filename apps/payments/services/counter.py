@@ -120,6 +120,9 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
         raise field_error("billIds", _("找不到账单。"), PaymentErrorCode.NOT_FOUND)
     if any(b.status not in PAYABLE for b in bills):
         raise field_error("billIds", _("所选账单中有已缴清、已减免或已作废的账单。"), PaymentErrorCode.INVALID_STATUS)
+    if any(not b.season.is_published for b in bills):
+        # Residents cannot see a draft season's bills yet; no money is taken on them either.
+        raise field_error("billIds", _("所选账单所属采暖季尚未发布，不能收费。"), PaymentErrorCode.NOT_PUBLISHED)
     now = timezone.now()
     quotes = sorted(quote_bills(bills, on=timezone.localdate(now)), key=_season_order)
     due_fen = sum(q.total_fen for q in quotes)

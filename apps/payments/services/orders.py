@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.billing.models import Bill
+from apps.billing.selectors import resident_bill_ids
 from apps.billing.services import PAYABLE, bills_lock
 from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.tasks import enqueue_on_commit
@@ -94,9 +95,8 @@ class CreatedPayment:
 
 
 def _owns_bills(resident, bill_ids: list[int]) -> bool:
-    """Same answer for missing bills and other residents' bills."""
-    own = Bill.objects.filter(pk__in=bill_ids, house__bindings__resident=resident).values_list("pk", flat=True)
-    return set(own) == set(bill_ids)
+    """Same answer for missing bills, other residents' bills and bills of an unpublished season."""
+    return resident_bill_ids(resident=resident, bill_ids=bill_ids) == set(bill_ids)
 
 
 def _reusable(order: PaymentOrder, quotes, channel: str) -> bool:
