@@ -1,10 +1,14 @@
 """Re-encrypt every encrypted field under the newest key and recompute blind
 indexes, in the public schema and every company's schema.
 
-Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old one
-after it), deploy, run this command, then drop the old key. To rotate
+Every value is rewritten in the current format (AES-256-GCM, see
+heat_platform/crypto.py) under the first key of FIELD_ENCRYPTION_KEYS,
+whether it was a Fernet token of the earlier format or a value under an older
+key. Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old
+ones after it), deploy, run this command, then drop the old keys. To rotate
 BLIND_INDEX_KEY, deploy the new key and run this command: indexes are
-recomputed from the decrypted values."""
+recomputed from the decrypted values. A value that does not decrypt stops
+the command with an error (nothing is skipped silently)."""
 
 from django.apps import apps
 from django.conf import settings
