@@ -11,6 +11,7 @@ from heat_platform.kernel.actors import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
+from ..core.scalars import Decimal
 from .types import Bill, BillingError, BillRun, MeterReading, MeterReadingKind, TrueUpResult
 
 
@@ -88,7 +89,7 @@ class RecordMeterReading(BaseMutation):
         house_id = graphene.ID(required=True)
         season_id = graphene.ID(required=True)
         kind = MeterReadingKind(required=True)
-        value = graphene.Decimal(required=True)
+        value = Decimal(required=True)
         read_on = graphene.Date(required=True)
         reader = graphene.String(required=True, description="Who read the meter")
 

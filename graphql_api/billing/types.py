@@ -9,6 +9,7 @@ from apps.billing.models import BillRun as _BillRun
 from apps.billing.models import MeterReading as _MeterReading
 
 from ..core.mutations import error_type
+from ..core.scalars import Decimal
 
 BillingErrorCode = graphene.Enum.from_enum(_Code, name="BillingErrorCode")
 
@@ -24,8 +25,8 @@ BillLineKind = graphene.Enum.from_enum(_Line.Kind, name="BillLineKind")
 
 class BillLine(graphene.ObjectType):
     kind = graphene.Field(BillLineKind, required=True)
-    quantity = graphene.Decimal(required=True)
-    unit_price = graphene.Decimal(required=True)
+    quantity = Decimal(required=True)
+    unit_price = Decimal(required=True)
     amount_fen = graphene.Int(required=True)
     explanation = graphene.String(required=True, description="e.g. 采暖费：89.50㎡ × 24.00元/㎡")
 
@@ -86,7 +87,7 @@ class BillSummary(graphene.ObjectType):
     billed_fen = graphene.BigInt(required=True)
     collected_fen = graphene.BigInt(required=True)
     outstanding_fen = graphene.BigInt(required=True)
-    collection_rate = graphene.Decimal(required=True, description="收缴率, percent with 2 decimals")
+    collection_rate = Decimal(required=True, description="收缴率, percent with 2 decimals")
 
 
 
@@ -143,7 +144,7 @@ class MeterReading(graphene.ObjectType):
     house_id = graphene.ID(required=True)
     season_id = graphene.ID(required=True)
     kind = graphene.Field(MeterReadingKind, required=True)
-    value = graphene.Decimal(required=True, description="Cumulative meter value, GJ or kWh")
+    value = Decimal(required=True, description="Cumulative meter value, GJ or kWh")
     read_on = graphene.Date(required=True)
     reader = graphene.String(required=True)
 

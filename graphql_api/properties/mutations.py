@@ -7,13 +7,14 @@ from heat_platform.kernel.actors import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, IsResident
+from ..core.scalars import Decimal
 from .types import BindingRole, HeatingStatus, House, HouseCategory, LowIncome, MyHouse, PropertyError
 
 
 class HouseInput(graphene.InputObjectType):
     room = graphene.String()
-    building_area = graphene.Decimal()
-    usable_area = graphene.Decimal()
+    building_area = Decimal()
+    usable_area = Decimal()
     category = HouseCategory()
     low_income = LowIncome()
     meter_no = graphene.String()

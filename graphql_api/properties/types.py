@@ -6,6 +6,7 @@ from apps.properties.models import House, HouseBinding
 from heat_platform.pii import mask_id_no, mask_name, mask_phone
 
 from ..core.mutations import error_type
+from ..core.scalars import Decimal
 
 PropertyErrorCode = graphene.Enum.from_enum(_Code, name="PropertyErrorCode")
 PropertyError = error_type("PropertyError", PropertyErrorCode)
@@ -49,8 +50,8 @@ class House(graphene.ObjectType):
     building = graphene.String(required=True)
     unit = graphene.String()
     room = graphene.String(required=True)
-    building_area = graphene.Decimal(required=True)
-    usable_area = graphene.Decimal()
+    building_area = Decimal(required=True)
+    usable_area = Decimal()
     category = graphene.Field(HouseCategory, required=True)
     low_income = graphene.Field(LowIncome, required=True)
     meter_no = graphene.String(required=True)
@@ -96,8 +97,8 @@ class MyHouse(graphene.ObjectType):
     id = graphene.ID(required=True)
     account_no = graphene.String(required=True)
     address = graphene.String(required=True)
-    building_area = graphene.Decimal(required=True)
-    usable_area = graphene.Decimal()
+    building_area = Decimal(required=True)
+    usable_area = Decimal()
     heating_status = graphene.Field(HeatingStatus, required=True)
     owner_name = graphene.String(required=True, description="Masked: 张**")
     role = graphene.Field(BindingRole, required=True)

@@ -5,6 +5,7 @@ from apps.tariffs.models import Season as _Season
 from apps.tariffs.models import TariffPlan as _Plan
 
 from ..core.mutations import error_type
+from ..core.scalars import Decimal
 from ..properties.types import HouseCategory
 
 TariffErrorCode = graphene.Enum.from_enum(_Code, name="TariffErrorCode")
@@ -48,22 +49,22 @@ class TariffPlanFields:
     category = HouseCategory()
     pricing = Pricing()
     area_basis = AreaBasis()
-    area_unit_price = graphene.Decimal(description="元/㎡ per season")
-    basic_unit_price = graphene.Decimal(description="two-part: 元/㎡")
-    metered_unit_price = graphene.Decimal(description="two-part: 元 per GJ or kWh")
+    area_unit_price = Decimal(description="元/㎡ per season")
+    basic_unit_price = Decimal(description="two-part: 元/㎡")
+    metered_unit_price = Decimal(description="two-part: 元 per GJ or kWh")
     metered_unit = MeteredUnit()
     cap_mode = CapMode()
-    cap_pct = graphene.Decimal()
-    floor_unit_price = graphene.Decimal()
-    opted_out_basic_pct = graphene.Decimal(description="报停: % of the area bill still charged")
+    cap_pct = Decimal()
+    floor_unit_price = Decimal()
+    opted_out_basic_pct = Decimal(description="报停: % of the area bill still charged")
     low_income_mode = LowIncomeMode()
-    low_income_pct = graphene.Decimal()
-    low_income_unit_price = graphene.Decimal()
-    early_discount_pct = graphene.Decimal()
+    low_income_pct = Decimal()
+    low_income_unit_price = Decimal()
+    early_discount_pct = Decimal()
     early_discount_from = graphene.Date()
     early_discount_until = graphene.Date()
-    late_fee_daily_permille = graphene.Decimal(description="‰ per day")
-    late_fee_cap_pct = graphene.Decimal(description="% of the outstanding principal")
+    late_fee_daily_permille = Decimal(description="‰ per day")
+    late_fee_cap_pct = Decimal(description="% of the outstanding principal")
     late_fee_pause_when_stopped = graphene.Boolean()
     proration = Proration()
     rounding = Rounding()
