@@ -28,13 +28,16 @@ Rules per house:
 - no applicable plan, or the engine refuses the house: an error entry
   (house id, 户号, message) and the run goes on.
 
-Resumable: the worker holds a session advisory lock on the run while it works;
-a worker that dies drops its connection and with it the lock (Celery
-redelivers the task: acks_late). `generateBills` on a season whose real run
-is unfinished re-queues that same run. A (re)started run rescans from the
-first house: houses it already billed before the crash are counted as created
-again from their stored bills, so its counters end exactly where an
-uninterrupted run's would, and nothing is written twice.
+Resumable: the worker holds the run through heat_platform.kernel.jobs (a
+session advisory lock, its worker token on the row, a heartbeat stamped with
+every batch's progress). Celery redelivers the task of a worker that dies
+(acks_late); the redelivery takes the run over once the lock is free or the
+heartbeat stale, and is retried later (not dropped) while it is fresh.
+`generateBills` on a season whose real run is unfinished re-queues that same
+run. A (re)started run rescans from the first house: houses it already billed
+before the crash are counted as created again from their stored bills, so its
+counters end exactly where an uninterrupted run's would, and nothing is
+written twice.
 
 Dry runs compute the same counts and per-community totals without writing a
 bill.
@@ -51,7 +54,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,7 +62,7 @@ from apps.audit.services import audit_record
 from apps.properties.models import Community, HeatingStatusChange, House
 from apps.tariffs.models import Season, TariffPlan
 from heat_platform.kernel.errors import field_error
-from heat_platform.kernel.locks import session_lock
+from heat_platform.kernel.jobs import heartbeat, job_lease
 from heat_platform.kernel.tasks import enqueue_on_commit
 
 from .engine import Line, TariffError, TariffParams, bill_lines
@@ -175,6 +178,7 @@ class _RunState:
     errors: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
     memo: dict[tuple, tuple[Line, ...]] = field(default_factory=dict)
+    worker: str = ""  # this run's worker token (kernel.jobs)
 
     @classmethod
     def load(cls, run: BillRun) -> _RunState:
@@ -221,20 +225,20 @@ class _RunState:
 
 
 def bill_run_process(*, bill_run_id: int) -> BillRun | None:
-    """Process (or resume) a run; the Celery task calls this. Returns None when
-    another worker holds the run."""
-    with session_lock("billing.bill_run", bill_run_id) as held:
-        if not held:
-            logger.info("bill run %s is being processed by another worker", bill_run_id)
-            return None
-        run = BillRun.objects.select_related("season").filter(pk=bill_run_id).first()
-        if run is None or run.status == BillRun.Status.SUCCEEDED:
-            return run
+    """Process (or resume) a run; the Celery task calls this. Returns the run
+    (as it is when it already succeeded; None when there is no such run).
+    Raises kernel.jobs.JobBusyError while a live worker holds the run: the
+    task retries later."""
+    with job_lease(BillRun, bill_run_id, scope="billing.bill_run",
+                   claimable=[BillRun.Status.QUEUED, BillRun.Status.FAILED], running=BillRun.Status.RUNNING,
+                   started_at=Coalesce("started_at", Now()), finished_at=None) as worker:
+        if worker is None:
+            return BillRun.objects.filter(pk=bill_run_id).first()
+        run = BillRun.objects.select_related("season").get(pk=bill_run_id)
         state = _RunState.load(run)
+        state.worker = worker
         # (Re)start: the counters are rebuilt by the scan.
-        BillRun.objects.filter(pk=run.pk).update(
-            status=BillRun.Status.RUNNING, started_at=Coalesce("started_at", timezone.now()), finished_at=None,
-            total=state.total, **state.progress())
+        BillRun.objects.filter(pk=run.pk, worker=worker).update(total=state.total, **state.progress())
         try:
             after = 0
             while (last := _process_batch(state, after_id=after)) is not None:
@@ -243,10 +247,11 @@ def bill_run_process(*, bill_run_id: int) -> BillRun | None:
                     BATCH_HOOK(run, after)
         except Exception:
             logger.exception("bill run %s failed after house %s", bill_run_id, state.processed)
-            BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.FAILED, finished_at=timezone.now())
+            BillRun.objects.filter(pk=run.pk, worker=worker).update(status=BillRun.Status.FAILED,
+                                                                    finished_at=timezone.now())
             raise
-        BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.SUCCEEDED, finished_at=timezone.now(),
-                                                 total=max(state.total, state.processed))
+        BillRun.objects.filter(pk=run.pk, worker=worker).update(
+            status=BillRun.Status.SUCCEEDED, finished_at=timezone.now(), total=max(state.total, state.processed))
         audit_record(actor=None, action="bill_run.finish", target=run, dry_run=run.dry_run,
                      created=state.created, skipped=state.skipped, error_count=state.error_count)
         run.refresh_from_db()
@@ -396,7 +401,8 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
                 state.skipped += 1
         if not state.run.dry_run:
             credits_consume((created[b.row.id], b.credit_uses) for b in pending if b.row.id in created)
-        BillRun.objects.filter(pk=state.run.pk).update(**state.progress())
+        if not heartbeat(BillRun, state.run.pk, state.worker, **state.progress()):
+            raise RuntimeError(f"bill run {state.run.pk} was taken over by another worker")  # rolls the batch back
     return last
 
 

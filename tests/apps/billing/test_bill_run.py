@@ -3,11 +3,11 @@ error entries, idempotent re-runs, resuming a killed or failed run, dry runs,
 the GraphQL surface, and SQL round trips that grow with batches, not houses."""
 
 import datetime as dt
-import time
 from decimal import Decimal
 
+import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
@@ -18,6 +18,7 @@ from apps.billing.models import Bill, BillLine, BillRun, HouseCredit, MeterReadi
 from apps.billing.runs import PROVISIONAL_METERED, bill_run_process
 from apps.properties.models import HeatingStatusChange
 from apps.tariffs.models import TariffPlan
+from heat_platform.kernel.jobs import STALE_AFTER, JobBusyError
 from heat_platform.kernel.locks import lock_key
 from tests.apps.properties.factories import BuildingFactory, HouseFactory
 
@@ -213,25 +214,131 @@ def test_failed_run_is_marked_failed_and_resumed(alpha, tariffs, ledger, run_bil
         assert Bill.objects.count() == 7
 
 
-def test_a_run_held_by_a_live_worker_is_not_processed_twice(alpha, tariffs, ledger):
-    with schema_context(alpha.schema):
-        run = BillRun.objects.create(season=tariffs.season, status="running")
-        other = connections.create_connection("default")  # another worker's session
-        try:
-            with other.cursor() as cur:
-                cur.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+# --- a redelivered task and the worker that may still hold the run ------------------------------------
+# Deterministic: the other worker is a session of the test's own holding the
+# run's lock (or not), and its heartbeat is set explicitly; no waiting on the server.
+
+@pytest.fixture
+def held_run(alpha, tariffs, ledger):
+    """held_run(heartbeat_age, lock=True) -> (run, other worker's session or None):
+    a run marked running by another worker that stamped its heartbeat
+    `heartbeat_age` ago and, with `lock`, still holds the run's lock."""
+    import psycopg
+    from django.utils import timezone
+
+    sessions = []
+
+    def make(heartbeat_age: dt.timedelta, lock: bool = True):
+        with schema_context(alpha.schema):
+            run = BillRun.objects.create(season=tariffs.season, status="running", worker="host-a:7:dead",
+                                         heartbeat_at=timezone.now() - heartbeat_age)
+        session = None
+        if lock:
+            params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
+            session = psycopg.connect(**params, autocommit=True)
+            sessions.append(session)
+            session.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
                             [lock_key("billing.bill_run", run.pk, schema=alpha.schema)])
-            assert bill_run_process(bill_run_id=run.pk) is None
-            assert not Bill.objects.exists()
-        finally:
-            other.close()
-        # The lock dies with the session (the server ends it a moment after the client hangs up).
-        for _ in range(100):
-            if (done := bill_run_process(bill_run_id=run.pk)) is not None:
-                break
-            time.sleep(0.05)
-        assert done.status == "succeeded"
+        return run, session
+
+    yield make
+    for session in sessions:
+        session.close()
+
+
+def test_a_run_held_by_a_live_worker_is_not_processed_twice(alpha, held_run):
+    run, other = held_run(dt.timedelta(seconds=20))
+    with schema_context(alpha.schema):
+        with pytest.raises(JobBusyError) as busy:
+            bill_run_process(bill_run_id=run.pk)
+        assert not Bill.objects.exists()
+        run.refresh_from_db()
+    assert (run.status, run.worker) == ("running", "host-a:7:dead")
+    # Retried once the heartbeat would be stale, not dropped.
+    assert STALE_AFTER.total_seconds() - 21 <= busy.value.retry_in <= STALE_AFTER.total_seconds() - 19
+    assert other.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_run_whose_workers_lock_is_free_is_resumed_at_once(alpha, held_run):
+    """Its worker died and the session ended with it: a fresh heartbeat does not matter."""
+    run, _ = held_run(dt.timedelta(seconds=1), lock=False)
+    with schema_context(alpha.schema):
+        done = bill_run_process(bill_run_id=run.pk)
         assert Bill.objects.count() == 7
+    assert (done.status, done.created, done.skipped) == ("succeeded", 7, 1)
+    assert done.worker != "host-a:7:dead"
+
+
+def test_a_dead_workers_lingering_session_is_ended_and_the_run_resumed(alpha, held_run):
+    run, other = held_run(STALE_AFTER + dt.timedelta(seconds=30))
+    with schema_context(alpha.schema):
+        done = bill_run_process(bill_run_id=run.pk)
+        assert Bill.objects.count() == 7
+    assert (done.status, done.created) == ("succeeded", 7)
+    with pytest.raises(psycopg.OperationalError):
+        other.execute("SELECT 1")
+
+
+def test_every_batch_stamps_the_heartbeat_of_its_worker(alpha, tariffs, ledger, monkeypatch):
+    monkeypatch.setattr(runs, "BATCH_SIZE", 3)
+    seen = []
+
+    def watch(run, last_house_id):
+        row = BillRun.objects.values("worker", "heartbeat_at", "processed").get(pk=run.pk)
+        seen.append((row["worker"], row["heartbeat_at"], row["processed"]))
+
+    monkeypatch.setattr(runs, "BATCH_HOOK", watch)
+    with schema_context(alpha.schema):
+        run = BillRun.objects.create(season=tariffs.season)
+        done = bill_run_process(bill_run_id=run.pk)
+    assert [processed for _w, _h, processed in seen] == [3, 6, 8]
+    assert {worker for worker, _h, _p in seen} == {done.worker} and done.worker
+    stamps = [stamp for _w, stamp, _p in seen]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+
+
+def test_a_batch_of_a_run_taken_over_meanwhile_is_rolled_back(alpha, tariffs, ledger, monkeypatch):
+    monkeypatch.setattr(runs, "BATCH_SIZE", 3)
+
+    def taken_over(run, last_house_id):  # another worker claimed the run after our first batch
+        BillRun.objects.filter(pk=run.pk).update(worker="host-b:9:new")
+
+    monkeypatch.setattr(runs, "BATCH_HOOK", taken_over)
+    with schema_context(alpha.schema):
+        run = BillRun.objects.create(season=tariffs.season)
+        with pytest.raises(RuntimeError, match="taken over"):
+            bill_run_process(bill_run_id=run.pk)
+        run.refresh_from_db()
+        assert Bill.objects.count() == 2  # the first batch (3 houses, one disconnected); the second rolled back
+    assert (run.status, run.worker) == ("running", "host-b:9:new")  # not marked failed by the loser
+
+
+def test_the_task_requeues_a_busy_run_in_its_schema_instead_of_dropping_it(alpha, held_run):
+    from celery.exceptions import Retry
+
+    from apps.billing.tasks import bill_run_process_task
+    from heat_platform.celery import app
+
+    run, _ = held_run(dt.timedelta(seconds=0))
+    app.conf.task_always_eager = False  # publish the retry to the (in-memory) broker
+    bill_run_process_task.push_request(id="delivery-1", retries=0, is_eager=False, called_directly=False,
+                                       args=[run.pk], kwargs={}, headers={"_schema_name": alpha.schema},
+                                       delivery_info={})
+    try:
+        with schema_context(alpha.schema), pytest.raises(Retry) as retry:
+            bill_run_process_task.run(run.pk)
+    finally:
+        bill_run_process_task.pop_request()
+        app.conf.task_always_eager = True
+    assert retry.value.when >= STALE_AFTER.total_seconds() - 10
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue(app.conf.task_default_queue)
+        message = queue.get(timeout=5)
+        message.ack()
+        queue.close()
+    assert message.headers["task"] == "billing.bill_run_process" and message.headers["retries"] == 1
+    assert message.headers["_schema_name"] == alpha.schema and message.headers["eta"]
+    assert list(message.payload[0]) == [run.pk]
 
 
 def test_dry_run_writes_no_bill_but_reports_what_a_real_run_will_do(alpha, tariffs, ledger, run_bills):
