@@ -48,13 +48,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("室号", "room", True, _max_length("room"), _("如 501")),
     Column("建筑面积", "building_area", True, None, _("平方米，大于 0，最多两位小数")),
     Column("套内面积", "usable_area", False, None, _("平方米，不大于建筑面积；可留空")),
-    Column("类别", "category", False, None, _("居民 / 非居民；留空为居民")),
-    Column("低保特困", "low_income", False, None, _("无 / 低保 / 特困；留空为无")),
+    Column("类别", "category", False, None, _("居民 / 非居民；新房屋留空为居民")),
+    Column("低保特困", "low_income", False, None, _("无 / 低保 / 特困；新房屋留空为无")),
     Column("热表编号", "meter_no", False, _max_length("meter_no"), _("安装热表的填写")),
-    Column("供热状态", "heating_status", False, None, _("正常 / 报停 / 停供；留空为正常")),
+    Column("供热状态", "heating_status", False, None, _("正常 / 报停 / 停供；新房屋留空为正常")),
     Column("户主姓名", "owner_name", True, _max_length("owner_name")),
-    Column("户主电话", "owner_phone", False, None, _("手机号 11 位，或固定电话如 010-12345678")),
-    Column("证件号码", "owner_id_no", False, ID_NO_MAX_LENGTH, _("身份证号 18 位（校验位会被检查），或其他证件号码")),
+    Column("户主电话", "owner_phone", False, None,
+           _("手机号 11 位，或固定电话如 010-12345678；不能是脱敏号码（含 *）")),
+    Column("证件号码", "owner_id_no", False, ID_NO_MAX_LENGTH,
+           _("身份证号 18 位（校验位会被检查），或其他证件号码；不能是脱敏号码（含 *）")),
 )
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 INDEX = {c.field: i for i, c in enumerate(COLUMNS)}

@@ -32,7 +32,7 @@ from heat_platform.pii import mask_id_no, mask_phone
 from .columns import CHOICE_LABELS, CHOICE_WORDS, COLUMNS, HEADERS, INDEX
 from .models import FileKind
 from .selectors import house_export_rows
-from .validation import FORMULA_TRIGGERS
+from .validation import CLEAR_MARKER, FORMULA_TRIGGERS
 
 CSV_CHUNK_ROWS = 500
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -87,7 +87,11 @@ def ledger_template(*, file_kind: str) -> bytes:
         notes.append([column.header, _("是") if column.required else _("否"), str(column.note)])
     notes.append([])
     for line in (_("只导入第一个工作表；第 1 行为表头，列的顺序可以调整，但列名不能修改。"),
-                 _("户号已存在的房屋会被更新为表中的内容（空白的选填项会清空原有内容）。"),
+                 _("户号已存在的房屋会被更新：填写的内容替换原内容；选填项留空表示不修改（单元在楼号改变时除外）。"),
+                 _("要清空已有房屋的某个选填项（单元、套内面积、热表编号、户主电话、证件号码），"
+                   "请在该格填写 %(clear)s。必填项和类别、低保特困、供热状态不能清空。") % {"clear": CLEAR_MARKER},
+                 _("户主电话和证件号码不能是导出文件中的脱敏号码（如 138****5678）："
+                   "请填写完整号码，或将该格留空表示不修改。"),
                  _("任意一行有错误时，整个文件都不会导入；请按错误报告修改后重新上传。")):
         notes.append([line])
     notes.column_dimensions["C"].width = 60

@@ -10,8 +10,14 @@
    first with create_missing) while the next batch is read: PostgreSQL's work
    overlaps Python's (staging.py);
 3. at the end, the checks that need the whole file run in SQL (a 户号 repeated,
-   unknown 小区/楼/单元); any error, in any row, rolls everything back, and so
-   does a dry run, after counting what it would have done.
+   unknown 小区/楼/单元, a kept 套内面积 larger than the new 建筑面积); any
+   error, in any row, rolls everything back, and so does a dry run, after
+   counting what it would have done (only when the file has no error: a file
+   with errors would do nothing, and says so with zero counts).
+
+Nothing is lost by re-importing a file: an empty optional cell leaves an
+existing house's value unchanged (CLEAR_MARKER clears it), and masked phone
+and ID numbers (an export for a role that may not see them) are row errors.
 
 Memory does not grow with the file: one batch of rows is held at a time, and
 errors wait in a temporary table until the first MAX_STORED_ERRORS are read.
@@ -37,9 +43,10 @@ from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.models import User
 from apps.audit.services import audit_record
-from heat_platform.crypto import blind_index, encrypt
+from heat_platform.crypto import blind_index_many, encrypt_many
 from heat_platform.kernel.errors import field_error
-from heat_platform.kernel.locks import session_lock, xact_lock
+from heat_platform.kernel.jobs import job_lease
+from heat_platform.kernel.locks import xact_lock
 from heat_platform.kernel.tasks import enqueue_on_commit
 
 from .columns import COLUMNS, INDEX
@@ -48,7 +55,7 @@ from .models import FileKind, ImportJob, ImportUpload
 from .readers import check_signature, ledger_rows
 from .selectors import upload_get
 from .staging import NO_COLUMN, BatchWriter, Counts, LedgerStaging, StagedError
-from .validation import RowChecker
+from .validation import CLEAR_MARKER, DEFAULTS, RowChecker
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +66,9 @@ MAX_STORED_ERRORS = 1000  # errors kept on the job / printed; error_count has th
 BATCH_ROWS = 5000  # rows per COPY and per progress update
 STALE_UPLOAD_AGE = timedelta(days=7)  # uploads never imported are deleted after this
 
-_PHONE, _ID_NO = INDEX["owner_phone"], INDEX["owner_id_no"]
+_PHONE, _ID_NO, _USABLE_AREA = INDEX["owner_phone"], INDEX["owner_id_no"], INDEX["usable_area"]
+# How the option that creates missing 小区/楼/单元 is named where the import was started.
+CREATE_MISSING_API = "createMissing"  # GraphQL (startHouseImport) and the jobs it queues
 
 ProgressCallback = Callable[[int, int | None], None]  # (rows done, estimated total)
 
@@ -68,7 +77,7 @@ ProgressCallback = Callable[[int, int | None], None]  # (rows done, estimated to
 class ImportOutcome:
     dry_run: bool
     total_rows: int  # non-blank data rows read
-    counts: Counts  # written, or (dry run) what would be written
+    counts: Counts  # written, or (dry run of a valid file) what would be written; zero when there are errors
     error_count: int
     errors: list[dict] = field(default_factory=list)  # {row, column, code, message}, first MAX_STORED_ERRORS
 
@@ -82,21 +91,24 @@ def file_error_report(exc: ImportFileError) -> dict:
 
 
 def house_import(*, source: BinaryIO, file_kind: str, dry_run: bool = False, create_missing: bool = False,
-                 actor: User | None = None, on_progress: ProgressCallback | None = None) -> ImportOutcome:
+                 actor: User | None = None, on_progress: ProgressCallback | None = None,
+                 create_missing_option: str = CREATE_MISSING_API) -> ImportOutcome:
     """Import (or with dry_run, preview) a house ledger into the current company.
 
     All or nothing: the whole import is one transaction, and any row error
     rolls it back. Houses are upserted by 户号. Unknown 小区/楼/单元 are row
-    errors unless `create_missing`. Raises ImportFileError when the file itself
-    cannot be read (nothing written). `on_progress` runs inside the
-    transaction: to publish progress it needs its own connection.
+    errors unless `create_missing`; their messages name the option as
+    `create_missing_option` (the command line passes "--create-missing").
+    Raises ImportFileError when the file itself cannot be read (nothing
+    written). `on_progress` runs inside the transaction: to publish progress
+    it needs its own connection.
     """
     if connection.schema_name == get_public_schema_name():
         raise ImproperlyConfigured("house_import runs in a company's schema")
     try:
         with ledger_rows(source, file_kind) as ledger, LedgerStaging() as staging:
             return _import(ledger, staging, dry_run=dry_run, create_missing=create_missing, actor=actor,
-                           on_progress=on_progress)
+                           on_progress=on_progress, create_missing_option=create_missing_option)
     except (IntegrityError, psycopg.errors.IntegrityError) as exc:
         # A 户号, 小区 or 楼 written (or one deleted) by someone else meanwhile.
         raise ImportFileError(_("导入期间台账被其他操作修改，未写入任何数据，请重试。"),
@@ -105,7 +117,7 @@ def house_import(*, source: BinaryIO, file_kind: str, dry_run: bool = False, cre
 
 @transaction.atomic
 def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bool, actor: User | None,
-            on_progress: ProgressCallback | None) -> ImportOutcome:
+            on_progress: ProgressCallback | None, create_missing_option: str) -> ImportOutcome:
     if not dry_run:
         xact_lock("properties.ledger_write")  # one ledger import per company at a time
         with connection.cursor() as cur:
@@ -115,7 +127,7 @@ def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bo
     now = timezone.now()
     writer = BatchWriter(writing=not dry_run, create_missing=create_missing, now=now, reason=_("台账导入"),
                          effective_date=timezone.localdate(now),
-                         changed_by=actor.get_username() if actor else "system")
+                         changed_by=actor.get_username() if actor else "system", defaults=DEFAULTS)
     try:
         total = _stage(ledger, staging, writer, on_progress=on_progress)
     finally:
@@ -126,10 +138,13 @@ def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bo
     staging.check_duplicates()
     if not create_missing:
         staging.check_structures()
+    staging.check_kept_areas()
     error_count = staging.error_count()
     if error_count or dry_run:
-        errors = [_report(e) for e in staging.first_errors(MAX_STORED_ERRORS)] if error_count else []
-        counts = staging.preview() if dry_run else Counts()
+        errors = ([_report(e, create_missing_option) for e in staging.first_errors(MAX_STORED_ERRORS)]
+                  if error_count else [])
+        # A file with errors does nothing: no counts that read as if it would succeed.
+        counts = staging.preview() if dry_run and not error_count else Counts()
         transaction.set_rollback(True)  # whatever was written
         return ImportOutcome(dry_run=dry_run, total_rows=total, error_count=error_count, errors=errors,
                              counts=counts)
@@ -152,7 +167,7 @@ def _stage(ledger, staging: LedgerStaging, writer: BatchWriter, *, on_progress: 
     this thread goes on with the next batch. One kind of work at a time is
     markedly faster than interleaving them row by row."""
     checker = RowChecker(ledger.positions)
-    batch: list[tuple] = []  # (row_no, values) of valid rows
+    batch: list[tuple] = []  # (row_no, values, usable_area cleared) of valid rows
     rows: list[tuple] = []  # staged rows that have errors
     errors: list[StagedError] = []
     processed = 0
@@ -161,12 +176,13 @@ def _stage(ledger, staging: LedgerStaging, writer: BatchWriter, *, on_progress: 
         if result is None:
             continue
         processed += 1
+        clear_area = _USABLE_AREA in result.cleared
         if result.errors:
             writer.writing = False
             errors.extend(StagedError(row_no, e.column, e.code, e.message, None) for e in result.errors)
-            rows.append((row_no, False, *result.values[:12], None, None, None, None))
+            rows.append((row_no, False, *result.values[:12], clear_area, None, None, None, None))
         else:
-            batch.append((row_no, result.values))
+            batch.append((row_no, result.values, clear_area))
         if processed % BATCH_ROWS == 0:
             _flush(staging, writer, batch, rows, errors)
             if on_progress:
@@ -181,16 +197,14 @@ def _stage(ledger, staging: LedgerStaging, writer: BatchWriter, *, on_progress: 
 def _flush(staging: LedgerStaging, writer: BatchWriter, batch: list[tuple], rows: list[tuple],
            errors: list[StagedError]) -> None:
     if writer.writing:
-        phones = [values[_PHONE] for _, values in batch]
-        id_nos = [values[_ID_NO] for _, values in batch]
-        secrets = zip([encrypt(p) if p else None for p in phones],
-                      [blind_index(p, purpose="phone") if p else None for p in phones],
-                      [encrypt(n) if n else None for n in id_nos],
-                      [blind_index(n, purpose="id_no") if n else None for n in id_nos], strict=True)
-        rows.extend((row_no, True, *values[:12], *secret) for (row_no, values), secret in zip(batch, secrets,
-                                                                                               strict=True))
+        phones, phone_indexes = _secrets([values[_PHONE] for _, values, _c in batch], "phone")
+        id_nos, id_no_indexes = _secrets([values[_ID_NO] for _, values, _c in batch], "id_no")
+        rows.extend((row_no, True, *values[:12], clear_area, phone, phone_index, id_no, id_no_index)
+                    for (row_no, values, clear_area), phone, phone_index, id_no, id_no_index
+                    in zip(batch, phones, phone_indexes, id_nos, id_no_indexes, strict=True))
     else:
-        rows.extend((row_no, True, *values[:12], None, None, None, None) for row_no, values in batch)
+        rows.extend((row_no, True, *values[:12], clear_area, None, None, None, None)
+                    for row_no, values, clear_area in batch)
     batch.clear()
     writer.wait()  # the previous batch's SQL is done: the connection is ours
     if errors:
@@ -202,20 +216,39 @@ def _flush(staging: LedgerStaging, writer: BatchWriter, batch: list[tuple], rows
         writer.submit()
 
 
-def _report(e: StagedError) -> dict:
+def _secrets(values: list[str | None], purpose: str) -> tuple[list[str | None], list[str | None]]:
+    """Ciphertexts and blind indexes of a batch's phone or ID numbers: None
+    (empty cell: unchanged) and '' (cleared) pass through as they are."""
+    plain = [v or None for v in values]
+    if not any(plain):
+        return values, values
+    ciphertexts, indexes = encrypt_many(plain), blind_index_many(plain, purpose=purpose)
+    if "" in values:
+        ciphertexts = ["" if v == "" else c for v, c in zip(values, ciphertexts, strict=True)]
+        indexes = ["" if v == "" else i for v, i in zip(values, indexes, strict=True)]
+    return ciphertexts, indexes
+
+
+def _report(e: StagedError, create_missing_option: str) -> dict:
     return {"row": e.row, "column": COLUMNS[e.column].header if e.column != NO_COLUMN else None,
-            "code": e.code, "message": e.message or _sql_error_message(e.code, e.param)}
+            "code": e.code, "message": e.message or _sql_error_message(e.code, e.param, create_missing_option)}
 
 
-def _sql_error_message(code: str, param: str | None) -> str:
+def _sql_error_message(code: str, param: str | None, create_missing_option: str) -> str:
     if code == ImportErrorCode.DUPLICATE_ACCOUNT_NO:
         return _("户号与第 %(row)s 行重复。") % {"row": param}
     if code == ImportErrorCode.UNKNOWN_COMMUNITY:
-        return _("小区“%(name)s”不存在。如需自动创建，请选择“自动创建缺失的小区、楼和单元”。") % {"name": param}
+        return _("小区“%(name)s”不存在。如需自动创建缺失的小区、楼和单元，请使用 %(option)s 选项。") % {
+            "name": param, "option": create_missing_option}
     if code == ImportErrorCode.UNKNOWN_BUILDING:
-        return _("该小区没有楼号“%(name)s”。") % {"name": param}
+        return _("该小区没有楼号“%(name)s”。如需自动创建，请使用 %(option)s 选项。") % {
+            "name": param, "option": create_missing_option}
     if code == ImportErrorCode.UNKNOWN_UNIT:
-        return _("该楼没有单元“%(name)s”。") % {"name": param}
+        return _("该楼没有单元“%(name)s”。如需自动创建，请使用 %(option)s 选项。") % {
+            "name": param, "option": create_missing_option}
+    if code == ImportErrorCode.INVALID_AREA:  # check_kept_areas
+        return _("套内面积留空表示不修改，但原套内面积 %(area)s 大于新的建筑面积；"
+                 "请填写套内面积，或填写“%(clear)s”。") % {"area": param, "clear": CLEAR_MARKER}
     return code
 
 
@@ -262,43 +295,42 @@ def import_job_start(*, upload_id: str, dry_run: bool, create_missing: bool, req
 
 
 def import_job_run(*, job_id: str) -> ImportJob | None:
-    """Run a queued job (the Celery task). Progress is saved every batch
-    (outside the write transaction, so pollers see it)."""
-    with session_lock("imports.job", job_id) as acquired:
-        if not acquired:
-            return None  # another worker is running it right now
-        # queued → running; or a run whose worker died (status running, lock free):
-        # its transaction was rolled back whole, so it simply starts again.
-        if not ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.QUEUED,
-                                                               ImportJob.Status.RUNNING]).update(
-                status=ImportJob.Status.RUNNING, started_at=timezone.now()):
+    """Run a queued job (the Celery task); None when there is nothing to run
+    (no such job, or finished). A run whose worker died (running, and its
+    lock free or its heartbeat stale) starts again: its transaction was
+    rolled back whole. Raises kernel.jobs.JobBusyError while a live worker runs
+    it: the task retries later. Progress and the heartbeat are saved every
+    batch (outside the write transaction, so pollers see them)."""
+    with job_lease(ImportJob, job_id, scope="imports.job", claimable=[ImportJob.Status.QUEUED],
+                   running=ImportJob.Status.RUNNING, started_at=timezone.now()) as worker:
+        if worker is None:
             return None
-        return _import_job_execute(job_id=job_id)
+        return _import_job_execute(job_id=job_id, worker=worker)
 
 
-def _import_job_execute(*, job_id: str) -> ImportJob | None:
+def _import_job_execute(*, job_id: str, worker: str) -> ImportJob | None:
     job = ImportJob.objects.get(pk=job_id)
     actor = User.objects.filter(username=job.requested_by).first()
-    progress = JobProgress(job_id=job.pk)
+    progress = JobProgress(job_id=job.pk, worker=worker)
     try:
         with default_storage.open(job.file_path, "rb") as fh:
             outcome = house_import(source=fh, file_kind=job.file_kind, dry_run=job.dry_run,
                                    create_missing=job.create_missing, actor=actor, on_progress=progress)
     except FileNotFoundError:
-        return _finish_failed(job, {"row": None, "column": None, "code": ImportErrorCode.NOT_FOUND,
-                                    "message": _("上传的文件已不存在，请重新上传。")})
+        return _finish_failed(job, worker, {"row": None, "column": None, "code": ImportErrorCode.NOT_FOUND,
+                                            "message": _("上传的文件已不存在，请重新上传。")})
     except ImportFileError as exc:
-        return _finish_failed(job, file_error_report(exc))
+        return _finish_failed(job, worker, file_error_report(exc))
     except Exception:
         logger.exception("house import job %s failed", job.pk)
-        _finish_failed(job, {"row": None, "column": None, "code": ImportErrorCode.INTERNAL_ERROR,
-                             "message": _("导入时发生内部错误，未写入任何数据，请稍后重试。")})
+        _finish_failed(job, worker, {"row": None, "column": None, "code": ImportErrorCode.INTERNAL_ERROR,
+                                     "message": _("导入时发生内部错误，未写入任何数据，请稍后重试。")})
         raise
     finally:
         progress.close()
     c = outcome.counts
     status = ImportJob.Status.SUCCEEDED if outcome.ok else ImportJob.Status.FAILED
-    ImportJob.objects.filter(pk=job.pk).update(
+    ImportJob.objects.filter(pk=job.pk, worker=worker).update(
         status=status, total_rows=outcome.total_rows, processed_rows=outcome.total_rows, created_count=c.created,
         updated_count=c.updated, new_communities=c.new_communities, new_buildings=c.new_buildings,
         new_units=c.new_units, errors=outcome.errors, error_count=outcome.error_count, finished_at=timezone.now())
@@ -310,11 +342,13 @@ def _import_job_execute(*, job_id: str) -> ImportJob | None:
 
 
 class JobProgress:
-    """Saves a running job's progress through a connection of its own: the
-    import is one transaction, which pollers cannot see into until it ends."""
+    """Saves a running job's progress and heartbeat (every batch) through a
+    connection of its own: the import is one transaction, which pollers and
+    redelivered tasks cannot see into until it ends."""
 
-    def __init__(self, *, job_id):
+    def __init__(self, *, job_id, worker: str):
         self._job_id = job_id
+        self._worker = worker
         self._schema = connection.schema_name
         self._connection = None
 
@@ -324,17 +358,18 @@ class JobProgress:
             self._connection.set_schema(self._schema)
         table = f"{self._connection.ops.quote_name(self._schema)}.{ImportJob._meta.db_table}"
         with self._connection.cursor() as cur:
-            cur.execute(f"UPDATE {table} SET processed_rows = %s, total_rows = %s WHERE id = %s",
-                        [done, max(estimate or 0, done), self._job_id])
+            cur.execute(f"UPDATE {table} SET processed_rows = %s, total_rows = %s, "
+                        f"heartbeat_at = statement_timestamp() WHERE id = %s AND worker = %s",
+                        [done, max(estimate or 0, done), self._job_id, self._worker])
 
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
 
 
-def _finish_failed(job: ImportJob, error: dict) -> ImportJob:
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=[error], error_count=1,
-                                               finished_at=timezone.now())
+def _finish_failed(job: ImportJob, worker: str, error: dict) -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk, worker=worker).update(status=ImportJob.Status.FAILED, errors=[error],
+                                                              error_count=1, finished_at=timezone.now())
     job.refresh_from_db()
     return job
 

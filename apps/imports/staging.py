@@ -4,10 +4,14 @@ that checks and writes it.
 - `house_import_batch`: the rows of the current batch, in full (phone and ID
   numbers already encrypted), COPYed in and written to the ledger from there;
 - `house_import_rows`: every row's keys (row, 户号, 小区, 楼, 单元), for the
-  checks that need the whole file (a 户号 repeated, unknown 小区/楼/单元) and
-  the dry-run preview;
+  checks that need the whole file (a 户号 repeated, unknown 小区/楼/单元, a
+  kept 套内面积 larger than the new 建筑面积) and the dry-run preview;
 - `house_import_errors`: every error found, in Python or in SQL; the report
   reads back the first ones in row order.
+
+An empty optional cell is staged as NULL and leaves an existing house's
+value unchanged (a new house gets the default); a cleared one (<清空>) is
+staged as '' (text, phone and ID numbers) or `usable_area_clear`.
 
 Temporary tables are private to the session and not WAL-logged. While the
 service validates and encrypts the next batch in Python, `BatchWriter` runs
@@ -35,10 +39,11 @@ ROWS = "pg_temp.house_import_rows"
 BATCH = "pg_temp.house_import_batch"
 ERRORS = "pg_temp.house_import_errors"
 # Columns of a staged batch row after `row_no` and `valid`; owner_phone and
-# owner_id_no hold ciphertext (NULL when nothing will be written), never plaintext.
+# owner_id_no hold ciphertext (NULL when nothing will be written or the cell
+# is empty, '' when cleared), never plaintext.
 STAGED = ("account_no", "community", "building", "unit", "room", "building_area", "usable_area", "category",
-          "low_income", "meter_no", "heating_status", "owner_name", "owner_phone", "owner_phone_index",
-          "owner_id_no", "owner_id_no_index")
+          "low_income", "meter_no", "heating_status", "owner_name", "usable_area_clear", "owner_phone",
+          "owner_phone_index", "owner_id_no", "owner_id_no_index")
 NO_COLUMN = -1
 
 
@@ -78,11 +83,12 @@ class LedgerStaging:
                 row_no integer NOT NULL, valid boolean NOT NULL,
                 account_no text, community text, building text, unit text, room text,
                 building_area numeric(10, 2), usable_area numeric(10, 2), category text, low_income text,
-                meter_no text, heating_status text, owner_name text, owner_phone text, owner_phone_index text,
-                owner_id_no text, owner_id_no_index text)""")
+                meter_no text, heating_status text, owner_name text, usable_area_clear boolean NOT NULL,
+                owner_phone text, owner_phone_index text, owner_id_no text, owner_id_no_index text)""")
+            # keeps_usable_below: the new 建筑面积 of a row that keeps the stored 套内面积.
             cur.execute("""CREATE TEMPORARY TABLE house_import_rows (
                 row_no integer NOT NULL, valid boolean NOT NULL,
-                account_no text, community text, building text, unit text)""")
+                account_no text, community text, building text, unit text, keeps_usable_below numeric(10, 2))""")
             cur.execute("""CREATE TEMPORARY TABLE house_import_errors (
                 row_no integer, col smallint NOT NULL, code text NOT NULL, message text, param text)""")
         return self
@@ -162,6 +168,18 @@ class LedgerStaging:
                         f"ORDER BY row_no NULLS FIRST, col, code LIMIT %s", [limit])
             return [StagedError(*r) for r in cur.fetchall()]
 
+    def check_kept_areas(self) -> None:
+        """An empty 套内面积 keeps the stored one, which must still fit the new 建筑面积.
+        (Run after the writes too: the stored value is the one kept.)"""
+        house = _table(House)
+        with connection.cursor() as cur:
+            cur.execute(f"""
+                INSERT INTO {ERRORS} (row_no, col, code, param)
+                SELECT s.row_no, %s, %s, h.usable_area::text FROM {ROWS} s
+                JOIN {house} h ON h.account_no = s.account_no
+                WHERE s.valid AND s.keeps_usable_below IS NOT NULL AND h.usable_area > s.keeps_usable_below""",
+                        [INDEX["usable_area"], ImportErrorCode.INVALID_AREA.value])
+
     def valid_accounts(self) -> int:
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(DISTINCT account_no) FROM {ROWS} WHERE valid")
@@ -203,14 +221,15 @@ class BatchWriter:
     """
 
     def __init__(self, *, writing: bool, create_missing: bool, now: dt.datetime, reason: str,
-                 effective_date: dt.date, changed_by: str):
+                 effective_date: dt.date, changed_by: str, defaults: dict[str, str]):
         self.writing = writing
         self.counts = Counts()
         self._raw = connection.connection  # psycopg: same session, same transaction
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="house-import")
         self._pending: Future | None = None
         self._create_missing = create_missing
-        self._params = {"now": now, "reason": reason, "effective_date": effective_date, "changed_by": changed_by}
+        self._params = {"now": now, "reason": reason, "effective_date": effective_date, "changed_by": changed_by,
+                        **{f"default_{field}": value for field, value in defaults.items()}}
         self._statements = self._write_statements()
 
     def submit(self) -> None:
@@ -231,8 +250,9 @@ class BatchWriter:
 
     def _run(self, writing: bool) -> Counts:
         with self._raw.cursor() as cur:
-            cur.execute(f"INSERT INTO {ROWS} SELECT row_no, valid, account_no, community, building, unit "
-                        f"FROM {BATCH}")
+            cur.execute(f"INSERT INTO {ROWS} SELECT row_no, valid, account_no, community, building, "
+                        f"nullif(unit, ''), CASE WHEN usable_area IS NULL AND NOT usable_area_clear "
+                        f"THEN building_area END FROM {BATCH}")
             if not writing:
                 return Counts()
             new = [0, 0, 0]
@@ -256,7 +276,7 @@ class BatchWriter:
             SELECT s.*, c.id AS community_id, b.id AS building_id, u.id AS unit_id FROM {BATCH} s
             JOIN {community} c ON c.name = s.community
             JOIN {building} b ON b.community_id = c.id AND b.name = s.building
-            LEFT JOIN {unit} u ON u.building_id = b.id AND u.name = s.unit
+            LEFT JOIN {unit} u ON u.building_id = b.id AND u.name = nullif(s.unit, '')
             WHERE s.valid"""
         structures = [
             f"""INSERT INTO {community} (name, address)
@@ -268,26 +288,33 @@ class BatchWriter:
             f"""INSERT INTO {unit} (building_id, name)
                 SELECT DISTINCT b.id, s.unit FROM {BATCH} s JOIN {community} c ON c.name = s.community
                 JOIN {building} b ON b.community_id = c.id AND b.name = s.building
-                WHERE s.valid AND s.unit IS NOT NULL ON CONFLICT (building_id, name) DO NOTHING""",
+                WHERE s.valid AND s.unit <> '' ON CONFLICT (building_id, name) DO NOTHING""",
         ]
         history = f"""
             INSERT INTO {change} (house_id, from_status, to_status, reason, effective_date, changed_by, created_at)
             SELECT h.id, h.heating_status, s.heating_status, %(reason)s, %(effective_date)s, %(changed_by)s, %(now)s
             FROM {BATCH} s JOIN {house} h ON h.account_no = s.account_no
             WHERE s.valid AND h.heating_status <> s.heating_status"""
+        # Empty optional cells (NULL) leave the stored value; cleared ones ('' or
+        # usable_area_clear) clear it. An empty 单元 keeps the unit only while the
+        # house stays in its building (a unit of another building cannot stay).
         # A phone or ID number whose blind index is unchanged keeps its old ciphertext.
         update = f"""
             UPDATE {house} h SET
-                community_id = x.community_id, building_id = x.building_id, unit_id = x.unit_id, room = x.room,
-                building_area = x.building_area, usable_area = x.usable_area, category = x.category,
-                low_income = x.low_income, meter_no = coalesce(x.meter_no, ''), heating_status = x.heating_status,
-                owner_name = x.owner_name,
-                owner_phone = CASE WHEN h.owner_phone_index = coalesce(x.owner_phone_index, '') THEN h.owner_phone
-                                   ELSE coalesce(x.owner_phone, '') END,
-                owner_phone_index = coalesce(x.owner_phone_index, ''),
-                owner_id_no = CASE WHEN h.owner_id_no_index = coalesce(x.owner_id_no_index, '') THEN h.owner_id_no
-                                   ELSE coalesce(x.owner_id_no, '') END,
-                owner_id_no_index = coalesce(x.owner_id_no_index, ''),
+                community_id = x.community_id, building_id = x.building_id,
+                unit_id = CASE WHEN x.unit IS NULL AND x.building_id = h.building_id THEN h.unit_id
+                               ELSE x.unit_id END,
+                room = x.room, building_area = x.building_area,
+                usable_area = CASE WHEN x.usable_area_clear THEN NULL ELSE coalesce(x.usable_area, h.usable_area) END,
+                category = coalesce(x.category, h.category), low_income = coalesce(x.low_income, h.low_income),
+                meter_no = coalesce(x.meter_no, h.meter_no),
+                heating_status = coalesce(x.heating_status, h.heating_status), owner_name = x.owner_name,
+                owner_phone = CASE WHEN x.owner_phone_index IS NULL OR x.owner_phone_index = h.owner_phone_index
+                                   THEN h.owner_phone ELSE x.owner_phone END,
+                owner_phone_index = coalesce(x.owner_phone_index, h.owner_phone_index),
+                owner_id_no = CASE WHEN x.owner_id_no_index IS NULL OR x.owner_id_no_index = h.owner_id_no_index
+                                   THEN h.owner_id_no ELSE x.owner_id_no END,
+                owner_id_no_index = coalesce(x.owner_id_no_index, h.owner_id_no_index),
                 updated_at = %(now)s
             FROM ({resolved}) x WHERE h.account_no = x.account_no"""
         insert = f"""
@@ -296,7 +323,8 @@ class BatchWriter:
                                  owner_phone_index, owner_id_no, owner_id_no_index, created_at, updated_at)
             SELECT DISTINCT ON (x.account_no)
                    x.account_no, x.community_id, x.building_id, x.unit_id, x.room, x.building_area, x.usable_area,
-                   x.category, x.low_income, coalesce(x.meter_no, ''), x.heating_status, x.owner_name,
+                   coalesce(x.category, %(default_category)s), coalesce(x.low_income, %(default_low_income)s),
+                   coalesce(x.meter_no, ''), coalesce(x.heating_status, %(default_heating_status)s), x.owner_name,
                    coalesce(x.owner_phone, ''), coalesce(x.owner_phone_index, ''), coalesce(x.owner_id_no, ''),
                    coalesce(x.owner_id_no_index, ''), %(now)s, %(now)s
             FROM ({resolved}) x

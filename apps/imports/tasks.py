@@ -3,13 +3,21 @@ from __future__ import annotations
 from celery import shared_task
 from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
 
+from heat_platform.kernel.jobs import JobBusyError
+
 from .services import import_job_run, upload_purge_stale
 
 
-@shared_task(name="imports.run_house_import")
-def run_house_import(job_id: str) -> None:
-    """Queued from inside a company's schema; tenant-schemas-celery runs it there."""
-    import_job_run(job_id=job_id)
+@shared_task(bind=True, name="imports.run_house_import", max_retries=None)
+def run_house_import(self, job_id: str) -> None:
+    """Queued from inside a company's schema; tenant-schemas-celery runs it there.
+    Safe to deliver twice: while a live worker runs the job, the delivery is
+    retried later (by then the job is finished, or its worker is known dead
+    and the retry runs it), never dropped."""
+    try:
+        import_job_run(job_id=job_id)
+    except JobBusyError as exc:
+        raise self.retry(countdown=exc.retry_in, exc=exc) from exc
 
 
 @shared_task(name="imports.purge_stale_uploads")

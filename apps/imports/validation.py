@@ -1,7 +1,14 @@
 """Validation of one ledger row, cell by cell, with Chinese messages.
 
+An empty optional cell means "no value" for a new house and "unchanged" for
+an existing one; the clear marker CLEAR_MARKER (<清空>) in an optional cell
+clears the stored value. Phone and ID numbers masked the way the export masks
+them (138****5678, 110***********1234) are refused: importing them would
+overwrite the real numbers.
+
 The checks that need the whole file or the database (a 户号 repeated in the
-file, unknown 小区/楼/单元) run in SQL on the staged rows (see staging.py)."""
+file, unknown 小区/楼/单元, a kept 套内面积 larger than a new 建筑面积) run in
+SQL on the staged rows (see staging.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +34,13 @@ from .errors import ImportErrorCode, ImportFileError
 # and the whole file is refused rather than reporting the cell row by row.
 MAX_CELL_CHARS = 1000
 
+# Typed into an optional cell, clears the stored value (an empty cell leaves it unchanged).
+# Full-width brackets (Chinese input mode) are accepted too.
+CLEAR_MARKER = "<清空>"
+_CLEAR_MARKERS = frozenset({CLEAR_MARKER, "＜清空＞"})
+# What the export puts in place of hidden digits (heat_platform/pii.py), and its full-width twin.
+MASK_CHARS = ("*", "＊")
+
 # A leading apostrophe the export adds before these (CSV formula injection guard).
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 _starts_with_quote = methodcaller("startswith", "'")
@@ -45,13 +59,20 @@ _ACCOUNT, _COMMUNITY, _BUILDING, _UNIT, _ROOM = (INDEX[f] for f in ("account_no"
                                                                       "room"))
 _BUILDING_AREA, _USABLE_AREA, _NAME = INDEX["building_area"], INDEX["usable_area"], INDEX["owner_name"]
 _PHONE, _ID_NO = INDEX["owner_phone"], INDEX["owner_id_no"]
-_NULL_WHEN_EMPTY = (_ACCOUNT, _COMMUNITY, _BUILDING, _UNIT, _ROOM, _NAME, _PHONE, _ID_NO)  # staged as NULL
+_METER = INDEX["meter_no"]
+# Staged as NULL when empty (optional ones: "unchanged"); a cleared optional text cell is staged as ''.
+_NULL_WHEN_EMPTY = (_ACCOUNT, _COMMUNITY, _BUILDING, _UNIT, _ROOM, _NAME, _METER, _PHONE, _ID_NO)
 _REQUIRED = tuple(i for i, c in enumerate(COLUMNS) if c.required)
+_REQUIRED_SET = frozenset(_REQUIRED)
 _LIMITED = tuple((i, c.max_length) for i, c in enumerate(COLUMNS) if c.max_length and c.field != "owner_id_no")
 _CHOICES = tuple((INDEX[field], words, "、".join(words)) for field, words in CHOICE_WORDS.items())
+_CHOICE_INDEXES = frozenset(i for i, _w, _a in _CHOICES)
+_REFUSE_CLEAR = _REQUIRED_SET | _CHOICE_INDEXES
 _STATUS = INDEX["heating_status"]
-_DEFAULTS = {INDEX["category"]: House.Category.RESIDENTIAL.value, INDEX["low_income"]: House.LowIncome.NONE.value,
-             _STATUS: House.HeatingStatus.NORMAL.value}
+# What an empty choice cell means for a new house (for an existing one: unchanged).
+DEFAULTS = {"category": House.Category.RESIDENTIAL.value, "low_income": House.LowIncome.NONE.value,
+            "heating_status": House.HeatingStatus.NORMAL.value}
+NO_CLEARS: frozenset[int] = frozenset()
 
 
 class CellError(NamedTuple):
@@ -61,8 +82,9 @@ class CellError(NamedTuple):
 
 
 class RowResult(NamedTuple):
-    values: list  # COLUMNS order, cleaned; None where a cell is empty or invalid
+    values: list  # COLUMNS order, cleaned; None where a cell is empty or invalid, '' where a text cell is cleared
     errors: list[CellError]
+    cleared: frozenset[int] = NO_CLEARS  # columns holding the clear marker
 
 
 def cell_text(value) -> str:
@@ -105,6 +127,8 @@ class RowChecker:
         if any(map(_starts_with_quote, values)):
             _unquote(values)
         errors: list[CellError] = []
+        marked = _markers(values, errors) if any(map(_may_be_marker, values)) else NO_CLEARS
+        cleared = marked - _REFUSE_CLEAR if marked else NO_CLEARS
         formula_errors = set()
         for i, value in enumerate(values):
             if value in EXCEL_ERRORS:  # a failed formula (e.g. a broken VLOOKUP) is not ledger data
@@ -113,7 +137,7 @@ class RowChecker:
                 values[i] = ""
                 formula_errors.add(i)
         for i in _REQUIRED:
-            if not values[i] and i not in formula_errors:
+            if not values[i] and i not in formula_errors and i not in marked:
                 errors.append(CellError(i, ImportErrorCode.REQUIRED, _("此项必填。")))
         for i, limit in _LIMITED:
             if len(values[i]) > limit:
@@ -128,7 +152,7 @@ class RowChecker:
         for i, words, allowed in _CHOICES:
             text = values[i]
             if not text:
-                values[i] = _DEFAULTS[i]
+                values[i] = None  # a new house gets DEFAULTS; an existing one keeps its value
                 continue
             value = words.get(text) or (HEATING_STATUS_ALIASES.get(text) if i == _STATUS else None)
             if value is None:
@@ -140,9 +164,32 @@ class RowChecker:
         if values[_ID_NO]:
             values[_ID_NO] = _id_no(values[_ID_NO], errors)
         for i in _NULL_WHEN_EMPTY:
-            if not values[i]:
+            if not values[i] and i not in cleared:
                 values[i] = None
-        return RowResult(values, errors)
+        return RowResult(values, errors, cleared)
+
+
+_may_be_marker = methodcaller("startswith", ("<", "＜"))
+
+
+def _markers(values: list[str], errors: list[CellError]) -> frozenset[int]:
+    """The columns holding the clear marker; it stands for "" from here on.
+    Required and choice columns cannot be cleared: an error each."""
+    marked = set()
+    for i, text in enumerate(values):
+        if text not in _CLEAR_MARKERS:
+            continue
+        values[i] = ""
+        marked.add(i)
+        if i in _REQUIRED_SET:
+            errors.append(CellError(i, ImportErrorCode.REQUIRED, _("此项必填，不能清空。")))
+        elif i in _CHOICE_INDEXES:
+            errors.append(CellError(i, ImportErrorCode.INVALID_CHOICE, _("此项不能清空；留空表示不修改。")))
+    return frozenset(marked)
+
+
+def _masked(text: str) -> bool:
+    return any(c in text for c in MASK_CHARS)
 
 
 def _unquote(values: list[str]) -> None:
@@ -180,9 +227,10 @@ def _area(raw, text: str, column: int, errors: list[CellError]) -> Decimal | Non
 
 
 def _phone(text: str, errors: list[CellError]) -> str | None:
-    if "*" in text:
+    if _masked(text):
         errors.append(CellError(_PHONE, ImportErrorCode.INVALID_PHONE,
-                                _("这是脱敏后的号码（含 *），请填写完整号码。")))
+                                _("这是脱敏后的号码（含 *），导入会覆盖真实号码。"
+                                  "请填写完整号码，或留空表示不修改。")))
         return None
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
@@ -195,13 +243,14 @@ def _phone(text: str, errors: list[CellError]) -> str | None:
 
 
 def _id_no(text: str, errors: list[CellError]) -> str | None:
+    if _masked(text):
+        errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
+                                _("这是脱敏后的证件号码（含 *），导入会覆盖真实号码。"
+                                  "请填写完整号码，或留空表示不修改。")))
+        return None
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)  # full-width digits typed in Chinese input mode
     value = "".join(text.split()).upper()
-    if "*" in value:
-        errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
-                                _("这是脱敏后的证件号码（含 *），请填写完整号码。")))
-        return None
     if _ID18.fullmatch(value):
         total = sum(map(mul, map(int, value[:17]), _ID_WEIGHTS))
         if _ID_CHECK[total % 11] != value[17]:

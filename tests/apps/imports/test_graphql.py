@@ -176,28 +176,142 @@ def test_a_job_whose_file_is_gone_fails_cleanly(gql, upload, start, admin_token,
     assert (job["status"], job["errors"][0]["code"]) == ("FAILED", "NOT_FOUND")
 
 
-def test_a_job_whose_worker_died_runs_again_and_a_live_one_is_left_alone(
-        gql, upload, admin_token, alpha, ledger, django_capture_on_commit_callbacks):
-    """A redelivered task restarts a run whose worker died (status running, lock
-    free: its transaction rolled back whole) and leaves a run in progress alone."""
+# --- a redelivered task and the worker that may still run the job --------------------------------------
+# Deterministic: the other worker is a connection of the test's own that holds
+# the job's lock (or not), and its heartbeat is set explicitly.
+
+@pytest.fixture
+def running_job(gql, upload, admin_token, alpha, ledger, django_capture_on_commit_callbacks):
+    """running_job(heartbeat_age) -> job id of a dry run marked running by
+    another worker whose last heartbeat is `heartbeat_age` old."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    def make(heartbeat_age: dt.timedelta) -> str:
+        upload_id = _upload_id(upload, alpha, admin_token, "a.csv", csv_bytes([row()]))
+        with django_capture_on_commit_callbacks(execute=False):  # the first delivery never runs here
+            job_id = gql(alpha.host, START, {"u": upload_id, "d": True}, token=admin_token)["data"][
+                "startHouseImport"]["job"]["id"]
+        with schema_context(alpha.schema):
+            ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING, worker="host-a:7:dead",
+                                                       heartbeat_at=timezone.now() - heartbeat_age)
+        return job_id
+
+    return make
+
+
+@pytest.fixture
+def other_worker(alpha):
+    """other_worker(job_id) -> a connection (another worker's session) holding the job's lock."""
     import psycopg
     from django.db import connection
 
-    from apps.imports.services import import_job_run
     from heat_platform.kernel.locks import lock_key
 
-    upload_id = _upload_id(upload, alpha, admin_token, "a.csv", csv_bytes([row()]))
-    with django_capture_on_commit_callbacks(execute=False):
-        job_id = gql(alpha.host, START, {"u": upload_id, "d": True}, token=admin_token)["data"][
-            "startHouseImport"]["job"]["id"]
-    key = lock_key("imports.job", job_id, schema=alpha.schema)
+    sessions = []
+
+    def hold(job_id: str):
+        params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
+        session = psycopg.connect(**params, autocommit=True)
+        sessions.append(session)
+        session.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+                        [lock_key("imports.job", job_id, schema=alpha.schema)])
+        return session
+
+    yield hold
+    for session in sessions:
+        session.close()
+
+
+def test_a_running_job_whose_workers_lock_is_free_is_taken_over_at_once(running_job, alpha):
+    """The worker died and its session ended (the lock with it): even with a
+    heartbeat seconds old, the redelivered task runs the job again."""
+    import datetime as dt
+
+    from apps.imports.services import import_job_run
+
+    job_id = running_job(dt.timedelta(seconds=1))
     with schema_context(alpha.schema):
-        ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING)  # the worker died mid-run
-        params = connection.get_connection_params()
-        with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}) as other:
-            other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])  # ...or is still alive
-            assert import_job_run(job_id=job_id) is None
-            assert ImportJob.objects.get(pk=job_id).status == ImportJob.Status.RUNNING
-        assert import_job_run(job_id=job_id) is not None  # lock free again: the dead run starts over
+        job = import_job_run(job_id=job_id)
+    assert job.status == ImportJob.Status.SUCCEEDED and job.dry_run and job.created_count == 1
+    assert job.worker and job.worker != "host-a:7:dead" and job.heartbeat_at is not None
+
+
+def test_a_live_worker_is_left_alone_and_the_redelivery_is_retried_later(running_job, other_worker, alpha):
+    import datetime as dt
+
+    from apps.imports.services import import_job_run
+    from heat_platform.kernel.jobs import STALE_AFTER, JobBusyError
+
+    job_id = running_job(dt.timedelta(seconds=30))
+    other = other_worker(job_id)
+    with schema_context(alpha.schema):
+        with pytest.raises(JobBusyError) as busy:
+            import_job_run(job_id=job_id)
         job = ImportJob.objects.get(pk=job_id)
-    assert job.status == ImportJob.Status.SUCCEEDED and job.dry_run
+    # Retried when the heartbeat would be stale, not dropped.
+    assert STALE_AFTER.total_seconds() - 31 <= busy.value.retry_in <= STALE_AFTER.total_seconds() - 29
+    assert (job.status, job.worker) == (ImportJob.Status.RUNNING, "host-a:7:dead")
+    assert other.execute("SELECT 1").fetchone() == (1,)  # its session is untouched
+
+
+def test_a_dead_workers_lingering_session_is_ended_and_the_job_taken_over(running_job, other_worker, alpha):
+    """The lock is still held (the server has not noticed the dead client)
+    but the heartbeat is stale: the session is terminated and the job runs."""
+    import psycopg
+
+    from apps.imports.services import import_job_run
+    from heat_platform.kernel.jobs import STALE_AFTER
+
+    job_id = running_job(STALE_AFTER + STALE_AFTER / 10)
+    other = other_worker(job_id)
+    with schema_context(alpha.schema):
+        job = import_job_run(job_id=job_id)
+    assert job.status == ImportJob.Status.SUCCEEDED and job.worker != "host-a:7:dead"
+    with pytest.raises(psycopg.OperationalError):
+        other.execute("SELECT 1")
+
+
+def test_a_finished_job_is_not_run_again(gql, upload, start, admin_token, alpha):
+    from apps.imports.services import import_job_run
+
+    upload_id = _upload_id(upload, alpha, admin_token, "a.csv", csv_bytes([row()]))
+    job_id = start(alpha, admin_token, upload_id, dry_run=True)["job"]["id"]
+    with schema_context(alpha.schema):
+        finished = ImportJob.objects.get(pk=job_id)
+        assert import_job_run(job_id=job_id) is None
+        assert ImportJob.objects.get(pk=job_id).finished_at == finished.finished_at
+
+
+def test_the_task_requeues_a_busy_job_in_its_schema_instead_of_dropping_it(running_job, other_worker, alpha):
+    """What the worker does with JobBusyError: a retry message (same job, the
+    company's schema, an ETA when the heartbeat would be stale) is published."""
+    import datetime as dt
+
+    from celery.exceptions import Retry
+
+    from apps.imports.tasks import run_house_import
+    from heat_platform.celery import app
+
+    job_id = running_job(dt.timedelta(seconds=0))
+    other_worker(job_id)
+    app.conf.task_always_eager = False  # publish the retry to the (in-memory) broker
+    run_house_import.push_request(id="delivery-1", retries=0, is_eager=False, called_directly=False,
+                                  args=[job_id], kwargs={}, headers={"_schema_name": alpha.schema},
+                                  delivery_info={})
+    try:
+        with schema_context(alpha.schema), pytest.raises(Retry) as retry:
+            run_house_import.run(job_id)
+    finally:
+        run_house_import.pop_request()
+        app.conf.task_always_eager = True
+    assert retry.value.when >= 290
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue(app.conf.task_default_queue)
+        message = queue.get(timeout=5)
+        message.ack()
+        queue.close()
+    assert message.headers["task"] == "imports.run_house_import" and message.headers["retries"] == 1
+    assert message.headers["_schema_name"] == alpha.schema and message.headers["eta"]
+    assert list(message.payload[0]) == [job_id]

@@ -54,17 +54,17 @@ def test_existing_houses_are_updated_by_account_number(run_import, ledger, alpha
     first = run_import(csv_bytes([row(**{"户号": "A1"}), row(**{"户号": "A2", "户主电话": "13900139000"})]))
     assert (first.counts.created, first.counts.updated) == (2, 0)
     a1_before = raw_columns(alpha, "A1")
-    changed = [row(**{"户号": "A1", "户主姓名": "李四", "建筑面积": "100", "套内面积": ""}),
-               row(**{"户号": "A2", "户主电话": "13700137000", "证件号码": "", "热表编号": ""}),
+    changed = [row(**{"户号": "A1", "户主姓名": "李四", "建筑面积": "100", "套内面积": "80"}),
+               row(**{"户号": "A2", "户主电话": "13700137000", "热表编号": "M777"}),
                row(**{"户号": "A3"})]
     second = run_import(csv_bytes(changed))
     assert (second.counts.created, second.counts.updated) == (1, 2)
     with schema_context(alpha.schema):
         a1, a2 = House.objects.get(account_no="A1"), House.objects.get(account_no="A2")
         assert House.objects.count() == 3
-    assert (a1.owner_name, a1.building_area, a1.usable_area) == ("李四", Decimal("100.00"), None)
+    assert (a1.owner_name, a1.building_area, a1.usable_area) == ("李四", Decimal("100.00"), Decimal("80.00"))
     assert (a2.owner_phone, a2.owner_phone_index) == ("13700137000", blind_index("13700137000", purpose="phone"))
-    assert (a2.owner_id_no, a2.owner_id_no_index, a2.meter_no) == ("", "", "")  # the file is the truth
+    assert a2.meter_no == "M777"
     a1_after = raw_columns(alpha, "A1")
     assert a1_after[0] == a1_before[0], "an unchanged phone keeps its ciphertext"
     assert a1_after[4] > a1_before[4], "updated_at moves"
@@ -82,11 +82,21 @@ def test_dry_run_writes_nothing_and_counts_what_it_would_do(run_import, ledger, 
         assert not Community.objects.filter(name="新小区").exists()
 
 
-def test_dry_run_reports_errors_too(run_import, ledger, alpha):
-    outcome = run_import(csv_bytes([row(**{"户号": "A1"}), row(**{"户号": "A2", "户主电话": "1"})]), dry_run=True)
-    assert [(e["row"], e["code"]) for e in outcome.errors] == [(3, "INVALID_PHONE")]
-    assert outcome.counts.created == 1  # the valid rows' preview
-    assert snapshot(alpha) == []
+@pytest.mark.parametrize("create_missing", [False, True])
+def test_a_dry_run_with_errors_reports_them_and_no_counts(run_import, ledger, alpha, create_missing):
+    """A file with errors would import nothing: its dry run must not read as
+    "would create 1, update 1" (what its valid rows alone would do)."""
+    run_import(csv_bytes([row(**{"户号": "A1"})]))
+    rows = [row(**{"户号": "A1", "户主姓名": "李四"}), row(**{"户号": "A2", "小区": "新小区"}),
+            row(**{"户号": "A3", "户主电话": "1"})]
+    outcome = run_import(csv_bytes(rows), dry_run=True, create_missing=create_missing)
+    assert [(e["row"], e["code"]) for e in outcome.errors] == [(3, "UNKNOWN_COMMUNITY"), (4, "INVALID_PHONE")][
+        create_missing:]
+    assert not outcome.ok and outcome.total_rows == 3
+    assert outcome.counts.as_tuple() == (0, 0, 0, 0, 0)
+    with schema_context(alpha.schema):
+        assert House.objects.get(account_no="A1").owner_name == "王建国"
+        assert not Community.objects.filter(name="新小区").exists()
 
 
 def test_a_changed_heating_status_is_recorded_in_the_history(run_import, ledger, alpha, make_staff):
@@ -354,8 +364,10 @@ def test_progress_is_reported_every_batch(run_import, ledger):
     assert calls == [(BATCH_ROWS, total), (2 * BATCH_ROWS, total), (total, total)]
 
 
-def test_job_progress_is_visible_while_the_import_transaction_is_open(alpha):
-    """The import is one transaction; pollers read progress through another session."""
+def test_job_progress_and_heartbeat_are_visible_while_the_import_transaction_is_open(alpha):
+    """The import is one transaction; pollers (and redelivered tasks) read
+    progress and the heartbeat through another session. Only the job's own
+    worker stamps them."""
     import uuid
 
     from django.db import connections, transaction
@@ -365,22 +377,31 @@ def test_job_progress_is_visible_while_the_import_transaction_is_open(alpha):
     job_id = uuid.uuid4()
     other = connections.create_connection("default")
     other.set_schema(alpha.schema)
+
+    def read():
+        with other.cursor() as cur:
+            cur.execute("SELECT processed_rows, total_rows, heartbeat_at > now() - interval '1 minute' "
+                        "FROM imports_importjob WHERE id = %s", [job_id])
+            return cur.fetchone()
+
     with other.cursor() as cur:  # committed, as a job row is when its task starts
         cur.execute(
             "INSERT INTO imports_importjob (id, status, dry_run, options, file_path, file_kind, file_name, "
             "total_rows, processed_rows, created_count, updated_count, new_communities, new_buildings, new_units, "
-            "errors, error_count, requested_by, created_at) VALUES "
-            "(%s, 'running', false, '{}', 'x', 'csv', 'x.csv', 0, 0, 0, 0, 0, 0, 0, '[]', 0, 't', now())", [job_id])
+            "errors, error_count, requested_by, created_at, worker, heartbeat_at) VALUES "
+            "(%s, 'running', false, '{}', 'x', 'csv', 'x.csv', 0, 0, 0, 0, 0, 0, 0, '[]', 0, 't', now(), 'w1', "
+            "now() - interval '1 hour')", [job_id])
     with schema_context(alpha.schema):
-        progress = JobProgress(job_id=job_id)
+        progress, stranger = JobProgress(job_id=job_id, worker="w1"), JobProgress(job_id=job_id, worker="w2")
     try:
         with schema_context(alpha.schema), transaction.atomic():
+            stranger(4000, 12000)
+            assert read() == (0, 0, False)
             progress(5000, 12000)
-            with other.cursor() as cur:
-                cur.execute("SELECT processed_rows, total_rows FROM imports_importjob WHERE id = %s", [job_id])
-                assert cur.fetchone() == (5000, 12000)
+            assert read() == (5000, 12000, True)
     finally:
         progress.close()
+        stranger.close()
         with other.cursor() as cur:
             cur.execute("DELETE FROM imports_importjob WHERE id = %s", [job_id])
         other.close()

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         try:
             with fh, tenant_context(company):
                 outcome = house_import(source=fh, file_kind=kind, dry_run=dry_run, create_missing=create_missing,
-                                       on_progress=self._progress)
+                                       on_progress=self._progress, create_missing_option="--create-missing")
         except ImportFileError as exc:
             self._end_progress()
             self._print_errors([file_error_report(exc)])
@@ -55,6 +55,9 @@ class Command(BaseCommand):
             if outcome.error_count > len(outcome.errors):
                 self.stdout.write(_("……另有 %(more)s 处错误未列出（只列出前 %(limit)s 处）。")
                                   % {"more": outcome.error_count - len(outcome.errors), "limit": MAX_STORED_ERRORS})
+            if dry_run:  # nothing to count: a file with errors would import nothing
+                raise CommandError(_("试运行：共 %(count)s 处错误，修正后才能导入；未写入任何数据。")
+                                   % {"count": outcome.error_count})
             raise CommandError(_("共 %(count)s 处错误，未写入任何数据。") % {"count": outcome.error_count})
         c = outcome.counts
         summary = _("%(rows)s 行：新增 %(created)s 户，更新 %(updated)s 户；新建小区 %(communities)s 个、楼 "
