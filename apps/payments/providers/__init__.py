@@ -50,7 +50,9 @@ class ProviderError(Exception):
 
 class NotifyRejected(Exception):  # noqa: N818  (a verdict, not a failure of ours)
     """A notify that must change nothing: bad signature, stale timestamp,
-    unknown serial, undecryptable resource, malformed body. `reason` is logged."""
+    unknown serial, undecryptable resource, malformed body, a merchant or app id
+    missing. `reason` is logged; it is always one of a small fixed set of texts
+    (never copied from the request), so it can key a counter."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -82,6 +84,8 @@ class MerchantConfig:
     alipay_public_key: str = ""
     alipay_seller_id: str = ""
     alipay_app_auth_token: str = field(default="", repr=False)
+    # ISV mode: the company's own app, which authorized the platform's (a notify's `auth_app_id`); "" if unknown.
+    alipay_auth_app_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,13 +201,27 @@ class PaymentProvider(Protocol):
         ...
 
 
-def provider_for_config(config: MerchantConfig) -> PaymentProvider:
-    if config.channel == "wechat":
+# The largest notify body we read. WeChat Pay's encrypted JSON and Alipay's signed form are 1-3 KB; a body
+# many times that is refused from its Content-Length, before it is read or parsed.
+MAX_NOTIFY_BYTES = 32 * 1024
+
+
+def notify_failure(channel: str, reason: str) -> NotifyReply:
+    """The channel's failure answer, for refusals made before any merchant account is at hand."""
+    return _provider_class(channel).notify_failure(reason)
+
+
+def _provider_class(channel: str) -> type:
+    if channel == "wechat":
         from .wechat import WeChatPayProvider
 
-        return WeChatPayProvider(config)
-    if config.channel == "alipay":
+        return WeChatPayProvider
+    if channel == "alipay":
         from .alipay import AlipayProvider
 
-        return AlipayProvider(config)
-    raise ValueError(f"unknown payment channel {config.channel!r}")
+        return AlipayProvider
+    raise ValueError(f"unknown payment channel {channel!r}")
+
+
+def provider_for_config(config: MerchantConfig) -> PaymentProvider:
+    return _provider_class(config.channel)(config)

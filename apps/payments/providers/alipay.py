@@ -17,6 +17,10 @@ d. `api_alipay_trade_create` looks for "alipay_trade_create" (no "_response"),
    which turns an unsigned error into an AttributeError, and no `api_*` helper
    checks `code`: every call goes through `server_api` and we check `code`
    ourselves. Unsigned answers are never trusted for a decision.
+
+A verified notify must name our app (`app_id`), a seller (`seller_id`, ours
+when the account records it) and, in ISV mode, the authorizing app
+(`auth_app_id`, ours when known); one that lacks them is rejected.
 """
 
 from __future__ import annotations
@@ -361,8 +365,8 @@ class AlipayProvider:
     # --- notifies
 
     def verify_notify_params(self, params: Mapping[str, str]) -> None:
-        """RSA2 over the sorted k=v string without sign and sign_type; raises NotifyRejected.
-        The caller's mapping is never modified."""
+        """RSA2 over the sorted k=v string without sign and sign_type, then the ids a notify
+        always carries; raises NotifyRejected. The caller's mapping is never modified."""
         sign = params.get("sign", "")
         if not sign:
             raise NotifyRejected("missing signature")
@@ -377,6 +381,20 @@ class AlipayProvider:
             raise NotifyRejected("bad signature")
         if params.get("app_id") != self.config.alipay_app_id:
             raise NotifyRejected("app_id is not ours")
+        seller_id = params.get("seller_id", "")
+        if not seller_id:
+            raise NotifyRejected("missing seller_id")
+        if self.config.alipay_seller_id and seller_id != self.config.alipay_seller_id:
+            raise NotifyRejected("seller_id is not ours")
+        auth_app_id = params.get("auth_app_id", "")
+        if self.config.mode == "isv":
+            # The platform's app acts for the company: Alipay names the company's app that authorized it.
+            if not auth_app_id:
+                raise NotifyRejected("missing auth_app_id")
+            if self.config.alipay_auth_app_id and auth_app_id != self.config.alipay_auth_app_id:
+                raise NotifyRejected("auth_app_id is not ours")
+        elif auth_app_id and auth_app_id != self.config.alipay_app_id:
+            raise NotifyRejected("auth_app_id is not ours")  # a direct app is its own authorizer
 
     def parse_notify(self, headers: Mapping[str, str], body: bytes) -> NotifyEvent:
         params = _form(body)
@@ -413,10 +431,12 @@ class AlipayProvider:
         except ValueError:
             raise NotifyRejected(f"malformed {name}") from None
 
-    def notify_success(self) -> NotifyReply:
+    @staticmethod
+    def notify_success() -> NotifyReply:
         return NotifyReply(status=200, content_type="text/plain", body=b"success")
 
-    def notify_failure(self, reason: str) -> NotifyReply:
+    @staticmethod
+    def notify_failure(reason: str) -> NotifyReply:
         # Anything but "success" makes Alipay retry; the reason goes to our log, not to them.
         return NotifyReply(status=200, content_type="text/plain", body=b"fail")
 

@@ -11,11 +11,16 @@ Guards around the SDK, each pinned by tests/apps/payments/test_wechatpayv3_guard
   notify can trigger a fetch. `download_platform_certificates()` is the one explicit fetch, for a maintenance job.
 - The SDK does not check the notify timestamp, compares the public key id case-sensitively and turns every
   failure into None or a bare Exception: `parse_notify` checks the headers, the timestamp and the serial and
-  verifies the signature itself before the SDK decrypts, so each rejection has its own reason.
+  verifies the signature itself, then decrypts the resource with the cached AES-GCM key (the SDK's `callback`
+  would verify the signature a second time and parse the body twice more), so each rejection has its own reason.
+- A verified notify must still name the merchant (and, for payments, the app) this mode always carries
+  (`mchid`/`appid`, or `sp_mchid`/`sp_appid`/`sub_mchid`[/`sub_appid`] for a sub-merchant): one that lacks
+  them is rejected, never settled against whatever the order says. Settlement then compares them with the order.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
@@ -24,6 +29,7 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,7 +38,9 @@ from zoneinfo import ZoneInfo
 
 import requests
 from cryptography import x509
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -92,10 +100,12 @@ class _Sdk:
     # Keys that may sign answers and notifies, by normalized serial: (serial as the SDK spells it, public key,
     # not valid after or None). Public key and certificates both count (WeChat's migration period).
     verify_keys: dict[str, tuple[str, Any, dt.datetime | None]]
+    aead: AESGCM | None  # the APIv3 key, for notify resources (None: not a valid AES-256 key)
 
 
 _SDK_CACHE: dict[str, _Sdk] = {}
 _SDK_CACHE_SIZE = 64
+_SDK_BUILD_LOCK = threading.Lock()  # concurrent first notifies build the SDK once, not once per thread
 
 
 class WeChatPayProvider:
@@ -113,11 +123,15 @@ class WeChatPayProvider:
         cache_key = hashlib.sha256(fingerprint.encode()).hexdigest()
         sdk = _SDK_CACHE.get(cache_key)
         if sdk is None or not self._still_usable(sdk):
-            sdk = self._build(_usable_certificates(config.platform_certificates))
-            if len(_SDK_CACHE) >= _SDK_CACHE_SIZE:
-                _SDK_CACHE.clear()
-            _SDK_CACHE[cache_key] = sdk
+            with _SDK_BUILD_LOCK:
+                sdk = _SDK_CACHE.get(cache_key)
+                if sdk is None or not self._still_usable(sdk):
+                    sdk = self._build(_usable_certificates(config.platform_certificates))
+                    if len(_SDK_CACHE) >= _SDK_CACHE_SIZE:
+                        _SDK_CACHE.clear()
+                    _SDK_CACHE[cache_key] = sdk
         self._wxpay, self._signing_key, self._verify_keys = sdk.wxpay, sdk.signing_key, sdk.verify_keys
+        self._aead = sdk.aead
 
     @staticmethod
     def _still_usable(sdk: _Sdk) -> bool:
@@ -142,7 +156,11 @@ class WeChatPayProvider:
         if has_public_key:
             verify_keys[config.wechatpay_public_key_id.upper()] = (config.wechatpay_public_key_id, public_key, None)
         wxpay._core._certificates[:] = [cert for _serial, cert in certificates]
-        return _Sdk(wxpay=wxpay, signing_key=signing_key, verify_keys=verify_keys)
+        try:
+            aead = AESGCM(config.apiv3_key.encode())
+        except ValueError:  # not 32 bytes: every notify is undecryptable, as with the SDK
+            aead = None
+        return _Sdk(wxpay=wxpay, signing_key=signing_key, verify_keys=verify_keys, aead=aead)
 
     def _build_sdk(self, cert_dir_certificates: list[tuple[str, x509.Certificate]], has_public_key: bool) -> WeChatPay:
         config = self.config
@@ -247,12 +265,13 @@ class WeChatPayProvider:
 
     def parse_notify(self, headers: Mapping[str, str], body: bytes) -> NotifyEvent:
         """Reasons: bad_signature_type, bad_timestamp, stale_timestamp, unknown_serial, expired_certificate,
-        bad_signature, malformed_json, malformed_resource, undecryptable. No network call on any path."""
+        bad_signature, malformed_json, malformed_resource, undecryptable, missing_<field> (a merchant or app
+        id this mode always carries). No network call on any path."""
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise NotifyRejected("malformed_json") from None
-        serial = self._verify_signed(headers, text)
+        self._verify_signed(headers, text)
         try:
             payload = json.loads(text)
         except ValueError:
@@ -262,40 +281,59 @@ class WeChatPayProvider:
                 or resource.get("algorithm") != "AEAD_AES_256_GCM"
                 or not resource.get("nonce") or not resource.get("ciphertext")):
             raise NotifyRejected("malformed_resource")
-
-        lowered = {k.lower(): v for k, v in headers.items()}
-        sdk_headers = {  # canonical names and the configured serial spelling, so the SDK finds the same key
-            "Wechatpay-Signature": lowered["wechatpay-signature"],
-            "Wechatpay-Timestamp": lowered["wechatpay-timestamp"],
-            "Wechatpay-Nonce": lowered.get("wechatpay-nonce", ""),
-            "Wechatpay-Serial": serial,
-            "Wechatpay-Signature-Type": SIGNATURE_TYPE,
-        }
+        plaintext = self._decrypt(resource)
         try:
-            data = self._wxpay.callback(sdk_headers, text)
-        except json.JSONDecodeError:
+            decrypted = json.loads(plaintext)
+        except ValueError:
             raise NotifyRejected("malformed_resource") from None
-        except Exception:  # bad base64, nonce or key length inside the SDK's AES-GCM
-            raise NotifyRejected("undecryptable") from None
-        if not data:  # AES-GCM tag mismatch: a wrong APIv3 key or a tampered ciphertext
-            raise NotifyRejected("undecryptable")
 
-        decrypted = data.get("resource")
         notify_id = str(payload.get("id", ""))
         event_type = payload.get("event_type")
         try:
             if event_type == "TRANSACTION.SUCCESS":
-                return NotifyEvent(kind="payment", notify_id=notify_id, trade=trade_state_from(decrypted))
-            if event_type in REFUND_EVENTS:
-                return NotifyEvent(kind="refund", notify_id=notify_id, refund=refund_state_from(decrypted))
+                event = NotifyEvent(kind="payment", notify_id=notify_id, trade=trade_state_from(decrypted))
+            elif event_type in REFUND_EVENTS:
+                event = NotifyEvent(kind="refund", notify_id=notify_id, refund=refund_state_from(decrypted))
+            else:
+                return NotifyEvent(kind="ignored", notify_id=notify_id)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise NotifyRejected("malformed_resource") from None
-        return NotifyEvent(kind="ignored", notify_id=notify_id)
+        self._require_identity(decrypted, payment=event.kind == "payment")
+        return event
 
-    def notify_success(self) -> NotifyReply:
+    def _decrypt(self, resource: Mapping) -> str:
+        """AEAD_AES_256_GCM under the APIv3 key, as the SDK's aes_decrypt does (nonce and associated data are
+        used as UTF-8 text); a wrong key, a tampered ciphertext or bad base64 is "undecryptable"."""
+        if self._aead is None:
+            raise NotifyRejected("undecryptable")
+        try:
+            data = self._aead.decrypt(str(resource["nonce"]).encode(), base64.b64decode(resource["ciphertext"]),
+                                      str(resource.get("associated_data") or "").encode())
+            return data.decode("utf-8")
+        except (InvalidTag, ValueError, TypeError):  # binascii.Error and UnicodeDecodeError are ValueErrors
+            raise NotifyRejected("undecryptable") from None
+
+    def _require_identity(self, data: Mapping, *, payment: bool) -> None:
+        """The ids WeChat Pay always puts in a payment or refund resource for this mode; their values are
+        compared with the order's at settlement. A sub-merchant's company app (`sub_appid`) is required when
+        orders are placed with it."""
+        if self._partner:
+            required = ["sp_mchid", "sub_mchid"] + (["sp_appid"] if payment else [])
+            if payment and self.config.sub_appid:
+                required.append("sub_appid")
+        else:
+            required = ["mchid"] + (["appid"] if payment else [])
+        for name in required:
+            value = data.get(name)
+            if not isinstance(value, str) or not value:
+                raise NotifyRejected(f"missing_{name}")
+
+    @staticmethod
+    def notify_success() -> NotifyReply:
         return NotifyReply(status=204, content_type="application/json", body=b"")
 
-    def notify_failure(self, reason: str) -> NotifyReply:
+    @staticmethod
+    def notify_failure(reason: str) -> NotifyReply:
         body = json.dumps({"code": "FAIL", "message": reason}, ensure_ascii=False).encode()
         return NotifyReply(status=400, content_type="application/json", body=body)
 
@@ -309,7 +347,7 @@ class WeChatPayProvider:
             raise NotifyRejected("bad_timestamp")
         if abs(time.time() - int(timestamp)) >= MAX_CLOCK_SKEW:
             raise NotifyRejected("stale_timestamp")
-        keys = {**self._verify_keys, **(extra_keys or {})}
+        keys = {**self._verify_keys, **extra_keys} if extra_keys else self._verify_keys
         found = keys.get(_normalize_serial(lowered.get("wechatpay-serial", "")))
         if found is None:
             raise NotifyRejected("unknown_serial")

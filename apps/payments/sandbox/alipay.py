@@ -118,13 +118,14 @@ def _token_hash(token: str) -> str:
 
 
 def sandbox_alipay_merchant(*, app_id: str, seller_id: str, mode: str = "direct",
-                            app_private_key: str | None = None) -> dict:
+                            app_private_key: str | None = None, auth_app_id: str = "") -> dict:
     """Register (or replace the key of) an app at the sandbox and return the
     MerchantConfig keyword arguments to use it. A new key pair is generated
     unless `app_private_key` is given. ISV mode: `app_id` is the ISV app and
-    `seller_id` the authorizing merchant's PID; every call issues a new
-    app_auth_token for that seller and keeps the earlier ones, so one ISV app
-    (pass its key again) can serve several companies."""
+    `seller_id` the authorizing merchant's PID, whose own app is `auth_app_id`
+    (by default one derived from the PID; notifies name it as Alipay's do);
+    every call issues a new app_auth_token for that seller and keeps the earlier
+    ones, so one ISV app (pass its key again) can serve several companies."""
     if mode not in ("direct", "isv"):
         raise ValueError(f"unknown Alipay mode {mode!r}")
     if app_private_key:
@@ -141,14 +142,22 @@ def sandbox_alipay_merchant(*, app_id: str, seller_id: str, mode: str = "direct"
         token = f"{beijing_now():%Y%m}BB{secrets.token_hex(16)}"
         tokens[_token_hash(token)] = seller_id
         extra["app_auth_tokens"] = tokens
+        auth_app_ids = dict(existing.extra.get("auth_app_ids", {})) if existing else {}
+        auth_app_id = auth_app_ids[seller_id] = auth_app_id or default_auth_app_id(seller_id)
+        extra["auth_app_ids"] = auth_app_ids
     SandboxMerchant.objects.update_or_create(
         channel=ALIPAY, merchant_id=app_id,
         defaults={"public_key": public, "seller_id": seller_id if mode == "direct" else "", "extra": extra})
     config = {"channel": "alipay", "mode": mode, "alipay_app_id": app_id, "alipay_app_private_key": private,
               "alipay_public_key": alipay_key().public_key, "alipay_seller_id": seller_id}
     if token:
-        config["alipay_app_auth_token"] = token
+        config.update(alipay_app_auth_token=token, alipay_auth_app_id=auth_app_id)
     return config
+
+
+def default_auth_app_id(seller_id: str) -> str:
+    """The sandbox's stand-in for the app a seller authorized an ISV app with (16 digits)."""
+    return "2021" + seller_id[-12:].rjust(12, "0")
 
 
 def build_alipay_notify(params: Mapping[str, object], *, private_key_pem: str | None = None) -> str:
@@ -385,7 +394,11 @@ HANDLERS: dict[str, Callable[..., dict]] = {
 def _notify_after_commit(trade: SandboxTrade, extra: Mapping[str, str] | None = None) -> None:
     if not trade.notify_url:
         return
+    isv = SandboxMerchant.objects.filter(channel=ALIPAY, merchant_id=trade.app_id, extra__mode="isv").first()
     params = {
+        # A call made by an ISV app for a merchant names the merchant's own app (direct apps: themselves).
+        "auth_app_id": (isv.extra.get("auth_app_ids", {}).get(trade.merchant_id)
+                        or default_auth_app_id(trade.merchant_id)) if isv else trade.app_id,
         "notify_id": uuid.uuid4().hex, "notify_type": "trade_status_sync", "notify_time": _bj(timezone.now()),
         "charset": "utf-8", "version": "1.0", "app_id": trade.app_id, "out_trade_no": trade.out_trade_no,
         "trade_no": trade.prepay_id, "total_amount": yuan(trade.amount_fen), "seller_id": trade.merchant_id,

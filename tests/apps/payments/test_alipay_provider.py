@@ -264,6 +264,32 @@ def test_isv_mode_sends_the_app_auth_token_on_every_call(isv, client, django_cap
     (notify,) = [r for r in notifies(sent) if "out_biz_no" not in form(r)]
     event = provider.parse_notify(notify.headers, notify.body)
     assert (event.trade.merchant_id, event.trade.seller_id) == (ISV_APP_ID, ISV_SELLER_ID)
+    assert form(notify)["auth_app_id"] == isv.alipay_auth_app_id == event.trade.sub_merchant_id
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"auth_app_id": None}, "missing auth_app_id"),  # an ISV app's notify always names its authorizer
+    ({"auth_app_id": "2021000000000099"}, "auth_app_id is not ours"),
+    ({"seller_id": None}, "missing seller_id"),
+    ({"seller_id": ""}, "missing seller_id"),
+    ({"seller_id": "2088000000000099"}, "seller_id is not ours"),
+])
+def test_isv_notify_without_our_authorizer_or_seller_is_rejected(isv, changes, reason):
+    params = notify_params(app_id=ISV_APP_ID, seller_id=ISV_SELLER_ID, auth_app_id=isv.alipay_auth_app_id)
+    provider = AlipayProvider(isv)
+    assert provider.parse_notify({}, build_alipay_notify(params).encode()).kind == "payment"
+    with pytest.raises(NotifyRejected) as exc:
+        provider.parse_notify({}, build_alipay_notify({**params, **changes}).encode())
+    assert exc.value.reason == reason
+
+
+def test_isv_notify_with_an_unknown_authorizer_still_needs_one(isv):
+    """Accounts saved before the company's own app id was known: any authorizer, but one."""
+    provider = AlipayProvider(MerchantConfig(**{**isv.__dict__, "alipay_auth_app_id": ""}))
+    params = notify_params(app_id=ISV_APP_ID, seller_id=ISV_SELLER_ID, auth_app_id="2021000000000123")
+    assert provider.parse_notify({}, build_alipay_notify(params).encode()).kind == "payment"
+    with pytest.raises(NotifyRejected, match="missing auth_app_id"):
+        provider.parse_notify({}, build_alipay_notify({**params, "auth_app_id": None}).encode())
 
 
 def test_isv_mode_with_a_token_the_gateway_never_issued_is_refused(isv):
@@ -331,6 +357,19 @@ def test_genuine_notify_for_another_app_is_rejected(direct):
 def test_malformed_or_unsigned_notifies_are_rejected_with_their_reason(direct, body, reason):
     with pytest.raises(NotifyRejected) as exc:
         AlipayProvider(direct).parse_notify({}, body)
+    assert exc.value.reason == reason
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"seller_id": None}, "missing seller_id"),
+    ({"seller_id": "2088000000000099"}, "seller_id is not ours"),
+    ({"auth_app_id": "2021000000000099"}, "auth_app_id is not ours"),  # a direct app authorizes itself
+])
+def test_genuine_notify_without_our_seller_or_with_another_authorizer_is_rejected(direct, changes, reason):
+    assert AlipayProvider(direct).parse_notify({}, build_alipay_notify(
+        notify_params(auth_app_id=APP_ID)).encode()).kind == "payment"
+    with pytest.raises(NotifyRejected) as exc:
+        AlipayProvider(direct).parse_notify({}, build_alipay_notify(notify_params(**changes)).encode())
     assert exc.value.reason == reason
 
 

@@ -150,8 +150,9 @@ def test_sdk_verify_pops_sign_type_and_dumps_nested_dicts_in_the_callers_dict(di
 
 
 def test_our_notify_verification_leaves_the_callers_params_untouched(direct):
-    params = dict(parse_qsl(build_alipay_notify({"app_id": APP_ID, "out_trade_no": "HC-GUARD-1",
-                                                 "total_amount": "1.00", "trade_status": "TRADE_SUCCESS"})))
+    params = dict(parse_qsl(build_alipay_notify({"app_id": APP_ID, "seller_id": direct.alipay_seller_id,
+                                                 "out_trade_no": "HC-GUARD-1", "total_amount": "1.00",
+                                                 "trade_status": "TRADE_SUCCESS"})))
     before = copy.deepcopy(params)
     provider = AlipayProvider(direct)
     provider.verify_notify_params(params)

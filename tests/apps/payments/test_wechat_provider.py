@@ -29,6 +29,7 @@ from apps.payments.providers import (
     REFUND_SUCCESS,
     CreateOrderRequest,
     MerchantConfig,
+    NotifyRejected,
     ProviderError,
     RefundRequest,
 )
@@ -279,6 +280,61 @@ def test_partner_query_and_notify_carry_sub_merchant_fields(partner, django_capt
         assert seen.state == PAID
     assert closed.state == CLOSED
     assert "sp_mchid=1900000100&sub_mchid=1900000201" in mock.calls[-1].request.url
+
+
+def _partner_resource(config: MerchantConfig, **changes) -> dict:
+    resource = {"sp_appid": config.appid, "sp_mchid": config.mchid, "sub_appid": config.sub_appid,
+                "sub_mchid": config.sub_mchid, "out_trade_no": "HC20261126A001",
+                "transaction_id": "4200000000202611260000000001", "trade_type": "JSAPI", "trade_state": "SUCCESS",
+                "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": "",
+                "success_time": "2026-11-26T10:00:00+08:00", "payer": {"sub_openid": "o-resident-openid"},
+                "amount": {"total": 12345, "payer_total": 12345, "currency": "CNY", "payer_currency": "CNY"}}
+    return {k: v for k, v in {**resource, **changes}.items() if v is not None}
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"sp_mchid": None}, "missing_sp_mchid"),
+    ({"sp_mchid": None, "mchid": SP_MCHID}, "missing_sp_mchid"),  # a direct merchant's shape is not a partner's
+    ({"sub_mchid": None}, "missing_sub_mchid"),
+    ({"sp_appid": None}, "missing_sp_appid"),
+    ({"sub_appid": None}, "missing_sub_appid"),  # orders are placed with the company's own mini-program
+    ({"sub_mchid": 1900000201}, "missing_sub_mchid"),  # not a string
+])
+def test_a_verified_partner_notify_without_the_ids_of_its_mode_is_rejected(partner, changes, reason):
+    from apps.payments.sandbox.wechat import build_wechat_notify
+
+    provider = WeChatPayProvider(partner)
+    good = build_wechat_notify(_partner_resource(partner), apiv3_key=partner.apiv3_key)
+    assert provider.parse_notify(good[0], good[1].encode()).trade.sub_merchant_id == SUB_MCHID
+    headers, body = build_wechat_notify(_partner_resource(partner, **changes), apiv3_key=partner.apiv3_key)
+    with pytest.raises(NotifyRejected) as exc:
+        provider.parse_notify(headers, body.encode())
+    assert exc.value.reason == reason
+
+
+@pytest.mark.parametrize("mode", ["direct", "partner"])
+def test_a_verified_refund_notify_without_its_merchant_ids_is_rejected(direct, partner, mode):
+    from apps.payments.sandbox.wechat import build_wechat_notify
+
+    config = direct if mode == "direct" else partner
+    ids = {"mchid": config.mchid} if mode == "direct" else {"sp_mchid": config.mchid, "sub_mchid": config.sub_mchid}
+    refund = {**ids, "out_trade_no": "HC20261126A001", "transaction_id": "4200000000202611260000000001",
+              "out_refund_no": "RF0001", "refund_id": "50000000382019052709732678859", "refund_status": "SUCCESS",
+              "user_received_account": "支付用户零钱", "amount": {"total": 12345, "refund": 2345}}
+    provider = WeChatPayProvider(config)
+    event = provider.parse_notify(*_encoded(build_wechat_notify(refund, apiv3_key=config.apiv3_key,
+                                                                event_type="REFUND.SUCCESS")))
+    assert event.kind == "refund" and event.refund.merchant_id == config.mchid
+    for name in ids:
+        forged = {k: v for k, v in refund.items() if k != name}
+        with pytest.raises(NotifyRejected) as exc:
+            provider.parse_notify(*_encoded(build_wechat_notify(forged, apiv3_key=config.apiv3_key,
+                                                                event_type="REFUND.SUCCESS")))
+        assert exc.value.reason == f"missing_{name}"
+
+
+def _encoded(notify: tuple[dict, str]) -> tuple[dict, bytes]:
+    return notify[0], notify[1].encode()
 
 
 def test_certificate_mode_round_trip_verifies_with_the_stored_certificate(certificate_mode,
