@@ -28,6 +28,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 DB_NAME = "heatcloud"
+DEFAULT_RUN_ADDR = "127.0.0.1:8000"
+
+
+def run_addr(value: str | None) -> tuple[str, int]:
+    """`RUN_ADDR` as `make run` and the dev settings read it: `host:port`, a bare `port`
+    (on 127.0.0.1) or unset (127.0.0.1:8000). Raises ValueError for anything else."""
+    value = (value or "").strip() or DEFAULT_RUN_ADDR
+    host, _sep, port = value.rpartition(":")
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"RUN_ADDR must be host:port or a port number, not {value!r}")
+    return host or "127.0.0.1", int(port)
 
 
 def _pg_bin() -> Path:
@@ -216,13 +227,15 @@ def _database(env: dict) -> Cluster | None:
     return cluster
 
 
-def _wait_http(addr: str, timeout: float = 60) -> bool:
+def _wait_http(host: str, port: int, timeout: float = 60) -> bool:
     import urllib.request
 
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104  (listening everywhere: ask on loopback)
+        host = "127.0.0.1"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            req = urllib.request.Request(f"http://{addr}/healthz", headers={"Host": "localhost"})
+            req = urllib.request.Request(f"http://{host}:{port}/healthz", headers={"Host": "localhost"})
             with urllib.request.urlopen(req, timeout=1):  # noqa: S310  (our own loopback server)
                 return True
         except OSError:
@@ -252,19 +265,27 @@ def _stop(children: list[subprocess.Popen]) -> None:
 
 def cmd_run(env: dict) -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "heat_platform.settings.dev")
-    addr = env.get("RUN_ADDR", "127.0.0.1:8000")
+    try:
+        host, port = run_addr(env.get("RUN_ADDR"))
+    except ValueError as exc:
+        print(f"devrun: {exc}", file=sys.stderr)
+        return 2
+    addr = f"{host}:{port}"
+    # Exported to every process started here: the dev settings derive the sandbox gateway, notify and
+    # mini-program URLs from it, so the server, the worker and the seed agree on the port.
+    env["RUN_ADDR"] = addr
     cluster = _database(env)
     children: list[subprocess.Popen] = []
     try:
         _manage("migrate", "--noinput", env=env)
-        seed = [sys.executable, str(ROOT / "manage.py"), "seed_demo", "--port", addr.rsplit(":", 1)[-1]]
+        seed = [sys.executable, str(ROOT / "manage.py"), "seed_demo", "--port", str(port)]
         banner = subprocess.run(seed, check=True, env=env, cwd=ROOT, capture_output=True, text=True).stdout
         worker = [sys.executable, "-m", "celery", "-A", "heat_platform", "worker", "-B", "-l", "warning",
                   "--concurrency", "2", "-s", str(DATA / "celerybeat-schedule")]
         server = [sys.executable, "manage.py", "runserver", addr]
         for argv in (worker, server):
             children.append(subprocess.Popen(argv, env=env, cwd=ROOT, start_new_session=True))
-        if _wait_http(addr):
+        if _wait_http(host, port):
             print(banner, flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(0.5)

@@ -1,15 +1,18 @@
-"""Request routing: host → tenant schema, with JSON answers for the cases a
-client must tell apart (unknown host, suspended or closed company)."""
+"""Request ids and routing: host → tenant schema, with JSON answers for the
+cases a client must tell apart (unknown host, suspended or closed company)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, JsonResponse
+from django.http.request import split_domain_port
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import remove_www
 
 from heat_platform.logging import request_id_var
 
@@ -18,12 +21,22 @@ def json_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
+# What a caller's X-Request-Id may look like to be kept (UUIDs, hex, ULIDs, `svc-123.4`): it goes into every
+# log line and back out as a header, so anything else (CR/LF, spaces, quotes, control or non-ASCII characters,
+# more than 64 characters) is replaced by a fresh id rather than trimmed.
+REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def request_id_from(value: str | None) -> str:
+    return value if value and REQUEST_ID.fullmatch(value) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        rid = request_id_from(request.headers.get("X-Request-Id"))
         token = request_id_var.set(rid)
         try:
             response = self.get_response(request)
@@ -38,6 +51,14 @@ NOTIFY_PREFIX = "/payments/notify/"
 
 class TenantRoutingMiddleware(TenantMainMiddleware):
     """Runs before LocaleMiddleware, so its own answers pick the language here."""
+
+    @staticmethod
+    def hostname_from_request(request):
+        """Host names are case-insensitive and may end in a dot (`DEMO.LOCALHOST.:8000`): Django's own
+        split (lower-case, no port, no trailing dot, as ALLOWED_HOSTS matching sees it). Domain rows are
+        lower-case (slugs are), so the lookup stays one indexed equality."""
+        domain, _port = split_domain_port(request.get_host())
+        return remove_www(domain)
 
     def no_tenant_found(self, request, hostname):
         return _unknown_host(request)

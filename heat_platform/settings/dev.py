@@ -2,8 +2,17 @@
 
 from pathlib import Path
 
+from heat_platform.devrun import run_addr
+
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, PLATFORM_DOMAIN, env
+
+# `make run` serves on RUN_ADDR (host:port or a port; default 127.0.0.1:8000) and exports it to every
+# process it starts (server, worker, seed), so every URL below that points back at this server uses its port.
+# Each can still be set on its own (a server reached through another host name, say).
+DEV_SERVER_PORT = run_addr(env("RUN_ADDR", default=""))[1]
+_PLATFORM_ORIGIN = f"http://{PLATFORM_DOMAIN}:{DEV_SERVER_PORT}"
+_TENANT_ORIGIN = f"http://{{domain}}:{DEV_SERVER_PORT}"  # {domain}: the company's primary domain
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-secret-key-not-for-production-0123456789")
@@ -30,15 +39,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 
 # Payments go to the sandbox gateways served by this same server (apps/payments/sandbox).
-PAYMENTS_WECHATPAY_GATEWAY = env("PAYMENTS_WECHATPAY_GATEWAY", default="http://localhost:8000/sandbox/wechatpay")
-PAYMENTS_ALIPAY_GATEWAY = env("PAYMENTS_ALIPAY_GATEWAY", default="http://localhost:8000/sandbox/alipay/gateway.do")
-PAYMENTS_NOTIFY_BASE_URL = env("PAYMENTS_NOTIFY_BASE_URL", default="http://{domain}:8000")
+PAYMENTS_WECHATPAY_GATEWAY = env("PAYMENTS_WECHATPAY_GATEWAY", default=f"{_PLATFORM_ORIGIN}/sandbox/wechatpay")
+PAYMENTS_ALIPAY_GATEWAY = env("PAYMENTS_ALIPAY_GATEWAY", default=f"{_PLATFORM_ORIGIN}/sandbox/alipay/gateway.do")
+PAYMENTS_NOTIFY_BASE_URL = env("PAYMENTS_NOTIFY_BASE_URL", default=_TENANT_ORIGIN)
 
-# The mini-program talks to http://<slug>.localhost:8000; publishing goes to the fake Open Platform
+# The mini-program talks to http://<slug>.localhost:<port>; publishing goes to the fake Open Platform
 # served by this same server (tenants/publishing/sandbox.py). Dev-only values, public on purpose.
-MINIPROGRAM_API_BASE_URL = env("MINIPROGRAM_API_BASE_URL", default="http://{domain}:8000")
+MINIPROGRAM_API_BASE_URL = env("MINIPROGRAM_API_BASE_URL", default=_TENANT_ORIGIN)
 MINIPROGRAM_REQUIRE_HTTPS = env.bool("MINIPROGRAM_REQUIRE_HTTPS", default=False)
-WECHAT_OPEN_API_BASE_URL = env("WECHAT_OPEN_API_BASE_URL", default="http://localhost:8000/sandbox/wxopen")
+WECHAT_OPEN_API_BASE_URL = env("WECHAT_OPEN_API_BASE_URL", default=f"{_PLATFORM_ORIGIN}/sandbox/wxopen")
 WECHAT_OPEN_COMPONENT_APPID = env("WECHAT_OPEN_COMPONENT_APPID", default="wxc0ffee00000000a1")
 WECHAT_OPEN_COMPONENT_APPSECRET = env("WECHAT_OPEN_COMPONENT_APPSECRET", default="dev-only-component-secret")
 WECHAT_OPEN_COMPONENT_VERIFY_TICKET = env("WECHAT_OPEN_COMPONENT_VERIFY_TICKET", default="ticket@@@sandbox-dev")

@@ -33,9 +33,11 @@ class Command(BaseCommand):
     help = "Seed the platform row, a demo operator and the `demo` heating company with its ledger and staff."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", default="8000")
+        parser.add_argument("--port", default=None,
+                            help="the port the banner names (default: the dev server's, from RUN_ADDR)")
 
     def handle(self, *args, port, **options):
+        port = port or getattr(settings, "DEV_SERVER_PORT", 8000)
         platform_ensure(domain=settings.PLATFORM_DOMAIN)
         if not User.objects.filter(username=OPERATOR[0]).exists():
             operator_create(username=OPERATOR[0], password=OPERATOR[1])
