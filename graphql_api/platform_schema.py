@@ -2,7 +2,7 @@
 
 import graphene
 
-from .accounts.mutations import OperatorLogin
+from .accounts.mutations import OperatorAccountMutations
 from .accounts.queries import MeQueries
 from .tenants.mutations import TenantMutations
 from .tenants.queries import TenantQueries
@@ -12,8 +12,8 @@ class Query(MeQueries, TenantQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(TenantMutations, graphene.ObjectType):
-    operator_login = OperatorLogin.Field()
+class Mutation(TenantMutations, OperatorAccountMutations, graphene.ObjectType):
+    pass
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import permissions as perms
+from apps.accounts.forms import ThrottledAdminAuthenticationForm
 from apps.accounts.models import STAFF_ROLES, Role, User
 from apps.accounts.services import staff_account_set_active
 from apps.audit.models import AuditLog
 from apps.audit.services import audit_record
 from apps.properties.models import Community, House
 from apps.properties.services import EDITABLE, house_update
+from heat_platform.kernel.actors import client_ip
 from heat_platform.pii import mask_phone
 from tenants.models import Domain, HeatingCompany
 from tenants.services import tenant_reactivate, tenant_suspend
@@ -24,6 +26,7 @@ from .models import OperatorAuditLog
 
 
 class PlatformAdminSite(admin.AdminSite):
+    login_form = ThrottledAdminAuthenticationForm  # the same login throttle as operatorLogin
     site_header = _("暖云 HeatCloud 平台运营")
     site_title = _("暖云平台")
 
@@ -37,6 +40,7 @@ class TenantAdminSite(admin.AdminSite):
     """The staff console until a real one exists: every staff role may sign in,
     and each page shows only what the role may see (RoleModelAdmin)."""
 
+    login_form = ThrottledAdminAuthenticationForm  # the same login throttle as staffLogin
     site_header = _("暖云 HeatCloud 管理后台")
     site_title = _("暖云")
 
@@ -112,7 +116,7 @@ class HeatingCompanyAdmin(admin.ModelAdmin):
     def _run(self, request, queryset, fn, **kw):
         for company in queryset:
             try:
-                fn(tenant_id=company.pk, actor=request.user, ip=request.META.get("REMOTE_ADDR"), **kw)
+                fn(tenant_id=company.pk, actor=request.user, ip=client_ip(request), **kw)
             except ValidationError as exc:
                 self.message_user(request, f"{company.slug}: {' '.join(exc.messages)}", messages.ERROR)
 
@@ -166,14 +170,14 @@ class StaffAdmin(RoleModelAdmin, UserAdmin):
             # Same guard as the API: nobody disables themself or the last admin.
             try:
                 staff_account_set_active(actor=request.user, user_id=obj.pk, active=False,
-                                         ip=request.META.get("REMOTE_ADDR"))
+                                         ip=client_ip(request))
             except ValidationError as exc:
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
                 obj.is_active = True
         obj.is_staff = True  # staff reach the console; the role decides what they may do
         super().save_model(request, obj, form, change)
         audit_record(actor=request.user, action="staff.admin_change" if change else "staff.create", target=obj,
-                     ip=request.META.get("REMOTE_ADDR"), fields=sorted(f for f in form.changed_data
+                     ip=client_ip(request), fields=sorted(f for f in form.changed_data
                                                                        if not f.startswith("password")))
 
 
@@ -204,7 +208,7 @@ class HouseAdmin(RoleModelAdmin):
         # Edits go through the service: validation, blind indexes and the audit row.
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f in EDITABLE}
         try:
-            house_update(house_id=obj.pk, actor=request.user, changes=changes, ip=request.META.get("REMOTE_ADDR"))
+            house_update(house_id=obj.pk, actor=request.user, changes=changes, ip=client_ip(request))
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 

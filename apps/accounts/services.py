@@ -6,16 +6,19 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
+from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.locks import xact_lock
+from heat_platform.kernel.throttle import wait_text
 
 from . import throttle
 from .errors import AccountErrorCode
 from .models import STAFF_ROLES, Role, User
-from .tokens import token_issue
+from .tokens import token_issue, token_stamp
 
 
 @dataclass(frozen=True)
@@ -25,24 +28,87 @@ class LoginResult:
     user: User
 
 
-def user_login(*, username: str, password: str, ip: str) -> LoginResult:
-    """Password login for the current schema: staff on a company domain,
-    operators on the platform domain. Same error for unknown user and bad
-    password; throttled per account and per IP."""
+def login_refused_error(retry_after: int) -> ValidationError:
+    """TOO_MANY_ATTEMPTS, with the wait in the message and in params["retry_after"] (seconds)."""
+    return ValidationError(_("登录尝试过于频繁，请 %(wait)s后再试。") % {"wait": wait_text(retry_after)},
+                           code=AccountErrorCode.TOO_MANY_ATTEMPTS, params={"retry_after": retry_after})
+
+
+def user_authenticate(*, username: str, password: str, ip: str, request: HttpRequest | None = None) -> User:
+    """Every password sign-in of the current schema goes through here, behind the
+    login throttle (apps/accounts/throttle.py): staff on a company domain,
+    operators on the platform domain, by GraphQL or on the Django admin. Same
+    error for an unknown user, a bad password and a role that does not sign in
+    here; TOO_MANY_ATTEMPTS (params["retry_after"]) while the throttle refuses,
+    without checking the password."""
     username = (username or "").strip()
-    if throttle.login_blocked(username=username, ip=ip):
-        raise ValidationError(_("登录失败次数过多，请 15 分钟后再试。"), code=AccountErrorCode.TOO_MANY_ATTEMPTS)
-    schema = connection.schema_name
-    allowed = (Role.OPERATOR,) if schema == "public" else STAFF_ROLES
-    user = authenticate(username=username, password=password or "")
+    try:
+        attempt = throttle.attempt_begin(username=username, ip=ip)
+    except throttle.LoginThrottledError as exc:
+        raise login_refused_error(exc.retry_after) from exc
+    allowed = (Role.OPERATOR,) if connection.schema_name == "public" else STAFF_ROLES
+    user = authenticate(request, username=username, password=password or "")
     if user is None or user.role not in allowed:
-        throttle.login_failed(username=username, ip=ip)
+        throttle.attempt_failed(attempt)
         raise ValidationError(_("用户名或密码错误。"), code=AccountErrorCode.INVALID_CREDENTIALS)
-    throttle.login_succeeded(username=username)
+    throttle.attempt_succeeded(attempt)
+    return user
+
+
+def user_login(*, username: str, password: str, ip: str) -> LoginResult:
+    """Password login for a bearer token (staffLogin / operatorLogin)."""
+    user = user_authenticate(username=username, password=password, ip=ip)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    schema = connection.schema_name
     kind = "operator" if schema == "public" else "staff"  # residents log in with WeChat, not passwords
-    token, ttl = token_issue(schema=schema, subject=str(user.pk), kind=kind, role=user.role)
+    token, ttl = token_issue(schema=schema, subject=str(user.pk), kind=kind, role=user.role,
+                             stamp=token_stamp(user, schema=schema))
     return LoginResult(token=token, expires_in=ttl, user=user)
+
+
+def _unlock(*, username: str, ip: str | None) -> None:
+    throttle.login_throttle_clear(username=username, ip=ip)
+
+
+@transaction.atomic
+def staff_login_unlock(*, actor: User, user_id: int | str, ip: str | None = None) -> User:
+    """A company admin clears the login throttle of one of its staff (audited)."""
+    user = _staff_user(user_id)
+    _unlock(username=user.username, ip=None)
+    audit_record(actor=actor, action="staff.unlock_login", target=user, ip=ip)
+    return user
+
+
+@transaction.atomic
+def operator_login_unlock(*, actor: User, username: str, ip: str | None = None) -> User:
+    """An operator clears an operator's login throttle (platform audit log)."""
+    from heat_platform.models import OperatorAuditLog
+
+    user = User.objects.filter(username__iexact=(username or "").strip(), role=Role.OPERATOR).first()
+    if user is None:
+        raise field_error("username", _("找不到该运营账号。"), AccountErrorCode.NOT_FOUND)
+    _unlock(username=user.username, ip=None)
+    OperatorAuditLog.objects.create(actor=actor, actor_username=actor.get_username(), action="operator.unlock_login",
+                                    detail={"username": user.username, "user_id": user.pk}, ip=ip)
+    return user
+
+
+def login_unlock_by_username(*, username: str, ip: str | None = None) -> User:
+    """`manage.py unlock_login`: the current schema's account named `username`
+    (case-insensitive), audited as the system."""
+    from heat_platform.models import OperatorAuditLog
+
+    user = User.objects.filter(username__iexact=(username or "").strip()).first()
+    if user is None:
+        raise field_error("username", _("找不到该账号。"), AccountErrorCode.NOT_FOUND)
+    _unlock(username=user.username, ip=ip)
+    detail = {"via": "manage.py unlock_login", **({"client_ip": ip} if ip else {})}
+    if connection.schema_name == "public":
+        OperatorAuditLog.objects.create(actor=None, actor_username="system", action="operator.unlock_login",
+                                        detail={"username": user.username, "user_id": user.pk, **detail})
+    else:
+        audit_record(actor=None, action="staff.unlock_login", target=user, **detail)
+    return user
 
 
 def staff_create(*, username: str, password: str, role: str, is_superuser: bool = False,

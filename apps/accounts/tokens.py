@@ -2,7 +2,14 @@
 
 Each schema signs with its own key (HMAC of JWT_SIGNING_KEY and the schema
 name) and the token names its schema in `tnt`; a token from tenant A fails
-both checks in tenant B and on the platform domain."""
+both checks in tenant B and on the platform domain.
+
+Staff and operator tokens also carry `stm`, a short keyed digest of the user's
+password hash, role and token generation (`token_stamp`, like Django's session
+auth hash). Every request recomputes it from the current row
+(heat_platform/kernel/actors.py), so a password set by any path, a role change,
+or a disable/enable (User.save bumps token_generation) revokes every token
+issued before it."""
 
 from __future__ import annotations
 
@@ -31,13 +38,25 @@ class TokenClaims:
     kind: str  # "staff", "operator" (later: "resident")
     role: str
     token_id: str
+    stamp: str | None = None  # staff and operators: token_stamp() when issued
 
 
 def _key(schema: str) -> bytes:
     return hmac.new(settings.JWT_SIGNING_KEY.encode(), f"jwt:{schema}".encode(), hashlib.sha256).digest()
 
 
-def token_issue(*, schema: str, subject: str, kind: str, role: str) -> tuple[str, int]:
+def token_stamp(user, *, schema: str) -> str:
+    """Changes whenever the user's password hash, role or token generation does."""
+    material = f"stamp:{user.pk}:{user.password}:{user.role}:{user.token_generation}".encode()
+    return hmac.new(_key(schema), material, hashlib.sha256).hexdigest()[:24]
+
+
+def token_current(claims: TokenClaims, user) -> bool:
+    """Whether a staff/operator token was issued to the user as they are now."""
+    return claims.stamp is not None and hmac.compare_digest(claims.stamp, token_stamp(user, schema=claims.schema))
+
+
+def token_issue(*, schema: str, subject: str, kind: str, role: str, stamp: str | None = None) -> tuple[str, int]:
     now = timezone.now()
     ttl = settings.JWT_TTL_SECONDS
     claims = {
@@ -50,6 +69,8 @@ def token_issue(*, schema: str, subject: str, kind: str, role: str) -> tuple[str
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         "jti": uuid.uuid4().hex,
     }
+    if stamp is not None:
+        claims["stm"] = stamp
     return jwt.encode(claims, _key(schema), algorithm=ALGORITHM), ttl
 
 
@@ -64,4 +85,4 @@ def token_verify(token: str, *, schema: str) -> TokenClaims:
     if claims["tnt"] != schema:
         raise TokenError("token issued for another tenant")
     return TokenClaims(schema=claims["tnt"], subject=claims["sub"], kind=claims["knd"], role=claims["rol"],
-                       token_id=claims["jti"])
+                       token_id=claims["jti"], stamp=claims.get("stm"))

@@ -1,18 +1,21 @@
 import graphene
+from django.core.exceptions import ValidationError
 
 from apps.accounts.permissions import STAFF_MANAGE
 from apps.accounts.services import (
+    operator_login_unlock,
     staff_account_create,
     staff_account_reset_password,
     staff_account_set_active,
     staff_account_update,
+    staff_login_unlock,
     user_login,
 )
 from heat_platform.kernel.actors import client_ip
 
 from ..core.ids import to_pk
-from ..core.mutations import BaseMutation
-from ..core.permissions import AllowAny, HasRole
+from ..core.mutations import BaseMutation, validation_errors
+from ..core.permissions import AllowAny, HasRole, IsOperator
 from .types import AccountError, Me, Role, StaffMember
 
 
@@ -29,7 +32,11 @@ class _Login(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, username, password):
-        result = user_login(username=username, password=password, ip=client_ip(info.context))
+        try:
+            result = user_login(username=username, password=password, ip=client_ip(info.context))
+        except ValidationError as exc:  # the throttle's wait travels as retryAfter
+            retry = (getattr(exc, "params", None) or {}).get("retry_after")
+            return cls(errors=[{**e, "retry_after": retry} for e in validation_errors(exc)])
         return cls(token=result.token, expires_in=result.expires_in, user=result.user, errors=[])
 
 
@@ -131,8 +138,54 @@ class ResetStaffPassword(BaseMutation):
         return cls(staff=user, errors=[])
 
 
+class UnlockStaffLogin(BaseMutation):
+    """Clear a staff member's login throttle (after failed sign-ins, from any client), audited."""
+
+    permissions = (HasRole(*STAFF_MANAGE),)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    staff = graphene.Field(StaffMember)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id):
+        user = staff_login_unlock(actor=info.context.actor.user, user_id=to_pk(id), ip=client_ip(info.context))
+        return cls(staff=user, errors=[])
+
+
+class Operator(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    username = graphene.String(required=True)
+    display_name = graphene.String(required=True)
+
+
+class UnlockOperatorLogin(BaseMutation):
+    """Clear a platform operator's login throttle, recorded in the platform audit log."""
+
+    permissions = (IsOperator,)
+
+    class Arguments:
+        username = graphene.String(required=True)
+
+    operator = graphene.Field(Operator)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, username):
+        user = operator_login_unlock(actor=info.context.actor.user, username=username, ip=client_ip(info.context))
+        return cls(operator=user, errors=[])
+
+
+class OperatorAccountMutations(graphene.ObjectType):
+    operator_login = OperatorLogin.Field()
+    unlock_operator_login = UnlockOperatorLogin.Field()
+
+
 class StaffMutations(graphene.ObjectType):
     create_staff = CreateStaff.Field()
     update_staff = UpdateStaff.Field()
     set_staff_active = SetStaffActive.Field()
     reset_staff_password = ResetStaffPassword.Field()
+    unlock_staff_login = UnlockStaffLogin.Field()

@@ -6,7 +6,10 @@ from apps.accounts.models import Role as _Role
 from ..core.mutations import error_type
 
 AccountErrorCode = graphene.Enum.from_enum(_Code, name="AccountErrorCode")
-AccountError = error_type("AccountError", AccountErrorCode)
+AccountError = type("AccountError", (error_type("_AccountErrorBase", AccountErrorCode),), {
+    "retry_after": graphene.Int(description="TOO_MANY_ATTEMPTS: seconds until this client may try again"),
+    "__module__": __name__,
+})
 Role = graphene.Enum.from_enum(_Role, name="Role")
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import HttpRequest
 
 from apps.accounts.models import User
-from apps.accounts.tokens import TokenError, token_verify
+from apps.accounts.tokens import TokenError, token_current, token_verify
 from apps.residents.models import Resident
 
 
@@ -55,7 +55,7 @@ def actor_from_request(request: HttpRequest) -> Actor:
             return Actor(kind="anonymous", token_error="resident disabled")
         return Actor(kind="resident", resident=resident)
     user = User.objects.filter(pk=claims.subject, is_active=True).first()
-    if user is None or user.role != claims.role:
+    if user is None or user.role != claims.role or not token_current(claims, user):
         return Actor(kind="anonymous", token_error="account disabled or changed")
     return Actor(kind=claims.kind, user=user)
 

@@ -156,6 +156,8 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
 }
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):  # dev/tests: never cull live throttle counters
+    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 1_000_000
 
 # --- Secrets used by our own code
 # Field encryption: comma-separated Fernet keys, newest first (rotation: prepend a key,
@@ -166,11 +168,20 @@ BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
 JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="")
 JWT_TTL_SECONDS = env.int("JWT_TTL_SECONDS", default=2 * 3600)
 
-# Login throttling: failures per account and per client IP within the window.
+# Password sign-in throttle (staffLogin, operatorLogin, both admin sites; apps/accounts/throttle.py):
+# failures per (account, client IP) and per client IP within the window; after ACCOUNT_FREE failures
+# on one account (from anywhere, within ACCOUNT_WINDOW) clients that have not signed in to it within
+# TRUSTED_CLIENT take turns: one attempt, then a pause of DELAY seconds doubling per failure up to
+# MAX_DELAY. No hard lock-out; `unlockStaffLogin` / `unlockOperatorLogin` / `manage.py unlock_login` reset.
 LOGIN_THROTTLE = {
     "WINDOW_SECONDS": env.int("LOGIN_THROTTLE_WINDOW", default=15 * 60),
-    "MAX_PER_ACCOUNT": env.int("LOGIN_THROTTLE_MAX_PER_ACCOUNT", default=5),
+    "MAX_PER_ACCOUNT_IP": env.int("LOGIN_THROTTLE_MAX_PER_ACCOUNT_IP", default=5),
     "MAX_PER_IP": env.int("LOGIN_THROTTLE_MAX_PER_IP", default=20),
+    "ACCOUNT_FREE_FAILURES": env.int("LOGIN_THROTTLE_ACCOUNT_FREE", default=5),
+    "ACCOUNT_WINDOW_SECONDS": env.int("LOGIN_THROTTLE_ACCOUNT_WINDOW", default=24 * 3600),
+    "DELAY_SECONDS": env.int("LOGIN_THROTTLE_DELAY", default=2),
+    "MAX_DELAY_SECONDS": env.int("LOGIN_THROTTLE_MAX_DELAY", default=10 * 60),
+    "TRUSTED_CLIENT_SECONDS": env.int("LOGIN_THROTTLE_TRUSTED_CLIENT", default=30 * 24 * 3600),
 }
 # How many reverse proxies in front of us add X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -15,11 +15,21 @@ REQUIRED = (
     "JWT_SIGNING_KEY",
     "PLATFORM_DOMAIN",
     "CELERY_BROKER_URL",
+    "CACHE_URL",  # Redis: the throttle counters every process must share (checked below)
 )
 _missing = [name for name in REQUIRED if not env.str(name, default="").strip()]
 if _missing:
     raise ImproperlyConfigured(
         "Production settings refuse to start: set the environment variable(s) " + ", ".join(_missing)
+    )
+
+# Login, binding and sign-up throttles count in the cache: a per-process cache would let every worker
+# process grant its own allowance (N processes = N times the limit) and forget it on restart.
+if CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+    raise ImproperlyConfigured(
+        "Production settings refuse a cache that is not shared: CACHE_URL must be a Redis URL "
+        f"(redis://host:6379/1 or rediss://…), not {CACHES['default']['BACKEND']}; the throttle counters "
+        "must be shared by every process"
     )
 
 DEBUG = False

@@ -13,6 +13,7 @@ GOOD = {
     "JWT_SIGNING_KEY": "j" * 32,
     "PLATFORM_DOMAIN": "heatcloud.example",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "CACHE_URL": "redis://redis.internal:6379/1",
 }
 
 
@@ -41,6 +42,20 @@ def test_production_refuses_a_malformed_encryption_key():
     result = _load_production({**GOOD, "FIELD_ENCRYPTION_KEYS": "not-a-key"})
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS must be comma-separated Fernet keys" in result.stderr
+
+
+@pytest.mark.parametrize("cache_url", ["locmemcache://heatcloud", "dummycache://", "filecache:///tmp/heatcloud",
+                                       "dbcache://cache_table"])
+def test_production_refuses_a_cache_that_processes_do_not_share(cache_url):
+    """Throttle counters in a per-process (or non-atomic) cache would multiply every limit by the
+    number of processes."""
+    result = _load_production({**GOOD, "CACHE_URL": cache_url})
+    assert result.returncode != 0
+    assert "CACHE_URL must be a Redis URL" in result.stderr
+
+
+def test_production_takes_a_tls_redis_cache():
+    assert _load_production({**GOOD, "CACHE_URL": "rediss://redis.internal:6380/1"}).returncode == 0
 
 
 def test_base_settings_contract():
