@@ -149,9 +149,3 @@ def login_throttle_clear(*, username: str, ip: str | None = None) -> None:
     if ip:
         kt.reset(_ip(), ip)
 
-
-def failures(*, username: str) -> int:
-    """Failed (or in-flight) attempts on the account in its window, from anywhere."""
-    user = _norm(username)
-    epoch = kt.count(_epoch(), user)
-    return kt.count(_account(), f"{epoch}\n{user}")
