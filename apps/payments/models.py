@@ -24,8 +24,9 @@ class CounterMethod(models.TextChoices):
 
 
 class CounterShift(models.Model):
-    """A collector's working session at the counter (日结). Closing it freezes
-    its totals; a closed shift is read-only."""
+    """A collector's working session at the counter (日结): the money taken
+    (counter payments) and handed back (counter refunds, `Refund.shift`) by
+    one person. Closing it freezes its totals; a closed shift is read-only."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("当班中")
@@ -178,6 +179,8 @@ class Refund(models.Model):
     provider_refund_id = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
+    # A counter refund is cash handed back: it belongs to the refunding person's open shift (日结).
+    shift = models.ForeignKey(CounterShift, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
     # Bills touched when the refund succeeded: [{"bill_id", "amount_fen"}].
     bill_effects = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

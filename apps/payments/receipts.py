@@ -1,8 +1,11 @@
 """Printable receipt (收据) of a counter payment, as a PDF.
 
-Chinese text uses reportlab's built-in CID font STSong-Light (Adobe-GB1, drawn
-by the viewer's own CJK font), so no font file ships with the app. The output
-is deterministic (`invariant`): the same order prints byte-identical PDFs.
+Every font is embedded, so the receipt prints the same on every viewer and
+printer: Noto Sans SC (SIL OFL, apps/payments/fonts/, a GBK subset of the
+regular weight and the Latin part of the bold one), registered with
+reportlab's TTFont, which embeds only the glyphs the receipt uses. The
+output is deterministic (`invariant`): the same order prints byte-identical
+PDFs. The collector is named by their display name.
 
 `receipt_data` gathers what the receipt says from the order (prefetch its
 items' bills, houses and seasons: apps.payments.selectors_counter); `receipt_pdf`
@@ -11,8 +14,11 @@ continues on further pages when an order pays many bills."""
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +28,7 @@ from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.tables import LongTable
 
@@ -31,9 +37,20 @@ from tenants.selectors import current_company
 
 from .models import CounterMethod, PaymentOrder
 
-CJK = "STSong-Light"
-LATIN_BOLD = "Helvetica-Bold"  # its WinAnsi encoding has the ¥ sign
-pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+logger = logging.getLogger(__name__)
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+CJK = "NotoSansSC"
+LATIN_BOLD = "NotoSansSC-Bold"  # the amount in figures (¥)
+
+
+@functools.cache
+def _fonts() -> TTFont:
+    """Register the embedded fonts once per process (parsing the CJK font takes a few tenths of a second)."""
+    cjk = TTFont(CJK, str(FONTS / "NotoSansSC-Regular.subset.ttf"))
+    pdfmetrics.registerFont(cjk)
+    pdfmetrics.registerFont(TTFont(LATIN_BOLD, str(FONTS / "NotoSansSC-Bold.latin.ttf")))
+    return cjk
 
 PAGE = landscape(A5)
 MARGIN = 10 * mm
@@ -79,8 +96,16 @@ class ReceiptData:
 
 
 def _person(user) -> str:
-    """Surname first, no space (李丽), as Chinese names are written; the username when no name is set."""
-    return f"{user.last_name}{user.first_name}".strip() or user.username
+    """The display name (王会计); else the name, surname first with no space (李丽), as Chinese
+    names are written; the username only when neither is set."""
+    return user.display_name or f"{user.last_name}{user.first_name}".strip() or user.username
+
+
+def _missing_glyphs(data: ReceiptData, font: TTFont) -> set[str]:
+    """Characters the embedded font cannot draw (outside GBK): printed as empty boxes."""
+    text = "".join([data.company, data.collector, *(h.owner_name + h.address for h in data.houses),
+                    *(line.season for line in data.lines)])
+    return {c for c in text if not c.isspace() and ord(c) not in font.face.charToGlyph}
 
 
 def receipt_data(order: PaymentOrder) -> ReceiptData:
@@ -203,10 +228,17 @@ def _continued(data: ReceiptData):
 
 
 def receipt_pdf(order: PaymentOrder) -> bytes:
+    cjk = _fonts()
     data = receipt_data(order)
+    missing = _missing_glyphs(data, cjk)
+    if missing:
+        logger.warning("receipt %s: %d character(s) outside the embedded font print as boxes",
+                       order.out_trade_no, len(missing))
     buf = io.BytesIO()
+    # initialFontName: no page ever names a font that is not embedded (reportlab's default is Helvetica).
     doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN, invariant=1, title=_("收据 %(no)s") % {"no": data.receipt_no},
-                            author=data.company, creator="HeatCloud", producer="HeatCloud", subject="")
+                            author=data.company, creator="HeatCloud", producer="HeatCloud", subject="",
+                            initialFontName=CJK)
     doc.build(_story(data), onFirstPage=_page_number, onLaterPages=_continued(data))
     return buf.getvalue()

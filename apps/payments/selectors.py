@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from apps.properties.models import HouseBinding
 from tenants.models import MerchantAccount
 
-from .models import OrderBill, PaymentOrder
+from .models import Channel, OrderBill, PaymentOrder
 
 
 def _with_details(qs: QuerySet[PaymentOrder]) -> QuerySet[PaymentOrder]:
@@ -14,13 +15,24 @@ def _with_details(qs: QuerySet[PaymentOrder]) -> QuerySet[PaymentOrder]:
     return qs.prefetch_related(Prefetch("items", queryset=items), "refunds")
 
 
+def orders_of_resident(resident) -> QuerySet[PaymentOrder]:
+    """The orders a resident may see: their own online orders, and counter payments
+    for houses they have bound (every house the payment covers, so no one sees
+    another household's name or address on a shared receipt)."""
+    bound = HouseBinding.objects.filter(resident=resident).values("house_id")
+    foreign = OrderBill.objects.filter(order=OuterRef("pk")).exclude(bill__house_id__in=bound)
+    counter = (PaymentOrder.objects.filter(channel=Channel.COUNTER, items__bill__house_id__in=bound)
+               .exclude(Exists(foreign)).values("pk"))
+    return PaymentOrder.objects.filter(Q(resident=resident) | Q(pk__in=counter))
+
+
 def resident_orders(*, resident) -> QuerySet[PaymentOrder]:
-    return _with_details(PaymentOrder.objects.filter(resident=resident)).order_by("-created_at", "-id")
+    return _with_details(orders_of_resident(resident)).order_by("-created_at", "-id")
 
 
 def order_for_resident(*, resident, out_trade_no: str) -> PaymentOrder | None:
     """Same answer (None) for a missing order and someone else's."""
-    return _with_details(PaymentOrder.objects.filter(resident=resident, out_trade_no=out_trade_no)).first()
+    return _with_details(orders_of_resident(resident).filter(out_trade_no=out_trade_no)).first()
 
 
 def order_for_staff(*, out_trade_no: str | None = None, order_id: int | None = None) -> PaymentOrder | None:

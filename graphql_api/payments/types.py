@@ -82,7 +82,8 @@ class PaymentOrder(graphene.ObjectType):
     needs_refund_fen = graphene.Int(required=True, description="Money received that no bill took; to be refunded.")
     counter_method = graphene.Field(CounterMethod)
     receipt_no = graphene.String()
-    receipt_url = graphene.String(description="Printable receipt (PDF) of a counter payment.")
+    receipt_url = graphene.String(description="Printable receipt (PDF) of a counter payment: payment staff and the "
+                                              "residents of its houses download it with their Bearer token.")
     items = graphene.List(graphene.NonNull(OrderItem), required=True)
     refunds = graphene.List(graphene.NonNull(Refund), required=True)
 
@@ -119,8 +120,11 @@ ShiftStatus = graphene.Enum.from_enum(_Shift.Status, name="ShiftStatus")
 
 class ShiftMethodTotal(graphene.ObjectType):
     method = graphene.Field(CounterMethod, required=True)
-    amount_fen = graphene.BigInt(required=True)
-    count = graphene.Int(required=True)
+    amount_fen = graphene.BigInt(required=True, description="Net: collected − refunded")
+    count = graphene.Int(required=True, description="Payments taken")
+    collected_fen = graphene.BigInt(required=True)
+    refunded_fen = graphene.BigInt(required=True, description="Handed back in this shift (refunds of payments "
+                                                              "made with this method)")
 
 
 class ShiftReceipt(graphene.ObjectType):
@@ -132,23 +136,44 @@ class ShiftReceipt(graphene.ObjectType):
     account_nos = graphene.List(graphene.NonNull(graphene.String), required=True, description="户号 of the bills paid")
 
 
+class ShiftRefund(graphene.ObjectType):
+    """Cash handed back in this shift for a counter payment (of this shift or an earlier one)."""
+
+    out_refund_no = graphene.String(required=True)
+    out_trade_no = graphene.String(required=True, description="The refunded payment")
+    receipt_no = graphene.String(required=True, description="The refunded payment's receipt number")
+    amount_fen = graphene.Int(required=True)
+    method = graphene.Field(CounterMethod, required=True, description="The refunded payment's method")
+    refunded_at = graphene.DateTime(required=True)
+    account_nos = graphene.List(graphene.NonNull(graphene.String), required=True)
+
+
 class Shift(graphene.ObjectType):
-    """A collector's shift. Totals are live while it is open and frozen when it is closed (日结)."""
+    """A collector's shift: the money they took and handed back. Totals are live
+    while it is open and frozen when it is closed (日结)."""
 
     id = graphene.ID(required=True)
     collector_id = graphene.ID(required=True)
     collector_username = graphene.String(required=True)
+    collector_name = graphene.String(required=True, description="Display name (the username when none is set)")
     status = graphene.Field(ShiftStatus, required=True)
     opened_at = graphene.DateTime(required=True)
     closed_at = graphene.DateTime()
     totals = graphene.List(graphene.NonNull(ShiftMethodTotal), required=True, description="One per method")
-    total_fen = graphene.BigInt(required=True)
-    count = graphene.Int(required=True)
+    total_fen = graphene.BigInt(required=True, description="Net of refunds: collected − refunded")
+    collected_fen = graphene.BigInt(required=True)
+    refunded_fen = graphene.BigInt(required=True)
+    count = graphene.Int(required=True, description="Payments taken")
     receipts = graphene.List(graphene.NonNull(ShiftReceipt), required=True)
+    refunds = graphene.List(graphene.NonNull(ShiftRefund), required=True)
 
     @staticmethod
     def resolve_collector_username(root, info):
         return root.collector.username
+
+    @staticmethod
+    def resolve_collector_name(root, info):
+        return root.collector.shown_name
 
     @staticmethod
     def resolve_totals(root, info):
@@ -157,6 +182,18 @@ class Shift(graphene.ObjectType):
     @staticmethod
     def resolve_total_fen(root, info):
         return _summary(root).total_fen
+
+    @staticmethod
+    def resolve_collected_fen(root, info):
+        return _summary(root).collected_fen
+
+    @staticmethod
+    def resolve_refunded_fen(root, info):
+        return _summary(root).refunded_fen
+
+    @staticmethod
+    def resolve_refunds(root, info):
+        return _summary(root).refunds
 
     @staticmethod
     def resolve_count(root, info):

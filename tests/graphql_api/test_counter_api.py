@@ -209,8 +209,8 @@ def _more_payments(alpha, counter, who: str, start: int, n: int):
 
 
 # Every request: two `SET search_path`, the tenant's domain, the token's user. Then:
-MY_SHIFT_QUERIES = 4 + 3  # the open shift (with its collector), totals by method, receipts
-SHIFTS_QUERIES = 4 + 4  # count, page (with collectors), then totals and receipts of all open shifts at once
+MY_SHIFT_QUERIES = 4 + 4  # the open shift (with its collector), totals by method, receipts, refunds
+SHIFTS_QUERIES = 4 + 5  # count, page (with collectors), then totals, receipts and refunds of all open shifts at once
 
 
 def test_my_shift_query_count_does_not_grow_with_receipts(gql, alpha, counter, django_assert_num_queries):

@@ -11,10 +11,14 @@ included), the first bill it does not cover takes the rest against its
 principal only, later bills nothing. More than is due is refused (change is
 handed back in cash, never kept).
 
+No money is taken on a bill whose season is not published yet.
+
 Every payment belongs to the collector's open shift (opened on the first
-payment). Closing the shift freezes its totals; a closed shift takes no more
-payments. The shift row is locked by both, so a payment never lands in a shift
-that is being closed."""
+payment), and so does every counter refund the collector hands back
+(refunds.py), whenever the payment was taken. Closing the shift freezes its
+totals, net of its refunds, with both listed; a closed shift takes no more
+payments or refunds. The shift row is locked by all three, so nothing lands
+in a shift that is being closed."""
 
 from __future__ import annotations
 
@@ -70,7 +74,7 @@ def _clean_bill_ids(bill_ids) -> list[int]:
     return ids
 
 
-def _open_shift_locked(collector) -> CounterShift:
+def shift_open_locked(collector) -> CounterShift:
     """The collector's open shift, row-locked for this transaction; opened if there is none.
 
     A shift closed while we waited for its lock no longer matches `status=open`
@@ -93,7 +97,7 @@ def _open_shift_locked(collector) -> CounterShift:
 @transaction.atomic
 def shift_open(*, collector) -> CounterShift:
     """The collector's open shift; a new one if none is open (idempotent)."""
-    return _open_shift_locked(collector)
+    return shift_open_locked(collector)
 
 
 def _season_order(quote):
@@ -114,7 +118,7 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
     if PaymentOrder.objects.filter(receipt_no=receipt_no).exists():
         raise _duplicate_receipt(receipt_no)
 
-    shift = _open_shift_locked(collector)  # always before the bills: one lock order
+    shift = shift_open_locked(collector)  # always before the bills: one lock order
     bills = bills_lock(ids)
     if len(bills) != len(set(ids)):
         raise field_error("billIds", _("找不到账单。"), PaymentErrorCode.NOT_FOUND)

@@ -6,7 +6,12 @@ The amount comes back first from money no bill took (`needs_refund_fen`),
 then from the order's bills, last bill first; billing takes it back from
 each bill (`apps.billing.services.bill_payment_reverse`), with, pro rata,
 the discount or late fee the payment earned. Counter payments are refunded
-at once (cash handed back)."""
+at once: cash handed back by the refunding person, so the refund belongs to
+their open counter shift (opened for it if they have none) and shows in its
+日结, whenever the payment was taken and whoever took it.
+
+Lock order: order row → (counter refunds) the refunder's shift → bills in id
+order; counter payments take shift → bills, so neither waits on the other."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from .. import providers as p
 from ..errors import PaymentErrorCode
 from ..merchants import account_matches, channel_account, provider_for
 from ..models import Channel, PaymentOrder, Refund
+from .counter import shift_open_locked
 from .orders import ONLINE, new_out_trade_no, notify_url
 from .settlement import DUPLICATE, IGNORED, REJECTED, SETTLED, Outcome, payment_sync
 
@@ -83,17 +89,19 @@ def refund_request(*, order_id: int, amount_fen: int, reason: str, actor, reques
         if order.channel in ONLINE and not account_matches(order, channel_account(order.channel)):
             raise field_error("orderId", _("该订单的收款商户已更换，请在原商户平台退款。"),
                               PaymentErrorCode.INVALID_STATUS)
+        # Cash handed back at the counter comes out of the refunder's drawer: their open shift.
+        shift = shift_open_locked(actor) if order.channel == Channel.COUNTER else None
         try:
             with transaction.atomic():  # savepoint: the same request number sent twice at once
                 refund = Refund.objects.create(order=order, out_refund_no=out_refund_no, amount_fen=amount_fen,
-                                               reason=reason[:80], requested_by=actor)
+                                               reason=reason[:80], requested_by=actor, shift=shift)
         except IntegrityError:
             existing = Refund.objects.get(out_refund_no=out_refund_no)
             if existing.order_id != order_id or existing.amount_fen != amount_fen:
                 raise field_error("requestNo", _("该退款请求号已用于另一笔退款。"), PaymentErrorCode.INVALID) from None
             return existing
         audit_record(actor=actor, action="refund.requested", target=refund, ip=ip, order=order.out_trade_no,
-                     amount_fen=amount_fen, reason=reason[:80])
+                     amount_fen=amount_fen, reason=reason[:80], shift_id=shift.pk if shift else None)
         if order.channel == Channel.COUNTER:  # cash handed back at the counter: done now
             _refund_finish_locked(refund, order, status=Refund.Status.SUCCESS, provider_refund_id="")
             return refund

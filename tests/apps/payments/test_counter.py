@@ -320,6 +320,7 @@ def test_an_empty_shift_closes_with_zero_totals(in_alpha):
     collector = staff("li")
     shift = shift_open(collector=collector)
     closed = shift_close(shift_id=shift.pk, actor=collector)
-    assert closed.totals == {"by_method": {"cash": 0, "pos": 0, "transfer": 0},
-                             "count_by_method": {"cash": 0, "pos": 0, "transfer": 0},
-                             "count": 0, "total_fen": 0, "receipts": []}
+    zeros = {"cash": 0, "pos": 0, "transfer": 0}
+    assert closed.totals == {"by_method": zeros, "collected_by_method": zeros, "refunded_by_method": zeros,
+                             "count_by_method": zeros, "count": 0, "total_fen": 0, "collected_fen": 0,
+                             "refunded_fen": 0, "receipts": [], "refunds": []}

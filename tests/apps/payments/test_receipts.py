@@ -1,6 +1,8 @@
 """The printable receipt of a counter payment: what the PDF really says (read
-back from its content streams), that it is deterministic and paginates, and
-who may download it from /payments/receipts/<out_trade_no>.pdf."""
+back from its content streams through each font's ToUnicode map), that every
+font in it is embedded, that it is deterministic and paginates, and who may
+download it from /payments/receipts/<out_trade_no>.pdf: payment staff, and
+residents for their own houses."""
 
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ from tests.apps.properties.factories import HouseFactory
 # --- reading a PDF back ------------------------------------------------------------------------------
 
 _STREAM = re.compile(rb"<<(?P<dict>(?:(?!>>\s*stream).)*?)>>\s*stream\r?\n(?P<data>.*?)endstream", re.S)
-_TOKEN = re.compile(rb"/(?P<font>F\d+)\s+[\d.]+\s+Tf|\((?P<str>(?:\\.|[^\\)])*)\)", re.S)
+_TOKEN = re.compile(rb"/(?P<font>[^\s/\[\]()<>]+)\s+[\d.]+\s+Tf|\((?P<str>(?:\\.|[^\\)])*)\)", re.S)
+_OBJECT = re.compile(rb"(?<![\d])(\d+) 0 obj\b(?P<body>.*?)\bendobj", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
 
 
@@ -62,20 +65,48 @@ def _decode_stream(header: bytes, data: bytes) -> bytes:
     return data
 
 
+def pdf_objects(pdf: bytes) -> dict[int, bytes]:
+    return {int(m.group(1)): m["body"] for m in _OBJECT.finditer(pdf)}
+
+
+def _stream(body: bytes) -> bytes:
+    m = _STREAM.search(body)
+    return _decode_stream(m["dict"], m["data"])
+
+
+def pdf_fonts(pdf: bytes) -> dict[bytes, bytes]:
+    """Font resource name (F1+0) -> the font object's dictionary."""
+    return {m.group(1): body for body in pdf_objects(pdf).values()
+            if _is_font(body) and (m := re.search(rb"/Name /([^\s/>]+)", body))}
+
+
+def _is_font(body: bytes) -> bool:
+    return re.search(rb"/Type /Font[\s/>]", body) is not None  # not a /FontDescriptor
+
+
+def _unicode_map(pdf: bytes, objects: dict[int, bytes], font: bytes) -> dict[int, str]:
+    ref = re.search(rb"/ToUnicode (\d+) 0 R", font)
+    assert ref, f"font without a ToUnicode map: {font[:120]!r}"
+    cmap = _stream(objects[int(ref.group(1))])
+    pairs = re.findall(rb"<([0-9A-Fa-f]{2})> <([0-9A-Fa-f]{4})>", cmap)
+    return {int(code, 16): chr(int(uni, 16)) for code, uni in pairs if int(uni, 16)}
+
+
 def pdf_text(pdf: bytes) -> str:
     """The text shown by the PDF's pages, in drawing order, whitespace removed:
-    CID-font strings decoded as UCS-2 (UniGB-UCS2-H), the others as WinAnsi."""
-    cid_fonts = set(re.findall(rb"/Encoding /UniGB-UCS2-H /Name /(F\d+)", pdf))
-    assert cid_fonts, "no CJK font in the PDF"
+    every string decoded through its font's ToUnicode map."""
+    objects = pdf_objects(pdf)
+    maps = {name: _unicode_map(pdf, objects, font) for name, font in pdf_fonts(pdf).items()}
+    assert maps, "no font in the PDF"
     pieces, font = [], None
-    for stream in _STREAM.finditer(pdf):
-        content = _decode_stream(stream["dict"], stream["data"])
+    pages = [int(n) for n in re.findall(rb"(\d+) 0 R", re.search(rb"/Kids \[([^\]]*)\]", pdf).group(1))]
+    for page in pages:
+        content = _stream(objects[int(re.search(rb"/Contents (\d+) 0 R", objects[page]).group(1))])
         for token in _TOKEN.finditer(content):
             if token["font"]:
                 font = token["font"]
                 continue
-            raw = _unescape(token["str"])
-            pieces.append(raw.decode("utf-16-be") if font in cid_fonts else raw.decode("cp1252"))
+            pieces.append("".join(maps[font].get(b, "") for b in _unescape(token["str"])))
     return "".join("".join(pieces).split())
 
 
@@ -194,11 +225,9 @@ def test_missing_online_and_other_collectors_receipts_are_the_same_404(client, a
     assert answers[0].json()["error"]["code"] == "NOT_FOUND"
 
 
-def test_technicians_and_residents_are_refused(client, alpha, receipt, make_resident):
+def test_technicians_are_refused_and_anonymous_callers_must_log_in(client, alpha, receipt):
     resp = _get(client, alpha, receipt["order"], receipt["tokens"]["tech"])
     assert (resp.status_code, resp.json()["error"]["code"]) == (403, "PERMISSION_DENIED")
-    _resident, token = make_resident(alpha)
-    assert _get(client, alpha, receipt["order"], token).status_code == 403
     resp = _get(client, alpha, receipt["order"])
     assert (resp.status_code, resp.json()["error"]["code"]) == (401, "UNAUTHENTICATED")
 
@@ -209,3 +238,114 @@ def test_another_companys_token_is_refused(client, alpha, beta, receipt, make_st
     assert (resp.status_code, resp.json()["error"]["code"]) == (401, "UNAUTHENTICATED")
     # …and on its own domain the order simply does not exist.
     assert _get(client, beta, receipt["order"], beta_admin).status_code == 404
+
+
+# --- every font embedded, the collector's display name ---------------------------------------------
+
+def test_every_font_in_the_receipt_is_embedded(alpha_tenant):
+    order, _house = _two_season_order()
+    pdf = receipt_pdf(order)
+    objects = pdf_objects(pdf)
+    fonts = [body for body in objects.values() if _is_font(body)]
+    assert len(fonts) >= 2  # the CJK text and the bold amount
+    for font in fonts:
+        assert b"/Subtype /TrueType" in font, font[:200]
+        descriptor = objects[int(re.search(rb"/FontDescriptor (\d+) 0 R", font).group(1))]
+        file_ref = re.search(rb"/FontFile2 (\d+) 0 R", descriptor)
+        assert file_ref, descriptor[:200]
+        embedded = objects[int(file_ref.group(1))]
+        assert b"stream" in embedded and b"/Length1" in embedded  # the TrueType program itself
+    for not_embedded in (b"/Type1", b"/Type0", b"/Type3", b"STSong", b"Helvetica", b"UniGB"):
+        assert not_embedded not in pdf, not_embedded
+    assert b"NotoSansSC-Regular" in pdf and b"NotoSansSC-Bold" in pdf
+
+
+def test_the_receipt_names_the_collector_by_display_name(alpha_tenant):
+    collector = staff("li")
+    collector.display_name = "李会计"
+    collector.save(update_fields=["display_name"])
+    order = counter_order(order_id=pay(collector, [bill_for(plain_season())], 1000, "NO.DN").pk)
+    text = pdf_text(receipt_pdf(order))
+    assert "收费员：李会计" in text and "收费员（签字）：李会计" in text
+    assert "收费员：li" not in text  # never the login name
+
+
+def test_characters_outside_the_font_are_logged_without_the_text(alpha_tenant, caplog):
+    house = HouseFactory(owner_name="王𠀀")  # a CJK Extension B character: not in GBK
+    order = counter_order(order_id=pay(staff("li"), [bill_for(plain_season(), house=house)], 1000, "NO.X").pk)
+    with caplog.at_level("WARNING", logger="apps.payments.receipts"):
+        receipt_pdf(order)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"receipt {order.out_trade_no}: 1 character(s) outside the embedded font print as boxes"]
+
+
+# --- residents: their own counter payments ---------------------------------------------------------
+
+@pytest.fixture
+def households(alpha, gql, make_resident):
+    """Alpha: residents 张 and 赵 with a house each; collector li took a counter payment for
+    张's house, one covering both houses, and 张 has an online order too."""
+    from apps.properties.models import HouseBinding
+
+    zhang, zhang_token = make_resident(alpha, "o-zhang")
+    zhao, zhao_token = make_resident(alpha, "o-zhao")
+    with schema_context(alpha.schema):
+        li = staff("li")
+        season = plain_season()
+        mine, theirs = HouseFactory(owner_name="张三"), HouseFactory(owner_name="赵四")
+        HouseBinding.objects.create(house=mine, resident=zhang)
+        HouseBinding.objects.create(house=theirs, resident=zhao)
+        own = pay(li, [bill_for(season, house=mine)], 1000, "NO.Z1")
+        shared = pay(li, [bill_for(plain_season("2025-2026", started_days_ago=380), house=mine),
+                          bill_for(season, house=theirs)], FULL + 1000, "NO.Z2")  # both houses on it
+        online = PaymentOrder.objects.create(out_trade_no="W2611260000000000009", channel="wechat",
+                                             amount_fen=100, description="x", resident=zhang)
+    return {"own": own.out_trade_no, "shared": shared.out_trade_no, "online": online.out_trade_no,
+            "zhang": zhang_token, "zhao": zhao_token, "house": mine}
+
+
+def test_a_resident_downloads_the_receipt_of_their_own_counter_payment(client, alpha, households):
+    resp = _get(client, alpha, households["own"], households["zhang"])
+    assert resp.status_code == 200, resp.content
+    assert resp["Content-Type"] == "application/pdf" and "no-store" in resp["Cache-Control"]
+    text = pdf_text(resp.content)
+    assert "收据号：NO.Z1" in text and households["house"].account_no in text and "张三" in text
+
+
+def test_other_residents_shared_and_online_receipts_are_the_same_404_as_a_missing_one(client, alpha, households):
+    answers = [_get(client, alpha, no, token) for no, token in [
+        ("C0000000000000000000", households["zhang"]),
+        (households["own"], households["zhao"]),  # another resident's payment
+        (households["shared"], households["zhang"]),  # names another household too
+        (households["shared"], households["zhao"]),
+        (households["online"], households["zhang"]),  # their own, but online: no receipt
+    ]]
+    assert {(r.status_code, r.content) for r in answers} == {(404, answers[0].content)}
+    assert answers[0].json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_another_companys_resident_gets_404_and_a_token_of_another_company_401(client, alpha, beta, households,
+                                                                                 make_resident):
+    _beta_resident, beta_token = make_resident(beta, "o-beta")
+    assert _get(client, beta, households["own"], beta_token).status_code == 404  # no such order at beta
+    resp = _get(client, beta, households["own"], households["zhang"])  # alpha's token at beta
+    assert (resp.status_code, resp.json()["error"]["code"]) == (401, "UNAUTHENTICATED")
+    resp = _get(client, alpha, households["own"], beta_token)
+    assert (resp.status_code, resp.json()["error"]["code"]) == (401, "UNAUTHENTICATED")
+
+
+MY_PAYMENTS = "{ myPayments { totalCount items { outTradeNo channel receiptNo receiptUrl } } }"
+
+
+def test_residents_find_their_counter_payments_and_receipt_links(gql, alpha, households):
+    zhang = gql(alpha.host, MY_PAYMENTS, token=households["zhang"])["data"]["myPayments"]
+    assert {(o["outTradeNo"], o["channel"], o["receiptUrl"]) for o in zhang["items"]} == {
+        (households["own"], "COUNTER", f"/payments/receipts/{households['own']}.pdf"),
+        (households["online"], "WECHAT", None)}
+    assert gql(alpha.host, MY_PAYMENTS, token=households["zhao"])["data"]["myPayments"] == {
+        "totalCount": 0, "items": []}
+    order = "query($no: String!) { order(outTradeNo: $no) { outTradeNo receiptNo } }"
+    assert gql(alpha.host, order, {"no": households["own"]}, token=households["zhang"])["data"]["order"] == {
+        "outTradeNo": households["own"], "receiptNo": "NO.Z1"}
+    for no, who in [(households["own"], "zhao"), (households["shared"], "zhang")]:
+        assert gql(alpha.host, order, {"no": no}, token=households[who])["data"]["order"] is None
