@@ -10,5 +10,6 @@ class PropertyErrorCode(models.TextChoices):
     INVALID_STATUS = "INVALID_STATUS"
     BINDING_FAILED = "BINDING_FAILED"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    PROOF_NOT_ALLOWED = "PROOF_NOT_ALLOWED"  # phone last-4 while the company has it off
     HOUSE_FULL = "HOUSE_FULL"
     TOO_MANY_HOUSES = "TOO_MANY_HOUSES"

@@ -175,3 +175,24 @@ class HouseBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} -> {self.house_id} ({self.role})"
+
+
+class BindingSettings(models.Model):
+    """How residents of this company may prove a house is theirs: one row
+    (pk 1) per company schema, absent until an admin first changes it, and
+    then the defaults apply. The owner's name always works; the last 4 digits
+    of the owner's phone are a weak proof (10 000 values, often guessable), so
+    they are off unless the company turns them on."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    allow_phone_last4 = models.BooleanField(_("允许以户主手机号后 4 位绑定"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("房屋绑定设置")
+        verbose_name_plural = _("房屋绑定设置")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="binding_settings_single_row")]
+
+    def __str__(self) -> str:
+        return f"binding settings (last4={'on' if self.allow_phone_last4 else 'off'})"

@@ -8,7 +8,7 @@ from heat_platform.crypto import blind_index
 from heat_platform.kernel.errors import field_error
 
 from .errors import PropertyErrorCode
-from .models import Building, Community, House, HouseBinding
+from .models import BindingSettings, Building, Community, House, HouseBinding
 
 
 def community_list(*, search: str | None = None) -> QuerySet[Community]:
@@ -79,3 +79,8 @@ def resident_bindings(*, resident) -> QuerySet[HouseBinding]:
     return (HouseBinding.objects.filter(resident=resident)
             .select_related("house__community", "house__building", "house__unit").order_by("created_at", "id"))
 
+
+
+def binding_settings_get() -> BindingSettings:
+    """This company's binding settings; the defaults (an unsaved row) until an admin changes them."""
+    return BindingSettings.objects.filter(pk=1).first() or BindingSettings()

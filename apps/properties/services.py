@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,14 +15,15 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from heat_platform.crypto import blind_index
+from heat_platform.kernel import throttle
 from heat_platform.kernel.errors import field_error
 from tenants.validators import normalize_phone
 
 from .errors import PropertyErrorCode
-from .models import HeatingStatusChange, House, HouseBinding
+from .models import BindingSettings, HeatingStatusChange, House, HouseBinding
+from .selectors import binding_settings_get
 
 MAX_AREA = Decimal("100000")  # ㎡: anything larger is a typo, not a house
-BIND_FAILURES_PER_HOUR = 5
 MAX_HOUSES_PER_RESIDENT = 20
 
 
@@ -135,39 +135,48 @@ def house_change_heating_status(*, house_id: int, to_status: str, reason: str, a
     return house
 
 
-def _bind_fail_key(resident_id: int) -> str:
-    return f"bind-fail:{resident_id}"
-
-
-def _count_bind_failure(key: str) -> None:
-    """Atomic increment within a one-hour window (add is a no-op when the key exists)."""
-    cache.add(key, 0, 3600)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, 3600)
+def _bind_limits(*, resident_id: int, account_no: str, ip: str | None) -> list[tuple[throttle.Limit, object]]:
+    """Binding attempts are counted per resident, per target 户号 (whether or not
+    it exists, so the limit reveals nothing; keys ignore case) and per client IP: a fresh resident
+    or a fresh IP does not buy more guesses at one house."""
+    conf = settings.BINDING_THROTTLE
+    window = conf["WINDOW_SECONDS"]
+    return [
+        (throttle.Limit("bind.resident", conf["MAX_PER_RESIDENT"], window), resident_id),
+        (throttle.Limit("bind.account_no", conf["MAX_PER_ACCOUNT_NO"], window), account_no),
+        (throttle.Limit("bind.ip", conf["MAX_PER_IP"], window), ip or "unknown"),
+    ]
 
 
 def house_bind(*, resident, account_no: str, owner_name: str = "", phone_last4: str = "",
                role: str = HouseBinding.Role.OWNER, ip: str | None = None) -> HouseBinding:
-    """Bind a house to a resident on proof: 户号 plus the owner's name or the
-    last 4 digits of the owner's phone. Wrong number, wrong name and wrong
-    digits give one and the same error, and failures are throttled per
-    resident, so binding cannot be used to discover houses. Failed attempts
-    are audited outside any transaction so the rollback cannot erase them."""
-    key = _bind_fail_key(resident.pk)
-    if cache.get(key, 0) >= BIND_FAILURES_PER_HOUR:
-        raise ValidationError(_("尝试次数过多，请 1 小时后再试。"), code=PropertyErrorCode.TOO_MANY_ATTEMPTS)
+    """Bind a house to a resident on proof: 户号 plus the owner's name or, where
+    the company allows it (BindingSettings), the last 4 digits of the owner's
+    phone. Wrong number, wrong name and wrong digits give one and the same
+    error. Failed attempts are limited per resident, per target 户号 and per
+    client IP (settings.BINDING_THROTTLE); a successful binding is not counted,
+    but neither does it reset anything, so binding one's own house between
+    guesses buys nothing. Failed attempts are audited outside any transaction
+    so the rollback cannot erase them."""
     if role not in HouseBinding.Role.values:
         raise field_error("role", _("无效的关系。"), PropertyErrorCode.INVALID)
-    house = House.objects.filter(account_no=(account_no or "").strip()).first()
+    account_no = (account_no or "").strip()
+    if (phone_last4 or "").strip() and not binding_settings_get().allow_phone_last4:
+        raise field_error("phone_last4", _("本公司不支持用手机号后 4 位绑定，请填写户主姓名。"),
+                          PropertyErrorCode.PROOF_NOT_ALLOWED)
+    limits = _bind_limits(resident_id=resident.pk, account_no=account_no, ip=ip)
+    over = throttle.admit(limits)
+    if over is not None:
+        wait = throttle.wait_text(throttle.retry_after(*over))
+        raise ValidationError(_("尝试次数过多，请 %(wait)s后再试。") % {"wait": wait},
+                              code=PropertyErrorCode.TOO_MANY_ATTEMPTS)
+    house = House.objects.filter(account_no=account_no).first()
     if house is None or not _proof_matches(house, owner_name=owner_name, phone_last4=phone_last4):
-        _count_bind_failure(key)
         audit_record(actor=resident, action="house.bind_failed", ip=ip,
-                     account_no_hash=hashlib.sha256((account_no or "").encode()).hexdigest()[:16])
+                     account_no_hash=hashlib.sha256(account_no.encode()).hexdigest()[:16])
         raise ValidationError(_("户号与户主信息不匹配。"), code=PropertyErrorCode.BINDING_FAILED)
-    # A success does not clear the failure count: otherwise binding one's own
-    # house between guesses would make the per-resident limit meaningless.
+    for limit, value in limits:  # the proof held: this attempt was no guess
+        throttle.refund(limit, value)
     with transaction.atomic():
         House.objects.select_for_update().filter(pk=house.pk).first()  # serialises the cap check per house
         existing = HouseBinding.objects.filter(house=house, resident=resident).first()
@@ -198,3 +207,17 @@ def house_unbind(*, resident, house_id: int, ip: str | None = None) -> None:
     house = binding.house
     binding.delete()
     audit_record(actor=resident, action="house.unbind", target=house, ip=ip)
+
+
+@transaction.atomic
+def binding_settings_update(*, actor, allow_phone_last4: bool, ip: str | None = None) -> BindingSettings:
+    """The company admin decides which proofs residents may bind with. Audited
+    with the old and new value; saving the same value again writes nothing."""
+    row, _created = BindingSettings.objects.select_for_update().get_or_create(pk=1)
+    if row.allow_phone_last4 != allow_phone_last4:
+        audit_record(actor=actor, action="binding_settings.update", target=row, ip=ip,
+                     allow_phone_last4={"from": row.allow_phone_last4, "to": allow_phone_last4})
+        row.allow_phone_last4 = allow_phone_last4
+        row.updated_by = getattr(actor, "username", "")
+        row.save(update_fields=["allow_phone_last4", "updated_by", "updated_at"])
+    return row

@@ -16,6 +16,8 @@ class ResidentErrorCode(models.TextChoices):
     WECHAT_ERROR = "WECHAT_ERROR"
     PHONE_WATERMARK_MISMATCH = "PHONE_WATERMARK_MISMATCH"
     RESIDENT_DISABLED = "RESIDENT_DISABLED"
+    # Our own rate limits on WeChat login (per client IP, per mini-program, rejected codes per IP).
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     INVALID_PHONE = "INVALID_PHONE"
     # SMS verification codes
     SMS_RATE_LIMITED = "SMS_RATE_LIMITED"

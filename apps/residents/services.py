@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.tokens import token_issue
 from apps.audit.services import audit_record
 from heat_platform.crypto import blind_index
+from heat_platform.kernel import throttle
 from heat_platform.kernel.locks import xact_lock
 from heat_platform.pii import mask_phone
 
@@ -37,6 +38,8 @@ from .sms import SmsMessage, SmsSendError, get_sms_provider
 logger = logging.getLogger(__name__)
 
 SMS_CODE_RE = re.compile(r"^\d{6}$")
+# wx.login() codes are short printable ASCII (32 characters today); anything else is never sent to WeChat.
+LOGIN_CODE_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -60,20 +63,55 @@ class SmsCodeRequestResult:
 def resident_wechat_login(*, code: str, ip: str) -> ResidentLoginResult:
     """Sign a resident in with the code from `wx.login()` in this company's
     mini-program: the resident is created on first login (by openid) and
-    reused afterwards. Returns a resident token valid on this domain only."""
+    reused afterwards. Returns a resident token valid on this domain only.
+
+    Rate-limited before anything reaches WeChat (settings.WECHAT_LOGIN_THROTTLE):
+    calls per client IP, codes WeChat rejected per IP, and calls per company
+    mini-program, so junk codes cannot mint residents or burn the company's
+    code2session quota. Codes that cannot be a WeChat code are refused here."""
     code = (code or "").strip()
     if not code:
         raise resident_error(_("缺少微信登录凭证。"), ResidentErrorCode.REQUIRED, field="code")
     app = _require_miniprogram()
+    calls, invalid = _login_limits(ip=ip, app=app)
+    if throttle.exceeded(*invalid):
+        raise _too_many_logins(throttle.retry_after(*invalid))
+    if not LOGIN_CODE_RE.match(code):
+        throttle.hit(*invalid)
+        raise _wechat_error(WeChatError(ResidentErrorCode.INVALID_CODE))
+    over = throttle.admit(calls)
+    if over is not None:
+        raise _too_many_logins(throttle.retry_after(*over))
     try:
         session = get_login_provider().code2session(app=app, code=code)
     except WeChatError as exc:
+        if exc.code == ResidentErrorCode.INVALID_CODE:
+            throttle.hit(*invalid)
         raise _wechat_error(exc) from None
     resident, created = _resident_sign_in(openid=session.openid, unionid=session.unionid, ip=ip)
     token, ttl = token_issue(schema=connection.schema_name, subject=str(resident.pk), kind="resident",
                              role="resident")
     logger.info("resident signed in resident=%s created=%s", resident.pk, created)
     return ResidentLoginResult(token=token, expires_in=ttl, resident=resident, created=created)
+
+
+def _login_limits(*, ip: str, app: MiniProgramApp) -> tuple[list[tuple[throttle.Limit, object]],
+                                                             tuple[throttle.Limit, object]]:
+    """Calls to WeChat per client IP and per mini-program (its code2session
+    quota), and the codes WeChat rejected per client IP."""
+    conf = settings.WECHAT_LOGIN_THROTTLE
+    window = conf["WINDOW_SECONDS"]
+    ip = ip or "unknown"
+    calls = [
+        (throttle.Limit("wechat_login.ip", conf["MAX_PER_IP"], window), ip),
+        (throttle.Limit("wechat_login.app", conf["MAX_PER_APP"], window), app.app_id),
+    ]
+    return calls, (throttle.Limit("wechat_login.invalid_ip", conf["MAX_INVALID_PER_IP"], window), ip)
+
+
+def _too_many_logins(seconds: int) -> ValidationError:
+    return resident_error(_("微信登录尝试过于频繁，请 %(wait)s后再试。") % {"wait": throttle.wait_text(seconds)},
+                          ResidentErrorCode.TOO_MANY_ATTEMPTS)
 
 
 @transaction.atomic

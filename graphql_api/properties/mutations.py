@@ -1,14 +1,29 @@
 import graphene
 
-from apps.accounts.permissions import HEATING_STATUS_CHANGE, LEDGER_EDIT
-from apps.properties.services import house_bind, house_change_heating_status, house_unbind, house_update
+from apps.accounts.permissions import ADMIN, HEATING_STATUS_CHANGE, LEDGER_EDIT
+from apps.properties.services import (
+    binding_settings_update,
+    house_bind,
+    house_change_heating_status,
+    house_unbind,
+    house_update,
+)
 from heat_platform.kernel.actors import client_ip
 
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, IsResident
 from ..core.scalars import Decimal
-from .types import BindingRole, HeatingStatus, House, HouseCategory, LowIncome, MyHouse, PropertyError
+from .types import (
+    BindingRole,
+    HeatingStatus,
+    House,
+    HouseBindingSettings,
+    HouseCategory,
+    LowIncome,
+    MyHouse,
+    PropertyError,
+)
 
 
 class HouseInput(graphene.InputObjectType):
@@ -66,7 +81,8 @@ class ChangeHeatingStatus(BaseMutation):
 
 
 class BindHouse(BaseMutation):
-    """A resident binds a house: 户号 plus the owner's name, or the last 4 digits of the owner's phone."""
+    """A resident binds a house: 户号 plus the owner's name, or the last 4 digits of the owner's phone where
+    the company allows it (houseBindingSettings). Failed attempts are limited per resident, per 户号 and per IP."""
 
     permissions = (IsResident,)
 
@@ -105,8 +121,27 @@ class UnbindHouse(BaseMutation):
         return cls(ok=True, errors=[])
 
 
+class UpdateHouseBindingSettings(BaseMutation):
+    """Which proofs residents may bind a house with (admin, audited)."""
+
+    permissions = (HasRole(*ADMIN),)
+
+    class Arguments:
+        phone_last4_allowed = graphene.Boolean(required=True)
+
+    settings = graphene.Field(HouseBindingSettings)
+    errors = graphene.List(graphene.NonNull(PropertyError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, phone_last4_allowed):
+        row = binding_settings_update(actor=info.context.actor.user, allow_phone_last4=phone_last4_allowed,
+                                      ip=client_ip(info.context))
+        return cls(settings=row, errors=[])
+
+
 class LedgerMutations(graphene.ObjectType):
     update_house = UpdateHouse.Field()
     change_heating_status = ChangeHeatingStatus.Field()
     bind_house = BindHouse.Field()
     unbind_house = UnbindHouse.Field()
+    update_house_binding_settings = UpdateHouseBindingSettings.Field()

@@ -2,12 +2,29 @@ import graphene
 from django.core.exceptions import ValidationError
 
 from apps.accounts.permissions import LEDGER_VIEW
-from apps.properties.selectors import building_list, community_list, house_get, house_list, resident_bindings
+from apps.properties.selectors import (
+    binding_settings_get,
+    building_list,
+    community_list,
+    house_get,
+    house_list,
+    resident_bindings,
+)
 
 from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import page
-from ..core.permissions import HasRole, IsResident, PermissionsField
-from .types import Building, CommunityPage, HeatingStatus, House, HouseCategory, HousePage, LowIncome, MyHouse
+from ..core.permissions import AllowAny, HasRole, IsResident, PermissionsField
+from .types import (
+    Building,
+    CommunityPage,
+    HeatingStatus,
+    House,
+    HouseBindingSettings,
+    HouseCategory,
+    HousePage,
+    LowIncome,
+    MyHouse,
+)
 
 
 class HouseFilter(graphene.InputObjectType):
@@ -32,6 +49,9 @@ class LedgerQueries(graphene.ObjectType):
                              description="null when no such house")
     my_houses = PermissionsField(graphene.List(graphene.NonNull(MyHouse), required=True),
                                  permissions=[IsResident], description="Houses bound to the signed-in resident")
+    house_binding_settings = PermissionsField(
+        HouseBindingSettings, permissions=[AllowAny], required=True,
+        description="Which proofs bindHouse accepts here (the mini-program reads it to offer them)")
 
     @staticmethod
     def resolve_communities(root, info, search=None, first=50, offset=0):
@@ -68,3 +88,7 @@ class LedgerQueries(graphene.ObjectType):
             house.binding_role = binding.role
             houses.append(house)
         return houses
+
+    @staticmethod
+    def resolve_house_binding_settings(root, info):
+        return binding_settings_get()

@@ -110,3 +110,15 @@ class MyHouse(graphene.ObjectType):
     @staticmethod
     def resolve_role(root, info):
         return root.binding_role
+
+
+class HouseBindingSettings(graphene.ObjectType):
+    """Which proofs this company's residents may bind a house with."""
+
+    phone_last4_allowed = graphene.Boolean(
+        required=True, description="The last 4 digits of the owner's phone work as proof (off by default); "
+                                   "the owner's name always does")
+
+    @staticmethod
+    def resolve_phone_last4_allowed(root, info):
+        return root.allow_phone_last4

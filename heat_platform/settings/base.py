@@ -272,6 +272,25 @@ SMS_CODE = {
 # urllib3 logs full request URLs at DEBUG, and WeChat puts the AppSecret and access token in query strings.
 LOGGING["loggers"]["urllib3"] = {"level": "INFO"}
 
+# --- Abuse limits on residents' sign-in and house binding
+# (heat_platform.kernel.throttle: fixed windows in the shared cache, per company).
+# House binding: failed attempts per resident, per target 户号 and per client IP within the window
+# (a successful binding is not counted), so neither fresh residents nor fresh IPs buy more guesses.
+BINDING_THROTTLE = {
+    "WINDOW_SECONDS": env.int("BINDING_THROTTLE_WINDOW", default=3600),
+    "MAX_PER_RESIDENT": env.int("BINDING_THROTTLE_MAX_PER_RESIDENT", default=5),
+    "MAX_PER_ACCOUNT_NO": env.int("BINDING_THROTTLE_MAX_PER_ACCOUNT_NO", default=10),
+    "MAX_PER_IP": env.int("BINDING_THROTTLE_MAX_PER_IP", default=30),
+}
+# Resident WeChat login: calls to WeChat per client IP, codes WeChat rejected per IP, and calls per
+# company mini-program (its code2session quota) within the window.
+WECHAT_LOGIN_THROTTLE = {
+    "WINDOW_SECONDS": env.int("WECHAT_LOGIN_THROTTLE_WINDOW", default=600),
+    "MAX_PER_IP": env.int("WECHAT_LOGIN_THROTTLE_MAX_PER_IP", default=60),
+    "MAX_INVALID_PER_IP": env.int("WECHAT_LOGIN_THROTTLE_MAX_INVALID_PER_IP", default=10),
+    "MAX_PER_APP": env.int("WECHAT_LOGIN_THROTTLE_MAX_PER_APP", default=5000),
+}
+
 # --- Resident mini-program: branded builds and publishing via WeChat's third-party platform
 # (tenants/branding.py, tenants/miniprogram_build.py, tenants/publishing/)
 MINIPROGRAM_TEMPLATE_DIR = env("MINIPROGRAM_TEMPLATE_DIR", default=str(BASE_DIR / "miniprogram-template"))

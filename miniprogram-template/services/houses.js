@@ -10,6 +10,7 @@ const BIND_HOUSE = `mutation BindHouse($accountNo: String!, $ownerName: String, 
     house { ${HOUSE_FIELDS} } errors { field message code }
   }
 }`;
+const BINDING_SETTINGS = 'query HouseBindingSettings { houseBindingSettings { phoneLast4Allowed } }';
 const UNBIND_HOUSE = `mutation UnbindHouse($houseId: ID!) {
   unbindHouse(houseId: $houseId) { ok errors { field message code } }
 }`;
@@ -28,8 +29,23 @@ async function bindHouse(accountNo, proof, role) {
   return unwrap(await client.mutate(BIND_HOUSE, variables), 'bindHouse').house;
 }
 
+/**
+ * Which proofs this company accepts: the owner's name always, the last 4 digits
+ * of the owner's phone only where the company turned them on. Never rejects:
+ * when the answer is unknown (older server, network) only the name is offered.
+ */
+async function bindingSettings() {
+  try {
+    const data = await client.query(BINDING_SETTINGS, {}, { auth: false });
+    const settings = data.houseBindingSettings || {};
+    return { phoneLast4Allowed: settings.phoneLast4Allowed === true };
+  } catch (e) {
+    return { phoneLast4Allowed: false };
+  }
+}
+
 async function unbindHouse(houseId) {
   return unwrap(await client.mutate(UNBIND_HOUSE, { houseId }), 'unbindHouse').ok;
 }
 
-module.exports = { myHouses, bindHouse, unbindHouse };
+module.exports = { myHouses, bindHouse, unbindHouse, bindingSettings };

@@ -1,7 +1,8 @@
-"""Access-control matrix generated from the tenant schema:
+"""Access-control matrix generated from the tenant and platform schemas:
 
 * every root field is called by an anonymous caller, a resident and each staff
-  role, and is refused exactly when its declared permissions say so;
+  role (on the platform domain: anonymous and an operator), and is refused
+  exactly when its declared permissions say so;
 * every resident-facing field that takes an object id, given the id of another
   resident's object, answers "not found".
 
@@ -28,11 +29,12 @@ from apps.accounts.models import STAFF_ROLES
 from apps.billing.services import bill_issue
 from apps.properties.models import HouseBinding
 from apps.tariffs.models import Season, TariffPlan
-from graphql_api import tenant_schema
+from graphql_api import platform_schema, tenant_schema
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import IsResident
 from heat_platform.kernel.actors import Actor
 from tests.apps.properties.factories import HouseFactory
+from tests.conftest import OPERATOR
 
 SCALARS = {"ID": "0", "String": "x", "Int": 1, "Float": 1.0, "Boolean": True, "Decimal": "1.00",
            "Date": "2026-11-26", "DateTime": "2026-11-26T10:00:00+08:00", "Upload": None}
@@ -64,18 +66,18 @@ def _operation(kind: str, name: str, field, overrides: dict | None = None) -> tu
     return f"{head} {{ {name}{f'({call})' if call else ''}{selection} }}", variables
 
 
-def _declared(kind: str, py_name: str):
+def _declared(kind: str, py_name: str, module=tenant_schema):
     if kind == "query":
-        return tenant_schema.Query._meta.fields[py_name].permissions
-    mutation = tenant_schema.Mutation._meta.fields[py_name].type
+        return module.Query._meta.fields[py_name].permissions
+    mutation = module.Mutation._meta.fields[py_name].type
     assert issubclass(mutation, BaseMutation)
     return mutation.permissions
 
 
-def _root_fields():
-    gschema = tenant_schema.schema.graphql_schema
-    for kind, graphene_type, gtype in (("query", tenant_schema.Query, gschema.query_type),
-                                       ("mutation", tenant_schema.Mutation, gschema.mutation_type)):
+def _root_fields(module=tenant_schema):
+    gschema = module.schema.graphql_schema
+    for kind, graphene_type, gtype in (("query", module.Query, gschema.query_type),
+                                       ("mutation", module.Mutation, gschema.mutation_type)):
         by_camel = {to_camel_case(n): n for n in graphene_type._meta.fields}
         for name, field in gtype.fields.items():
             yield kind, name, by_camel[name], field
@@ -88,6 +90,8 @@ CALLERS = ["anonymous", "resident", *STAFF_ROLES]
 def _expected(permissions, caller: str) -> bool:
     if caller == "anonymous":
         actor = Actor(kind="anonymous")
+    elif caller == "operator":
+        actor = Actor(kind="operator", user=SimpleNamespace(role="operator"))
     elif caller == "resident":
         actor = Actor(kind="resident", resident=SimpleNamespace())
     else:
@@ -104,6 +108,22 @@ def test_every_field_allows_exactly_its_declared_callers(gql, alpha, make_staff,
     query, variables = _operation(kind, name, field)
     for caller in CALLERS:
         result = gql(alpha.host, query, variables, token=tokens[caller])
+        codes = {e.get("extensions", {}).get("code") for e in result.get("errors", [])}
+        assert "INTERNAL_ERROR" not in codes, (name, caller, result)
+        denied = bool(codes & {"PERMISSION_DENIED", "UNAUTHENTICATED"})
+        assert denied != _expected(permissions, caller), (name, caller, result)
+
+
+PLATFORM_FIELDS = list(_root_fields(platform_schema))
+
+
+@pytest.mark.parametrize(("kind", "name", "py_name", "field"), PLATFORM_FIELDS, ids=[f[1] for f in PLATFORM_FIELDS])
+def test_every_platform_field_allows_exactly_its_declared_callers(gql, kind, name, py_name, field):
+    permissions = _declared(kind, py_name, platform_schema)
+    tokens = {"anonymous": None, "operator": gql.login("localhost", OPERATOR)}
+    query, variables = _operation(kind, name, field)
+    for caller, token in tokens.items():
+        result = gql("localhost", query, variables, token=token)
         codes = {e.get("extensions", {}).get("code") for e in result.get("errors", [])}
         assert "INTERNAL_ERROR" not in codes, (name, caller, result)
         denied = bool(codes & {"PERMISSION_DENIED", "UNAUTHENTICATED"})

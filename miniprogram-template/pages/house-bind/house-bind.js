@@ -1,5 +1,8 @@
 'use strict';
-/** Bind a house: 户号 + 户主姓名, or 户号 + the last 4 digits of the owner's phone. */
+/**
+ * Bind a house: 户号 + 户主姓名, or 户号 + the last 4 digits of the owner's phone
+ * where the company allows that weaker proof (houseBindingSettings, off by default).
+ */
 const pageBehavior = require('../../behaviors/page');
 const housesApi = require('../../services/houses');
 const nav = require('../../utils/nav');
@@ -17,6 +20,7 @@ Component({
   data: {
     accountNo: '',
     method: 'name', // name | phone
+    phoneAllowed: false, // the company accepts the owner's phone last 4 digits
     ownerName: '',
     phoneLast4: '',
     roles: ROLES,
@@ -26,13 +30,22 @@ Component({
     submitting: false,
   },
   methods: {
+    async onLoad() {
+      const settings = await housesApi.bindingSettings();
+      const state = { phoneAllowed: settings.phoneLast4Allowed };
+      if (!state.phoneAllowed && this.data.method === 'phone') Object.assign(state, { method: 'name', errors: {} });
+      this.setData(state);
+    },
+
     onInput(e) {
       const field = e.currentTarget.dataset.field;
       this.setData({ [field]: String(e.detail.value || '').trim(), [`errors.${field}`]: '', formError: '' });
     },
 
     onMethod(e) {
-      this.setData({ method: e.currentTarget.dataset.method, errors: {}, formError: '' });
+      const method = e.currentTarget.dataset.method;
+      if (method === 'phone' && !this.data.phoneAllowed) return;
+      this.setData({ method, errors: {}, formError: '' });
     },
 
     onRole(e) {
@@ -43,8 +56,9 @@ Component({
       const d = this.data;
       const errors = {};
       if (!d.accountNo) errors.accountNo = '请输入户号';
-      if (d.method === 'name' && !d.ownerName) errors.ownerName = '请输入户主姓名';
-      if (d.method === 'phone' && !/^\d{4}$/.test(d.phoneLast4)) errors.phoneLast4 = '请输入户主手机号后 4 位';
+      const byPhone = d.method === 'phone' && d.phoneAllowed;
+      if (!byPhone && !d.ownerName) errors.ownerName = '请输入户主姓名';
+      if (byPhone && !/^\d{4}$/.test(d.phoneLast4)) errors.phoneLast4 = '请输入户主手机号后 4 位';
       return errors;
     },
 
@@ -56,7 +70,7 @@ Component({
         return;
       }
       const d = this.data;
-      const proof = d.method === 'name' ? { ownerName: d.ownerName } : { phoneLast4: d.phoneLast4 };
+      const proof = d.method === 'phone' && d.phoneAllowed ? { phoneLast4: d.phoneLast4 } : { ownerName: d.ownerName };
       this.setData({ submitting: true, errors: {}, formError: '' });
       try {
         await housesApi.bindHouse(d.accountNo, proof, ROLES[d.roleIndex].value);
@@ -65,7 +79,10 @@ Component({
         nav.back();
       } catch (err) {
         const state = { submitting: false };
-        if (isApiError(err) && err.kind === KINDS.PAYLOAD) {
+        if (isApiError(err) && err.kind === KINDS.PAYLOAD && err.hasCode('PROOF_NOT_ALLOWED')) {
+          // the company turned the phone proof off since the page opened: offer the name only
+          Object.assign(state, { phoneAllowed: false, method: 'name', errors: {}, formError: err.fieldErrors().phoneLast4 });
+        } else if (isApiError(err) && err.kind === KINDS.PAYLOAD) {
           const byField = err.fieldErrors();
           state.errors = {};
           ['accountNo', 'ownerName', 'phoneLast4'].forEach((f) => { if (byField[f]) state.errors[f] = byField[f]; });

@@ -37,6 +37,7 @@ function defaultSeed() {
         buildingArea: '75.00', usableArea: null, heatingStatus: 'NORMAL' },
     ],
     bound: [],
+    phoneLast4Allowed: false, // houseBindingSettings: the company's choice, off by default
     bills: [
       { id: '101', houseId: '11', season: '2026-2027', seasonId: '2', status: 'ISSUED', principalFen: 214800, paidFen: 0,
         lateFeeFen: 0, discountFen: 4296,
@@ -155,8 +156,14 @@ function createFakeApi(seedOverrides) {
         }),
       };
     },
+    HouseBindingSettings() {
+      return { houseBindingSettings: { phoneLast4Allowed: Boolean(state.phoneLast4Allowed) } };
+    },
     BindHouse({ accountNo, ownerName, phoneLast4, role }, ctx) {
       requireResident(ctx);
+      if (phoneLast4 && !state.phoneLast4Allowed) {
+        return { bindHouse: { house: null, errors: [{ field: 'phoneLast4', message: '本公司不支持用手机号后 4 位绑定，请填写户主姓名。', code: 'PROOF_NOT_ALLOWED' }] } };
+      }
       const h = state.houses.find((x) => x.accountNo === accountNo);
       const ok = h && ((ownerName && h.ownerName === ownerName) || (phoneLast4 && h.phoneLast4 === phoneLast4));
       if (!ok) return { bindHouse: { house: null, errors: [{ field: null, message: '户号与户主信息不匹配。', code: 'BINDING_FAILED' }] } };

@@ -30,7 +30,19 @@ describe('bind house page', () => {
     expect(wx.calls.navigate).toEqual([{ type: 'navigateBack', delta: 1 }]);
   });
 
-  test('the last 4 digits of the owner’s phone work as the proof instead of the name', async () => {
+  test('only the owner’s name is offered while the company has the phone proof off (the default)', async () => {
+    const page = await openPage('house-bind');
+    expect(api.calls.find((c) => c.op === 'HouseBindingSettings').token).toBeNull(); // asked without login
+    expect(page.data.phoneAllowed).toBe(false);
+    expect(page.querySelector('#method-phone')).toBeUndefined();
+    expect(page.querySelector('#phone-last4')).toBeUndefined();
+    expect(page.querySelector('#owner-name')).toBeDefined();
+    page.instance.onMethod({ currentTarget: { dataset: { method: 'phone' } } }); // no way round it
+    expect(page.data.method).toBe('name');
+  });
+
+  test('the last 4 digits of the owner’s phone work as the proof once the company allows them', async () => {
+    api.state.phoneLast4Allowed = true;
     const page = await openPage('house-bind');
     await input(page, '#account-no', 'H10002');
     await tap(page, '#method-phone');
@@ -39,6 +51,27 @@ describe('bind house page', () => {
     const bind = api.calls.find((c) => c.op === 'BindHouse');
     expect(bind.variables).toEqual({ accountNo: 'H10002', phoneLast4: '1234', role: 'OWNER' });
     expect(api.state.bound).toEqual(['12']);
+  });
+
+  test('when the setting cannot be read, the name is the only proof offered', async () => {
+    api.on('HouseBindingSettings', () => { throw { errMsg: 'request:fail timeout' }; });
+    const page = await openPage('house-bind');
+    expect(page.data.phoneAllowed).toBe(false);
+    expect(page.querySelector('#method-phone')).toBeUndefined();
+  });
+
+  test('a company that turns the phone proof off meanwhile: the page falls back to the name', async () => {
+    api.state.phoneLast4Allowed = true;
+    const page = await openPage('house-bind');
+    await input(page, '#account-no', 'H10002');
+    await tap(page, '#method-phone');
+    await input(page, '#phone-last4', '1234');
+    api.state.phoneLast4Allowed = false;
+    await page.instance.onSubmit();
+    expect(api.state.bound).toEqual([]);
+    expect(page.data.method).toBe('name');
+    expect(page.querySelector('#method-phone')).toBeUndefined();
+    expect(text(page, '#form-error')).toBe('本公司不支持用手机号后 4 位绑定，请填写户主姓名。');
   });
 
   test('a wrong name shows the server’s error on the form and stays on the page', async () => {
@@ -82,6 +115,12 @@ describe('bind house page', () => {
     expect(text(page, '#error-account-no')).toBe('请输入户号');
     expect(text(page, '#error-owner-name')).toBe('请输入户主姓名');
 
+    expect(api.calls.filter((c) => c.op === 'BindHouse')).toHaveLength(0);
+  });
+
+  test('a malformed last-4 is caught before anything is sent', async () => {
+    api.state.phoneLast4Allowed = true;
+    const page = await openPage('house-bind');
     await tap(page, '#method-phone');
     await input(page, '#account-no', 'H10001');
     await input(page, '#phone-last4', '12a');

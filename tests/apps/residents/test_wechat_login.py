@@ -185,3 +185,57 @@ def test_repeat_login_query_count(gql, alpha, miniprogram, django_assert_max_num
     _login(gql, alpha, "sandbox:frequent")
     with django_assert_max_num_queries(8):
         assert _login(gql, alpha, "sandbox:frequent")["errors"] == []
+
+
+# --- rate limits (settings.WECHAT_LOGIN_THROTTLE) ----------------------------------------------
+
+def _limits(settings, **over):
+    settings.WECHAT_LOGIN_THROTTLE = {**settings.WECHAT_LOGIN_THROTTLE, **over}
+
+
+def test_logins_are_limited_per_client_ip(gql, alpha, miniprogram, settings, in_schema):
+    """A fresh sandbox/WeChat identity per login does not buy unlimited residents from one IP."""
+    _limits(settings, MAX_PER_IP=3)
+    for i in range(3):
+        assert _login(gql, alpha, f"sandbox:farm-{i}", ip="10.5.5.5")["errors"] == []
+    payload = _login(gql, alpha, "sandbox:farm-3", ip="10.5.5.5")
+    assert [e["code"] for e in payload["errors"]] == ["TOO_MANY_ATTEMPTS"] and payload["token"] is None
+    assert "后再试" in payload["errors"][0]["message"]  # with a retry hint
+    with in_schema(alpha):
+        assert Resident.objects.count() == 3
+    assert _login(gql, alpha, "sandbox:farm-3", ip="10.5.5.6")["errors"] == []  # another IP
+
+
+def test_a_refused_login_never_reaches_wechat(gql, alpha, miniprogram, real_wechat, settings):
+    _limits(settings, MAX_PER_IP=2)
+    for code in ("c1", "c2"):
+        _session_reply(real_wechat, code, {"openid": f"o-{code}", "session_key": "tiihtNczf5v6AKRyjwEUhQ=="})
+        assert _login(gql, alpha, code)["errors"] == []
+    assert [e["code"] for e in _login(gql, alpha, "c3")["errors"]] == ["TOO_MANY_ATTEMPTS"]
+    assert len(real_wechat.calls) == 2
+
+
+def test_junk_codes_are_limited_per_ip_and_cannot_burn_the_quota(gql, alpha, miniprogram, real_wechat, settings):
+    _limits(settings, MAX_INVALID_PER_IP=3)
+    _session_reply(real_wechat, "junk-1", {"errcode": 40029, "errmsg": "invalid code"})
+    assert [e["code"] for e in _login(gql, alpha, "junk-1", ip="10.4.4.4")["errors"]] == ["INVALID_CODE"]
+    # codes that cannot be WeChat's are refused without a call, and count the same
+    for junk in ("x" * 129, "含中文的码"):
+        assert [e["code"] for e in _login(gql, alpha, junk, ip="10.4.4.4")["errors"]] == ["INVALID_CODE"]
+    assert len(real_wechat.calls) == 1
+    _session_reply(real_wechat, "good", {"openid": "o-good", "session_key": "tiihtNczf5v6AKRyjwEUhQ=="})
+    refused = _login(gql, alpha, "good", ip="10.4.4.4")
+    assert [e["code"] for e in refused["errors"]] == ["TOO_MANY_ATTEMPTS"]
+    assert len(real_wechat.calls) == 1  # nothing more went to WeChat from that IP
+    assert _login(gql, alpha, "good", ip="10.4.4.5")["errors"] == []
+
+
+def test_calls_per_miniprogram_are_capped_across_ips_and_per_company(
+        gql, alpha, beta, miniprogram, beta_miniprogram, settings):
+    """Many IPs together cannot spend more than the company's share of its AppID quota; beta is untouched."""
+    _limits(settings, MAX_PER_APP=3)
+    for i in range(3):
+        assert _login(gql, alpha, f"sandbox:crowd-{i}", ip=f"10.3.3.{i}")["errors"] == []
+    assert [e["code"] for e in _login(gql, alpha, "sandbox:crowd-3", ip="10.3.3.9")["errors"]] == \
+        ["TOO_MANY_ATTEMPTS"]
+    assert _login(gql, beta, "sandbox:crowd-3", ip="10.3.3.9")["errors"] == []
