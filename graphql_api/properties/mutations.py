@@ -114,6 +114,10 @@ class UnbindHouse(BaseMutation):
     ok = graphene.Boolean(required=True)
     errors = graphene.List(graphene.NonNull(PropertyError), required=True)
 
+    @staticmethod
+    def resolve_ok(root, info):
+        return not root.errors  # BaseMutation answers a refusal with `errors` only: ok is false then, not null
+
     @classmethod
     def perform_mutation(cls, root, info, house_id):
         house_unbind(resident=info.context.actor.resident, house_id=to_pk(house_id),

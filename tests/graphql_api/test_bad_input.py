@@ -178,3 +178,19 @@ def test_every_decimal_in_both_schemas_is_the_finite_scalar():
         decimal = schema.graphql_schema.type_map.get("Decimal")
         if decimal is not None:
             assert decimal.graphene_type is Decimal
+
+
+def test_a_refused_mutation_leaves_no_required_payload_field_null():
+    """BaseMutation answers a service's ValidationError with `errors` only; any other non-null
+    payload field must still resolve (unbindHouse.ok was null: an INTERNAL_ERROR the fuzz found)."""
+    from graphql import GraphQLNonNull, get_named_type
+
+    from graphql_api import platform_schema
+
+    for schema in (tenant_schema.schema, platform_schema.schema):
+        for name, field in schema.graphql_schema.mutation_type.fields.items():
+            payload = get_named_type(field.type)
+            refused = payload.graphene_type(errors=[{"field": None, "message": "m", "code": "NOT_FOUND"}])
+            for attr, payload_field in payload.fields.items():
+                if isinstance(payload_field.type, GraphQLNonNull):
+                    assert payload_field.resolve(refused, None) is not None, f"{name}.{attr}"
