@@ -156,7 +156,8 @@ def run_fuzz(client, host: str, token: str | None, strategy, schema, examples: i
         assert "INTERNAL_ERROR" not in codes, (query, variables, body)
         assert all(codes), ("an untyped error", query, variables, body)
         seen.update(features(query, variables))
-        seen["executed" if body.get("data") else "refused"] += 1
+        # 200: past the edge and executed (a permission refusal included); 400: refused before running
+        seen["executed" if resp.status_code == 200 else "refused"] += 1
 
     check()
     return seen
