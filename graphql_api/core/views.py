@@ -257,7 +257,10 @@ def prepare(graphene_schema, actor: Actor, *, method: str, query: str, variables
     error = shape.scan(document, limits)
     if error:
         return [error]
-    errors = validate(schema, document, specified_rules, max_errors=MAX_VALIDATION_ERRORS)
+    try:
+        errors = validate(schema, document, specified_rules, max_errors=MAX_VALIDATION_ERRORS)
+    except RecursionError:  # some rules recurse per nesting level; the parser's own bound is looser
+        return [refusal(QUERY_TOO_DEEP, _("查询嵌套过深。"), limit="depth", maximum=limits.max_depth)]
     if errors:
         return [_with_code(e, GRAPHQL_VALIDATION_FAILED) for e in errors]
 
