@@ -11,4 +11,13 @@ class TenantErrorCode(models.TextChoices):
     INVALID = "INVALID"
     INVALID_STATUS = "INVALID_STATUS"
     NOT_FOUND = "NOT_FOUND"
+    # Self-onboarding: limits per client IP / contact phone, and the phone's SMS code.
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    SMS_RATE_LIMITED = "SMS_RATE_LIMITED"
+    SMS_SEND_FAILED = "SMS_SEND_FAILED"
+    SMS_CODE_INVALID = "SMS_CODE_INVALID"
+    SMS_CODE_EXPIRED = "SMS_CODE_EXPIRED"
+    SMS_CODE_ATTEMPTS_EXCEEDED = "SMS_CODE_ATTEMPTS_EXCEEDED"
+    # Too many sign-ups are already waiting for a schema: try again in a few minutes.
+    PROVISIONING_BUSY = "PROVISIONING_BUSY"
 

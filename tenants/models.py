@@ -291,3 +291,87 @@ class MiniProgramRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} template {self.template_id} ({self.user_version}) {self.status}"
+
+
+# --- Self-onboarding: proof of the contact phone, and sign-ups waiting for a schema (tenants/signup.py).
+
+
+class SignupCode(models.Model):
+    """A 6-digit code texted to a would-be company's contact phone: registerTenant
+    needs it, so every sign-up has a phone someone holds. Only a keyed hash of
+    the code is stored (HMAC with a per-row salt) and the phone only as its
+    blind index. At most one code per phone is LIVE; a new request replaces it."""
+
+    class Status(models.TextChoices):
+        LIVE = "live", _("有效")
+        USED = "used", _("已使用")
+        REPLACED = "replaced", _("已被新验证码取代")
+        EXPIRED = "expired", _("已过期")
+        LOCKED = "locked", _("错误次数过多")
+        FAILED = "failed", _("发送失败")
+
+    phone_index = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    salt = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.LIVE)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    request_ip = models.CharField(max_length=45, blank=True)
+    provider = models.CharField(max_length=16)
+    provider_message_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("注册验证码")
+        verbose_name_plural = _("注册验证码")
+        constraints = [
+            models.UniqueConstraint(fields=["phone_index"], condition=models.Q(status="live"),
+                                    name="tenants_signupcode_one_live_per_phone"),
+        ]
+        indexes = [models.Index(fields=["phone_index", "created_at"], name="tenants_signupcode_phone_idx")]
+
+    def __str__(self) -> str:
+        return f"signup-code#{self.pk} {self.status}"
+
+
+class Signup(models.Model):
+    """One accepted registerTenant. With a spare schema at hand the company is
+    made at once (READY); otherwise the sign-up waits here (PROVISIONING) for a
+    Celery worker to migrate a schema, holding its slug and the first admin's
+    password *hash* (never the password), which is wiped once the admin exists.
+    The client polls `signupStatus(token)`; only a hash of the token is stored."""
+
+    class Status(models.TextChoices):
+        PROVISIONING = "provisioning", _("开通中")
+        READY = "ready", _("已开通")
+        FAILED = "failed", _("开通失败")
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROVISIONING)
+    slug = models.SlugField(max_length=30)
+    company_name = models.CharField(max_length=100, blank=True)
+    contact_name = models.CharField(max_length=50, blank=True)
+    contact_phone = EncryptedTextField(blank=True)
+    admin_username = models.CharField(max_length=150, blank=True)
+    admin_password_hash = models.CharField(max_length=256, blank=True)
+    tenant = models.OneToOneField(HeatingCompany, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="signup")
+    request_ip = models.CharField(max_length=45, blank=True)
+    error = models.CharField(max_length=200, blank=True)  # for operators; the client sees FAILED only
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("自助注册")
+        verbose_name_plural = _("自助注册")
+        constraints = [
+            # A slug waiting for its schema is taken (HeatingCompany.slug holds it afterwards).
+            models.UniqueConstraint(fields=["slug"], condition=models.Q(status="provisioning"),
+                                    name="tenants_signup_one_pending_per_slug"),
+        ]
+        indexes = [models.Index(fields=["status"], name="tenants_signup_status_idx")]
+
+    def __str__(self) -> str:
+        return f"signup {self.slug} {self.status}"

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from .models import HeatingCompany, MiniProgramRelease
+from .models import HeatingCompany, MiniProgramRelease, Signup
 
 _SAFE_SCHEMA = re.compile(r"^[a-z0-9_]{1,63}$")
 
@@ -60,3 +61,16 @@ def current_company() -> HeatingCompany:
 def miniprogram_releases(*, company: HeatingCompany, limit: int = 20) -> list[MiniProgramRelease]:
     """The latest template releases to one company, newest first."""
     return list(MiniProgramRelease.objects.filter(tenant_id=company.pk).order_by("-created_at", "-id")[:limit])
+
+
+def signup_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signup_by_token(*, token: str) -> Signup | None:
+    """The sign-up a registerTenant token names (its company once READY), or None.
+    Tokens are 256-bit random; only their hash is stored."""
+    if not token or len(token) > 100:
+        return None
+    return Signup.objects.select_related("tenant").prefetch_related("tenant__domains").filter(
+        token_hash=signup_token_hash(token)).first()

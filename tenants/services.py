@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -11,20 +14,23 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from heat_platform.kernel.errors import field_error
+from heat_platform.kernel.locks import xact_lock
 from heat_platform.models import OperatorAuditLog
 
 from .errors import TenantErrorCode
-from .models import Domain, HeatingCompany
+from .models import Domain, HeatingCompany, Signup, SpareSchema
 from .signals import Registration, tenant_provisioned
-from .spares import schema_create_migrated, spare_claim
-from .validators import normalize_phone, schema_name_for, validate_slug
+from .spares import schema_create_migrated, spare_rename, spare_take
+from .validators import normalize_mobile_or_error, normalize_phone, schema_name_for, validate_slug
 
 
 def tenant_domain_for(slug: str) -> str:
     return f"{slug}.{settings.PLATFORM_DOMAIN}"
 
 
-def _validate_registration(reg: Registration) -> Registration:
+def validate_registration(reg: Registration, *, mobile_only: bool = False) -> Registration:
+    """Check every field of a sign-up (all errors at once) and return it cleaned.
+    `mobile_only`: the contact phone must take a text (self-onboarding proves it by SMS)."""
     errors: dict[str, list[ValidationError]] = {}
 
     def check(field: str, fn):
@@ -42,7 +48,8 @@ def _validate_registration(reg: Registration) -> Registration:
             ValidationError(_("公司名称不能超过 100 个字符。"), code=TenantErrorCode.INVALID))
     if "slug" not in errors:
         check("slug", lambda: validate_slug(reg.slug))
-    phone = check("contact_phone", lambda: normalize_phone(reg.contact_phone))
+    phone = check("contact_phone", lambda: (normalize_mobile_or_error(reg.contact_phone) if mobile_only
+                                            else normalize_phone(reg.contact_phone)))
     if reg.admin_password:
         def _password():
             try:
@@ -50,21 +57,55 @@ def _validate_registration(reg: Registration) -> Registration:
             except ValidationError as exc:
                 raise ValidationError(" ".join(exc.messages), code=TenantErrorCode.WEAK_PASSWORD) from exc
         check("admin_password", _password)
-    if "slug" not in errors and HeatingCompany.objects.filter(slug=reg.slug).exists():
+    if "slug" not in errors and slug_taken(reg.slug):
         errors["slug"] = field_error("slug", _("该标识已被使用。"), TenantErrorCode.DUPLICATE_SLUG).error_dict["slug"]
     if errors:
         raise ValidationError(errors)
-    return Registration(**{**reg.__dict__, "contact_phone": phone, "company_name": reg.company_name.strip(),
-                           "contact_name": reg.contact_name.strip()})
+    return replace(reg, contact_phone=phone, company_name=reg.company_name.strip(),
+                   contact_name=reg.contact_name.strip())
+
+
+def slug_taken(slug: str) -> bool:
+    """By a company, or by a sign-up still waiting for its schema (one query)."""
+    companies = HeatingCompany.objects.filter(slug=slug).values("slug")
+    waiting = Signup.objects.filter(slug=slug, status=Signup.Status.PROVISIONING).values("slug")
+    return companies.union(waiting).exists()
+
+
+def registration_hash_password(reg: Registration) -> Registration:
+    """The first admin's password, hashed once; the clear text goes no further
+    (the provisioning hook and a queued sign-up only ever see the hash)."""
+    return replace(reg, admin_password="", admin_password_hash=make_password(reg.admin_password))
 
 
 @transaction.atomic
 def tenant_register(*, registration: Registration) -> HeatingCompany:
-    """Create a company: its schema (a renamed spare), primary domain and
-    whatever apps provision through `tenant_provisioned` (the first admin).
-    All-or-nothing: any failure leaves no row, no schema and no domain."""
-    reg = _validate_registration(registration)
+    """Create a company at once: its schema (a renamed spare, or migrated in
+    place when the pool is empty), primary domain and whatever apps provision
+    through `tenant_provisioned` (the first admin). For operators, the demo seed
+    and tests; anonymous self-onboarding goes through tenants.signup, which
+    proves the phone and never migrates in the request. All-or-nothing: any
+    failure leaves no row, no schema and no domain."""
     connection.set_schema_to_public()
+    slug_lock(registration.slug)
+    reg = registration_hash_password(validate_registration(registration))
+    return company_create(registration=reg, spare=spare_take())
+
+
+def slug_lock(slug: str) -> None:
+    """Serialise everyone who takes a slug (companies and queued sign-ups live in
+    two tables): taken before `validate_registration` in the same transaction,
+    its slug check then holds until commit."""
+    xact_lock("tenants.slug", slug, schema="public")
+
+
+def company_create(*, registration: Registration, spare: SpareSchema | None) -> HeatingCompany:
+    """The company row, its schema (`spare` renamed into place, or a schema
+    migrated here when None), primary domain and the provisioning hook, in the
+    caller's transaction. `registration` is validated and its password hashed."""
+    reg = registration
+    assert reg.admin_password_hash and not reg.admin_password, "hash the password first"
+    assert connection.schema_name == "public", "onboarding runs in the public schema"
     schema_name = schema_name_for(reg.slug)
     try:
         with transaction.atomic():
@@ -74,7 +115,9 @@ def tenant_register(*, registration: Registration) -> HeatingCompany:
             )
     except IntegrityError as exc:  # lost a race for the same slug
         raise field_error("slug", _("该标识已被使用。"), TenantErrorCode.DUPLICATE_SLUG) from exc
-    if not spare_claim(schema_name=schema_name):
+    if spare is not None:
+        spare_rename(spare=spare, schema_name=schema_name)
+    else:
         schema_create_migrated(schema_name=schema_name)
     Domain.objects.create(domain=tenant_domain_for(reg.slug), tenant=tenant, is_primary=True)
     connection.set_tenant(tenant)

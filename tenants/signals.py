@@ -20,7 +20,8 @@ class Registration:
     contact_name: str
     contact_phone: str
     admin_username: str
-    admin_password: str
+    admin_password: str  # clear text, only until validated: onboarding blanks it after hashing
+    admin_password_hash: str = ""  # what the provisioning hook stores (Django password hash format)
 
 
 # kwargs: tenant (HeatingCompany), registration (Registration)

@@ -96,20 +96,30 @@ def spare_pool_migrate(*, verbosity: int = 1) -> int:
     return done
 
 
-def spare_claim(*, schema_name: str) -> bool:
-    """Rename a current spare to `schema_name` inside the caller's transaction.
-    SKIP LOCKED: concurrent sign-ups each get their own spare without waiting."""
-    assert transaction.get_connection().in_atomic_block, "spare_claim must run inside the onboarding transaction"
-    spare = (
+def spare_take() -> SpareSchema | None:
+    """Lock one current spare for the caller's transaction, or None when the pool
+    is empty. SKIP LOCKED: concurrent sign-ups each get their own spare without waiting."""
+    assert transaction.get_connection().in_atomic_block, "spare_take must run inside the onboarding transaction"
+    return (
         SpareSchema.objects.select_for_update(skip_locked=True)
         .filter(migration_state=code_migration_state())
         .first()
     )
-    if spare is None:
-        return False
+
+
+def spare_rename(*, spare: SpareSchema, schema_name: str) -> None:
+    """Rename a spare taken with `spare_take` into place (a catalogue update; rolls back with the caller)."""
     with connection.cursor() as cur:
         cur.execute(f'ALTER SCHEMA "{spare.schema_name}" RENAME TO "{schema_name}"')
     spare.delete()
+
+
+def spare_claim(*, schema_name: str) -> bool:
+    """Rename a current spare to `schema_name` inside the caller's transaction."""
+    spare = spare_take()
+    if spare is None:
+        return False
+    spare_rename(spare=spare, schema_name=schema_name)
     return True
 
 

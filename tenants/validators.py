@@ -38,6 +38,16 @@ def normalize_phone(phone: str) -> str:
     raise ValidationError(_("请输入有效的手机号或固定电话。"), code=TenantErrorCode.INVALID_PHONE)
 
 
+def normalize_mobile_or_error(phone: str) -> str:
+    """A mainland mobile (+86 allowed): what an SMS code can be sent to."""
+    from apps.residents.phones import normalize_mobile
+
+    value = normalize_mobile(phone)
+    if value is None:
+        raise ValidationError(_("请输入中国大陆手机号（用于接收验证码）。"), code=TenantErrorCode.INVALID_PHONE)
+    return value
+
+
 def schema_name_for(slug: str) -> str:
     # Slugs never contain "_", so this mapping is one-to-one; the prefix keeps
     # clear of `public`, `pg_*` and names starting with a digit.

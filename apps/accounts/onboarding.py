@@ -4,12 +4,14 @@ from django.dispatch import receiver
 
 from tenants.signals import tenant_provisioned
 
-from .models import Role
-from .services import staff_create
+from .models import Role, User
 
 
 @receiver(tenant_provisioned, dispatch_uid="accounts.first_admin")
 def create_first_admin(sender, tenant, registration, **kwargs) -> None:
     # Superuser only inside this company's schema: it is its own Django admin.
-    staff_create(username=registration.admin_username, password=registration.admin_password,
-                 role=Role.TENANT_ADMIN, is_superuser=True)
+    # Onboarding hands over the password already hashed (a sign-up queued for a
+    # schema never holds it in clear), so it is stored as it comes: one INSERT.
+    User.objects.create(username=User.normalize_username(registration.admin_username),
+                        password=registration.admin_password_hash, role=Role.TENANT_ADMIN, is_staff=True,
+                        is_superuser=True)

@@ -1,10 +1,10 @@
 import graphene
 
-from tenants.selectors import tenant_counts, tenant_list
+from tenants.selectors import signup_by_token, tenant_counts, tenant_list
 
 from ..core.pagination import MAX_PAGE, page
-from ..core.permissions import IsOperator, PermissionsField
-from .types import TenantPage, TenantStatus
+from ..core.permissions import AllowAny, IsOperator, PermissionsField
+from .types import SignupProgress, TenantPage, TenantStatus
 
 
 class TenantQueries(graphene.ObjectType):
@@ -13,6 +13,14 @@ class TenantQueries(graphene.ObjectType):
         status=TenantStatus(), search=graphene.String(),
         first=graphene.Int(default_value=50, description=f"At most {MAX_PAGE}"), offset=graphene.Int(default_value=0),
     )
+    signup_status = PermissionsField(
+        SignupProgress, permissions=[AllowAny], token=graphene.String(required=True),
+        description="A sign-up's progress by the signupToken registerTenant returned; null for an unknown token",
+    )
+
+    @staticmethod
+    def resolve_signup_status(root, info, token):
+        return signup_by_token(token=token)
 
     @staticmethod
     def resolve_tenants(root, info, status=None, search=None, first=50, offset=0):

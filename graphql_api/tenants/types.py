@@ -1,7 +1,7 @@
 import graphene
 
 from tenants.errors import TenantErrorCode as _Code
-from tenants.models import HeatingCompany
+from tenants.models import HeatingCompany, Signup
 
 from ..core.mutations import error_type
 
@@ -9,6 +9,11 @@ TenantErrorCode = graphene.Enum.from_enum(_Code, name="TenantErrorCode")
 TenantError = error_type("TenantError", TenantErrorCode)
 TenantStatus = graphene.Enum.from_enum(
     HeatingCompany.Status, name="TenantStatus", description="active / suspended / closed"
+)
+
+SignupStatus = graphene.Enum.from_enum(
+    Signup.Status, name="SignupStatus",
+    description="provisioning: waiting for a schema (poll signupStatus) / ready: the company works / failed",
 )
 
 
@@ -64,3 +69,14 @@ class Tenant(graphene.ObjectType):
 class TenantPage(graphene.ObjectType):
     total_count = graphene.Int(required=True)
     items = graphene.List(graphene.NonNull(Tenant), required=True)
+
+
+class SignupProgress(graphene.ObjectType):
+    """Where a sign-up stands; `tenant` is set once it is READY (and only then can anyone log in)."""
+
+    status = graphene.Field(SignupStatus, required=True)
+    tenant = graphene.Field(RegisteredTenant)
+
+    @staticmethod
+    def resolve_tenant(root, info):
+        return root.tenant if root.status == Signup.Status.READY else None

@@ -272,7 +272,7 @@ SMS_CODE = {
 # urllib3 logs full request URLs at DEBUG, and WeChat puts the AppSecret and access token in query strings.
 LOGGING["loggers"]["urllib3"] = {"level": "INFO"}
 
-# --- Abuse limits on residents' sign-in and house binding
+# --- Abuse limits on residents' sign-in and house binding, and on self-onboarding
 # (heat_platform.kernel.throttle: fixed windows in the shared cache, per company).
 # House binding: failed attempts per resident, per target 户号 and per client IP within the window
 # (a successful binding is not counted), so neither fresh residents nor fresh IPs buy more guesses.
@@ -290,6 +290,19 @@ WECHAT_LOGIN_THROTTLE = {
     "MAX_INVALID_PER_IP": env.int("WECHAT_LOGIN_THROTTLE_MAX_INVALID_PER_IP", default=10),
     "MAX_PER_APP": env.int("WECHAT_LOGIN_THROTTLE_MAX_PER_APP", default=5000),
 }
+# Self-onboarding (tenants/signup.py): sign-up codes texted and registerTenant calls per client IP and
+# per contact phone within the window, and how many sign-ups may wait for a schema at once.
+# Code lifetime, wrong-guess allowance and resend interval are SMS_CODE's.
+SIGNUP = {
+    "WINDOW_SECONDS": env.int("SIGNUP_THROTTLE_WINDOW", default=3600),
+    "MAX_PER_IP": env.int("SIGNUP_MAX_PER_IP", default=10),
+    "MAX_PER_PHONE": env.int("SIGNUP_MAX_PER_PHONE", default=5),
+    "CODE_MAX_PER_IP": env.int("SIGNUP_CODE_MAX_PER_IP", default=10),
+    "CODE_MAX_PER_PHONE": env.int("SIGNUP_CODE_MAX_PER_PHONE", default=5),
+    "MAX_PROVISIONING": env.int("SIGNUP_MAX_PROVISIONING", default=20),
+}
+# A sign-up still waiting for its schema after 10 minutes lost its task: queue it again (idempotent).
+CELERY_BEAT_SCHEDULE["tenants-requeue-stuck-signups"] = {"task": "tenants.requeue_stuck_signups", "schedule": 300.0}
 
 # --- Resident mini-program: branded builds and publishing via WeChat's third-party platform
 # (tenants/branding.py, tenants/miniprogram_build.py, tenants/publishing/)

@@ -5,19 +5,43 @@ from django.dispatch import receiver
 from django_tenants.utils import schema_context, schema_exists
 
 from apps.accounts.models import User
-from tenants.models import Domain, HeatingCompany, SpareSchema
+from apps.residents.sms.sandbox import outbox, outbox_clear
+from tenants.models import Domain, HeatingCompany, Signup, SignupCode, SpareSchema
 from tenants.signals import tenant_provisioned
 from tenants.spares import code_migration_state
 
 REGISTER = """mutation($input: RegisterTenantInput!) {
-  registerTenant(input: $input) { tenant { slug domain status } errors { field message code } }
+  registerTenant(input: $input) { status signupToken tenant { slug domain status } errors { field message code } }
 }"""
+REQUEST_CODE = """mutation($p: String!) {
+  requestSignupCode(phone: $p) { phoneMasked expiresIn resendIn errors { field message code } }
+}"""
+STATUS = "query($t: String!) { signupStatus(token: $t) { status tenant { slug domain status } } }"
+PHONE = "13912345678"
 
 
 def _input(**over):
-    base = {"companyName": "河北热力", "slug": "hebei-heat", "contactName": "李四", "contactPhone": "13912345678",
-            "adminUsername": "boss", "adminPassword": "Warm-winter-2026"}
+    base = {"companyName": "河北热力", "slug": "hebei-heat", "contactName": "李四", "contactPhone": PHONE,
+            "adminUsername": "boss", "adminPassword": "Warm-winter-2026", "smsCode": ""}
     return {**base, **over}
+
+
+def request_code(gql, phone: str = PHONE, ip: str = "10.0.0.1") -> str:
+    """requestSignupCode through the API; the sandbox SMS provider's outbox holds the text."""
+    outbox_clear()
+    result = gql("localhost", REQUEST_CODE, {"p": phone}, ip=ip)["data"]["requestSignupCode"]
+    assert result["errors"] == [], result
+    (sms,) = outbox()
+    assert sms.phone == phone
+    return sms.params["code"]
+
+
+def register(gql, ip: str = "10.0.0.1", **over) -> dict:
+    """registerTenant with a fresh code for the input's phone (unless smsCode is given)."""
+    data = _input(**over)
+    if not data["smsCode"]:
+        data["smsCode"] = request_code(gql, data["contactPhone"], ip=ip)
+    return gql("localhost", REGISTER, {"input": data}, ip=ip)["data"]["registerTenant"]
 
 
 def _nothing_left(slug: str, schema: str) -> None:
@@ -29,9 +53,9 @@ def _nothing_left(slug: str, schema: str) -> None:
 
 def test_register_tenant_gives_working_isolated_tenant(gql):
     spares_before = SpareSchema.objects.count()
-    data = gql("localhost", REGISTER, {"input": _input()})["data"]["registerTenant"]
-    assert data == {"tenant": {"slug": "hebei-heat", "domain": "hebei-heat.localhost", "status": "ACTIVE"},
-                    "errors": []}
+    data = register(gql)
+    assert data == {"status": "READY", "signupToken": None, "errors": [],  # nothing to wait for
+                    "tenant": {"slug": "hebei-heat", "domain": "hebei-heat.localhost", "status": "ACTIVE"}}
     assert schema_exists("t_hebei_heat")
     assert SpareSchema.objects.count() == spares_before - 1  # a spare was renamed into place
     with schema_context("t_hebei_heat"):
@@ -44,7 +68,7 @@ def test_register_tenant_gives_working_isolated_tenant(gql):
 
 
 def test_contact_phone_is_encrypted_at_rest(gql):
-    gql("localhost", REGISTER, {"input": _input()})
+    register(gql)
     with connection.cursor() as cur:
         cur.execute("SELECT contact_phone FROM tenants_heatingcompany WHERE slug = 'hebei-heat'")
         stored = cur.fetchone()[0]
@@ -69,19 +93,26 @@ def test_contact_phone_is_encrypted_at_rest(gql):
         ({"adminPassword": "password123"}, "adminPassword", "WEAK_PASSWORD"),
         ({"contactPhone": "12345"}, "contactPhone", "INVALID_PHONE"),
         ({"contactPhone": "+1 555 0100"}, "contactPhone", "INVALID_PHONE"),
+        ({"contactPhone": "010-12345678"}, "contactPhone", "INVALID_PHONE"),  # a landline takes no text
         ({"companyName": " "}, "companyName", "REQUIRED"),
     ],
 )
 def test_register_tenant_rejects_bad_input_and_leaves_nothing(gql, alpha, over, field, code):
     spares_before = SpareSchema.objects.count()
     tenants_before = HeatingCompany.objects.count()
-    data = gql("localhost", REGISTER, {"input": _input(**over)})["data"]["registerTenant"]
-    assert data["tenant"] is None
+    sms_code = request_code(gql)
+    data = gql("localhost", REGISTER, {"input": _input(**{"smsCode": sms_code, **over})})["data"]["registerTenant"]
+    assert data["tenant"] is None and data["status"] is None and data["signupToken"] is None
     assert {(e["field"], e["code"]) for e in data["errors"]} == {(field, code)}
     assert HeatingCompany.objects.count() == tenants_before
     assert SpareSchema.objects.count() == spares_before
     if over.get("slug") not in ("alpha",):
         _nothing_left(_input(**over)["slug"], "t_" + _input(**over)["slug"].replace("-", "_"))
+    assert not Signup.objects.exists()
+    # the code was not used up by the refused input: the corrected sign-up goes through with it
+    assert SignupCode.objects.get().status == SignupCode.Status.LIVE
+    fixed = gql("localhost", REGISTER, {"input": _input(smsCode=sms_code)})["data"]["registerTenant"]
+    assert fixed["errors"] == [] and fixed["status"] == "READY"
 
 
 def test_failure_after_schema_claimed_rolls_everything_back(gql):
@@ -94,8 +125,9 @@ def test_failure_after_schema_claimed_rolls_everything_back(gql):
         assert connection.schema_name == "t_hebei_heat"
         raise RuntimeError("provisioning failed")
 
+    sms_code = request_code(gql)
     try:
-        result = gql("localhost", REGISTER, {"input": _input()})
+        result = gql("localhost", REGISTER, {"input": _input(smsCode=sms_code)})
         assert result["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
         assert "provisioning failed" not in str(result)  # internals are logged, not shown
     finally:
@@ -103,21 +135,20 @@ def test_failure_after_schema_claimed_rolls_everything_back(gql):
     _nothing_left("hebei-heat", "t_hebei_heat")
     assert set(SpareSchema.objects.values_list("schema_name", flat=True)) == spares
     assert all(schema_exists(s) for s in spares)
+    assert not Signup.objects.exists()
+    # the code rolled back with the rest: once the fault is gone, the same code signs up
+    again = gql("localhost", REGISTER, {"input": _input(smsCode=sms_code)})["data"]["registerTenant"]
+    assert again["errors"] == [] and again["status"] == "READY"
 
 
-def test_empty_pool_falls_back_to_migrating(gql):
-    SpareSchema.objects.all().delete()  # rows only (rolled back after the test)
-    data = gql("localhost", REGISTER, {"input": _input()})["data"]["registerTenant"]
-    assert data["errors"] == []
-    with schema_context("t_hebei_heat"):
-        assert User.objects.filter(username="boss").exists()
-
-
-def test_stale_spare_is_never_claimed(gql):
+def test_stale_spare_is_never_claimed(gql, settings, django_capture_on_commit_callbacks):
+    settings.SPARE_SCHEMA_POOL_SIZE = 0  # keep the refill out of this test
     SpareSchema.objects.update(migration_state="from-an-older-release")
     stale = set(SpareSchema.objects.values_list("schema_name", flat=True))
-    gql("localhost", REGISTER, {"input": _input()})
-    assert set(SpareSchema.objects.values_list("schema_name", flat=True)) == stale
+    with django_capture_on_commit_callbacks(execute=True):
+        assert register(gql)["status"] == "PROVISIONING"
+    assert HeatingCompany.objects.filter(slug="hebei-heat").exists()
+    assert stale <= set(SpareSchema.objects.values_list("schema_name", flat=True))
     assert all(schema_exists(s) for s in stale)
 
 
