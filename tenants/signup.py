@@ -81,8 +81,9 @@ def _limit(scope: str, key: str) -> throttle.Limit:
 def _admit(pairs: list[tuple[throttle.Limit, object]], *, field: str | None = None) -> None:
     over = throttle.admit(pairs)
     if over is not None:
-        message = _("尝试次数过多，请 %(wait)s后再试。") % {"wait": throttle.wait_text(throttle.retry_after(*over))}
-        error = ValidationError(message, code=TenantErrorCode.TOO_MANY_ATTEMPTS)
+        seconds = max(1, throttle.retry_after(*over))
+        message = _("尝试次数过多，请 %(wait)s后再试。") % {"wait": throttle.wait_text(seconds)}
+        error = ValidationError(message, code=TenantErrorCode.TOO_MANY_ATTEMPTS, params={"retry_after": seconds})
         raise ValidationError({field: [error]}) if field else error
 
 
@@ -136,8 +137,9 @@ def _code_reserve(*, phone_index: str, ip: str, provider: str, now: datetime) ->
             .exclude(status=SignupCode.Status.FAILED).order_by("-created_at", "-id").first())
     if last is not None:
         wait = max(1, int((last.created_at + resend - now).total_seconds()))
-        raise field_error("phone", _("验证码发送过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": wait},
-                          TenantErrorCode.SMS_RATE_LIMITED)
+        message = _("验证码发送过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": wait}
+        raise ValidationError({"phone": [ValidationError(message, code=TenantErrorCode.SMS_RATE_LIMITED,
+                                                         params={"retry_after": wait})]})
     SignupCode.objects.filter(phone_index=phone_index, status=SignupCode.Status.LIVE).update(
         status=SignupCode.Status.REPLACED)
     code = f"{secrets.randbelow(10 ** 6):06d}"

@@ -167,9 +167,9 @@ def house_bind(*, resident, account_no: str, owner_name: str = "", phone_last4: 
     limits = _bind_limits(resident_id=resident.pk, account_no=account_no, ip=ip)
     over = throttle.admit(limits)
     if over is not None:
-        wait = throttle.wait_text(throttle.retry_after(*over))
-        raise ValidationError(_("尝试次数过多，请 %(wait)s后再试。") % {"wait": wait},
-                              code=PropertyErrorCode.TOO_MANY_ATTEMPTS)
+        seconds = max(1, throttle.retry_after(*over))
+        raise ValidationError(_("尝试次数过多，请 %(wait)s后再试。") % {"wait": throttle.wait_text(seconds)},
+                              code=PropertyErrorCode.TOO_MANY_ATTEMPTS, params={"retry_after": seconds})
     house = House.objects.filter(account_no=account_no).first()
     if house is None or not _proof_matches(house, owner_name=owner_name, phone_last4=phone_last4):
         audit_record(actor=resident, action="house.bind_failed", ip=ip,

@@ -110,8 +110,10 @@ def _login_limits(*, ip: str, app: MiniProgramApp) -> tuple[list[tuple[throttle.
 
 
 def _too_many_logins(seconds: int) -> ValidationError:
-    return resident_error(_("微信登录尝试过于频繁，请 %(wait)s后再试。") % {"wait": throttle.wait_text(seconds)},
-                          ResidentErrorCode.TOO_MANY_ATTEMPTS)
+    """TOO_MANY_ATTEMPTS with the wait in the message and in params["retry_after"] (seconds)."""
+    seconds = max(1, seconds)
+    return ValidationError(_("微信登录尝试过于频繁，请 %(wait)s后再试。") % {"wait": throttle.wait_text(seconds)},
+                           code=ResidentErrorCode.TOO_MANY_ATTEMPTS, params={"retry_after": seconds})
 
 
 @transaction.atomic

@@ -24,15 +24,19 @@ def error_type(name: str, code_enum: type[graphene.Enum]) -> type[graphene.Objec
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:
+    """Also `retry_after` (seconds) when a service put one in the error's params
+    (throttle refusals); error types that declare `retryAfter` show it."""
     out = []
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             for err in errors:
                 out.append({"field": None if field == "__all__" else to_camel_case(field),
-                            "message": " ".join(err.messages), "code": err.code or "INVALID"})
+                            "message": " ".join(err.messages), "code": err.code or "INVALID",
+                            "retry_after": (err.params or {}).get("retry_after")})
     else:
         for err in exc.error_list:
-            out.append({"field": None, "message": " ".join(err.messages), "code": err.code or "INVALID"})
+            out.append({"field": None, "message": " ".join(err.messages), "code": err.code or "INVALID",
+                        "retry_after": (err.params or {}).get("retry_after")})
     return out
 
 

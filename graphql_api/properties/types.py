@@ -9,7 +9,10 @@ from ..core.mutations import error_type
 from ..core.scalars import Decimal
 
 PropertyErrorCode = graphene.Enum.from_enum(_Code, name="PropertyErrorCode")
-PropertyError = error_type("PropertyError", PropertyErrorCode)
+PropertyError = type("PropertyError", (error_type("_PropertyErrorBase", PropertyErrorCode),), {
+    "retry_after": graphene.Int(description="TOO_MANY_ATTEMPTS: seconds until this client may try again"),
+    "__module__": __name__,
+})
 HeatingStatus = graphene.Enum.from_enum(House.HeatingStatus, name="HeatingStatus")
 HouseCategory = graphene.Enum.from_enum(House.Category, name="HouseCategory")
 LowIncome = graphene.Enum.from_enum(House.LowIncome, name="LowIncome")

@@ -5,7 +5,10 @@ from apps.residents.errors import ResidentErrorCode as _Code
 from ..core.mutations import error_type
 
 ResidentErrorCode = graphene.Enum.from_enum(_Code, name="ResidentErrorCode")
-ResidentError = error_type("ResidentError", ResidentErrorCode)
+ResidentError = type("ResidentError", (error_type("_ResidentErrorBase", ResidentErrorCode),), {
+    "retry_after": graphene.Int(description="TOO_MANY_ATTEMPTS: seconds until this client may try again"),
+    "__module__": __name__,
+})
 
 
 class ResidentProfile(graphene.ObjectType):

@@ -6,7 +6,11 @@ from tenants.models import HeatingCompany, Signup
 from ..core.mutations import error_type
 
 TenantErrorCode = graphene.Enum.from_enum(_Code, name="TenantErrorCode")
-TenantError = error_type("TenantError", TenantErrorCode)
+TenantError = type("TenantError", (error_type("_TenantErrorBase", TenantErrorCode),), {
+    "retry_after": graphene.Int(
+        description="TOO_MANY_ATTEMPTS, SMS_RATE_LIMITED: seconds until this client may try again"),
+    "__module__": __name__,
+})
 TenantStatus = graphene.Enum.from_enum(
     HeatingCompany.Status, name="TenantStatus", description="active / suspended / closed"
 )

@@ -23,6 +23,7 @@ from tenants.signup import signup_provision
 from .test_onboarding import PHONE, REGISTER, REQUEST_CODE, STATUS, _input, register, request_code
 
 PASSWORD = "Warm-winter-2026"
+REQUEST_CODE_RETRY = "mutation($p:String!){requestSignupCode(phone:$p){errors{field code message retryAfter}}}"
 
 
 def _codes(result) -> list[tuple[str | None, str]]:
@@ -133,8 +134,9 @@ def test_a_code_proves_only_its_own_phone_and_a_new_code_replaces_the_old(gql, s
 
 def test_codes_are_sent_at_most_once_per_resend_interval(gql):
     request_code(gql)
-    result = gql("localhost", REQUEST_CODE, {"p": PHONE})["data"]["requestSignupCode"]
+    result = gql("localhost", REQUEST_CODE_RETRY, {"p": PHONE})["data"]["requestSignupCode"]
     assert _codes(result) == [("phone", "SMS_RATE_LIMITED")]
+    assert 50 < result["errors"][0]["retryAfter"] <= 60
     assert len(outbox()) == 1
 
 
@@ -143,8 +145,9 @@ def test_codes_are_limited_per_phone_and_per_ip(gql, settings):
     _set(settings, CODE_MAX_PER_PHONE=2, CODE_MAX_PER_IP=3)
     for ip in ("10.1.0.1", "10.1.0.2"):
         request_code(gql, ip=ip)
-    refused = gql("localhost", REQUEST_CODE, {"p": PHONE}, ip="10.1.0.3")["data"]["requestSignupCode"]
+    refused = gql("localhost", REQUEST_CODE_RETRY, {"p": PHONE}, ip="10.1.0.3")["data"]["requestSignupCode"]
     assert _codes(refused) == [(None, "TOO_MANY_ATTEMPTS")] and "后再试" in refused["errors"][0]["message"]
+    assert 3500 < refused["errors"][0]["retryAfter"] <= 3600
     # one IP asking for many phones
     for i in range(3):
         request_code(gql, f"1370000000{i}", ip="10.2.0.1")

@@ -8,7 +8,7 @@ from tests.apps.properties.factories import HouseFactory
 
 BIND = """mutation($a: String!, $n: String, $p: String, $r: BindingRole) {
   bindHouse(accountNo: $a, ownerName: $n, phoneLast4: $p, role: $r) {
-    house { id accountNo ownerName role } errors { field code message }
+    house { id accountNo ownerName role } errors { field code message retryAfter }
   }
 }"""
 MY = "{ myHouses { id accountNo address ownerName role } }"
@@ -182,6 +182,7 @@ def test_many_residents_guessing_one_account_number_are_stopped(gql, alpha, ledg
     # now even the right name is refused for this 户号, from anyone: no oracle left
     stopped = _bind(gql, alpha, fresh, "A0", name="王建国", ip="10.9.9.9")["errors"][0]
     assert stopped["code"] == "TOO_MANY_ATTEMPTS" and "后再试" in stopped["message"]
+    assert 3500 < stopped["retryAfter"] <= 3600  # seconds, for a countdown
     # an unknown 户号 is limited exactly the same way, so the limit reveals nothing
     for i in range(6):
         _r, token = make_resident(alpha, f"o-ghost-{i}")

@@ -198,9 +198,11 @@ def test_logins_are_limited_per_client_ip(gql, alpha, miniprogram, settings, in_
     _limits(settings, MAX_PER_IP=3)
     for i in range(3):
         assert _login(gql, alpha, f"sandbox:farm-{i}", ip="10.5.5.5")["errors"] == []
-    payload = _login(gql, alpha, "sandbox:farm-3", ip="10.5.5.5")
+    payload = gql(alpha.host, "mutation($c:String!){wechatLogin(code:$c){token errors{code message retryAfter}}}",
+                  {"c": "sandbox:farm-3"}, ip="10.5.5.5")["data"]["wechatLogin"]
     assert [e["code"] for e in payload["errors"]] == ["TOO_MANY_ATTEMPTS"] and payload["token"] is None
-    assert "后再试" in payload["errors"][0]["message"]  # with a retry hint
+    assert "后再试" in payload["errors"][0]["message"]  # with a retry hint, in words and in seconds
+    assert 500 < payload["errors"][0]["retryAfter"] <= 600
     with in_schema(alpha):
         assert Resident.objects.count() == 3
     assert _login(gql, alpha, "sandbox:farm-3", ip="10.5.5.6")["errors"] == []  # another IP
