@@ -11,6 +11,7 @@ class TenantErrorCode(models.TextChoices):
     INVALID = "INVALID"
     INVALID_STATUS = "INVALID_STATUS"
     NOT_FOUND = "NOT_FOUND"
+    DUPLICATE_USERNAME = "DUPLICATE_USERNAME"
     # Self-onboarding: limits per client IP / contact phone, and the phone's SMS code.
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     SMS_RATE_LIMITED = "SMS_RATE_LIMITED"

@@ -187,6 +187,10 @@ def platform_ensure(*, domain: str) -> HeatingCompany:
 
 def operator_create(*, username: str, password: str) -> User:
     connection.set_schema_to_public()
+    username = (username or "").strip()
+    if not username or User.objects.filter(username__iexact=username).exists():
+        raise field_error("username", _("该用户名已存在。") if username else _("请输入用户名。"),
+                          TenantErrorCode.DUPLICATE_USERNAME if username else TenantErrorCode.REQUIRED)
     validate_password(password, user=User(username=username))
     return User.objects.create_user(username=username, password=password, role="operator", is_staff=True,
                                     is_superuser=True)

@@ -110,3 +110,17 @@ def test_explicit_null_page_size_means_the_default(gql, alpha, beta):
     token = gql.login("localhost", OPERATOR)
     data = gql("localhost", "{ tenants(first: null, offset: null) { totalCount items { slug } } }", token=token)
     assert data["data"]["tenants"]["totalCount"] == 2 and len(data["data"]["tenants"]["items"]) == 2
+
+
+def test_create_operator_refuses_a_taken_username_with_a_clear_error(db, monkeypatch):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": PASSWORD)
+    with pytest.raises(CommandError, match="已存在"):
+        call_command("create_operator", OPERATOR.upper())  # usernames are unique regardless of case
+    call_command("create_operator", "second-operator")
+    with schema_context("public"):
+        from apps.accounts.models import User
+
+        assert User.objects.get(username="second-operator").role == Role.OPERATOR
