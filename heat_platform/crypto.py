@@ -108,11 +108,19 @@ def keyring() -> _Keyring:
     return _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _b64(data: bytes) -> str:
+    """base64.urlsafe_b64encode(data).decode(), without its Python-level wrapper."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).decode("ascii")
+
+
 def encrypt(value: str) -> str:
     key = keyring().newest
     nonce = os.urandom(NONCE_BYTES)
     header = key.header
-    return base64.urlsafe_b64encode(header + nonce + key.aead.encrypt(nonce, value.encode(), header)).decode()
+    return _b64(header + nonce + key.aead.encrypt(nonce, value.encode(), header))
 
 
 def encrypt_many(values: Iterable[str | None]) -> list[str | None]:
@@ -120,17 +128,12 @@ def encrypt_many(values: Iterable[str | None]) -> list[str | None]:
     random read for all the nonces."""
     values = list(values)
     key = keyring().newest
-    header, seal, b64 = key.header, key.aead.encrypt, base64.urlsafe_b64encode
+    header, seal = key.header, key.aead.encrypt
     nonces = os.urandom(NONCE_BYTES * len(values))
-    out: list[str | None] = []
-    append = out.append
-    for i, value in enumerate(values):
-        if value is None:
-            append(None)
-            continue
-        nonce = nonces[i * NONCE_BYTES:(i + 1) * NONCE_BYTES]
-        append(b64(header + nonce + seal(nonce, value.encode(), header)).decode())
-    return out
+    starts = range(0, NONCE_BYTES * len(values), NONCE_BYTES)
+    return [None if value is None else
+            _b64(header + (nonce := nonces[i:i + NONCE_BYTES]) + seal(nonce, value.encode(), header))
+            for i, value in zip(starts, values, strict=True)]
 
 
 def decrypt(token: str) -> str:
@@ -180,29 +183,33 @@ def rotate(token: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _index_mac(master: str, purpose: str):
-    return hmac.new(hmac.new(master.encode(), purpose.encode(), hashlib.sha256).digest(), digestmod=hashlib.sha256)
+def _index_pads(master: str, purpose: str):
+    """HMAC-SHA256 under the purpose's key (HMAC(BLIND_INDEX_KEY, purpose)),
+    as its two SHA-256 states after the padded key: RFC 2104 by hand, which
+    runs at twice the speed of copying an hmac object per value."""
+    key = hmac.new(master.encode(), purpose.encode(), hashlib.sha256).digest().ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
 def blind_index(value: str, *, purpose: str) -> str:
     """Deterministic keyed digest, so equality search works without storing
     plaintext. One derived key per purpose: a phone's index says nothing about an ID's."""
-    mac = _index_mac(settings.BLIND_INDEX_KEY, purpose).copy()
-    mac.update(value.strip().encode())
-    return mac.hexdigest()
+    return blind_index_many([value], purpose=purpose)[0]
 
 
 def blind_index_many(values: Iterable[str | None], *, purpose: str) -> list[str | None]:
     """blind_index() for a batch (None stays None)."""
-    base = _index_mac(settings.BLIND_INDEX_KEY, purpose)
+    inner, outer = _index_pads(settings.BLIND_INDEX_KEY, purpose)
     out: list[str | None] = []
     append = out.append
     for value in values:
         if value is None:
             append(None)
             continue
-        mac = base.copy()
-        mac.update(value.strip().encode())
+        digest = inner.copy()
+        digest.update(value.strip().encode())
+        mac = outer.copy()
+        mac.update(digest.digest())
         append(mac.hexdigest())
     return out
 

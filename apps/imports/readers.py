@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import mmap
 import tempfile
 import zipfile
@@ -64,6 +65,7 @@ class LedgerRows:
     header_row: int
     estimated_rows: int | None  # data rows, from the sheet's dimension or the file's line count
     rows: Iterator[tuple[int, list]]  # (row number, cells in file order)
+    text_only: bool = False  # every cell is a str (a .csv), never None or a number
 
 
 def check_signature(head: bytes, file_kind: str) -> None:
@@ -340,10 +342,10 @@ class _CellConverter:
         return value  # "str" (a formula's text result), "e" (#N/A …)
 
 
-def _widen(rows: Iterator[tuple[int, list]], width: int) -> Iterator[tuple[int, list]]:
+def _widen(rows: Iterator[tuple[int, list]], width: int, fill: str | None = None) -> Iterator[tuple[int, list]]:
     for row_no, values in rows:
         if len(values) < width:
-            values.extend([None] * (width - len(values)))
+            values.extend([fill] * (width - len(values)))
         yield row_no, values
 
 
@@ -370,11 +372,11 @@ def _csv_rows(source: BinaryIO) -> LedgerRows:
     source.seek(0)
     lines = sum(chunk.count(b"\n") for chunk in iter(lambda: source.read(1 << 20), b""))
     source.seek(0)
-    rows = _csv_records(csv.reader(_decoded_lines(source, encoding)))
+    rows = _csv_records(source, encoding)
     header_row, header = _first_row(rows)
     positions = header_positions(header, header_row)
     return LedgerRows(positions=positions, header_row=header_row, estimated_rows=max(lines - header_row, 0),
-                      rows=_widen(rows, max(positions) + 1))
+                      rows=_widen(rows, max(positions) + 1, fill=""), text_only=True)
 
 
 def _decoded_lines(source: BinaryIO, encoding: str) -> Iterator[str]:
@@ -387,18 +389,48 @@ def _decoded_lines(source: BinaryIO, encoding: str) -> Iterator[str]:
     decode(b"", True)
 
 
-def _csv_records(reader) -> Iterator[tuple[int, list]]:
-    """Records numbered as Excel shows them (a quoted cell may span lines)."""
+def _csv_records(source: BinaryIO, encoding: str) -> Iterator[tuple[int, list]]:
+    """Records numbered as Excel shows them (a quoted cell may span lines),
+    decoded in large chunks. Should a chunk hold an undecodable byte, the
+    rest of the file is read line by line from the last record returned, so
+    the byte is reported on its own row, as if the whole file had been read so."""
+    text = io.TextIOWrapper(source, encoding=encoding, newline="")
+    done = 0
+    try:
+        for record in csv.reader(text):
+            done += 1
+            yield done, record
+        return
+    except UnicodeDecodeError:
+        pass  # somewhere ahead in the chunk; located below
+    except csv.Error as exc:
+        raise _csv_error(exc, done + 1) from exc
+    finally:
+        try:
+            text.detach()  # the caller's file stays open (closing the wrapper would close it)
+        except ValueError:  # the caller closed it already
+            pass
+    source.seek(0)
+    for row_no, record in _csv_records_by_line(source, encoding):
+        if row_no > done:
+            yield row_no, record
+
+
+def _csv_records_by_line(source: BinaryIO, encoding: str) -> Iterator[tuple[int, list]]:
     row_no = 0
     try:
-        for row_no, record in enumerate(reader, start=1):
+        for row_no, record in enumerate(csv.reader(_decoded_lines(source, encoding)), start=1):
             yield row_no, record
     except UnicodeDecodeError as exc:
         raise ImportFileError(_("第 %(row)s 行的文字无法识别（编码不一致），请将文件另存为“CSV UTF-8”后重新上传。")
                               % {"row": row_no + 1}, code=ImportErrorCode.INVALID_ENCODING, row=row_no + 1) from exc
     except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise ImportFileError(_("第 %(row)s 行有一个单元格内容过长。") % {"row": row_no + 1},
-                                  code=ImportErrorCode.CELL_TOO_LARGE, row=row_no + 1) from exc
-        raise ImportFileError(_("第 %(row)s 行不是有效的 CSV 格式。") % {"row": row_no + 1},
-                              code=ImportErrorCode.INVALID_FILE, row=row_no + 1) from exc
+        raise _csv_error(exc, row_no + 1) from exc
+
+
+def _csv_error(exc: csv.Error, row: int) -> ImportFileError:
+    if "field larger than field limit" in str(exc):
+        return ImportFileError(_("第 %(row)s 行有一个单元格内容过长。") % {"row": row},
+                               code=ImportErrorCode.CELL_TOO_LARGE, row=row)
+    return ImportFileError(_("第 %(row)s 行不是有效的 CSV 格式。") % {"row": row},
+                           code=ImportErrorCode.INVALID_FILE, row=row)

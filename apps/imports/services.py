@@ -4,11 +4,12 @@
 `import_houses` command. The whole import is one transaction:
 
 1. the file is streamed (readers.py) and validated row by row (validation.py);
-2. batch by batch, valid rows get their phone and ID numbers encrypted and are
-   COPYed into a temporary table; a helper thread then writes the batch into
-   the ledger (UPDATE the existing 户号, INSERT the new ones; missing 小区/楼/单元
-   first with create_missing) while the next batch is read: PostgreSQL's work
-   overlaps Python's (staging.py);
+2. batch by batch, valid rows get their phone and ID numbers encrypted and
+   their 小区/楼/单元 resolved to ids (missing ones created first with
+   create_missing) and are COPYed into a temporary table; a helper thread then
+   writes the batch into the ledger (INSERT the new 户号, UPDATE the existing
+   ones) while the next batch is read: PostgreSQL's work overlaps Python's
+   (staging.py);
 3. at the end, the checks that need the whole file run in SQL (a 户号 repeated,
    unknown 小区/楼/单元, a kept 套内面积 larger than the new 建筑面积); any
    error, in any row, rolls everything back, and so does a dry run, after
@@ -19,15 +20,19 @@ Nothing is lost by re-importing a file: an empty optional cell leaves an
 existing house's value unchanged (CLEAR_MARKER clears it), and masked phone
 and ID numbers (an export for a role that may not see them) are row errors.
 
-Memory does not grow with the file: one batch of rows is held at a time, and
-errors wait in a temporary table until the first MAX_STORED_ERRORS are read.
+Memory does not grow with the file: one batch of rows is held at a time,
+errors wait in a temporary table until the first MAX_STORED_ERRORS are read,
+and the 小区/楼/单元 names held (Structures) grow with the ledger's structure,
+not its houses.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
@@ -54,7 +59,7 @@ from .errors import ImportErrorCode, ImportFileError
 from .models import FileKind, ImportJob, ImportUpload
 from .readers import check_signature, ledger_rows
 from .selectors import upload_get
-from .staging import NO_COLUMN, BatchWriter, Counts, LedgerStaging, StagedError
+from .staging import NO_COLUMN, BatchWriter, Counts, LedgerStaging, StagedError, Structures
 from .validation import CLEAR_MARKER, DEFAULTS, RowChecker
 
 logger = logging.getLogger(__name__)
@@ -63,10 +68,13 @@ logger = logging.getLogger(__name__)
 # several hundred thousand houses in either format.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_STORED_ERRORS = 1000  # errors kept on the job / printed; error_count has them all
-BATCH_ROWS = 5000  # rows per COPY and per progress update
+BATCH_ROWS = 2500  # rows per COPY and per progress update
 STALE_UPLOAD_AGE = timedelta(days=7)  # uploads never imported are deleted after this
 
-_PHONE, _ID_NO, _USABLE_AREA = INDEX["owner_phone"], INDEX["owner_id_no"], INDEX["usable_area"]
+_ACCOUNT, _PHONE, _ID_NO, _USABLE_AREA = (INDEX[f] for f in ("account_no", "owner_phone", "owner_id_no",
+                                                               "usable_area"))
+_COMMUNITY, _BUILDING, _UNIT = INDEX["community"], INDEX["building"], INDEX["unit"]
+_NOTHING_RESOLVED = (None,) * 7  # community_id … unit_id and the four secrets: a row not to be written
 # How the option that creates missing 小区/楼/单元 is named where the import was started.
 CREATE_MISSING_API = "createMissing"  # GraphQL (startHouseImport) and the jobs it queues
 
@@ -106,13 +114,29 @@ def house_import(*, source: BinaryIO, file_kind: str, dry_run: bool = False, cre
     if connection.schema_name == get_public_schema_name():
         raise ImproperlyConfigured("house_import runs in a company's schema")
     try:
-        with ledger_rows(source, file_kind) as ledger, LedgerStaging() as staging:
+        with _gc_paused(), ledger_rows(source, file_kind) as ledger, LedgerStaging() as staging:
             return _import(ledger, staging, dry_run=dry_run, create_missing=create_missing, actor=actor,
                            on_progress=on_progress, create_missing_option=create_missing_option)
     except (IntegrityError, psycopg.errors.IntegrityError) as exc:
         # A 户号, 小区 or 楼 written (or one deleted) by someone else meanwhile.
         raise ImportFileError(_("导入期间台账被其他操作修改，未写入任何数据，请重试。"),
                               code=ImportErrorCode.CONCURRENT_CHANGE) from exc
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The import allocates millions of short-lived containers (rows, cells,
+    tuples) and no cycles: the cyclic garbage collector would walk every live
+    object of the process some 500 times per 100,000 rows for nothing (about
+    1 s). It is paused for the import (process-wide, as the collector is)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @transaction.atomic
@@ -125,11 +149,11 @@ def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bo
             # overlapping Python's work) instead of all at once at commit.
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     now = timezone.now()
-    writer = BatchWriter(writing=not dry_run, create_missing=create_missing, now=now, reason=_("台账导入"),
-                         effective_date=timezone.localdate(now),
+    writer = BatchWriter(writing=not dry_run, now=now, reason=_("台账导入"), effective_date=timezone.localdate(now),
                          changed_by=actor.get_username() if actor else "system", defaults=DEFAULTS)
+    structures = Structures() if not dry_run else None
     try:
-        total = _stage(ledger, staging, writer, on_progress=on_progress)
+        total = _stage(ledger, staging, writer, structures, create_missing=create_missing, on_progress=on_progress)
     finally:
         writer.close()
     if total == 0:
@@ -138,7 +162,8 @@ def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bo
     staging.check_duplicates()
     if not create_missing:
         staging.check_structures()
-    staging.check_kept_areas()
+    if dry_run or not writer.writing or writer.counts.updated:
+        staging.check_kept_areas()  # (not needed when every row was written and all were new houses)
     error_count = staging.error_count()
     if error_count or dry_run:
         errors = ([_report(e, create_missing_option) for e in staging.first_errors(MAX_STORED_ERRORS)]
@@ -149,7 +174,7 @@ def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bo
         return ImportOutcome(dry_run=dry_run, total_rows=total, error_count=error_count, errors=errors,
                              counts=counts)
     counts = writer.counts
-    if counts.created + counts.updated != staging.valid_accounts():
+    if counts.created + counts.updated != total:  # no errors: every row valid, every 户号 once
         # A 小区/楼/单元 was deleted while the file was read.
         raise ImportFileError(_("导入期间台账被其他操作修改，未写入任何数据，请重试。"),
                               code=ImportErrorCode.CONCURRENT_CHANGE)
@@ -159,14 +184,16 @@ def _import(ledger, staging: LedgerStaging, *, dry_run: bool, create_missing: bo
     return ImportOutcome(dry_run=False, total_rows=total, error_count=0, counts=counts)
 
 
-def _stage(ledger, staging: LedgerStaging, writer: BatchWriter, *, on_progress: ProgressCallback | None) -> int:
+def _stage(ledger, staging: LedgerStaging, writer: BatchWriter, structures: Structures | None, *,
+           create_missing: bool, on_progress: ProgressCallback | None) -> int:
     """Validate every row and hand the rows over batch by batch; returns the
-    number of non-blank rows. Per batch: validate all rows, then encrypt
-    (only while the batch can still be written: not in a dry run, not after
-    the first error), then COPY and let the writer's thread run the SQL while
-    this thread goes on with the next batch. One kind of work at a time is
-    markedly faster than interleaving them row by row."""
-    checker = RowChecker(ledger.positions)
+    number of non-blank rows. Per batch: validate all rows, then encrypt and
+    resolve 小区/楼/单元 to ids (only while the batch can still be written: not
+    in a dry run, not after the first error; with create_missing, adding
+    those the ledger lacks), then COPY and let the writer's thread run the SQL
+    while this thread goes on with the next batch. One kind of work at a time
+    is markedly faster than interleaving them row by row."""
+    checker = RowChecker(ledger.positions, text_only=ledger.text_only)
     batch: list[tuple] = []  # (row_no, values, usable_area cleared) of valid rows
     rows: list[tuple] = []  # staged rows that have errors
     errors: list[StagedError] = []
@@ -180,30 +207,40 @@ def _stage(ledger, staging: LedgerStaging, writer: BatchWriter, *, on_progress: 
         if result.errors:
             writer.writing = False
             errors.extend(StagedError(row_no, e.column, e.code, e.message, None) for e in result.errors)
-            rows.append((row_no, False, *result.values[:12], clear_area, None, None, None, None))
+            rows.append((row_no, False, *result.values[:12], clear_area, *_NOTHING_RESOLVED))
         else:
             batch.append((row_no, result.values, clear_area))
         if processed % BATCH_ROWS == 0:
-            _flush(staging, writer, batch, rows, errors)
+            _flush(staging, writer, structures, batch, rows, errors, create_missing=create_missing)
             if on_progress:
                 on_progress(processed, ledger.estimated_rows)
-    _flush(staging, writer, batch, rows, errors)
+    _flush(staging, writer, structures, batch, rows, errors, create_missing=create_missing)
     writer.wait()
     if on_progress:
         on_progress(processed, processed)
     return processed
 
 
-def _flush(staging: LedgerStaging, writer: BatchWriter, batch: list[tuple], rows: list[tuple],
-           errors: list[StagedError]) -> None:
+def _flush(staging: LedgerStaging, writer: BatchWriter, structures: Structures | None, batch: list[tuple],
+           rows: list[tuple], errors: list[StagedError], *, create_missing: bool) -> None:
+    accounts = len({values[_ACCOUNT] for _, values, _c in batch})
+    if accounts < len(batch):  # a 户号 twice in the batch: an error (check_duplicates), nothing more to write
+        writer.writing = False
     if writer.writing:
         phones, phone_indexes = _secrets([values[_PHONE] for _, values, _c in batch], "phone")
         id_nos, id_no_indexes = _secrets([values[_ID_NO] for _, values, _c in batch], "id_no")
-        rows.extend((row_no, True, *values[:12], clear_area, phone, phone_index, id_no, id_no_index)
-                    for (row_no, values, clear_area), phone, phone_index, id_no, id_no_index
-                    in zip(batch, phones, phone_indexes, id_nos, id_no_indexes, strict=True))
+        # (小区, 楼, 单元) of each row; a cleared 单元 ('') is no 单元
+        places = [(values[_COMMUNITY], values[_BUILDING], values[_UNIT] or None) for _, values, _c in batch]
+        distinct = set(places)
+        if create_missing and structures.missing(distinct):
+            writer.wait()  # the connection is needed to add them
+            writer.add(structures.create(distinct))
+        ids = {place: structures.ids(*place) for place in distinct}
+        rows.extend((row_no, True, *values[:12], clear_area, *ids[place], phone, phone_index, id_no, id_no_index)
+                    for (row_no, values, clear_area), place, phone, phone_index, id_no, id_no_index
+                    in zip(batch, places, phones, phone_indexes, id_nos, id_no_indexes, strict=True))
     else:
-        rows.extend((row_no, True, *values[:12], clear_area, None, None, None, None)
+        rows.extend((row_no, True, *values[:12], clear_area, *_NOTHING_RESOLVED)
                     for row_no, values, clear_area in batch)
     batch.clear()
     writer.wait()  # the previous batch's SQL is done: the connection is ours
@@ -211,9 +248,8 @@ def _flush(staging: LedgerStaging, writer: BatchWriter, batch: list[tuple], rows
         staging.copy_errors(errors)
         errors.clear()
     if rows:
-        staging.copy_batch(rows)
+        writer.submit(rows[:], accounts=accounts)  # a copy: the writer's thread reads it meanwhile
         rows.clear()
-        writer.submit()
 
 
 def _secrets(values: list[str | None], purpose: str) -> tuple[list[str | None], list[str | None]]:

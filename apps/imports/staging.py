@@ -2,7 +2,8 @@
 that checks and writes it.
 
 - `house_import_batch`: the rows of the current batch, in full (phone and ID
-  numbers already encrypted), COPYed in and written to the ledger from there;
+  numbers already encrypted), COPYed in (by the writer's thread) and written
+  to the ledger from there;
 - `house_import_rows`: every row's keys (row, 户号, 小区, 楼, 单元), for the
   checks that need the whole file (a 户号 repeated, unknown 小区/楼/单元, a
   kept 套内面积 larger than the new 建筑面积) and the dry-run preview;
@@ -41,9 +42,10 @@ ERRORS = "pg_temp.house_import_errors"
 # Columns of a staged batch row after `row_no` and `valid`; owner_phone and
 # owner_id_no hold ciphertext (NULL when nothing will be written or the cell
 # is empty, '' when cleared), never plaintext.
+# community_id / building_id / unit_id: the names resolved (Structures), NULL when unknown.
 STAGED = ("account_no", "community", "building", "unit", "room", "building_area", "usable_area", "category",
-          "low_income", "meter_no", "heating_status", "owner_name", "usable_area_clear", "owner_phone",
-          "owner_phone_index", "owner_id_no", "owner_id_no_index")
+          "low_income", "meter_no", "heating_status", "owner_name", "usable_area_clear", "community_id",
+          "building_id", "unit_id", "owner_phone", "owner_phone_index", "owner_id_no", "owner_id_no_index")
 NO_COLUMN = -1
 
 
@@ -84,6 +86,7 @@ class LedgerStaging:
                 account_no text, community text, building text, unit text, room text,
                 building_area numeric(10, 2), usable_area numeric(10, 2), category text, low_income text,
                 meter_no text, heating_status text, owner_name text, usable_area_clear boolean NOT NULL,
+                community_id bigint, building_id bigint, unit_id bigint,
                 owner_phone text, owner_phone_index text, owner_id_no text, owner_id_no_index text)""")
             # keeps_usable_below: the new 建筑面积 of a row that keeps the stored 套内面积.
             cur.execute("""CREATE TEMPORARY TABLE house_import_rows (
@@ -100,14 +103,6 @@ class LedgerStaging:
             cur.execute(f"DROP TABLE IF EXISTS {ROWS}, {BATCH}, {ERRORS}")
 
     # --- loading (main thread, between batches)
-
-    def copy_batch(self, rows: Iterable[Sequence]) -> None:
-        """rows: (row_no, valid, *STAGED), replacing the previous batch."""
-        with connection.cursor() as cur:
-            cur.execute(f"TRUNCATE {BATCH}")
-            with cur.copy(f"COPY {BATCH} (row_no, valid, {', '.join(STAGED)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
 
     def copy_errors(self, errors: Iterable[StagedError]) -> None:
         with connection.cursor() as cur, cur.copy(
@@ -126,10 +121,11 @@ class LedgerStaging:
         with connection.cursor() as cur:
             cur.execute(f"""
                 INSERT INTO {ERRORS} (row_no, col, code, param)
-                SELECT row_no, %s, %s, first_row::text FROM (
-                    SELECT row_no, min(row_no) OVER (PARTITION BY account_no) AS first_row
-                    FROM {ROWS} WHERE account_no IS NOT NULL) d
-                WHERE row_no <> first_row""", [INDEX["account_no"], ImportErrorCode.DUPLICATE_ACCOUNT_NO.value])
+                SELECT s.row_no, %s, %s, d.first_row::text FROM (
+                    SELECT account_no, min(row_no) AS first_row FROM {ROWS}
+                    WHERE account_no IS NOT NULL GROUP BY account_no HAVING count(*) > 1) d
+                JOIN {ROWS} s ON s.account_no = d.account_no AND s.row_no <> d.first_row""",
+                        [INDEX["account_no"], ImportErrorCode.DUPLICATE_ACCOUNT_NO.value])
 
     def check_structures(self) -> None:
         """Without create_missing, every 小区 / 楼号 / 单元 must exist already."""
@@ -180,11 +176,6 @@ class LedgerStaging:
                 WHERE s.valid AND s.keeps_usable_below IS NOT NULL AND h.usable_area > s.keeps_usable_below""",
                         [INDEX["usable_area"], ImportErrorCode.INVALID_AREA.value])
 
-    def valid_accounts(self) -> int:
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT count(DISTINCT account_no) FROM {ROWS} WHERE valid")
-            return cur.fetchone()[0]
-
     def preview(self) -> Counts:
         """What the write would do, from the valid rows (a dry run's answer)."""
         house, community, building, unit = _table(House), _table(Community), _table(Building), _table(Unit)
@@ -209,32 +200,111 @@ class LedgerStaging:
                       new_units=units)
 
 
+class Structures:
+    """The company's 小区/楼/单元 by name, loaded once per import (a few
+    thousand rows next to the ledger's houses), so that staged rows carry
+    their ids instead of every batch joining names in SQL, and a batch with
+    `create_missing` inserts just the names it adds. Main thread only."""
+
+    def __init__(self):
+        self._community, self._building, self._unit = _table(Community), _table(Building), _table(Unit)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT name, id FROM {self._community}")
+            self.communities: dict[str, int] = dict(cur.fetchall())
+            cur.execute(f"SELECT community_id, name, id FROM {self._building}")
+            self.buildings: dict[tuple[int, str], int] = {(c, name): pk for c, name, pk in cur.fetchall()}
+            cur.execute(f"SELECT building_id, name, id FROM {self._unit}")
+            self.units: dict[tuple[int, str], int] = {(b, name): pk for b, name, pk in cur.fetchall()}
+
+    def ids(self, community: str | None, building: str | None, unit: str | None) -> tuple:
+        """(community_id, building_id, unit_id), None where unknown (or no 单元)."""
+        community_id = self.communities.get(community)
+        building_id = self.buildings.get((community_id, building))
+        return community_id, building_id, self.units.get((building_id, unit)) if unit else None
+
+    def missing(self, keys: Iterable[tuple]) -> bool:
+        """Whether any (小区, 楼, 单元) of `keys` is not in the ledger yet."""
+        return any(None in ids[:2] or (unit and ids[2] is None)
+                   for (*_, unit), ids in ((key, self.ids(*key)) for key in keys))
+
+    def create(self, keys: Iterable[tuple]) -> Counts:
+        """Insert the 小区/楼/单元 of `keys` the ledger lacks; counts what was new
+        (one created meanwhile by someone else is used, not counted)."""
+        keys = set(keys)
+        names = sorted({c for c, _b, _u in keys} - self.communities.keys())
+        new_communities = self._insert(
+            f"INSERT INTO {self._community} (name, address) SELECT unnest(%s::text[]), '' "
+            f"ON CONFLICT (name) DO NOTHING",
+            f"SELECT name, id FROM {self._community} WHERE name = ANY(%s)", [names], self.communities)
+        buildings = sorted({(self.communities[c], b) for c, b, _u in keys} - self.buildings.keys())
+        new_buildings = self._insert(
+            f"INSERT INTO {self._building} (community_id, name) SELECT * FROM unnest(%s::bigint[], %s::text[]) "
+            f"ON CONFLICT (community_id, name) DO NOTHING",
+            f"SELECT community_id, name, id FROM {self._building} "
+            f"WHERE (community_id, name) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))",
+            _columns(buildings, 2), self.buildings)
+        units = sorted({(self.buildings[(self.communities[c], b)], u) for c, b, u in keys if u} - self.units.keys())
+        new_units = self._insert(
+            f"INSERT INTO {self._unit} (building_id, name) SELECT * FROM unnest(%s::bigint[], %s::text[]) "
+            f"ON CONFLICT (building_id, name) DO NOTHING",
+            f"SELECT building_id, name, id FROM {self._unit} "
+            f"WHERE (building_id, name) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))",
+            _columns(units, 2), self.units)
+        return Counts(new_communities=new_communities, new_buildings=new_buildings, new_units=new_units)
+
+    @staticmethod
+    def _insert(insert: str, select: str, params: list[list], into: dict) -> int:
+        """Run `insert` (ON CONFLICT DO NOTHING), then read back the ids of all
+        of `params` with `select` (rows: key..., id) into `into`."""
+        if not params[0]:
+            return 0
+        with connection.cursor() as cur:
+            cur.execute(insert, params)
+            inserted = cur.rowcount
+            cur.execute(select, params)
+            for *key, pk in cur.fetchall():
+                into[key[0] if len(key) == 1 else tuple(key)] = pk
+        return inserted
+
+
+def _columns(rows: list[tuple], width: int) -> list[list]:
+    """[(a, b), (c, d)] -> [[a, c], [b, d]]: arrays for unnest()."""
+    return [[row[i] for row in rows] for i in range(width)]
+
+
 class BatchWriter:
     """Runs each batch's SQL on a helper thread, one batch at a time: keep the
     batch's keys for the whole-file checks and, while `writing`, write the
-    batch into the ledger (missing 小区/楼/单元 when `create_missing`, the
-    heating-status history, then UPDATE the existing houses and INSERT the new
-    ones). Call `wait()` before touching the connection from the main thread.
+    batch into the ledger (INSERT the new houses, then, unless every 户号 of
+    the batch was new, the heating-status history and UPDATE of the existing
+    houses; their 小区/楼/单元 come resolved, see Structures). Call `wait()`
+    before touching the connection from the main thread.
+
+    The INSERT comes first so that a batch of new houses (a first import)
+    costs one pass over the ledger's 户号 index, not three. The UPDATE then
+    also meets the houses just inserted and sets the same values again;
+    they are not counted as updated.
 
     Errors are not checked here: any error anywhere in the file makes the
     service roll the whole transaction back, batches already written included.
     """
 
-    def __init__(self, *, writing: bool, create_missing: bool, now: dt.datetime, reason: str,
-                 effective_date: dt.date, changed_by: str, defaults: dict[str, str]):
+    def __init__(self, *, writing: bool, now: dt.datetime, reason: str, effective_date: dt.date, changed_by: str,
+                 defaults: dict[str, str]):
         self.writing = writing
         self.counts = Counts()
         self._raw = connection.connection  # psycopg: same session, same transaction
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="house-import")
         self._pending: Future | None = None
-        self._create_missing = create_missing
         self._params = {"now": now, "reason": reason, "effective_date": effective_date, "changed_by": changed_by,
                         **{f"default_{field}": value for field, value in defaults.items()}}
         self._statements = self._write_statements()
 
-    def submit(self) -> None:
-        """Process the batch just copied (after `wait()`)."""
-        self._pending = self._pool.submit(self._run, self.writing)
+    def submit(self, rows: list[Sequence], *, accounts: int) -> None:
+        """Copy and process a batch (after `wait()`): `rows` are (row_no, valid,
+        *STAGED), and this writer's from now on; `accounts` is the number of
+        distinct 户号 among the valid ones."""
+        self._pending = self._pool.submit(self._run, rows, self.writing, accounts)
 
     def wait(self) -> None:
         """Until the previous batch is done; re-raises its error, if any."""
@@ -242,54 +312,43 @@ class BatchWriter:
             pending, self._pending = self._pending, None
             self.counts = self.counts + pending.result()
 
+    def add(self, counts: Counts) -> None:
+        """Count what the main thread wrote (new 小区/楼/单元), after `wait()`."""
+        self.counts = self.counts + counts
+
     def close(self) -> None:
         try:
             self.wait()
         finally:
             self._pool.shutdown(wait=True)
 
-    def _run(self, writing: bool) -> Counts:
+    def _run(self, rows: list[Sequence], writing: bool, accounts: int) -> Counts:
         with self._raw.cursor() as cur:
+            cur.execute(f"TRUNCATE {BATCH}")
+            with cur.copy(f"COPY {BATCH} (row_no, valid, {', '.join(STAGED)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             cur.execute(f"INSERT INTO {ROWS} SELECT row_no, valid, account_no, community, building, "
                         f"nullif(unit, ''), CASE WHEN usable_area IS NULL AND NOT usable_area_clear "
                         f"THEN building_area END FROM {BATCH}")
             if not writing:
                 return Counts()
-            new = [0, 0, 0]
-            if self._create_missing:
-                for i, sql in enumerate(self._statements["structures"]):
-                    cur.execute(sql)
-                    new[i] = cur.rowcount
-            cur.execute(self._statements["history"], self._params)
-            cur.execute(self._statements["update"], self._params)
-            updated = cur.rowcount
             cur.execute(self._statements["insert"], self._params)
-            return Counts(created=cur.rowcount, updated=updated, new_communities=new[0], new_buildings=new[1],
-                          new_units=new[2])
+            created = cur.rowcount
+            updated = 0
+            if created < accounts:  # some 户号 were in the ledger already
+                cur.execute(self._statements["history"], self._params)  # the new ones' status is unchanged
+                cur.execute(self._statements["update"], self._params)
+                updated = cur.rowcount - created
+            return Counts(created=created, updated=updated)
 
     @staticmethod
     def _write_statements() -> dict:
         """Built once, in the main thread (names come from the current schema)."""
-        house, community, building, unit = _table(House), _table(Community), _table(Building), _table(Unit)
-        change = _table(HeatingStatusChange)
-        resolved = f"""
-            SELECT s.*, c.id AS community_id, b.id AS building_id, u.id AS unit_id FROM {BATCH} s
-            JOIN {community} c ON c.name = s.community
-            JOIN {building} b ON b.community_id = c.id AND b.name = s.building
-            LEFT JOIN {unit} u ON u.building_id = b.id AND u.name = nullif(s.unit, '')
-            WHERE s.valid"""
-        structures = [
-            f"""INSERT INTO {community} (name, address)
-                SELECT DISTINCT s.community, '' FROM {BATCH} s WHERE s.valid
-                ON CONFLICT (name) DO NOTHING""",
-            f"""INSERT INTO {building} (community_id, name)
-                SELECT DISTINCT c.id, s.building FROM {BATCH} s JOIN {community} c ON c.name = s.community
-                WHERE s.valid ON CONFLICT (community_id, name) DO NOTHING""",
-            f"""INSERT INTO {unit} (building_id, name)
-                SELECT DISTINCT b.id, s.unit FROM {BATCH} s JOIN {community} c ON c.name = s.community
-                JOIN {building} b ON b.community_id = c.id AND b.name = s.building
-                WHERE s.valid AND s.unit <> '' ON CONFLICT (building_id, name) DO NOTHING""",
-        ]
+        house, change = _table(House), _table(HeatingStatusChange)
+        # Rows whose 小区/楼 are unknown are not written (an error, check_structures);
+        # an unknown 单元 leaves unit_id NULL (an error as well).
+        resolved = f"SELECT * FROM {BATCH} WHERE valid AND building_id IS NOT NULL"
         history = f"""
             INSERT INTO {change} (house_id, from_status, to_status, reason, effective_date, changed_by, created_at)
             SELECT h.id, h.heating_status, s.heating_status, %(reason)s, %(effective_date)s, %(changed_by)s, %(now)s
@@ -317,16 +376,17 @@ class BatchWriter:
                 owner_id_no_index = coalesce(x.owner_id_no_index, h.owner_id_no_index),
                 updated_at = %(now)s
             FROM ({resolved}) x WHERE h.account_no = x.account_no"""
+        # A batch written never holds a 户号 twice: the service stops writing at
+        # the first repeat in a batch (an error, reported by check_duplicates).
         insert = f"""
             INSERT INTO {house} (account_no, community_id, building_id, unit_id, room, building_area, usable_area,
                                  category, low_income, meter_no, heating_status, owner_name, owner_phone,
                                  owner_phone_index, owner_id_no, owner_id_no_index, created_at, updated_at)
-            SELECT DISTINCT ON (x.account_no)
-                   x.account_no, x.community_id, x.building_id, x.unit_id, x.room, x.building_area, x.usable_area,
+            SELECT x.account_no, x.community_id, x.building_id, x.unit_id, x.room, x.building_area, x.usable_area,
                    coalesce(x.category, %(default_category)s), coalesce(x.low_income, %(default_low_income)s),
                    coalesce(x.meter_no, ''), coalesce(x.heating_status, %(default_heating_status)s), x.owner_name,
                    coalesce(x.owner_phone, ''), coalesce(x.owner_phone_index, ''), coalesce(x.owner_id_no, ''),
                    coalesce(x.owner_id_no_index, ''), %(now)s, %(now)s
             FROM ({resolved}) x
             WHERE NOT EXISTS (SELECT 1 FROM {house} h WHERE h.account_no = x.account_no)"""
-        return {"structures": structures, "history": history, "update": update, "insert": insert}
+        return {"history": history, "update": update, "insert": insert}

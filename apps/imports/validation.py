@@ -17,14 +17,14 @@ import math
 import re
 import unicodedata
 from decimal import Decimal
-from operator import itemgetter, methodcaller, mul
+from operator import gt, itemgetter, methodcaller, mul
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.properties.models import House
-from apps.properties.services import parse_area
+from apps.properties.services import MAX_AREA, parse_area
 from tenants.validators import normalize_phone
 
 from .columns import CHOICE_WORDS, COLUMNS, HEATING_STATUS_ALIASES, INDEX
@@ -49,11 +49,15 @@ _CENT = Decimal("0.01")
 _FLOAT_NOISE = Decimal("1e-9")
 _FLOAT_RANGE = 1e9
 _ID18 = re.compile(r"\d{17}[\dX]", re.ASCII)
+_PLAIN_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)  # tenants.validators.MOBILE_RE, when nothing needs normalizing
+# A positive area with at most two decimals and no leading zero (parse_area's other cases take the long way).
+_PLAIN_AREA = re.compile(r"(?:[1-9]\d{0,5}(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))", re.ASCII)
 # Digits only: an old 15-digit ID card or a Taiwan compatriot permit (8–10 digits).
 _DIGIT_ID_LENGTHS = frozenset({8, 9, 10, 15})
 _ID_OTHER = re.compile(r"[A-Z0-9()\-]{5,32}", re.ASCII)  # passports, HK/Macau permits, residence permits …
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_ID_ZERO = ord("0") * sum(_ID_WEIGHTS)
 
 _ACCOUNT, _COMMUNITY, _BUILDING, _UNIT, _ROOM = (INDEX[f] for f in ("account_no", "community", "building", "unit",
                                                                       "room"))
@@ -64,7 +68,9 @@ _METER = INDEX["meter_no"]
 _NULL_WHEN_EMPTY = (_ACCOUNT, _COMMUNITY, _BUILDING, _UNIT, _ROOM, _NAME, _METER, _PHONE, _ID_NO)
 _REQUIRED = tuple(i for i, c in enumerate(COLUMNS) if c.required)
 _REQUIRED_SET = frozenset(_REQUIRED)
+_pick_required = itemgetter(*_REQUIRED)
 _LIMITED = tuple((i, c.max_length) for i, c in enumerate(COLUMNS) if c.max_length and c.field != "owner_id_no")
+_LENGTH_LIMITS = tuple(dict(_LIMITED).get(i, MAX_CELL_CHARS) for i in range(len(COLUMNS)))
 _CHOICES = tuple((INDEX[field], words, "、".join(words)) for field, words in CHOICE_WORDS.items())
 _CHOICE_INDEXES = frozenset(i for i, _w, _a in _CHOICES)
 _REFUSE_CLEAR = _REQUIRED_SET | _CHOICE_INDEXES
@@ -113,37 +119,51 @@ class RowChecker:
     """Checks rows given in the file's column order (`positions` maps the
     template's columns onto it)."""
 
-    def __init__(self, positions: tuple[int, ...]):
+    def __init__(self, positions: tuple[int, ...], *, text_only: bool = False):
         self._pick = itemgetter(*positions)
+        self._text_only = text_only  # every cell a str (.csv): stripped without looking at types
 
     def check(self, row_no: int, cells: list) -> RowResult | None:
-        """None for a blank row (skipped, like Excel's empty rows)."""
+        """None for a blank row (skipped, like Excel's empty rows).
+
+        Runs once per row of files of 100,000s of rows: the rare cases (an
+        apostrophe, a clear marker, a formula error, a missing or too long
+        value) are first ruled out for the whole row at C speed."""
         raw = self._pick(cells)
-        values = [v.strip() if type(v) is str else cell_text(v) for v in raw]
-        if not any(values):
+        if self._text_only:
+            values = list(map(str.strip, raw))
+        else:
+            values = [v.strip() if type(v) is str else cell_text(v) for v in raw]
+        joined = "".join(values)
+        if not joined:
             return None
-        if max(map(len, values)) > MAX_CELL_CHARS:
+        if len(joined) > MAX_CELL_CHARS and max(map(len, values)) > MAX_CELL_CHARS:
             _refuse_huge_cell(row_no, values)
-        if any(map(_starts_with_quote, values)):
+        if "'" in joined and any(map(_starts_with_quote, values)):
             _unquote(values)
         errors: list[CellError] = []
-        marked = _markers(values, errors) if any(map(_may_be_marker, values)) else NO_CLEARS
-        cleared = marked - _REFUSE_CLEAR if marked else NO_CLEARS
+        marked = cleared = NO_CLEARS
+        if ("<" in joined or "＜" in joined) and any(map(_may_be_marker, values)):
+            marked = _markers(values, errors)
+            cleared = marked - _REFUSE_CLEAR
         formula_errors = set()
-        for i, value in enumerate(values):
-            if value in EXCEL_ERRORS:  # a failed formula (e.g. a broken VLOOKUP) is not ledger data
-                errors.append(CellError(i, ImportErrorCode.FORMULA_ERROR,
-                                        _("单元格是公式错误（%(value)s），请改为实际内容。") % {"value": value}))
-                values[i] = ""
-                formula_errors.add(i)
-        for i in _REQUIRED:
-            if not values[i] and i not in formula_errors and i not in marked:
-                errors.append(CellError(i, ImportErrorCode.REQUIRED, _("此项必填。")))
-        for i, limit in _LIMITED:
-            if len(values[i]) > limit:
-                errors.append(CellError(i, ImportErrorCode.TOO_LONG,
-                                        _("不能超过 %(limit)s 个字符。") % {"limit": limit}))
-                values[i] = ""
+        if "#" in joined:
+            for i, value in enumerate(values):
+                if value in EXCEL_ERRORS:  # a failed formula (e.g. a broken VLOOKUP) is not ledger data
+                    errors.append(CellError(i, ImportErrorCode.FORMULA_ERROR,
+                                            _("单元格是公式错误（%(value)s），请改为实际内容。") % {"value": value}))
+                    values[i] = ""
+                    formula_errors.add(i)
+        if not all(_pick_required(values)):
+            for i in _REQUIRED:
+                if not values[i] and i not in formula_errors and i not in marked:
+                    errors.append(CellError(i, ImportErrorCode.REQUIRED, _("此项必填。")))
+        if any(map(gt, map(len, values), _LENGTH_LIMITS)):
+            for i, limit in _LIMITED:
+                if len(values[i]) > limit:
+                    errors.append(CellError(i, ImportErrorCode.TOO_LONG,
+                                            _("不能超过 %(limit)s 个字符。") % {"limit": limit}))
+                    values[i] = ""
         building_area = _area(raw[_BUILDING_AREA], values[_BUILDING_AREA], _BUILDING_AREA, errors)
         usable_area = _area(raw[_USABLE_AREA], values[_USABLE_AREA], _USABLE_AREA, errors)
         if building_area is not None and usable_area is not None and usable_area > building_area:
@@ -189,7 +209,7 @@ def _markers(values: list[str], errors: list[CellError]) -> frozenset[int]:
 
 
 def _masked(text: str) -> bool:
-    return any(c in text for c in MASK_CHARS)
+    return "*" in text or "＊" in text  # MASK_CHARS
 
 
 def _unquote(values: list[str]) -> None:
@@ -210,6 +230,10 @@ def _refuse_huge_cell(row_no: int, values: list[str]) -> None:
 def _area(raw, text: str, column: int, errors: list[CellError]) -> Decimal | None:
     if not text:
         return None
+    if _PLAIN_AREA.fullmatch(text):  # the usual "89.50": what parse_area would return, without its checks
+        area = Decimal(text)
+        if area <= MAX_AREA:
+            return area
     if type(raw) is float:
         if math.isfinite(raw) and abs(raw) < _FLOAT_RANGE:
             # Excel keeps binary doubles: 89.3 may arrive as 89.30000000000001.
@@ -227,6 +251,8 @@ def _area(raw, text: str, column: int, errors: list[CellError]) -> Decimal | Non
 
 
 def _phone(text: str, errors: list[CellError]) -> str | None:
+    if _PLAIN_MOBILE.fullmatch(text):  # as normalize_phone would return it
+        return text
     if _masked(text):
         errors.append(CellError(_PHONE, ImportErrorCode.INVALID_PHONE,
                                 _("这是脱敏后的号码（含 *），导入会覆盖真实号码。"
@@ -243,6 +269,8 @@ def _phone(text: str, errors: list[CellError]) -> str | None:
 
 
 def _id_no(text: str, errors: list[CellError]) -> str | None:
+    if _ID18.fullmatch(text):  # the usual case: no spaces, no full-width digits, upper-case X
+        return _id18(text, errors)
     if _masked(text):
         errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
                                 _("这是脱敏后的证件号码（含 *），导入会覆盖真实号码。"
@@ -252,12 +280,7 @@ def _id_no(text: str, errors: list[CellError]) -> str | None:
         text = unicodedata.normalize("NFKC", text)  # full-width digits typed in Chinese input mode
     value = "".join(text.split()).upper()
     if _ID18.fullmatch(value):
-        total = sum(map(mul, map(int, value[:17]), _ID_WEIGHTS))
-        if _ID_CHECK[total % 11] != value[17]:
-            errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
-                                    _("身份证号码的校验位不正确，请核对。")))
-            return None
-        return value
+        return _id18(value, errors)
     if value.isdigit():
         if len(value) in _DIGIT_ID_LENGTHS:
             return value
@@ -266,3 +289,11 @@ def _id_no(text: str, errors: list[CellError]) -> str | None:
     errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO,
                             _("证件号码格式不正确：身份证应为 18 位，其他证件为 5–32 位字母、数字。")))
     return None
+
+
+def _id18(value: str, errors: list[CellError]) -> str | None:
+    total = sum(map(mul, value[:17].encode(), _ID_WEIGHTS)) - _ID_ZERO  # ASCII digits: code point - 48
+    if _ID_CHECK[total % 11] != value[17]:
+        errors.append(CellError(_ID_NO, ImportErrorCode.INVALID_ID_NO, _("身份证号码的校验位不正确，请核对。")))
+        return None
+    return value

@@ -236,3 +236,17 @@ def test_the_template_documents_the_clear_marker_and_the_masked_rule(download, m
     assert f"请在该格填写 {CLEAR_MARKER}" in text and "留空表示不修改" in text
     assert "脱敏" in text and "138****5678" in text
     assert "空白的选填项会清空" not in text  # the old, destructive rule
+
+
+def test_new_and_existing_houses_in_one_batch(run_import, existing, alpha):
+    """New houses are inserted first; the update that follows meets them too
+    but neither counts them as updated nor records a status change for them."""
+    from apps.properties.models import HeatingStatusChange
+
+    rows = [row(**{**FULL, "供热状态": "正常"}), row(**{"户号": "N1", "供热状态": "报停"}), row(**{"户号": "N2"})]
+    outcome = run_import(csv_bytes(rows))
+    assert (outcome.counts.created, outcome.counts.updated) == (2, 1)
+    with schema_context(alpha.schema):
+        changes = list(HeatingStatusChange.objects.values_list("house__account_no", "from_status", "to_status"))
+    assert changes == [("A1", "opted_out", "normal")]
+    assert (_house(alpha, "N1").heating_status, _house(alpha, "N2").unit.name) == ("opted_out", "1单元")
