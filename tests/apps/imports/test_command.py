@@ -70,3 +70,14 @@ def test_bad_arguments(alpha, tmp_path, tenant, name, message):
         path.write_bytes(csv_bytes([row()]))
     with pytest.raises(CommandError, match=message):
         _call(tenant, str(path))
+
+
+def test_a_dry_run_with_errors_prints_no_counts(alpha, ledger, tmp_path):
+    rows = [row(**{"户号": "A1"}), row(**{"户号": "A2", "户主电话": "555"})]
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(csv_bytes(rows))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="试运行：共 1 处错误") as info:
+        call_command("import_houses", "alpha", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
+    assert "新增" not in out.getvalue() + str(info.value) and "更新" not in out.getvalue()
+    assert "(INVALID_PHONE)" in out.getvalue()

@@ -315,3 +315,17 @@ def test_the_task_requeues_a_busy_job_in_its_schema_instead_of_dropping_it(runni
     assert message.headers["task"] == "imports.run_house_import" and message.headers["retries"] == 1
     assert message.headers["_schema_name"] == alpha.schema and message.headers["eta"]
     assert list(message.payload[0]) == [job_id]
+
+
+def test_a_dry_run_job_with_errors_reports_no_counts(gql, upload, start, admin_token, alpha, ledger):
+    """The job says what an import would do only for a file without errors."""
+    rows = [row(**{"户号": "A1"}), row(**{"户号": "A2", "小区": "新小区"}),
+            row(**{"户号": "A3", "户主电话": "138****5678"})]
+    upload_id = _upload_id(upload, alpha, admin_token, "台账.csv", csv_bytes(rows))
+    job = _job(gql, alpha, admin_token, start(alpha, admin_token, upload_id, dry_run=True)["job"]["id"])
+    assert (job["status"], job["dryRun"], job["totalRows"], job["errorCount"]) == ("FAILED", True, 3, 2)
+    assert (job["createdCount"], job["updatedCount"], job["newCommunities"], job["newBuildings"],
+            job["newUnits"]) == (0, 0, 0, 0, 0)
+    assert [(e["row"], e["column"], e["code"]) for e in job["errors"]] == [
+        (3, "小区", "UNKNOWN_COMMUNITY"), (4, "户主电话", "INVALID_PHONE")]
+    assert "createMissing" in job["errors"][0]["message"] and "脱敏" in job["errors"][1]["message"]
