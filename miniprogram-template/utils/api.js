@@ -11,6 +11,8 @@
  *     PERMISSION_DENIED  top-level error with extensions.code PERMISSION_DENIED
  *     PAYLOAD            a mutation's own `errors: [{field, message, code}]` (see unwrap)
  *     CONFIG             the app has no API address (ext config missing)
+ *     DOCUMENT           a downloaded file (a receipt PDF) could not be opened
+ *                        (raised by services/payments.js, not by this client)
  * - Retries only NETWORK failures, with backoff: queries always; mutations only
  *   when the request certainly never reached the server (connection refused,
  *   DNS failure, offline). A timeout or reset may have reached the server, so a
@@ -29,6 +31,7 @@ const KINDS = Object.freeze({
   PERMISSION_DENIED: 'PERMISSION_DENIED',
   PAYLOAD: 'PAYLOAD',
   CONFIG: 'CONFIG',
+  DOCUMENT: 'DOCUMENT',
 });
 
 const DEFAULT_MESSAGES = {
@@ -40,6 +43,7 @@ const DEFAULT_MESSAGES = {
   PERMISSION_DENIED: '没有权限执行此操作',
   PAYLOAD: '操作未成功，请检查后重试',
   CONFIG: '小程序尚未配置服务地址，请联系供热公司',
+  DOCUMENT: '无法打开文件，请稍后再试',
 };
 
 class ApiError extends Error {

@@ -6,7 +6,7 @@ const BILL_STATUS = {
   ISSUED: '待缴费', PARTIALLY_PAID: '部分缴费', PAID: '已缴清', WAIVED: '已减免', CANCELLED: '已作废',
 };
 const ORDER_STATUS = { CREATED: '待支付', PAID: '支付成功', CLOSED: '已关闭', FAILED: '支付失败' };
-const CHANNEL = { WECHAT: '微信支付', ALIPAY: '支付宝' };
+const CHANNEL = { WECHAT: '微信支付', ALIPAY: '支付宝', COUNTER: '柜台缴费' };
 const HEATING_STATUS = { NORMAL: '正常供热', OPTED_OUT: '已报停', DISCONNECTED: '已停供' };
 const BINDING_ROLE = { OWNER: '业主', FAMILY: '家属', TENANT: '租户' };
 

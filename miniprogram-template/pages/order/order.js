@@ -1,7 +1,11 @@
 'use strict';
-/** One payment order (?outTradeNo=…): status, amount, the bills it paid, refunds. */
+/**
+ * One payment order (?outTradeNo=…): status, amount, the bills it paid, refunds;
+ * for a counter (柜台) payment, its PDF receipt (查看收据).
+ */
 const pageBehavior = require('../../behaviors/page');
 const paymentsApi = require('../../services/payments');
+const wxp = require('../../utils/wxp');
 const { yuan } = require('../../utils/money');
 const { dateTime, label, ORDER_STATUS, CHANNEL } = require('../../utils/format');
 const { messageOf } = require('../../utils/api');
@@ -16,6 +20,7 @@ function orderView(o) {
     paidAt: dateTime(o.paidAt),
     refunded: o.refundedFen > 0,
     refundedText: yuan(o.refundedFen || 0),
+    receiptUrl: o.receiptUrl || '',
     items: (o.items || []).map((item, index) => ({
       key: `${index}`,
       billId: item.bill ? item.bill.id : '',
@@ -28,7 +33,7 @@ function orderView(o) {
 
 Component({
   behaviors: [pageBehavior],
-  data: { loading: true, error: '', notFound: false, order: null },
+  data: { loading: true, error: '', notFound: false, order: null, receiptBusy: false },
   methods: {
     onLoad(options) {
       this.outTradeNo = options && options.outTradeNo ? decodeURIComponent(options.outTradeNo) : '';
@@ -47,6 +52,20 @@ Component({
 
     onRefresh() {
       return this.load();
+    },
+
+    /** 查看收据: download the PDF with the resident's token and open it; failures end in a toast. */
+    async onReceipt() {
+      const order = this.data.order;
+      if (!order || !order.receiptUrl || this.data.receiptBusy) return;
+      this.setData({ receiptBusy: true });
+      try {
+        await paymentsApi.openReceipt(order.receiptUrl);
+      } catch (err) {
+        wxp.toast(messageOf(err));
+      } finally {
+        this.setData({ receiptBusy: false });
+      }
     },
   },
 });

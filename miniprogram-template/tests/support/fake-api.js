@@ -4,6 +4,12 @@
  * template's named operations the way the real server shapes them (payload
  * `errors`, top-level errors with extensions.code, HTTP errors). Used as the
  * fake wx's transport. Tests override single operations with `api.on(op, fn)`.
+ *
+ * `api.download` is the fake wx's download: GET /payments/receipts/<outTradeNo>.pdf
+ * answers like apps/payments/receipt_views.py — 401 without a valid token, 404
+ * unless the order is a counter payment whose houses are all bound to the
+ * resident, else 200 with a temp file. `api.counterPayment(billIds)` records a
+ * payment taken at the counter (paid at once, with a receipt).
  */
 
 function gqlError(code, message) {
@@ -65,6 +71,7 @@ function createFakeApi(seedOverrides) {
   const orders = [];
   const overrides = {};
   const calls = [];
+  const downloads = [];
   let seq = 0;
 
   function requireResident(ctx) {
@@ -95,7 +102,8 @@ function createFakeApi(seedOverrides) {
     return {
       id: o.id, outTradeNo: o.outTradeNo, channel: o.channel, status: o.status, amountFen: o.amountFen,
       paidAt: o.status === 'PAID' ? '2026-12-01T02:05:00Z' : null, createdAt: '2026-12-01T02:04:00Z',
-      refundedFen: 0, expiresAt: '2026-12-01T04:04:00Z',
+      refundedFen: 0, expiresAt: o.channel === 'COUNTER' ? null : '2026-12-01T04:04:00Z',
+      receiptUrl: o.channel === 'COUNTER' ? `/payments/receipts/${o.outTradeNo}.pdf` : null,
       items: o.billIds.map((id) => {
         const bill = state.bills.find((b) => b.id === id);
         return { amountFen: o.amounts[id], bill: { id, season: bill.season, house: { accountNo: houseById(bill.houseId).accountNo } } };
@@ -115,6 +123,39 @@ function createFakeApi(seedOverrides) {
       });
     }
     return order;
+  }
+
+  /** A payment taken at the counter by staff: PAID at once, bills paid, a receipt. */
+  function counterPayment(billIds) {
+    seq += 1;
+    const amounts = {};
+    billIds.forEach((id) => {
+      const bill = state.bills.find((b) => b.id === id);
+      amounts[id] = billShape(bill).amountDue.totalFen;
+    });
+    const order = { id: String(seq), outTradeNo: `C2026120100${seq}`, channel: 'COUNTER', status: 'CREATED',
+      billIds: billIds.slice(), amounts, amountFen: Object.keys(amounts).reduce((t, k) => t + amounts[k], 0), prepayId: null };
+    orders.unshift(order);
+    return settle(order.outTradeNo);
+  }
+
+  function receiptOwned(outTradeNo) {
+    const o = orders.find((x) => x.outTradeNo === outTradeNo);
+    if (!o || o.channel !== 'COUNTER') return false;
+    return o.billIds.every((id) => state.bound.indexOf(state.bills.find((b) => b.id === id).houseId) >= 0);
+  }
+
+  /** The fake wx's downloadFile: {statusCode, tempFilePath} like WeChat gives for any HTTP answer. */
+  async function download(req) {
+    const auth = (req.header && req.header.Authorization) || '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null;
+    downloads.push({ url: req.url, token });
+    const file = (statusCode) => ({ statusCode, tempFilePath: `http://tmp/download-${downloads.length}-${statusCode}` });
+    if (overrides.download) return overrides.download(req, { token }, api);
+    const match = /^https?:\/\/[^/]+\/payments\/receipts\/([^/]+)\.pdf$/.exec(req.url);
+    if (!match) return file(404);
+    if (!token || !tokens.has(token)) return file(401);
+    return file(receiptOwned(match[1]) ? 200 : 404);
   }
 
   const handlers = {
@@ -245,8 +286,11 @@ function createFakeApi(seedOverrides) {
     calls,
     tokens,
     transport,
+    download,
+    downloads,
     handlers,
     settle,
+    counterPayment,
     requireResident,
     on(op, fn) { overrides[op] = fn; return api; },
     off(op) { delete overrides[op]; return api; },

@@ -5,6 +5,9 @@
  * Callbacks run asynchronously (microtasks), like the real ones.
  *
  *   transport(requestOptions) -> Promise<{statusCode, data}>; reject with {errMsg} for a network failure
+ *   download(downloadFileOptions) -> Promise<{statusCode, tempFilePath}>; reject with {errMsg} for a
+ *     network failure. Like WeChat, any HTTP answer (404 too) is a success with its statusCode.
+ *   openDocument(openDocumentOptions) -> 'ok' | a failure reason (or a promise of one)
  *   payment(requestPaymentOptions) -> 'ok' | 'cancel' | 'fail' (or a promise of one)
  *   modalAnswer(showModalOptions) -> boolean (confirm)
  */
@@ -32,12 +35,15 @@ function createFakeWx(options) {
     platform: 'ios',
     transport: () => Promise.reject({ errMsg: 'request:fail no transport configured' }),
     payment: () => 'ok',
+    download: () => Promise.reject({ errMsg: 'downloadFile:fail no download configured' }),
+    openDocument: () => 'ok',
     modalAnswer: () => true,
     loginCode: (n) => `wx-code-${n}`,
   }, options);
   const storage = new Map();
   const calls = {
     request: [], navigate: [], toast: [], modal: [], phone: [], payment: [], navBar: [], tabBar: [], login: 0,
+    download: [], document: [],
   };
 
   const wx = {
@@ -69,6 +75,25 @@ function createFakeWx(options) {
             (err) => opts.fail && opts.fail(err && err.errMsg ? err : { errMsg: `request:fail ${err}` }));
       });
       return { abort() {} };
+    },
+
+    downloadFile(opts) {
+      calls.download.push(opts);
+      later(() => {
+        Promise.resolve()
+          .then(() => o.download(opts))
+          .then((res) => opts.success && opts.success(Object.assign({ errMsg: 'downloadFile:ok' }, res)),
+            (err) => opts.fail && opts.fail(err && err.errMsg ? err : { errMsg: `downloadFile:fail ${err}` }));
+      });
+      return { abort() {}, onProgressUpdate() {} };
+    },
+
+    openDocument(opts) {
+      calls.document.push(opts);
+      Promise.resolve().then(() => o.openDocument(opts)).then((outcome) => {
+        if (outcome === 'ok') opts.success && opts.success({ errMsg: 'openDocument:ok' });
+        else opts.fail && opts.fail({ errMsg: `openDocument:fail ${outcome}` });
+      });
     },
 
     requestPayment(opts) {
