@@ -1,19 +1,26 @@
 """A company's merchant accounts: saving them (validated, secrets write-only),
-building provider configs, testing the connection."""
+building provider configs, testing the connection, and the providers that
+verify notifies (cached per process, invalidated on save: `notify_provider`)."""
 
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from apps.audit.services import audit_record
 from heat_platform.kernel.errors import field_error
-from tenants.models import MerchantAccount, ServiceProviderAccount
+from tenants.models import HeatingCompany, MerchantAccount, ServiceProviderAccount
 from tenants.selectors import current_company
 
 from .errors import PaymentErrorCode
@@ -64,8 +71,12 @@ def merchant_config(account: MerchantAccount) -> MerchantConfig:
             raise ProviderError("the platform has no Alipay ISV app")
         return MerchantConfig(channel="alipay", mode="isv", alipay_app_id=sp.alipay_app_id,
                               alipay_app_private_key=sp.alipay_app_private_key,
-                              alipay_public_key=sp.alipay_public_key, alipay_seller_id=account.alipay_seller_id,
-                              alipay_app_auth_token=account.alipay_app_auth_token)
+                                  alipay_public_key=sp.alipay_public_key, alipay_seller_id=account.alipay_seller_id,
+                              alipay_app_auth_token=account.alipay_app_auth_token,
+                              # The company's own app, which authorized the platform's (notifies name it),
+                              # when the account records it.
+                              alipay_auth_app_id="" if account.alipay_app_id == sp.alipay_app_id
+                              else account.alipay_app_id)
     return MerchantConfig(channel="alipay", mode="direct", alipay_app_id=account.alipay_app_id,
                           alipay_app_private_key=account.alipay_app_private_key,
                           alipay_public_key=account.alipay_public_key, alipay_seller_id=account.alipay_seller_id)
@@ -93,6 +104,77 @@ def provider_for(account: MerchantAccount) -> PaymentProvider:
                 _providers.clear()
             _providers[key] = provider
     return provider
+
+
+# --- the notify hot path ----------------------------------------------------------------------------------------
+# A notify needs only the provider that verifies it. Reading the account row (and, for partner/ISV accounts, the
+# platform's) and decrypting its secrets on every notify is a query and a decryption per request; instead each
+# process keeps the provider per (company, channel), checked against a stamp in the shared cache (one cache GET,
+# tenant-aware key). Saving or deleting the account, or the platform's service-provider account, replaces the
+# stamp at once and again after commit, so every process rebuilds from the committed row on its next notify.
+# An entry also expires after NOTIFY_PROVIDER_TTL, bounding staleness for writes that bypass save() (update()).
+NOTIFY_PROVIDER_TTL = 300.0
+_notify_providers: dict[tuple, tuple[str, float, PaymentProvider | None]] = {}
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def _stamp_key(channel: str) -> str:
+    return f"payments:merchant-stamp:{channel}"
+
+
+def notify_provider(channel: str) -> PaymentProvider | None:
+    """The provider verifying the current company's notifies on `channel`; None without an account."""
+    key = (connection.schema_name, channel, settings.PAYMENTS_WECHATPAY_GATEWAY, settings.PAYMENTS_ALIPAY_GATEWAY,
+           settings.PAYMENTS_HTTP_TIMEOUT)
+    stamp = cache.get(_stamp_key(channel))  # read before the account: a save after this changes it again
+    now = _now()
+    entry = _notify_providers.get(key)
+    if entry is not None and stamp is not None and entry[0] == stamp and now < entry[1]:
+        return entry[2]
+    if stamp is None:
+        cache.add(_stamp_key(channel), uuid.uuid4().hex, None)
+        stamp = cache.get(_stamp_key(channel))
+    account = channel_account(channel)
+    provider = provider_for(account) if account is not None else None
+    if stamp is not None:  # no shared cache at all: never reuse
+        if len(_notify_providers) > 1024:
+            _notify_providers.clear()
+        _notify_providers[key] = (stamp, now + NOTIFY_PROVIDER_TTL, provider)
+    return provider
+
+
+def _restamp(schema_name: str, channel: str) -> None:
+    with schema_context(schema_name):  # the stamp's key carries the company's schema
+        cache.set(_stamp_key(channel), uuid.uuid4().hex, None)
+
+
+def _restamp_now_and_after_commit(accounts: list[tuple[str, str]]) -> None:
+    for schema_name, channel in accounts:
+        _restamp(schema_name, channel)
+
+    def again() -> None:
+        for schema_name, channel in accounts:
+            _restamp(schema_name, channel)
+
+    transaction.on_commit(again)
+
+
+@receiver([post_save, post_delete], sender=MerchantAccount, dispatch_uid="payments.merchant_account_restamp")
+def _merchant_account_changed(sender, instance: MerchantAccount, **kwargs) -> None:
+    schema_name = HeatingCompany.objects.filter(pk=instance.tenant_id).values_list("schema_name", flat=True).first()
+    if schema_name:
+        _restamp_now_and_after_commit([(schema_name, instance.channel)])
+
+
+@receiver([post_save, post_delete], sender=ServiceProviderAccount, dispatch_uid="payments.service_provider_restamp")
+def _service_provider_changed(sender, instance: ServiceProviderAccount, **kwargs) -> None:
+    borrowing = MerchantAccount.objects.filter(
+        channel=instance.channel, mode__in=(MerchantAccount.Mode.PARTNER, MerchantAccount.Mode.ISV))
+    _restamp_now_and_after_commit([(schema_name, instance.channel) for schema_name in
+                                   borrowing.values_list("tenant__schema_name", flat=True)])
 
 
 def merchant_fields(account: MerchantAccount) -> dict:

@@ -22,6 +22,7 @@ import hashlib
 import ipaddress
 import logging
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
@@ -43,6 +44,20 @@ def _ip(value: str | None) -> str | None:
         return str(ipaddress.ip_address((value or "").strip()))
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A verified notify, logged with what settling it did, inside the settling transaction."""
+
+    channel: str
+    kind: str
+    notify_id: str = ""
+    ip: str | None = None
+
+    def record(self, *, result: str, reason: str, out_trade_no: str) -> PaymentNotify:
+        return notify_record(channel=self.channel, kind=self.kind, outcome=result, reason=reason,
+                             notify_id=self.notify_id, out_trade_no=out_trade_no, ip=self.ip)
 
 
 def notify_record(*, channel: str, kind: str, outcome: str, reason: str = "", notify_id: str = "",

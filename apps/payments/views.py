@@ -23,8 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from heat_platform.kernel.actors import client_ip
 
 from . import providers as p
-from .merchants import channel_account, provider_for
-from .notify_log import notify_junk, notify_record
+from .merchants import notify_provider
+from .notify_log import Received, notify_junk
 from .services import REJECTED, payment_settle, refund_settle
 
 logger = logging.getLogger(__name__)
@@ -58,27 +58,27 @@ class NotifyView(View):
             notify_junk(channel=self.channel, reason="body too large", ip=ip)
             return _reply(p.notify_failure(self.channel, "body too large"), status=413)
         body = request.read(p.MAX_NOTIFY_BYTES + 1)
-        account = channel_account(self.channel)
-        if account is None:
+        provider = notify_provider(self.channel)
+        if provider is None:
             notify_junk(channel=self.channel, reason="no merchant account", ip=ip)
             return HttpResponse(status=404)
-        provider = provider_for(account)
         try:
             event = provider.parse_notify(request.headers, body)
         except p.NotifyRejected as exc:
             notify_junk(channel=self.channel, reason=exc.reason, ip=ip)
             return _reply(provider.notify_failure(exc.reason))
+        received = Received(channel=self.channel, kind=event.kind, notify_id=event.notify_id, ip=ip)
         if event.kind == "payment" and event.trade is not None:
-            outcome = payment_settle(trade=event.trade, channel=self.channel, source="notify")
+            # Logged inside the settling transaction: one commit per notify.
+            outcome = payment_settle(trade=event.trade, channel=self.channel, source="notify", received=received)
             out_trade_no = event.trade.out_trade_no
         elif event.kind == "refund" and event.refund is not None:
             outcome = refund_settle(state=event.refund, channel=self.channel, source="notify")
             out_trade_no = event.refund.out_trade_no or event.refund.out_refund_no
+            received.record(result=outcome.result, reason=outcome.reason, out_trade_no=out_trade_no)
         else:
-            notify_record(channel=self.channel, kind=event.kind, outcome="ignored", notify_id=event.notify_id, ip=ip)
+            received.record(result="ignored", reason="", out_trade_no="")
             return _reply(provider.notify_success())
-        notify_record(channel=self.channel, kind=event.kind, outcome=outcome.result, reason=outcome.reason,
-                      notify_id=event.notify_id, out_trade_no=out_trade_no, ip=ip)
         if outcome.result == REJECTED:
             logger.warning("%s %s notify rejected for %s: %s", self.channel, event.kind, out_trade_no, outcome.reason)
             return _reply(provider.notify_failure(outcome.reason))

@@ -1,9 +1,16 @@
 """`make bench`: WeChat Pay notifies through the whole Django stack on real PostgreSQL.
 
-Issue #5's target: 2,000 signed notifies (10% duplicates, 8 concurrent
-senders) end to end ≤ 4× the cost of their signature verification and
-decryption alone (the crypto floor), measured here in the same run; and
-exactly-once: settled orders == unique orders."""
+The target (issue #5, restated in issue #10.12): 2,000 signed notifies (10%
+duplicates, 8 concurrent senders) end to end take at most 4× the stack floor,
+2,000 requests to `/healthz` (tenant routing, middleware, one `SELECT 1`) from
+the same senders, measured in the same run; and exactly once: settled orders ==
+unique orders == `payment.paid` audit rows, no bill paid beyond its principal.
+
+The two are sent in alternating rounds (healthz, notifies, healthz, …) and
+summed, so a change in the machine's load during the run weighs on both alike.
+The crypto floor (RSA verification + AES-GCM decryption only) is printed for
+information: it is the old issue #5 reference, which no request through Django
+and PostgreSQL can approach."""
 
 from __future__ import annotations
 
@@ -27,6 +34,8 @@ from django_tenants.utils import schema_context
 N_NOTIFIES = 2000
 DUPLICATE_SHARE = 0.10
 SENDERS = 8
+ROUNDS = 4
+TARGET = 4.0  # notifies ≤ 4× the stack floor
 
 
 def _setup_orders(tenant_schema: str, account, n_orders: int):
@@ -142,11 +151,16 @@ def test_bench_wechat_notifies(alpha):
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
 
-    floor = min(_crypto_floor(notifies, account.wechatpay_public_key, account.apiv3_key) for _ in range(3))
-    # A second reference: the same number of requests through the same stack and senders to an
-    # endpoint that does one `SELECT 1` (tenant routing, middleware, one round trip; no crypto, no writes).
-    stack, _ = _send_all(alpha.host, notifies, path="/healthz")
-    elapsed, statuses = _send_all(alpha.host, notifies)
+    crypto = min(_crypto_floor(notifies, account.wechatpay_public_key, account.apiv3_key) for _ in range(3))
+    stack = elapsed = 0.0
+    statuses: list[int] = []
+    size = -(-N_NOTIFIES // ROUNDS)
+    for start in range(0, N_NOTIFIES, size):
+        chunk = notifies[start:start + size]
+        stack += _send_all(alpha.host, chunk, path="/healthz")[0]
+        took, answered = _send_all(alpha.host, chunk)
+        elapsed += took
+        statuses += answered
     connection.set_schema_to_public()
 
     assert all(s in (200, 204) for s in statuses) and len(statuses) == N_NOTIFIES
@@ -154,15 +168,17 @@ def test_bench_wechat_notifies(alpha):
         settled = PaymentOrder.objects.filter(status="paid").count()
         paid_audits = AuditLog.objects.filter(action="payment.paid").count()
         overpaid = Bill.objects.filter(paid_fen__gt=models_f("principal_fen")).count()
-    ratio = elapsed / floor
-    print(f"\nnotifies: {N_NOTIFIES} ({N_NOTIFIES - unique} duplicates), {SENDERS} senders, end to end "
-          f"{elapsed:.2f} s = {N_NOTIFIES / elapsed:.0f} notifies/s | crypto floor (verify + decrypt only) "
-          f"{floor:.3f} s = {N_NOTIFIES / floor:.0f}/s | ratio {ratio:.1f}x (target <= 4x: "
-          f"{'met' if ratio <= 4 else 'NOT met'}) | stack floor (/healthz, same senders) {stack:.2f} s = "
-          f"{N_NOTIFIES / stack:.0f}/s, {stack / floor:.0f}x the crypto floor; notifies {elapsed / stack:.1f}x it "
-          f"| settled {settled} of {unique} unique orders "
-          f"(paid audits {paid_audits}, overpaid bills {overpaid})")
-    assert settled == unique == paid_audits and overpaid == 0
+    ratio = elapsed / stack
+    once = settled == unique == paid_audits and overpaid == 0
+    print(f"\nnotifies: {N_NOTIFIES} ({N_NOTIFIES - unique} duplicates), {SENDERS} senders, {ROUNDS} rounds "
+          f"alternating with /healthz | notifies {elapsed:.2f} s = {N_NOTIFIES / elapsed:.0f}/s | stack floor "
+          f"(/healthz, same senders and count) {stack:.2f} s = {N_NOTIFIES / stack:.0f}/s | "
+          f"notifies / stack floor = {ratio:.2f}x (target <= {TARGET:.0f}x): {'PASS' if ratio <= TARGET else 'FAIL'} "
+          f"| exactly once: settled {settled} of {unique} unique orders, paid audits {paid_audits}, "
+          f"overpaid bills {overpaid}: {'PASS' if once else 'FAIL'} | for information: crypto floor "
+          f"(verify + decrypt only) {crypto:.3f} s = {N_NOTIFIES / crypto:.0f}/s, notifies {elapsed / crypto:.0f}x "
+          f"it, the stack floor {stack / crypto:.0f}x it")
+    assert once
 
 
 def models_f(name: str):
