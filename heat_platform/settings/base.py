@@ -13,7 +13,8 @@ env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
-PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost")
+# Hosts are matched lower-cased (routing, stored domains), so the setting is too.
+PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost").strip().lower().rstrip(".")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}"])
 
 # --- Tenancy (django-tenants): public schema = platform, one schema per company

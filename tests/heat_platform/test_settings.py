@@ -65,3 +65,15 @@ def test_base_settings_contract():
     assert settings.TENANT_LIMIT_SET_CALLS is True
     assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is False
     assert settings.CACHES["default"]["KEY_FUNCTION"] == "django_tenants.cache.make_key"
+
+
+def test_the_platform_domain_is_lower_cased_like_every_host_we_match():
+    env = {**GOOD, "PLATFORM_DOMAIN": " HeatCloud.Example. "}
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.PLATFORM_DOMAIN, settings.ALLOWED_HOSTS)")
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env,
+                            "DJANGO_SETTINGS_MODULE": "heat_platform.settings.production"},
+                            capture_output=True, text=True, cwd=settings.BASE_DIR, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "heatcloud.example"
+    assert "'.heatcloud.example'" in result.stdout
