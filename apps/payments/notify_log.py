@@ -13,6 +13,13 @@ letting anyone fill the database through the notify endpoints.
   same reason opens. So 10,000 junk requests in a minute write one row and a
   handful of updates, and as many log lines.
 
+Verified notifies that tell us nothing new are counted the same way, per
+order: a replay of a notify already settled (`duplicate`), and one about an
+order or refund this company never had (`rejected`, "unknown order"). A
+gateway retries a few times; anything more is a replay — in partner mode every
+company's notifies are signed with the platform's keys, so one company could
+replay its own to another's endpoint, and Alipay's carry no timestamp.
+
 Reasons are the providers' fixed texts (never copied from a request), so the
 set of counters is small."""
 
@@ -55,9 +62,18 @@ class Received:
     notify_id: str = ""
     ip: str | None = None
 
-    def record(self, *, result: str, reason: str, out_trade_no: str) -> PaymentNotify:
-        return notify_record(channel=self.channel, kind=self.kind, outcome=result, reason=reason,
-                             notify_id=self.notify_id, out_trade_no=out_trade_no, ip=self.ip)
+    def record(self, *, result: str, reason: str, out_trade_no: str) -> None:
+        if result == PaymentNotify.Outcome.DUPLICATE or (result == PaymentNotify.Outcome.REJECTED
+                                                         and reason in NOTHING_HERE):
+            _count(channel=self.channel, kind=self.kind, outcome=result, reason=reason or result,
+                   out_trade_no=out_trade_no, ip=self.ip)
+        else:
+            notify_record(channel=self.channel, kind=self.kind, outcome=result, reason=reason,
+                          notify_id=self.notify_id, out_trade_no=out_trade_no, ip=self.ip)
+
+
+# Settling's reasons for a verified notify about nothing this company has.
+NOTHING_HERE = frozenset({"unknown order", "unknown refund"})
 
 
 def notify_record(*, channel: str, kind: str, outcome: str, reason: str = "", notify_id: str = "",
@@ -70,9 +86,15 @@ def notify_record(*, channel: str, kind: str, outcome: str, reason: str = "", no
 def notify_junk(*, channel: str, reason: str, ip: str | None = None) -> int:
     """Count one refused, unverified notify; write or update a row only as described above.
     Returns the count in the current window."""
+    return _count(channel=channel, kind="unknown", outcome=PaymentNotify.Outcome.REJECTED, reason=reason, ip=ip)
+
+
+def _count(*, channel: str, kind: str, outcome: str, reason: str, out_trade_no: str = "",
+           ip: str | None = None) -> int:
     now = _clock()
     window = int(now // WINDOW_SECONDS)
-    base = f"payments:notify-junk:{channel}:{hashlib.sha256(reason.encode()).hexdigest()[:16]}"
+    what = hashlib.sha256(f"{kind}|{outcome}|{reason}|{out_trade_no}".encode()).hexdigest()[:16]
+    base = f"payments:notify-count:{channel}:{what}"
     count_key, row_key = f"{base}:{window}", f"{base}:{window}:row"
     if cache.add(count_key, 1, _KEEP):
         count = 1
@@ -83,10 +105,10 @@ def notify_junk(*, channel: str, reason: str, ip: str | None = None) -> int:
             cache.add(count_key, 1, _KEEP)
             count = 1
     if count == 1:
-        row = PaymentNotify.objects.create(channel=channel, kind="unknown", outcome=PaymentNotify.Outcome.REJECTED,
-                                           reason=reason[:255], remote_ip=_ip(ip))
+        row = PaymentNotify.objects.create(channel=channel, kind=kind, outcome=outcome, reason=reason[:255],
+                                           out_trade_no=out_trade_no[:64], remote_ip=_ip(ip))
         cache.set(row_key, row.pk, _KEEP)
-        logger.warning("%s notify rejected: %s", channel, reason)
+        logger.warning("%s notify %s: %s", channel, outcome, reason)
         _flush(channel, reason, f"{base}:{window - 1}", exact=True)
     elif _is_power_of_ten(count):
         _flush(channel, reason, count_key, exact=False, count=count)
@@ -101,7 +123,7 @@ def _flush(channel: str, reason: str, count_key: str, *, exact: bool, count: int
         return
     text = f"{reason} [{count} in this minute]" if exact else f"{reason} [{count}+ in this minute]"
     PaymentNotify.objects.filter(pk=row_id).update(reason=text[:255])
-    logger.warning("%s notify rejected %s%s times in a minute: %s", channel, count, "" if exact else "+", reason)
+    logger.warning("%s notify %s%s times in a minute: %s", channel, count, "" if exact else "+", reason)
 
 
 def _is_power_of_ten(n: int) -> bool:

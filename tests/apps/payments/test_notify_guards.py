@@ -164,11 +164,30 @@ def test_a_real_notify_after_a_flood_of_junk_settles_once_and_keeps_its_rows(alp
         assert _post(alpha.host, WECHAT_PATH, headers, body).status_code == 204
     rows = _rows(alpha)
     assert [(r.outcome, r.out_trade_no) for r in rows] == [("rejected", ""), ("settled", order.out_trade_no),
-                                                           ("duplicate", order.out_trade_no),
                                                            ("duplicate", order.out_trade_no)]
     with schema_context(alpha.schema):
         assert PaymentOrder.objects.get(pk=order.pk).status == "paid"
         assert Bill.objects.get(order_items__order=order).status == "paid"
+        assert AuditLog.objects.filter(action="payment.paid").count() == 1
+
+
+def test_replayed_genuine_notifies_are_counted_not_written_a_row_each(alpha, wechat_account, season):
+    """Verified notifies that tell us nothing new: about an order this company never had (a notify
+    captured elsewhere and replayed here) or replays of one already settled. N of each, one row each."""
+    order = _order(alpha, wechat_account, season)
+    with schema_context(alpha.schema):
+        stranger = PaymentOrder(out_trade_no="W261126ELSEWHERE00000001", amount_fen=order.amount_fen)
+    unknown = _wechat(wechat_account, stranger)
+    for _ in range(N):
+        assert _post(alpha.host, WECHAT_PATH, *unknown).status_code >= 400
+    genuine = _wechat(wechat_account, order)
+    for _ in range(N + 1):
+        assert _post(alpha.host, WECHAT_PATH, *genuine).status_code == 204
+    assert [(r.outcome, r.out_trade_no, r.reason) for r in _rows(alpha)] == [
+        ("rejected", stranger.out_trade_no, "unknown order [10+ in this minute]"),
+        ("settled", order.out_trade_no, ""),
+        ("duplicate", order.out_trade_no, "already settled [10+ in this minute]")]
+    with schema_context(alpha.schema):
         assert AuditLog.objects.filter(action="payment.paid").count() == 1
 
 

@@ -146,7 +146,7 @@ def test_duplicate_notify_settles_once_and_still_answers_success(
     assert bill.paid_fen == bill.principal_fen and bill.status == "paid"
     with schema_context(alpha.schema):
         assert list(PaymentNotify.objects.order_by("id").values_list("outcome", flat=True)) == [
-            "settled", "duplicate", "duplicate", "duplicate"]
+            "settled", "duplicate"]  # the retries are counted on one row
         assert AuditLog.objects.filter(action="payment.paid").count() == 1
 
 
