@@ -123,17 +123,21 @@ def test_malformed_code_is_not_an_attempt(gql, alpha, resident, in_schema):
         assert SmsCode.objects.get().attempts == 0
 
 
-def test_one_live_code_per_phone(gql, alpha, resident, in_schema):
+def test_one_live_code_per_phone(gql, alpha, resident, in_schema, monkeypatch):
+    import secrets
+
     _res, token = resident
+    draws = iter([123456, 654321])  # two different codes, so the old one must fail (no `if old != new` guard)
+    monkeypatch.setattr(secrets, "randbelow", lambda _n: next(draws))
     _request(gql, alpha, token)
     _age_codes(in_schema, alpha, 61)
     assert _request(gql, alpha, token)["errors"] == []
     old, new = _codes()
+    assert (old, new) == ("123456", "654321")
     with in_schema(alpha):
         assert SmsCode.objects.filter(status=SmsCode.Status.LIVE).count() == 1
         assert SmsCode.objects.filter(status=SmsCode.Status.REPLACED).count() == 1
-    if old != new:
-        assert [e["code"] for e in _verify(gql, alpha, token, old)["errors"]] == ["SMS_CODE_INVALID"]
+    assert [e["code"] for e in _verify(gql, alpha, token, old)["errors"]] == ["SMS_CODE_INVALID"]
     assert _verify(gql, alpha, token, new)["errors"] == []
 
 
