@@ -69,6 +69,30 @@ def scrub(text: object, *, limit: int = 200) -> str:
     return re.sub(r"\d{7,}", "***", str(text or ""))[:limit]
 
 
+def post_json(endpoint: str, *, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, object]:
+    """POST a signed request to an SMS vendor: (HTTP status, parsed JSON or None). A request
+    that may have reached the vendor is a non-definite failure: SendSms is not idempotent,
+    so it is never retried."""
+    import requests
+
+    try:
+        resp = requests.post(endpoint, data=body, headers=headers, timeout=timeout)
+    except requests.ConnectTimeout:
+        raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code="connect-timeout") from None
+    except requests.RequestException as exc:
+        raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code=type(exc).__name__,
+                           definite=False) from None
+    try:
+        return resp.status_code, resp.json()
+    except ValueError:
+        return resp.status_code, None
+
+
+def not_understood(status: int) -> SmsSendError:
+    """An answer that is not the vendor's JSON: definite unless the server failed."""
+    return SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code=f"http-{status}", definite=status < 500)
+
+
 def require_settings(*names: str) -> None:
     missing = [n for n in names if not str(getattr(settings, n, "") or "").strip()]
     if missing:

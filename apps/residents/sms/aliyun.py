@@ -25,11 +25,10 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-import requests
 from django.conf import settings
 
 from ..errors import ResidentErrorCode
-from . import SmsMessage, SmsReceipt, SmsSendError, require_settings, scrub
+from . import SmsMessage, SmsReceipt, SmsSendError, not_understood, post_json, require_settings, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -98,23 +97,11 @@ class AliyunSmsProvider:
     def send(self, message: SmsMessage) -> SmsReceipt:
         params = self.signed_params(message)
         body = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
-        try:
-            resp = requests.post(self.endpoint, data=body.encode(), timeout=self.timeout,
+        status, data = post_json(self.endpoint, body=body.encode(), timeout=self.timeout,
                                  headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
                                           "Accept": "application/json"})
-        except requests.ConnectTimeout:
-            raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code="connect-timeout") from None
-        except requests.RequestException as exc:
-            # Sent or not is unknown: never retry (SendSms is not idempotent).
-            raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code=type(exc).__name__,
-                               definite=False) from None
-        try:
-            data = resp.json()
-        except ValueError:
-            data = None
         if not isinstance(data, dict):
-            raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code=f"http-{resp.status_code}",
-                               definite=resp.status_code < 500)
+            raise not_understood(status)
         code = str(data.get("Code") or "")
         if code == "OK":
             return SmsReceipt(provider=self.name, message_id=str(data.get("BizId") or ""),

@@ -29,11 +29,10 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 
 from ..errors import ResidentErrorCode
-from . import SmsMessage, SmsReceipt, SmsSendError, require_settings, scrub
+from . import SmsMessage, SmsReceipt, SmsSendError, not_understood, post_json, require_settings, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -124,22 +123,10 @@ class TencentSmsProvider:
 
     def send(self, message: SmsMessage) -> SmsReceipt:
         headers, body = self.signed_request(message)
-        try:
-            resp = requests.post(self.endpoint, data=body, headers=headers, timeout=self.timeout)
-        except requests.ConnectTimeout:
-            raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code="connect-timeout") from None
-        except requests.RequestException as exc:
-            # Sent or not is unknown: never retry (SendSms is not idempotent).
-            raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code=type(exc).__name__,
-                               definite=False) from None
-        try:
-            data = resp.json()
-        except ValueError:
-            data = None
+        status, data = post_json(self.endpoint, body=body, headers=headers, timeout=self.timeout)
         response = data.get("Response") if isinstance(data, dict) else None
         if not isinstance(response, dict):
-            raise SmsSendError(ResidentErrorCode.SMS_SEND_FAILED, provider_code=f"http-{resp.status_code}",
-                               definite=resp.status_code < 500)
+            raise not_understood(status)
         request_id = str(response.get("RequestId") or "")
         error = response.get("Error")
         if isinstance(error, dict):
