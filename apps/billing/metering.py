@@ -18,6 +18,7 @@ from heat_platform.kernel.errors import field_error
 
 from .errors import BillingErrorCode
 from .models import MeterReading
+from .selectors import season_to_bill
 
 # A reading may be taken a month before the season starts or after it ends.
 READING_WINDOW = dt.timedelta(days=31)
@@ -76,9 +77,7 @@ def meter_reading_record(*, house_id: int | str, season_id: int | str, kind: str
         pk=_int(house_id, "houseId", _("找不到该房屋。"))).first()  # serialises the start/end check per house
     if house is None:
         raise field_error("houseId", _("找不到该房屋。"), BillingErrorCode.NOT_FOUND)
-    season = Season.objects.filter(pk=_int(season_id, "seasonId", _("找不到该采暖季。"))).first()
-    if season is None:
-        raise field_error("seasonId", _("找不到该采暖季。"), BillingErrorCode.NOT_FOUND)
+    season = season_to_bill(season_id=season_id)
     if not house.meter_no.strip():
         raise field_error("houseId", _("该房屋没有登记热表，不能录入读数。"), BillingErrorCode.NO_METER)
     if kind not in MeterReading.Kind.values:

@@ -69,6 +69,7 @@ from .engine import Line, TariffError, TariffParams, bill_lines
 from .errors import BillingErrorCode
 from .facts import house_facts, tariff_params
 from .models import Bill, BillLine, BillRun, HouseCredit, MeterReading
+from .selectors import season_to_bill
 from .services.credits import OpenCredit, credit_lines, credits_any_open, credits_consume, credits_open
 from .services.ledger import bill_status_for
 
@@ -84,22 +85,12 @@ PROVISIONAL_METERED = "计量热费：待采暖季结束抄表后结算（多退
 UNFINISHED = (BillRun.Status.QUEUED, BillRun.Status.RUNNING, BillRun.Status.FAILED)
 
 
-def _season(season_id: int | str) -> Season:
-    try:
-        season = Season.objects.filter(pk=int(season_id)).first()
-    except (TypeError, ValueError):
-        season = None
-    if season is None:
-        raise field_error("seasonId", _("找不到该采暖季。"), BillingErrorCode.NOT_FOUND)
-    return season
-
-
 @transaction.atomic
 def bill_run_start(*, season_id: int | str, dry_run: bool, actor) -> BillRun:
     """Queue a bill run for a season. A real run while another real run of the
     season is unfinished (queued, running, or failed/killed) resumes that run
     instead of starting a second one."""
-    season = _season(season_id)
+    season = season_to_bill(season_id=season_id)
     if not dry_run and season.status == Season.Status.CLOSED:
         raise field_error("seasonId", _("该采暖季已结束，不能再出账。"), BillingErrorCode.INVALID_STATUS)
     if not TariffPlan.objects.filter(season=season).exists():

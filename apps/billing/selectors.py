@@ -3,9 +3,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from apps.tariffs.models import Season
+from heat_platform.kernel.errors import field_error
 
+from .errors import BillingErrorCode
 from .models import Bill
 
 
@@ -79,3 +82,15 @@ def collection_rate(*, billed_fen: int, collected_fen: int) -> Decimal:
     if not billed_fen:
         return Decimal("0.00")
     return (Decimal(collected_fen) * 100 / Decimal(billed_fen)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def season_to_bill(*, season_id: int | str) -> Season:
+    """The season a billing job (bill run, true-up, meter reading) works on, or the typed
+    "not found" error every such job answers."""
+    try:
+        season = Season.objects.filter(pk=int(season_id)).first()
+    except (TypeError, ValueError):
+        season = None
+    if season is None:
+        raise field_error("seasonId", _("找不到该采暖季。"), BillingErrorCode.NOT_FOUND)
+    return season

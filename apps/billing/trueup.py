@@ -34,13 +34,13 @@ from apps.audit.models import AuditLog
 from apps.audit.services import audit_record
 from apps.properties.models import HeatingStatusChange, House
 from apps.tariffs.models import Season, TariffPlan
-from heat_platform.kernel.errors import field_error
 from heat_platform.money import fen_to_yuan_str
 
 from .engine import HouseFacts, TariffError, TariffParams, bill_lines, one_off_line
 from .errors import BillingErrorCode
 from .facts import billed_days, house_facts, stopped_intervals
 from .models import Bill, BillLine, HouseCredit, MeterReading
+from .selectors import season_to_bill
 from .services.ledger import Posting, bill_status_for, bills_post
 
 BATCH_SIZE = 500
@@ -72,12 +72,7 @@ class TrueUpResult:
 
 
 def season_true_up(*, season_id: int | str, actor) -> TrueUpResult:
-    try:
-        season = Season.objects.filter(pk=int(season_id)).first()
-    except (TypeError, ValueError):
-        season = None
-    if season is None:
-        raise field_error("seasonId", _("找不到该采暖季。"), BillingErrorCode.NOT_FOUND)
+    season = season_to_bill(season_id=season_id)
     refund = {plan.pk: plan.true_up_credit == TariffPlan.TrueUpCredit.REFUND
               for plan in TariffPlan.objects.filter(season=season)}
     result = TrueUpResult(season_id=season.pk)
