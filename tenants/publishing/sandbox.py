@@ -24,6 +24,7 @@ with WeChat's shapes and error codes:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -203,17 +204,30 @@ def _authorizer(request) -> tuple[str | None, JsonResponse | None]:
     return appid, None
 
 
-@csrf_exempt
-@require_POST
-def commit(request):
-    appid, error = _authorizer(request)
-    if error:
-        return error
-    body = _body(request)
-    if body is None:
-        return _error(47001, "data format error")
-    if forced := _forced(appid, "commit"):
-        return forced
+def authorizer_api(step: str | None, *, method: str = "POST"):
+    """An authorizer-token endpoint of the fake platform, answering like WeChat's: the token is
+    checked, a POST body must be JSON (47001 otherwise), and the `fail` knob can force this
+    step's error (`step` None: never). The view gets (request, appid, body)."""
+    def wrap(view):
+        @csrf_exempt
+        @require_http_methods([method])
+        @functools.wraps(view)
+        def endpoint(request):
+            appid, error = _authorizer(request)
+            if error:
+                return error
+            body = _body(request) if method == "POST" else {}
+            if body is None:
+                return _error(47001, "data format error")
+            if step and (forced := _forced(appid, step)):
+                return forced
+            return view(request, appid, body)
+        return endpoint
+    return wrap
+
+
+@authorizer_api("commit")
+def commit(request, appid: str, body: dict):
     try:
         template_id = int(body.get("template_id"))
     except (TypeError, ValueError):
@@ -236,16 +250,8 @@ def commit(request):
     return _ok()
 
 
-@csrf_exempt
-@require_POST
-def submit_audit(request):
-    appid, error = _authorizer(request)
-    if error:
-        return error
-    if _body(request) is None:
-        return _error(47001, "data format error")
-    if forced := _forced(appid, "submit_audit"):
-        return forced
+@authorizer_api("submit_audit")
+def submit_audit(request, appid: str, body: dict):
     state = _state(appid)
     if "commit" not in state:
         return _error(86001, "no third-party code committed")
@@ -267,17 +273,8 @@ def submit_audit(request):
     return _ok(auditid=auditid)
 
 
-@csrf_exempt
-@require_POST
-def get_auditstatus(request):
-    appid, error = _authorizer(request)
-    if error:
-        return error
-    body = _body(request)
-    if body is None:
-        return _error(47001, "data format error")
-    if forced := _forced(appid, "get_auditstatus"):
-        return forced
+@authorizer_api("get_auditstatus")
+def get_auditstatus(request, appid: str, body: dict):
     audit = _state(appid)["audits"].get(str(body.get("auditid")))
     if audit is None:
         return _error(85012, "invalid audit id")
@@ -285,12 +282,8 @@ def get_auditstatus(request):
     return _ok(status=status, reason=reason, screenshot="")
 
 
-@csrf_exempt
-@require_GET
-def get_latest_auditstatus(request):
-    appid, error = _authorizer(request)
-    if error:
-        return error
+@authorizer_api(None, method="GET")
+def get_latest_auditstatus(request, appid: str, body: dict):
     state = _state(appid)
     audit = state["audits"].get(state.get("latest_audit", ""))
     if audit is None:
@@ -300,16 +293,8 @@ def get_latest_auditstatus(request):
                user_version=audit["user_version"], user_desc="", submit_audit_time=audit["submitted_at"])
 
 
-@csrf_exempt
-@require_POST
-def release(request):
-    appid, error = _authorizer(request)
-    if error:
-        return error
-    if _body(request) is None:
-        return _error(47001, "data format error")
-    if forced := _forced(appid, "release"):
-        return forced
+@authorizer_api("release")
+def release(request, appid: str, body: dict):
     state = _state(appid)
     audit = state["audits"].get(state.get("latest_audit", ""))
     if audit is None:
