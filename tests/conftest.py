@@ -1,37 +1,31 @@
 """Session-wide platform: the public row, one operator and two companies
 (alpha, beta), created once. Tests run inside a transaction that is rolled
 back, so onboarding tests (a schema rename, transactional in PostgreSQL)
-return their spare to the pool afterwards."""
+return their spare to the pool afterwards.
+
+Fixtures used by more than one test folder live here too: a company whose data
+is committed and a live server (real-HTTP payment tests, the template's
+end-to-end test), a temporary MEDIA_ROOT and mini-program template, and the
+pool of sandbox RSA keys. Builders are in tests/factories/."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+import threading
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.testcases import LiveServerThread, _StaticFilesHandler
+from django_tenants.utils import schema_context
 
+from apps.payments.sandbox.keys import generate_rsa_key, key_source
 from tenants.models import HeatingCompany
 from tenants.services import operator_create, platform_ensure, tenant_register
-from tenants.signals import Registration
 from tenants.spares import spare_pool_fill
-
-PASSWORD = "Correct-horse-42"
-OPERATOR = "op-root"
-
-
-@dataclass(frozen=True)
-class TenantInfo:
-    slug: str
-    host: str
-    schema: str
-    admin: str
-
-
-def _registration(slug: str) -> Registration:
-    return Registration(company_name=f"{slug} 热力", slug=slug, contact_name="张三", contact_phone="13800138000",
-                        admin_username=f"{slug}-admin", admin_password=PASSWORD)
+from tests.factories.tenants import OPERATOR, PASSWORD, TenantInfo, registration, tenant_info, write_template
 
 
 @pytest.fixture(scope="session")
@@ -43,24 +37,59 @@ def django_db_setup(django_db_setup, django_db_blocker):
         operator_create(username=OPERATOR, password=PASSWORD)
         spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)
         for slug in ("alpha", "beta"):
-            tenant_register(registration=_registration(slug))
+            tenant_register(registration=registration(slug))
         spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)  # refill what alpha and beta used
         connection.set_schema_to_public()
 
 
-def _info(slug: str) -> TenantInfo:
-    t = HeatingCompany.objects.get(slug=slug)
-    return TenantInfo(slug=slug, host=f"{slug}.localhost", schema=t.schema_name, admin=f"{slug}-admin")
-
-
 @pytest.fixture
 def alpha(db) -> TenantInfo:
-    return _info("alpha")
+    return tenant_info("alpha")
 
 
 @pytest.fixture
 def beta(db) -> TenantInfo:
-    return _info("beta")
+    return tenant_info("beta")
+
+
+class RsaKeyPool:
+    """Real RSA-2048 keys, generated once per session and handed out again in every
+    test: within a test each draw is a different key (a test that needs more keys
+    than the pool holds grows it by fresh ones), so a merchant never shares a key
+    with the gateway or another merchant of the same test."""
+
+    def __init__(self):
+        self._keys: list = []
+        self._next = 0
+        self._lock = threading.Lock()
+        self.generated = self.drawn = 0
+
+    def rewind(self) -> None:
+        with self._lock:
+            self._next = 0
+
+    def draw(self):
+        with self._lock:
+            if self._next == len(self._keys):
+                self._keys.append(generate_rsa_key())
+                self.generated += 1
+            key = self._keys[self._next]
+            self._next += 1
+            self.drawn += 1
+            return key
+
+
+RSA_KEYS = RsaKeyPool()
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_rsa_keys():
+    """The sandbox gateways take their keys from RSA_KEYS during each test. Module- and
+    session-scoped fixtures (committed_tenant) are set up before this one, so the rows
+    they commit, which outlive the test, keep fresh keys of their own."""
+    RSA_KEYS.rewind()
+    with key_source(RSA_KEYS.draw):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -104,16 +133,14 @@ def gql(client, db) -> GQL:
 @pytest.fixture
 def make_staff(gql):
     """make_staff(tenant, role) -> bearer token of a new staff member with that role."""
-    from django_tenants.utils import schema_context
-
-    from apps.accounts.services import staff_create
+    from tests.factories.accounts import StaffFactory
 
     counter = iter(range(10_000))
 
     def make(tenant: TenantInfo, role: str) -> str:
         username = f"{role}-{next(counter)}"
         with schema_context(tenant.schema):
-            staff_create(username=username, password=PASSWORD, role=role)
+            StaffFactory(username=username, role=role)
         return gql.login(tenant.host, username)
 
     return make
@@ -122,15 +149,86 @@ def make_staff(gql):
 @pytest.fixture
 def make_resident(db):
     """make_resident(tenant, openid) -> (Resident, bearer token)."""
-    from django_tenants.utils import schema_context
-
-    from apps.accounts.tokens import token_issue
-    from apps.residents.models import Resident
+    from tests.factories.residents import ResidentFactory, resident_token
 
     def make(tenant: TenantInfo, openid: str = "o-test-resident"):
         with schema_context(tenant.schema):
-            resident = Resident.objects.create(openid=openid, display_name=openid)
-        token, _ttl = token_issue(schema=tenant.schema, subject=str(resident.pk), kind="resident", role="resident")
-        return resident, token
+            resident = ResidentFactory(openid=openid)
+        return resident, resident_token(tenant, resident)
 
     return make
+
+
+# --- committed data (other threads / a live server must see it) --------------------------------------------
+
+COMMITTED_MCHID = "1900000777"
+
+
+@pytest.fixture(scope="module")
+def committed_tenant(django_db_setup, django_db_blocker):
+    """A company registered and filled outside any test transaction, dropped afterwards: a sandbox
+    WeChat Pay merchant, a mini-program account and Tianjin's 2026-2027 season."""
+    from django.conf import settings
+
+    from apps.payments.sandbox.models import SandboxMerchant, SandboxTrade
+    from tenants.models import MiniProgramAccount
+    from tests.factories.payments import APPID, add_wechat_account
+    from tests.factories.tariffs import tianjin_season
+
+    slug = f"pay{os.getpid() % 100000}"
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        tenant = tenant_register(registration=registration(slug))
+        info = tenant_info(slug, schema=tenant.schema_name)
+        add_wechat_account(slug, mchid=COMMITTED_MCHID)
+        MiniProgramAccount.objects.create(tenant=tenant, app_id=APPID, app_secret="sandbox-secret")
+        with schema_context(info.schema):
+            season_ns = tianjin_season()
+        connection.set_schema_to_public()
+        try:
+            yield SimpleNamespace(info=info, season=season_ns)
+        finally:
+            connection.set_schema_to_public()
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
+            HeatingCompany.objects.filter(pk=tenant.pk).delete()
+            SandboxTrade.objects.filter(merchant_id=COMMITTED_MCHID).delete()
+            SandboxMerchant.objects.filter(merchant_id=COMMITTED_MCHID).delete()
+            spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)
+
+
+@pytest.fixture
+def live_server_url(committed_tenant, settings):
+    """A live server thread (its port) where the real provider code reaches the sandbox gateway and
+    the gateway's notifies come back; Celery runs eagerly."""
+    thread = LiveServerThread("127.0.0.1", _StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait(10)
+    if thread.error:
+        raise thread.error
+    base = f"http://localhost:{thread.port}"
+    settings.PAYMENTS_WECHATPAY_GATEWAY = f"{base}/sandbox/wechatpay"
+    settings.PAYMENTS_NOTIFY_BASE_URL = "http://{domain}:" + str(thread.port)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield thread.port
+    thread.terminate()
+
+
+# --- media and the mini-program template ---------------------------------------------------------------
+
+@pytest.fixture
+def mp_media(settings, tmp_path):
+    """A temporary MEDIA_ROOT (logos, builds)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    # django-tenants caches the tenant media root until this setting changes (see tests/apps/imports).
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = settings.MULTITENANT_RELATIVE_MEDIA_ROOT
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def mp_template(settings, tmp_path):
+    """A tiny mini-program template (tests/factories/tenants.py) as MINIPROGRAM_TEMPLATE_DIR."""
+    root = write_template(tmp_path / "template")
+    settings.MINIPROGRAM_TEMPLATE_DIR = str(root)
+    return root

@@ -33,8 +33,8 @@ from graphql_api import platform_schema, tenant_schema
 from graphql_api.core.mutations import BaseMutation
 from graphql_api.core.permissions import IsResident
 from heat_platform.kernel.actors import Actor
-from tests.apps.properties.factories import HouseFactory
-from tests.conftest import OPERATOR
+from tests.factories.properties import HouseFactory
+from tests.factories.tenants import OPERATOR
 
 SCALARS = {"ID": "0", "String": "x", "Int": 1, "Float": 1.0, "Boolean": True, "Decimal": "1.00",
            "Date": "2026-11-26", "DateTime": "2026-11-26T10:00:00+08:00", "Upload": None}

@@ -16,7 +16,7 @@ from apps.properties.models import House
 from graphql_api import tenant_schema
 from graphql_api.core.ids import NO_MATCH, to_optional_pk, to_pk
 from graphql_api.core.scalars import Decimal
-from tests.apps.properties.factories import HouseFactory
+from tests.factories.properties import HouseFactory
 
 UPDATE = """mutation($id: ID!, $input: HouseInput!) { updateHouse(id: $id, input: $input) {
   house { ownerName buildingArea } errors { field code } } }"""

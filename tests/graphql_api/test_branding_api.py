@@ -6,12 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants.models import HeatingCompany, MiniProgramRelease
-from tests.tenants.conftest import (
-    ALPHA_APP_ID,
-    QUERY,
-    brand,
-    mp_media,  # noqa: F401  (fixture)
-)
+from tests.factories.tenants import ALPHA_APP_ID, BRANDING_QUERY, brand
 
 RELEASES = "{ miniprogramReleases { templateId userVersion status reason errorCode releasedAt } }"
 
@@ -25,9 +20,9 @@ def _count(gql, host, query, token=None) -> int:
 
 @pytest.mark.usefixtures("mp_media")
 def test_branding_read_is_a_fixed_number_of_queries(gql, alpha):
-    empty = _count(gql, alpha.host, QUERY)
+    empty = _count(gql, alpha.host, BRANDING_QUERY)
     brand(alpha, app_id=ALPHA_APP_ID, name="阿尔法热力")
-    assert _count(gql, alpha.host, QUERY) == empty
+    assert _count(gql, alpha.host, BRANDING_QUERY) == empty
 
 
 def test_release_list_does_not_grow_with_rows(gql, alpha):

@@ -8,7 +8,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from apps.payments.models import CounterShift, PaymentOrder
-from tests.apps.payments.test_counter import FULL, bill_for, plain_season, staff
+from tests.factories.accounts import staff
+from tests.factories.billing import FULL, bill_for
+from tests.factories.payments import pay
+from tests.factories.tariffs import plain_season
 
 RECORD = """mutation($b: [ID!]!, $m: CounterMethod!, $a: Int!, $r: String!) {
   recordCounterPayment(billIds: $b, method: $m, amountFen: $a, receiptNo: $r) {
@@ -201,8 +204,6 @@ def test_collectors_see_and_close_only_their_own_shifts(gql, alpha, counter):
 
 def _more_payments(alpha, counter, who: str, start: int, n: int):
     """n more payments by `who` (services directly, so the test is about reading)."""
-    from tests.apps.payments.test_counter import pay
-
     with schema_context(alpha.schema):
         for i in range(n):
             pay(counter["users"][who], [counter["bills"][start + i]], 100, f"{who}-x{start + i}")

@@ -85,7 +85,7 @@ def test_bad_credentials_are_refused_with_a_typed_error_and_nothing_is_written(g
 
 
 def test_test_connection_signs_a_call_to_the_sandbox_gateway(gql, alpha, sandbox_keys):
-    from tests.apps.payments.sandbox_http import sandbox_http
+    from tests.sandbox_http import sandbox_http
 
     token = gql.login(alpha.host, alpha.admin)
     gql(alpha.host, SAVE, {"input": _input(sandbox_keys)}, token=token)
@@ -119,7 +119,7 @@ def test_certificate_mode_refresh_is_a_beat_job_not_a_request(db, alpha, setting
     from apps.payments.sandbox.wechat import sandbox_wechat_merchant
     from apps.payments.tasks import refresh_platform_certificates
     from tenants.models import HeatingCompany
-    from tests.apps.payments.sandbox_http import sandbox_http
+    from tests.sandbox_http import sandbox_http
 
     connection.set_schema_to_public()
     cfg = sandbox_wechat_merchant(mchid="1900000556", appid="wxa1b2c3d4e5f60718", signing="certificate")

@@ -24,7 +24,7 @@ from graphql_api import platform_schema, tenant_schema
 from graphql_api.core.cost import root_permissions
 from graphql_api.core.views import prepare
 from heat_platform.kernel.actors import Actor
-from tests.apps.properties.factories import HouseFactory
+from tests.factories.properties import HouseFactory
 
 HEAVY_BILLS = """{ bills(first: 100) { totalCount items { id season status principalFen paidFen issuedAt
   house { id accountNo address } lines { kind quantity unitPrice amountFen explanation }
@@ -108,13 +108,11 @@ def test_depth_is_linear_through_fragments_and_refused_typed(client, alpha, make
 
 @pytest.fixture
 def hundred_bills(alpha):
-    import datetime as dt
-
     from apps.billing.services import bill_issue
-    from tests.apps.billing.conftest import make_season
+    from tests.factories.tariffs import tianjin_season
 
     with schema_context(alpha.schema):
-        season = make_season("limits", dt.date(2026, 11, 15), dt.date(2027, 3, 15))
+        season = tianjin_season("limits")
         for house in HouseFactory.create_batch(100, category="residential"):
             bill_issue(house=house, season=season.season, plan=season.area)
     return season
@@ -237,7 +235,7 @@ def test_introspection_is_off_by_default_except_in_dev():
 
 
 def test_operators_keep_introspection_on_the_platform(client, db):
-    from tests.conftest import OPERATOR, PASSWORD
+    from tests.factories.tenants import OPERATOR, PASSWORD
 
     login = "mutation($u: String!, $p: String!) { operatorLogin(username: $u, password: $p) { token } }"
     token = _post(client, "localhost", login, {"u": OPERATOR, "p": PASSWORD})[0].json()["data"]["operatorLogin"][

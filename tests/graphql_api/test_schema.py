@@ -72,7 +72,7 @@ def test_a_mutation_without_permissions_cannot_be_declared():
 
 
 def test_query_depth_is_limited(gql):
-    from tests.conftest import OPERATOR
+    from tests.factories.tenants import OPERATOR
 
     token = gql.login("localhost", OPERATOR)
     query = "{ tenants { items { counts { staff } } } }"

@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 
 from apps.accounts.models import STAFF_ROLES
-from tests.conftest import OPERATOR
+from tests.factories.tenants import OPERATOR
 
 SDL = Path(django_settings.BASE_DIR) / "graphql_api"
 TENANT = build_schema((SDL / "tenant.graphql").read_text(encoding="utf-8"))
@@ -170,7 +170,7 @@ def operations(schema):
 
 @pytest.fixture
 def tenant_tokens(alpha, make_staff, make_resident):
-    from tests.apps.properties.factories import HouseFactory
+    from tests.factories.properties import HouseFactory
 
     with schema_context(alpha.schema):
         HouseFactory.create_batch(3)  # something for ids to find

@@ -10,7 +10,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from heat_platform.celery import app
-from tests.conftest import _info
+from tests.factories.tenants import tenant_info
 
 
 @shared_task(name="tests.where_am_i")
@@ -52,7 +52,7 @@ def real_worker():
 
 @pytest.mark.django_db
 def test_task_runs_in_the_schema_of_the_tenant_that_queued_it(real_worker):
-    alpha, beta = _info("alpha"), _info("beta")
+    alpha, beta = tenant_info("alpha"), tenant_info("beta")
     with schema_context(alpha.schema):
         from_a = where_am_i.delay()
     with schema_context(beta.schema):

@@ -29,7 +29,7 @@ from heat_platform.crypto import (
     parse_key,
 )
 from tenants.models import HeatingCompany
-from tests.apps.properties.factories import HouseFactory
+from tests.factories.properties import HouseFactory
 
 OLD = "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA="  # the test settings' key
 NEW = Fernet.generate_key().decode()

@@ -47,7 +47,7 @@ def _junk_notify(host: str, request_id: str | None):
 
 @pytest.fixture
 def wechat_company(alpha):
-    from tests.apps.payments.conftest import add_wechat_account
+    from tests.factories.payments import add_wechat_account
 
     add_wechat_account("alpha")
     return alpha

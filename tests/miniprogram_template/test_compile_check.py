@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.miniprogram_template.conftest import TEMPLATE, require_template_packages
-from tests.tenants.conftest import ALPHA_APP_ID, BETA_APP_ID, brand, mp_media, png  # noqa: F401  (fixture)
+from tests.factories.tenants import ALPHA_APP_ID, BETA_APP_ID, brand, png
+
+from .conftest import TEMPLATE, require_template_packages
 
 CHECK = TEMPLATE / "tests" / "tools" / "compile-check.js"
 
 
-def test_every_branded_build_compiles(alpha, beta, mp_media, settings, tmp_path):  # noqa: F811
+def test_every_branded_build_compiles(alpha, beta, mp_media, settings, tmp_path):
     from tenants.miniprogram_build import build_package, write_project
     from tenants.models import HeatingCompany
 

@@ -17,8 +17,10 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.apps.payments.conftest import committed, committed_tenant, live_server_url  # noqa: F401  (fixtures)
-from tests.miniprogram_template.conftest import TEMPLATE, require_template_packages
+from tests.factories.db import committed
+from tests.factories.properties import HouseFactory
+
+from .conftest import TEMPLATE, require_template_packages
 
 ACCOUNT_NO = "E2E00001"
 
@@ -27,14 +29,13 @@ pytestmark = pytest.mark.django_db
 
 def _house(tenant, season_ns):
     from apps.billing.services import bill_issue
-    from tests.apps.properties.factories import HouseFactory
 
     with schema_context(tenant.schema):
         house = HouseFactory(account_no=ACCOUNT_NO, owner_name="王建国", building_area=Decimal("80.00"))
         return bill_issue(house=house, season=season_ns.season, plan=season_ns.area)
 
 
-def test_template_pays_a_bill_end_to_end(committed_tenant, live_server_url):  # noqa: F811
+def test_template_pays_a_bill_end_to_end(committed_tenant, live_server_url):
     require_template_packages(".bin/jest")
     jest = TEMPLATE / "node_modules" / ".bin" / "jest"
     tenant, port = committed_tenant.info, live_server_url

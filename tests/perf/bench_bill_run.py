@@ -36,7 +36,7 @@ from apps.billing import runs
 from apps.billing.models import Bill, BillLine, BillRun, HouseCredit
 from apps.billing.runs import bill_run_start
 from apps.tariffs.models import Season, TariffPlan
-from tests.conftest import _info
+from tests.factories.tenants import tenant_info
 
 HOUSES = 100_000
 COMMUNITIES = 20
@@ -182,7 +182,7 @@ def _run(season: Season, actor) -> tuple[float, int, BillRun]:
 @pytest.mark.bench
 @pytest.mark.django_db(transaction=True)
 def test_bench_bill_run():
-    alpha = _info("alpha")
+    alpha = tenant_info("alpha")
     with schema_context(alpha.schema):
         earlier = _season("2025-2026", dt.date(2025, 11, 15), dt.date(2026, 3, 15))
         seasons = [_season(f"{2026 + k}-{2027 + k}", dt.date(2026 + k, 11, 15), dt.date(2027 + k, 3, 15))

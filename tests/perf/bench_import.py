@@ -42,7 +42,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.conftest import _info
+from tests.factories.tenants import tenant_info
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_IMPORT_SIZES", "20000,100000").split(","))
 KINDS = tuple(os.environ.get("BENCH_IMPORT_KINDS", "xlsx,csv").split(","))
@@ -56,7 +56,7 @@ FLAT_MB = 10  # 5x the rows may add at most this much peak memory
 _GENERATE = """
 import sys
 from pathlib import Path
-from tests.apps.imports.files import house_row, write_csv, write_xlsx_shared
+from tests.factories.imports import house_row, write_csv, write_xlsx_shared
 n, folder = int(sys.argv[1]), Path(sys.argv[2])
 write_xlsx_shared(folder / f"ledger-{n}.xlsx", (house_row(i) for i in range(n)), total_rows=n)
 write_csv(folder / f"ledger-{n}.csv", (house_row(i) for i in range(n)))
@@ -199,7 +199,7 @@ def _verdict(ratio: float, target: float) -> str:
 @pytest.mark.bench
 @pytest.mark.django_db(transaction=True)
 def test_bench_import(tmp_path):
-    schema = _info("alpha").schema
+    schema = tenant_info("alpha").schema
     env = _child_env()
     for n in SIZES:
         subprocess.run([sys.executable, "-c", _GENERATE, str(n), str(tmp_path)], cwd=ROOT, check=True)

@@ -45,11 +45,11 @@ def _setup_orders(tenant_schema: str, account, n_orders: int):
     from apps.payments.services import new_out_trade_no
     from apps.properties.models import House
     from apps.residents.models import Resident
-    from tests.apps.payments.conftest import make_season
-    from tests.apps.properties.factories import BuildingFactory, HouseFactory
+    from tests.factories.properties import BuildingFactory, HouseFactory
+    from tests.factories.tariffs import tianjin_season
 
     with schema_context(tenant_schema):
-        season = make_season()
+        season = tianjin_season()
         building = BuildingFactory()
         houses = House.objects.bulk_create([HouseFactory.build(building=building, community=building.community,
                                                                building_area=Decimal("89.50"))
@@ -138,7 +138,7 @@ def test_bench_wechat_notifies(alpha):
     from apps.audit.models import AuditLog
     from apps.billing.models import Bill
     from apps.payments.models import PaymentOrder
-    from tests.apps.payments.conftest import add_wechat_account
+    from tests.factories.payments import add_wechat_account
 
     account = add_wechat_account("alpha")
     unique = int(N_NOTIFIES * (1 - DUPLICATE_SHARE))

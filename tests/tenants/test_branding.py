@@ -8,8 +8,9 @@ from django_tenants.utils import schema_context
 from apps.audit.models import AuditLog
 from tenants.branding import contrast_with_white, inspect_logo, validate_service_phone
 from tenants.models import HeatingCompany, MiniProgramAccount, MiniProgramBranding
+from tests.factories.tenants import ALPHA_APP_ID, BETA_APP_ID, BRANDING_QUERY, BRANDING_SECRET, b64, brand, jpeg, png
 
-from .conftest import ALPHA_APP_ID, BETA_APP_ID, BRANDING, QUERY, SECRET, b64, brand, jpeg, png
+from .conftest import BRANDING
 
 pytestmark = pytest.mark.usefixtures("mp_media")
 
@@ -52,7 +53,7 @@ BAD_INPUTS = [
     ({"appId": "wx123"}, "appId", "INVALID_APP_ID"),
     ({"appId": "wx0123456789ABCDEF"}, "appId", "INVALID_APP_ID"),
     ({"appId": ALPHA_APP_ID, "appSecret": "short"}, "appSecret", "INVALID_APP_SECRET"),
-    ({"appSecret": SECRET}, "appId", "REQUIRED"),
+    ({"appSecret": BRANDING_SECRET}, "appId", "REQUIRED"),
     ({"logoBase64": "not base64!!"}, "logoBase64", "INVALID_BASE64"),
     ({"logoBase64": b64(b"GIF89a" + b"\x00" * 100)}, "logoBase64", "LOGO_NOT_IMAGE"),
     ({"logoBase64": b64(png()[:-12])}, "logoBase64", "LOGO_NOT_IMAGE"),  # truncated: no IEND
@@ -86,9 +87,9 @@ def test_admin_brands_the_app_and_anyone_reads_it_without_the_secret(gql, client
     token = gql.login(alpha.host, alpha.admin)
     logo = png(120, 110)
     payload = _update(gql, alpha, token, displayName=" 阿尔法热力 ", logoBase64="data:image/png;base64," + b64(logo),
-                      themeColor="#d9480f", servicePhone="400 888 9600", appId=ALPHA_APP_ID, appSecret=SECRET)
+                      themeColor="#d9480f", servicePhone="400 888 9600", appId=ALPHA_APP_ID, appSecret=BRANDING_SECRET)
     assert payload["errors"] == []
-    public = gql(alpha.host, QUERY)["data"]["branding"]  # anonymous: the app reads it before login
+    public = gql(alpha.host, BRANDING_QUERY)["data"]["branding"]  # anonymous: the app reads it before login
     assert public == payload["branding"]
     assert public["displayName"] == "阿尔法热力"
     assert public["themeColor"] == "#D9480F"
@@ -97,7 +98,7 @@ def test_admin_brands_the_app_and_anyone_reads_it_without_the_secret(gql, client
     assert public["apiBaseUrl"] == "http://alpha.localhost"
     assert public["complete"] is True and public["missing"] == []
     assert public["logoUrl"].startswith("http://alpha.localhost/files/branding/logo-")
-    assert SECRET not in str(payload) and SECRET not in str(public)
+    assert BRANDING_SECRET not in str(payload) and BRANDING_SECRET not in str(public)
 
     resp = client.get(public["logoUrl"].removeprefix("http://alpha.localhost"), HTTP_HOST=alpha.host)
     connection.set_schema_to_public()
@@ -105,16 +106,16 @@ def test_admin_brands_the_app_and_anyone_reads_it_without_the_secret(gql, client
     assert b"".join(resp.streaming_content) == logo
 
     account = MiniProgramAccount.objects.get(tenant__slug="alpha")
-    assert account.app_secret == SECRET
+    assert account.app_secret == BRANDING_SECRET
     with connection.cursor() as cur:
         cur.execute("SELECT app_secret FROM tenants_miniprogramaccount WHERE id = %s", [account.pk])
-        assert SECRET not in cur.fetchone()[0]  # encrypted at rest
+        assert BRANDING_SECRET not in cur.fetchone()[0]  # encrypted at rest
     with schema_context(alpha.schema):
         row = AuditLog.objects.get(action="branding.update")
     assert row.actor_name == alpha.admin
     assert set(row.detail["fields"]) == {"display_name", "theme_color", "service_phone", "logo", "app_id",
                                          "app_secret"}
-    assert SECRET not in str(row.detail)
+    assert BRANDING_SECRET not in str(row.detail)
 
 
 def test_no_field_of_the_api_can_return_the_secret():
@@ -156,7 +157,7 @@ def test_old_logo_file_is_deleted_after_commit(gql, alpha, mp_media, django_capt
 def test_an_app_id_belongs_to_one_company(gql, alpha, beta):
     brand(beta, app_id=BETA_APP_ID, name="贝塔供热")
     token = gql.login(alpha.host, alpha.admin)
-    payload = _update(gql, alpha, token, appId=BETA_APP_ID, appSecret=SECRET)
+    payload = _update(gql, alpha, token, appId=BETA_APP_ID, appSecret=BRANDING_SECRET)
     assert [e["code"] for e in payload["errors"]] == ["DUPLICATE_APP_ID"]
 
 
@@ -190,8 +191,8 @@ def test_a_companys_admin_cannot_change_or_see_another_companys_branding(gql, al
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert MiniProgramBranding.objects.get(tenant__slug="beta").display_name == "贝塔供热"
     # Each domain answers with its own company's branding only.
-    assert gql(alpha.host, QUERY)["data"]["branding"]["displayName"] == ""
-    assert gql(beta.host, QUERY)["data"]["branding"]["displayName"] == "贝塔供热"
+    assert gql(alpha.host, BRANDING_QUERY)["data"]["branding"]["displayName"] == ""
+    assert gql(beta.host, BRANDING_QUERY)["data"]["branding"]["displayName"] == "贝塔供热"
 
 
 def test_another_companys_logo_is_not_served(client, alpha, beta):

@@ -5,7 +5,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Role
 from apps.accounts.services import staff_create
-from tests.conftest import PASSWORD
+from tests.factories.tenants import PASSWORD
 
 
 def _tenant_tables(schema: str) -> list[str]:

@@ -20,8 +20,17 @@ from django_tenants.utils import schema_context
 from apps.audit.models import AuditLog
 from tenants.miniprogram_build import build_package, package_files, package_zip
 from tenants.models import HeatingCompany, MiniProgramBuild
+from tests.factories.tenants import (
+    ALPHA_APP_ID,
+    BETA_APP_ID,
+    DEVELOPER_FILES,
+    TEMPLATE_FILES,
+    brand,
+    png,
+    write_template,
+)
 
-from .conftest import ALPHA_APP_ID, BETA_APP_ID, BUILD, DEVELOPER_FILES, TEMPLATE_FILES, brand, png, write_template
+from .conftest import BUILD
 
 
 def _company(slug):

@@ -5,43 +5,10 @@ from django.dispatch import receiver
 from django_tenants.utils import schema_context, schema_exists
 
 from apps.accounts.models import User
-from apps.residents.sms.sandbox import outbox, outbox_clear
 from tenants.models import Domain, HeatingCompany, Signup, SignupCode, SpareSchema
 from tenants.signals import tenant_provisioned
 from tenants.spares import code_migration_state
-
-REGISTER = """mutation($input: RegisterTenantInput!) {
-  registerTenant(input: $input) { status signupToken tenant { slug domain status } errors { field message code } }
-}"""
-REQUEST_CODE = """mutation($p: String!) {
-  requestSignupCode(phone: $p) { phoneMasked expiresIn resendIn errors { field message code } }
-}"""
-STATUS = "query($t: String!) { signupStatus(token: $t) { status tenant { slug domain status } } }"
-PHONE = "13912345678"
-
-
-def _input(**over):
-    base = {"companyName": "河北热力", "slug": "hebei-heat", "contactName": "李四", "contactPhone": PHONE,
-            "adminUsername": "boss", "adminPassword": "Warm-winter-2026", "smsCode": ""}
-    return {**base, **over}
-
-
-def request_code(gql, phone: str = PHONE, ip: str = "10.0.0.1") -> str:
-    """requestSignupCode through the API; the sandbox SMS provider's outbox holds the text."""
-    outbox_clear()
-    result = gql("localhost", REQUEST_CODE, {"p": phone}, ip=ip)["data"]["requestSignupCode"]
-    assert result["errors"] == [], result
-    (sms,) = outbox()
-    assert sms.phone == phone
-    return sms.params["code"]
-
-
-def register(gql, ip: str = "10.0.0.1", **over) -> dict:
-    """registerTenant with a fresh code for the input's phone (unless smsCode is given)."""
-    data = _input(**over)
-    if not data["smsCode"]:
-        data["smsCode"] = request_code(gql, data["contactPhone"], ip=ip)
-    return gql("localhost", REGISTER, {"input": data}, ip=ip)["data"]["registerTenant"]
+from tests.factories.signup import REGISTER, register, request_code, signup_input
 
 
 def _nothing_left(slug: str, schema: str) -> None:
@@ -101,17 +68,18 @@ def test_register_tenant_rejects_bad_input_and_leaves_nothing(gql, alpha, over, 
     spares_before = SpareSchema.objects.count()
     tenants_before = HeatingCompany.objects.count()
     sms_code = request_code(gql)
-    data = gql("localhost", REGISTER, {"input": _input(**{"smsCode": sms_code, **over})})["data"]["registerTenant"]
+    data = gql("localhost", REGISTER,
+               {"input": signup_input(**{"smsCode": sms_code, **over})})["data"]["registerTenant"]
     assert data["tenant"] is None and data["status"] is None and data["signupToken"] is None
     assert {(e["field"], e["code"]) for e in data["errors"]} == {(field, code)}
     assert HeatingCompany.objects.count() == tenants_before
     assert SpareSchema.objects.count() == spares_before
     if over.get("slug") not in ("alpha",):
-        _nothing_left(_input(**over)["slug"], "t_" + _input(**over)["slug"].replace("-", "_"))
+        _nothing_left(signup_input(**over)["slug"], "t_" + signup_input(**over)["slug"].replace("-", "_"))
     assert not Signup.objects.exists()
     # the code was not used up by the refused input: the corrected sign-up goes through with it
     assert SignupCode.objects.get().status == SignupCode.Status.LIVE
-    fixed = gql("localhost", REGISTER, {"input": _input(smsCode=sms_code)})["data"]["registerTenant"]
+    fixed = gql("localhost", REGISTER, {"input": signup_input(smsCode=sms_code)})["data"]["registerTenant"]
     assert fixed["errors"] == [] and fixed["status"] == "READY"
 
 
@@ -127,7 +95,7 @@ def test_failure_after_schema_claimed_rolls_everything_back(gql):
 
     sms_code = request_code(gql)
     try:
-        result = gql("localhost", REGISTER, {"input": _input(smsCode=sms_code)})
+        result = gql("localhost", REGISTER, {"input": signup_input(smsCode=sms_code)})
         assert result["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
         assert "provisioning failed" not in str(result)  # internals are logged, not shown
     finally:
@@ -137,7 +105,7 @@ def test_failure_after_schema_claimed_rolls_everything_back(gql):
     assert all(schema_exists(s) for s in spares)
     assert not Signup.objects.exists()
     # the code rolled back with the rest: once the fault is gone, the same code signs up
-    again = gql("localhost", REGISTER, {"input": _input(smsCode=sms_code)})["data"]["registerTenant"]
+    again = gql("localhost", REGISTER, {"input": signup_input(smsCode=sms_code)})["data"]["registerTenant"]
     assert again["errors"] == [] and again["status"] == "READY"
 
 

@@ -9,8 +9,8 @@ from heat_platform.models import OperatorAuditLog
 from tenants.models import HeatingCompany
 from tenants.services import tenant_register
 from tenants.signals import Registration
-from tests.apps.properties.factories import HouseFactory
-from tests.conftest import OPERATOR, PASSWORD
+from tests.factories.properties import HouseFactory
+from tests.factories.tenants import OPERATOR, PASSWORD
 
 TENANTS = "{ tenants { totalCount items { id slug domain status contactPhone counts { staff houses residents } } } }"
 SUSPEND = 'mutation($id:ID!){suspendTenant(id:$id, reason:"欠费"){tenant{slug status} errors{field code}}}'

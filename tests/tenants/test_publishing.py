@@ -33,9 +33,8 @@ from tenants.publishing.services import (
     release_transition,
     releases_poll,
 )
-from tests.apps.payments.sandbox_http import sandbox_http
-
-from .conftest import ALPHA_APP_ID, BETA_APP_ID
+from tests.factories.tenants import ALPHA_APP_ID, BETA_APP_ID
+from tests.sandbox_http import sandbox_http
 
 TEMPLATE_ID = 7
 WECHAT = "https://api.weixin.qq.com"

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
-from tests.conftest import PASSWORD
+from tests.factories.tenants import PASSWORD
 
 
 @pytest.fixture

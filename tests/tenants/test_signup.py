@@ -19,8 +19,7 @@ from tenants.models import HeatingCompany, Signup, SignupCode, SpareSchema
 from tenants.services import tenant_register
 from tenants.signals import Registration, tenant_provisioned
 from tenants.signup import signup_provision
-
-from .test_onboarding import PHONE, REGISTER, REQUEST_CODE, STATUS, _input, register, request_code
+from tests.factories.signup import PHONE, REGISTER, REQUEST_CODE, STATUS, register, request_code, signup_input
 
 PASSWORD = "Warm-winter-2026"
 REQUEST_CODE_RETRY = "mutation($p:String!){requestSignupCode(phone:$p){errors{field code message retryAfter}}}"
@@ -69,14 +68,14 @@ def test_the_code_is_texted_and_only_its_hash_is_stored(gql, caplog):
 def test_register_without_a_proper_code_claims_nothing(gql, code):
     spares = SpareSchema.objects.count()
     request_code(gql)
-    result = gql("localhost", REGISTER, {"input": _input(smsCode=code)})["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode=code)})["data"]["registerTenant"]
     assert _codes(result) == [("smsCode", "SMS_CODE_INVALID")] and result["tenant"] is None
     _nothing_claimed(spares)
 
 
 def test_register_before_any_code_was_requested_claims_nothing(gql):
     spares = SpareSchema.objects.count()
-    result = gql("localhost", REGISTER, {"input": _input(smsCode="123456")})["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode="123456")})["data"]["registerTenant"]
     assert _codes(result) == [("smsCode", "SMS_CODE_INVALID")]
     _nothing_claimed(spares)
 
@@ -87,13 +86,13 @@ def test_a_wrong_code_claims_nothing_and_uses_up_the_code_after_five_tries(gql, 
     code = request_code(gql)
     wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
     for left in (4, 3, 2, 1):
-        result = gql("localhost", REGISTER, {"input": _input(smsCode=wrong)})["data"]["registerTenant"]
+        result = gql("localhost", REGISTER, {"input": signup_input(smsCode=wrong)})["data"]["registerTenant"]
         assert _codes(result) == [("smsCode", "SMS_CODE_INVALID")]
         assert f"还可尝试 {left} 次" in result["errors"][0]["message"]
-    result = gql("localhost", REGISTER, {"input": _input(smsCode=wrong)})["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode=wrong)})["data"]["registerTenant"]
     assert _codes(result) == [("smsCode", "SMS_CODE_ATTEMPTS_EXCEEDED")]
     # the right code no longer helps: a new one must be requested
-    result = gql("localhost", REGISTER, {"input": _input(smsCode=code)})["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode=code)})["data"]["registerTenant"]
     assert _codes(result) == [("smsCode", "SMS_CODE_ATTEMPTS_EXCEEDED")]
     _nothing_claimed(spares)
 
@@ -102,16 +101,17 @@ def test_an_expired_code_claims_nothing(gql):
     spares = SpareSchema.objects.count()
     code = request_code(gql)
     SignupCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    result = gql("localhost", REGISTER, {"input": _input(smsCode=code)})["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode=code)})["data"]["registerTenant"]
     assert _codes(result) == [("smsCode", "SMS_CODE_EXPIRED")]
     _nothing_claimed(spares)
 
 
 def test_a_used_code_cannot_sign_up_a_second_company(gql):
     code = request_code(gql)
-    assert gql("localhost", REGISTER, {"input": _input(smsCode=code)})["data"]["registerTenant"]["errors"] == []
+    assert gql("localhost", REGISTER, {"input": signup_input(smsCode=code)})["data"]["registerTenant"]["errors"] == []
     spares = SpareSchema.objects.count()
-    again = gql("localhost", REGISTER, {"input": _input(smsCode=code, slug="second-heat")})["data"]["registerTenant"]
+    again = gql("localhost", REGISTER,
+                {"input": signup_input(smsCode=code, slug="second-heat")})["data"]["registerTenant"]
     assert _codes(again) == [("smsCode", "SMS_CODE_INVALID")]
     assert not HeatingCompany.objects.filter(slug="second-heat").exists()
     assert SpareSchema.objects.count() == spares
@@ -121,15 +121,15 @@ def test_a_code_proves_only_its_own_phone_and_a_new_code_replaces_the_old(gql, s
     settings.SMS_CODE = {**settings.SMS_CODE, "RESEND_SECONDS": 0}
     spares = SpareSchema.objects.count()
     other = request_code(gql, "13700000001")
-    result = gql("localhost", REGISTER, {"input": _input(smsCode=other)})["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode=other)})["data"]["registerTenant"]
     assert _codes(result) == [("smsCode", "SMS_CODE_INVALID")]
     old = request_code(gql)
     new = request_code(gql)
     if old != new:  # one in a million they coincide
-        result = gql("localhost", REGISTER, {"input": _input(smsCode=old)})["data"]["registerTenant"]
+        result = gql("localhost", REGISTER, {"input": signup_input(smsCode=old)})["data"]["registerTenant"]
         assert _codes(result) == [("smsCode", "SMS_CODE_INVALID")]
     _nothing_claimed(spares)
-    assert gql("localhost", REGISTER, {"input": _input(smsCode=new)})["data"]["registerTenant"]["errors"] == []
+    assert gql("localhost", REGISTER, {"input": signup_input(smsCode=new)})["data"]["registerTenant"]["errors"] == []
 
 
 def test_codes_are_sent_at_most_once_per_resend_interval(gql):
@@ -167,11 +167,12 @@ def test_a_landline_gets_no_code(gql):
 def test_sign_ups_are_limited_per_client_ip(gql, settings):
     _set(settings, MAX_PER_IP=3)
     for _i in range(3):  # refused input counts too: each call is work for the server
-        result = gql("localhost", REGISTER, {"input": _input(slug="www")}, ip="10.3.0.1")["data"]["registerTenant"]
+        result = gql("localhost", REGISTER, {"input": signup_input(slug="www")},
+                     ip="10.3.0.1")["data"]["registerTenant"]
         assert _codes(result) == [("slug", "RESERVED_SLUG")]
     code = request_code(gql, ip="10.3.0.1")
     spares = SpareSchema.objects.count()
-    result = gql("localhost", REGISTER, {"input": _input(smsCode=code)}, ip="10.3.0.1")["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode=code)}, ip="10.3.0.1")["data"]["registerTenant"]
     assert _codes(result) == [(None, "TOO_MANY_ATTEMPTS")]
     _nothing_claimed(spares)
     assert register(gql, ip="10.3.0.2", smsCode=code)["errors"] == []  # the same code, from elsewhere
@@ -182,9 +183,9 @@ def test_sign_ups_are_limited_per_phone(gql, settings):
     code = request_code(gql)
     wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
     for i in range(2):
-        result = gql("localhost", REGISTER, {"input": _input(smsCode=wrong)}, ip=f"10.4.0.{i}")
+        result = gql("localhost", REGISTER, {"input": signup_input(smsCode=wrong)}, ip=f"10.4.0.{i}")
         assert _codes(result["data"]["registerTenant"]) == [("smsCode", "SMS_CODE_INVALID")]
-    result = gql("localhost", REGISTER, {"input": _input(smsCode=code)}, ip="10.4.0.9")["data"]["registerTenant"]
+    result = gql("localhost", REGISTER, {"input": signup_input(smsCode=code)}, ip="10.4.0.9")["data"]["registerTenant"]
     assert _codes(result) == [("contactPhone", "TOO_MANY_ATTEMPTS")]
     assert not HeatingCompany.objects.filter(slug="hebei-heat").exists()
     # another phone is unaffected
@@ -243,7 +244,7 @@ def test_sign_ups_waiting_for_a_schema_are_capped(gql, settings, empty_pool):
     _set(settings, MAX_PROVISIONING=1)
     assert register(gql)["status"] == "PROVISIONING"  # (not provisioned: no on-commit in this test)
     code = request_code(gql, "13700000004")
-    result = gql("localhost", REGISTER, {"input": _input(slug="other-heat", contactPhone="13700000004",
+    result = gql("localhost", REGISTER, {"input": signup_input(slug="other-heat", contactPhone="13700000004",
                                                          smsCode=code)})["data"]["registerTenant"]
     assert _codes(result) == [(None, "PROVISIONING_BUSY")]
     assert Signup.objects.count() == 1

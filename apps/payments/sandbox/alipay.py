@@ -29,13 +29,14 @@ from urllib.parse import urlencode
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from apps.payments.providers.alipay import ALIPAY_TIME, SHANGHAI, beijing_now, fen, load_private_key, yuan
 
+from .keys import new_rsa_key
 from .models import SandboxKey, SandboxMerchant, SandboxRefund, SandboxTrade
 from .tasks import deliver_notify
 
@@ -75,7 +76,7 @@ class ConfirmRefusedError(Exception):
 
 def generate_key_pair() -> tuple[str, str]:
     """(PKCS#8 private PEM, SPKI public PEM), RSA 2048."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = new_rsa_key()
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
     public = key.public_key().public_bytes(serialization.Encoding.PEM,

@@ -41,6 +41,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from .keys import new_rsa_key
 from .models import SandboxKey, SandboxMerchant, SandboxRefund, SandboxTrade
 from .tasks import deliver_wechat_notify
 
@@ -90,7 +91,7 @@ def platform_key() -> SandboxKey:
 
 
 def _new_platform_key() -> dict:
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = new_rsa_key()
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Tenpay.com sandbox"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com sandbox platform certificate")])
@@ -204,7 +205,7 @@ def sandbox_wechat_merchant(*, mchid: str, appid: str, mode: str = "direct", sub
     In partner mode `mchid`/`appid` are the service provider's sp_mchid/sp_appid."""
     if signing not in ("public_key", "certificate"):
         raise ValueError(f"signing must be public_key or certificate, not {signing!r}")
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = new_rsa_key()
     serial_no = secrets.token_hex(20).upper()
     apiv3_key = secrets.token_hex(16)  # 32 characters
     extra = {"mode": mode, "appid": appid, "sub_merchants": {sub_mchid: sub_appid} if mode == "partner" else {}}

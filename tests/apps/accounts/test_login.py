@@ -3,7 +3,7 @@ import pytest
 from django.test import override_settings
 
 from apps.accounts.tokens import token_issue
-from tests.conftest import OPERATOR, PASSWORD
+from tests.factories.tenants import OPERATOR, PASSWORD
 
 ME = "{ me { username role } }"
 

@@ -19,7 +19,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import User
 from apps.audit.models import AuditLog
 from heat_platform.models import OperatorAuditLog
-from tests.conftest import OPERATOR, PASSWORD
+from tests.factories.tenants import OPERATOR, PASSWORD
 
 LOGIN = ("mutation($u: String!, $p: String!) {{ {field}(username: $u, password: $p) "
          "{{ token errors {{ code message retryAfter }} }} }}")

@@ -2,7 +2,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
 from apps.audit.models import AuditLog
-from tests.conftest import PASSWORD
+from tests.factories.tenants import PASSWORD
 
 CREATE = """mutation($u: String!, $p: String!, $r: Role!) {
   createStaff(username: $u, password: $p, role: $r) { staff { id username role isActive } errors { field code } }

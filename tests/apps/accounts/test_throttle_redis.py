@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from heat_platform.kernel import throttle as kt
-from tests.conftest import PASSWORD
+from tests.factories.tenants import PASSWORD
 
 
 def _run_two_processes(redis_db_url: str, tmp_path, mode: str, attempts: int, **limits) -> list[dict]:

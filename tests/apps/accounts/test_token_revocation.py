@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
 from apps.accounts.tokens import token_issue
-from tests.conftest import OPERATOR, PASSWORD
+from tests.factories.tenants import OPERATOR, PASSWORD
 
 ME = "{ me { username role } }"
 NEW_PASSWORD = "Another-horse-77"

@@ -20,9 +20,8 @@ from apps.properties.models import HeatingStatusChange
 from apps.tariffs.models import TariffPlan
 from heat_platform.kernel.jobs import STALE_AFTER, JobBusyError
 from heat_platform.kernel.locks import lock_key
-from tests.apps.properties.factories import BuildingFactory, HouseFactory
-
-from .conftest import make_season
+from tests.factories.properties import BuildingFactory, HouseFactory
+from tests.factories.tariffs import season_with_plans
 
 
 def _lines(bill: Bill) -> list[tuple[str, int, str]]:
@@ -355,7 +354,7 @@ def test_dry_run_writes_no_bill_but_reports_what_a_real_run_will_do(alpha, tarif
 
 def test_open_credit_from_an_earlier_true_up_becomes_a_credit_line(alpha, tariffs, ledger, run_bills):
     with schema_context(alpha.schema):
-        earlier = make_season("2025-2026", dt.date(2025, 11, 15), dt.date(2026, 3, 15)).season
+        earlier = season_with_plans("2025-2026", dt.date(2025, 11, 15), dt.date(2026, 3, 15)).season
         HouseCredit.objects.create(house=ledger["area"], season=earlier, amount_fen=30000)
         HouseCredit.objects.create(house=ledger["business"], season=earlier, amount_fen=50000, refundable=True)
     run_bills(tariffs.season)
@@ -425,8 +424,8 @@ def _mixed_houses(tenant, n: int):
     one without, a low-income home, one reconnected mid-season, a disconnected
     one and two plain homes. Returns the season to bill."""
     with schema_context(tenant.schema):
-        earlier = make_season("2025-2026", dt.date(2025, 11, 15), dt.date(2026, 3, 15)).season
-        season = make_season("2026-2027", dt.date(2026, 11, 15), dt.date(2027, 3, 15)).season
+        earlier = season_with_plans("2025-2026", dt.date(2025, 11, 15), dt.date(2026, 3, 15)).season
+        season = season_with_plans("2026-2027", dt.date(2026, 11, 15), dt.date(2027, 3, 15)).season
         building = BuildingFactory()
         for i in range(n):
             kind = i % 10

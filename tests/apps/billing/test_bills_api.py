@@ -14,7 +14,7 @@ from apps.billing.models import Bill
 from apps.billing.services import bill_issue
 from apps.properties.models import HouseBinding
 from apps.tariffs.models import Season, TariffPlan
-from tests.apps.properties.factories import HouseFactory
+from tests.factories.properties import HouseFactory
 
 MY_BILLS = """{ myBills { id season status principalFen house { accountNo }
   lines { kind amountFen explanation } amountDue { outstandingFen discountFen lateFeeFen totalFen } } }"""

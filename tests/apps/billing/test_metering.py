@@ -13,7 +13,7 @@ from apps.audit.models import AuditLog
 from apps.billing.metering import meter_reading_record
 from apps.billing.models import MeterReading
 from apps.tariffs.models import TariffPlan
-from tests.apps.properties.factories import HouseFactory
+from tests.factories.properties import HouseFactory
 
 RECORD = """mutation($h: ID!, $s: ID!, $k: MeterReadingKind!, $v: Decimal!, $d: Date!, $r: String!) {
   recordMeterReading(houseId: $h, seasonId: $s, kind: $k, value: $v, readOn: $d, reader: $r) {

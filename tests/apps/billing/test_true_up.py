@@ -14,9 +14,8 @@ from apps.billing.metering import meter_reading_record
 from apps.billing.models import Bill, BillLine, HouseCredit, MeterReading
 from apps.billing.trueup import TRUE_UP_LABEL, season_true_up
 from apps.tariffs.models import TariffPlan
-from tests.apps.properties.factories import HouseFactory
-
-from .conftest import make_season
+from tests.factories.properties import HouseFactory
+from tests.factories.tariffs import season_with_plans
 
 START, END = dt.date(2026, 11, 15), dt.date(2027, 3, 15)
 
@@ -131,7 +130,7 @@ def test_over_estimate_becomes_a_credit_consumed_by_next_seasons_bill(alpha, tar
                 credit.consumed_by_bill_id) == (metered["estimated"].pk, season.pk, 55100, False, None)
         assert _true_up(alpha, season).adjusted == 0
         assert HouseCredit.objects.get().amount_fen == 55100  # idempotent: no second credit
-        following = make_season("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
+        following = season_with_plans("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
     run_bills(following)
     with schema_context(alpha.schema):
         next_bill = _bill(metered["estimated"], following)
@@ -150,7 +149,7 @@ def test_refund_plans_make_the_credit_refundable(alpha, tariffs, metered, run_bi
     assert (result.credit_fen, result.refundable_fen) == (0, 55100)
     with schema_context(alpha.schema):
         assert HouseCredit.objects.get().refundable is True
-        following = make_season("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
+        following = season_with_plans("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
     run_bills(following)
     with schema_context(alpha.schema):
         assert HouseCredit.objects.get().consumed_by_bill_id is None
@@ -175,7 +174,7 @@ def test_a_credit_already_used_is_not_taken_back_silently(alpha, tariffs, metere
         _reading(metered["estimated"], season, "end", 1020)
     _true_up(alpha, season)
     with schema_context(alpha.schema):
-        following = make_season("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
+        following = season_with_plans("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
     run_bills(following)  # consumes the 551.00 credit
     with schema_context(alpha.schema):
         _reading(metered["estimated"], season, "end", 1040)  # the 1020 was wrong after all
@@ -191,7 +190,7 @@ def test_a_credit_larger_than_the_next_bill_is_split(alpha, tariffs, run_bills):
     with schema_context(alpha.schema):
         house = HouseFactory(building_area=Decimal("89.50"))
         HouseCredit.objects.create(house=house, season=tariffs.season, amount_fen=300000)
-        following = make_season("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
+        following = season_with_plans("2027-2028", dt.date(2027, 11, 15), dt.date(2028, 3, 15)).season
     run_bills(following)
     with schema_context(alpha.schema):
         bill = _bill(house, following)

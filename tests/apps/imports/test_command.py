@@ -9,8 +9,7 @@ from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
 from apps.properties.models import House
-from tests.apps.imports.files import csv_bytes, house_row, write_xlsx_shared
-from tests.apps.imports.test_validation import row
+from tests.factories.imports import csv_bytes, house_row, row, write_xlsx_shared
 
 
 def _call(*args) -> tuple[str, str]:

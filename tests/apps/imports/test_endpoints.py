@@ -19,8 +19,7 @@ from apps.imports.columns import HEADERS
 from apps.imports.models import ImportUpload
 from apps.imports.services import MAX_UPLOAD_BYTES
 from apps.properties.models import House
-from tests.apps.imports.files import csv_bytes, house_row, xlsx_bytes
-from tests.apps.imports.test_validation import row
+from tests.factories.imports import csv_bytes, exported_rows, house_row, row, xlsx_bytes
 
 PHONE, ID_NO = HEADERS.index("户主电话"), HEADERS.index("证件号码")
 
@@ -155,13 +154,6 @@ def _ledger(run_import, n: int = 3):
     return rows
 
 
-def _exported_rows(kind: str, body: bytes) -> list[list]:
-    if kind == "csv":
-        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    ws = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
-    return [list(r) for r in ws.iter_rows(values_only=True)]
-
-
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
 @pytest.mark.parametrize(("role", "masked"), [("tenant_admin", False), ("collector", False),
                                               ("technician", True), ("finance", True)])
@@ -169,7 +161,7 @@ def test_export_masks_personal_numbers_by_role(download, make_staff, run_import,
     rows = _ledger(run_import)
     resp, body = download(alpha, make_staff(alpha, role), f"/files/houses/export.{kind}")
     assert resp.status_code == 200 and "attachment" in resp["Content-Disposition"]
-    exported = _exported_rows(kind, body)
+    exported = exported_rows(kind, body)
     assert exported[0] == list(HEADERS) and len(exported) == len(rows) + 1
     phone, id_no = rows[1][PHONE], rows[1][ID_NO]
     got = exported[2]
@@ -191,7 +183,7 @@ def test_export_is_streamed_and_reads_the_ledger_in_one_query(download, make_sta
     _ledger(run_import, 7)
     with CaptureQueriesContext(connection) as seven:
         _, body = download(alpha, token, "/files/houses/export.csv")
-    assert len(_exported_rows("csv", body)) == 8
+    assert len(exported_rows("csv", body)) == 8
     assert len(seven.captured_queries) == len(two.captured_queries)
 
 
@@ -200,7 +192,7 @@ def test_export_needs_staff_of_this_company(download, make_staff, run_import, al
     assert download(alpha, None, "/files/houses/export.csv")[0].status_code == 401
     assert download(alpha, make_staff(beta, "tenant_admin"), "/files/houses/export.csv")[0].status_code == 401
     resp, body = download(beta, make_staff(beta, "tenant_admin"), "/files/houses/export.csv")
-    assert resp.status_code == 200 and len(_exported_rows("csv", body)) == 1  # beta's own, empty ledger
+    assert resp.status_code == 200 and len(exported_rows("csv", body)) == 1  # beta's own, empty ledger
 
 
 def test_export_keeps_spreadsheet_formulas_inert(download, make_staff, run_import, alpha):
@@ -209,7 +201,7 @@ def test_export_keeps_spreadsheet_formulas_inert(download, make_staff, run_impor
     assert run_import(csv_bytes(rows), create_missing=True).ok
     token = make_staff(alpha, "tenant_admin")
     _, body = download(alpha, token, "/files/houses/export.csv")
-    assert _exported_rows("csv", body)[1][HEADERS.index("户主姓名")] == "'=HYPERLINK(\"x\")"
+    assert exported_rows("csv", body)[1][HEADERS.index("户主姓名")] == "'=HYPERLINK(\"x\")"
     _, body = download(alpha, token, "/files/houses/export.xlsx")
     ws = load_workbook(io.BytesIO(body)).worksheets[0]
     cell = ws.cell(row=2, column=HEADERS.index("户主姓名") + 1)

@@ -9,8 +9,7 @@ from django_tenants.utils import schema_context
 
 from apps.imports.models import ImportJob, ImportUpload
 from apps.properties.models import House
-from tests.apps.imports.files import csv_bytes, house_row, xlsx_bytes
-from tests.apps.imports.test_validation import row
+from tests.factories.imports import csv_bytes, house_row, row, xlsx_bytes
 
 START = """mutation($u: ID!, $d: Boolean, $c: Boolean) {
   startHouseImport(uploadId: $u, dryRun: $d, createMissing: $c) {

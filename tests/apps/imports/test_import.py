@@ -20,8 +20,7 @@ from apps.imports.readers import _sheet_rows, ledger_rows
 from apps.imports.validation import MAX_CELL_CHARS
 from apps.properties.models import Building, Community, HeatingStatusChange, House, Unit
 from heat_platform.crypto import blind_index, decrypt
-from tests.apps.imports.files import csv_bytes, house_row, write_xlsx_shared, xlsx_bytes
-from tests.apps.imports.test_validation import row
+from tests.factories.imports import csv_bytes, house_row, raw_house_columns, row, write_xlsx_shared, xlsx_bytes
 
 
 def snapshot(alpha) -> list[tuple]:
@@ -31,19 +30,12 @@ def snapshot(alpha) -> list[tuple]:
             "category", "low_income", "meter_no", "heating_status", "owner_name", "owner_phone", "owner_id_no"))
 
 
-def raw_columns(alpha, account_no: str) -> tuple:
-    with schema_context(alpha.schema), connection.cursor() as cur:
-        cur.execute("SELECT owner_phone, owner_phone_index, owner_id_no, owner_id_no_index, updated_at "
-                    "FROM properties_house WHERE account_no = %s", [account_no])
-        return cur.fetchone()
-
-
 # --- writing -----------------------------------------------------------------------------------------
 
 def test_phone_and_id_number_are_encrypted_with_blind_indexes(run_import, ledger, alpha):
     id_no = row()[HEADERS.index("证件号码")]
     assert run_import(csv_bytes([row()])).ok
-    phone_ct, phone_idx, id_ct, id_idx, _ = raw_columns(alpha, "A0001")
+    phone_ct, phone_idx, id_ct, id_idx, _ = raw_house_columns(alpha, "A0001")
     assert "13800138000" not in phone_ct and id_no not in id_ct
     assert (decrypt(phone_ct), decrypt(id_ct)) == ("13800138000", id_no)
     assert phone_idx == blind_index("13800138000", purpose="phone")
@@ -53,7 +45,7 @@ def test_phone_and_id_number_are_encrypted_with_blind_indexes(run_import, ledger
 def test_existing_houses_are_updated_by_account_number(run_import, ledger, alpha):
     first = run_import(csv_bytes([row(**{"户号": "A1"}), row(**{"户号": "A2", "户主电话": "13900139000"})]))
     assert (first.counts.created, first.counts.updated) == (2, 0)
-    a1_before = raw_columns(alpha, "A1")
+    a1_before = raw_house_columns(alpha, "A1")
     changed = [row(**{"户号": "A1", "户主姓名": "李四", "建筑面积": "100", "套内面积": "80"}),
                row(**{"户号": "A2", "户主电话": "13700137000", "热表编号": "M777"}),
                row(**{"户号": "A3"})]
@@ -65,7 +57,7 @@ def test_existing_houses_are_updated_by_account_number(run_import, ledger, alpha
     assert (a1.owner_name, a1.building_area, a1.usable_area) == ("李四", Decimal("100.00"), Decimal("80.00"))
     assert (a2.owner_phone, a2.owner_phone_index) == ("13700137000", blind_index("13700137000", purpose="phone"))
     assert a2.meter_no == "M777"
-    a1_after = raw_columns(alpha, "A1")
+    a1_after = raw_house_columns(alpha, "A1")
     assert a1_after[0] == a1_before[0], "an unchanged phone keeps its ciphertext"
     assert a1_after[4] > a1_before[4], "updated_at moves"
 

@@ -17,9 +17,7 @@ from apps.imports.validation import CLEAR_MARKER
 from apps.properties.models import Building, House, Unit
 from heat_platform.crypto import blind_index
 from heat_platform.pii import mask_id_no, mask_phone
-from tests.apps.imports.files import csv_bytes, xlsx_bytes
-from tests.apps.imports.test_import import raw_columns
-from tests.apps.imports.test_validation import ID_NO, errors_of, row
+from tests.factories.imports import ID_NO, csv_bytes, errors_of, exported_rows, raw_house_columns, row, xlsx_bytes
 
 # A house with a non-default value in every optional column.
 FULL = {"户号": "A1", "单元": "1单元", "套内面积": "70.25", "类别": "非居民", "低保特困": "低保", "热表编号": "M001",
@@ -51,7 +49,7 @@ def existing(run_import, ledger, alpha) -> House:
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 @pytest.mark.parametrize("header", list(OPTIONAL))
 def test_an_empty_optional_cell_leaves_the_stored_value(run_import, existing, alpha, header, kind):
-    before = raw_columns(alpha, "A1")
+    before = raw_house_columns(alpha, "A1")
     cells = {**FULL, header: "", "户主姓名": "李四", "室号": "202"}  # other columns do change
     content = csv_bytes([row(**cells)]) if kind == "csv" else xlsx_bytes([row(**cells)])
     outcome = run_import(content, kind=kind)
@@ -61,7 +59,7 @@ def test_an_empty_optional_cell_leaves_the_stored_value(run_import, existing, al
     attribute = OPTIONAL[header][0]
     expected = "1单元" if header == "单元" else OPTIONAL[header][1]
     assert _value(house, attribute) == expected
-    after = raw_columns(alpha, "A1")
+    after = raw_house_columns(alpha, "A1")
     assert after[:4] == before[:4], "phone and ID numbers: same ciphertext, same index"
 
 
@@ -183,10 +181,8 @@ def test_a_finance_export_reimported_keeps_the_real_numbers(download, make_staff
                                                             kind):
     """Finance edits a masked export: as is, every masked number is a row
     error; with those columns emptied, the edit imports and the real numbers stay."""
-    from tests.apps.imports.test_endpoints import _exported_rows
-
     _, body = download(alpha, make_staff(alpha, "finance"), f"/files/houses/export.{kind}")
-    rows = _exported_rows(kind, body)[1:]
+    rows = exported_rows(kind, body)[1:]
     phone, id_no = HEADERS.index("户主电话"), HEADERS.index("证件号码")
     assert "*" in rows[0][phone] and "*" in rows[0][id_no]
     rows[0][HEADERS.index("户主姓名")] = "李四"

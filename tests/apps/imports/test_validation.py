@@ -11,21 +11,7 @@ from django_tenants.utils import schema_context
 from apps.imports.columns import HEADERS
 from apps.imports.services import MAX_STORED_ERRORS
 from apps.properties.models import Community, House
-from tests.apps.imports.files import csv_bytes, id_number, xlsx_bytes
-
-ID_NO = id_number(7)
-
-
-def row(**changes) -> list:
-    """A valid row for the `ledger` fixture's 幸福小区 / 1号楼 / 1单元; changes by header."""
-    values = dict(zip(HEADERS, ["A0001", "幸福小区", "1号楼", "1单元", "101", "89.5", "70.25", "居民", "无", "M001",
-                                "正常", "王建国", "13800138000", ID_NO], strict=True))
-    values.update(changes)
-    return [values[h] for h in HEADERS]
-
-
-def errors_of(outcome) -> list[tuple]:
-    return [(e["row"], e["column"], e["code"]) for e in outcome.errors]
+from tests.factories.imports import ID_NO, csv_bytes, errors_of, id_number, row, xlsx_bytes
 
 
 def house_count(alpha) -> int:

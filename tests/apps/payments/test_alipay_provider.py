@@ -34,7 +34,7 @@ from apps.payments.providers import (
 from apps.payments.providers.alipay import SHANGHAI, AlipayProvider, validate_alipay_config
 from apps.payments.sandbox.alipay import build_alipay_notify, generate_key_pair, sandbox_alipay_merchant
 from apps.payments.sandbox.models import SandboxRefund, SandboxTrade
-from tests.apps.payments.sandbox_http import _forward, sandbox_http
+from tests.sandbox_http import _forward, sandbox_http
 
 APP_ID = "2021000000000001"
 SELLER_ID = "2088000000000001"

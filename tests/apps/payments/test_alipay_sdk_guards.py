@@ -30,7 +30,7 @@ from apps.payments.sandbox.alipay import (
     sandbox_alipay_merchant,
     signed_response,
 )
-from tests.apps.payments.sandbox_http import sandbox_http
+from tests.sandbox_http import sandbox_http
 
 APP_ID = "2021000000000001"
 PRODUCTION_GATEWAY = "https://openapi.alipay.com/gateway.do"

@@ -18,8 +18,8 @@ from apps.audit.models import AuditLog
 from apps.billing.models import Bill
 from apps.payments.models import PaymentNotify, PaymentOrder
 from tenants.models import MerchantAccount
-
-from .conftest import committed, make_payer
+from tests.factories.db import committed
+from tests.factories.payments import make_payer
 
 # The test database must exist (pytest-django only creates it for tests that ask for it); the
 # rows these tests need are written by `committed(...)` on threads of their own, so the
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.django_db,
 def _order_for(tenant, payer, bills) -> PaymentOrder:
     """An order as createPayment makes it, through the service (sandbox gateway in-process)."""
     from apps.payments.services import payment_create
-    from tests.apps.payments.sandbox_http import sandbox_http
+    from tests.sandbox_http import sandbox_http
 
     with schema_context(tenant.schema), sandbox_http():
         return payment_create(resident=payer.resident, bill_ids=[b.pk for b in bills], channel="wechat").order

@@ -5,75 +5,23 @@ written, shifts opened on demand, closed once, frozen and read-only."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from apps.accounts.services import staff_create
 from apps.audit.models import AuditLog
 from apps.billing.models import Bill, BillLine
-from apps.billing.services import bill_issue, bill_waive
+from apps.billing.services import bill_waive
 from apps.payments.models import CounterShift, OrderBill, PaymentOrder
 from apps.payments.selectors_counter import shift_live_summary, shift_summaries
 from apps.payments.services import counter_payment_record, shift_close, shift_open
-from apps.tariffs.models import Season, TariffPlan
-from tests.apps.properties.factories import HouseFactory
-
-PASSWORD = "Correct-horse-42"
-FULL = 240000  # 100 ㎡ × 24 元/㎡
-
-
-# --- helpers (also used by test_receipts.py and tests/graphql_api/test_counter_api.py) -----------------
-
-def season_plan(name: str, *, started_days_ago: int, **plan_kw) -> tuple[Season, TariffPlan]:
-    """A season that started `started_days_ago` days ago with one 24 元/㎡ plan."""
-    today = timezone.localdate()
-    start = today - dt.timedelta(days=started_days_ago)
-    season = Season.objects.create(name=name, heating_start=start, heating_end=start + dt.timedelta(days=120),
-                                   payment_due=start + dt.timedelta(days=46),
-                                   late_fee_start=plan_kw.pop("late_fee_start", start + dt.timedelta(days=47)),
-                                   status=Season.Status.OPEN)
-    plan = TariffPlan.objects.create(season=season, name=f"居民{name}", category="residential",
-                                     area_unit_price=Decimal("24"), **plan_kw)
-    return season, plan
-
-
-def plain_season(name: str = "2026-2027", started_days_ago: int = 10):
-    """No discount, no late fee (yet)."""
-    return season_plan(name, started_days_ago=started_days_ago)
-
-
-def discount_season(name: str = "2026-2027"):
-    """5% off until ten days from now."""
-    today = timezone.localdate()
-    return season_plan(name, started_days_ago=10, early_discount_pct=Decimal("5"),
-                       early_discount_from=today - dt.timedelta(days=10),
-                       early_discount_until=today + dt.timedelta(days=10))
-
-
-def late_fee_season(name: str = "2025-2026"):
-    """Last season, 1‰ a day since ten days (today included): 10‰ of the outstanding principal."""
-    return season_plan(name, started_days_ago=375, late_fee_daily_permille=Decimal("1"),
-                       late_fee_start=timezone.localdate() - dt.timedelta(days=9))
-
-
-def bill_for(season_and_plan, house=None, **house_kw) -> Bill:
-    season, plan = season_and_plan
-    house = house or HouseFactory(building_area=Decimal("100"), **house_kw)
-    return bill_issue(house=house, season=season, plan=plan)
-
-
-def staff(username: str, role: str = "collector"):
-    return staff_create(username=username, password=PASSWORD, role=role)
-
-
-def pay(collector, bills, amount_fen: int, receipt_no: str, method: str = "cash") -> PaymentOrder:
-    return counter_payment_record(collector=collector, bill_ids=[b.pk for b in bills], method=method,
-                                  amount_fen=amount_fen, receipt_no=receipt_no, ip="10.0.0.9")
+from tests.factories.accounts import staff
+from tests.factories.billing import FULL, bill_for
+from tests.factories.payments import pay
+from tests.factories.properties import HouseFactory
+from tests.factories.tariffs import discount_season, late_fee_season, plain_season
 
 
 def error_codes(exc: ValidationError) -> dict[str | None, str]:

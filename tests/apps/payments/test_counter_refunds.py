@@ -12,7 +12,10 @@ from apps.audit.models import AuditLog
 from apps.payments.models import CounterShift, Refund
 from apps.payments.selectors_counter import shift_live_summary, shift_summaries
 from apps.payments.services import refund_request, shift_close
-from tests.apps.payments.test_counter import FULL, bill_for, pay, plain_season, staff
+from tests.factories.accounts import staff
+from tests.factories.billing import FULL, bill_for
+from tests.factories.payments import pay
+from tests.factories.tariffs import plain_season
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from apps.payments.services import counter_payment_record
 from apps.tariffs.models import Season
 from graphql_api import tenant_schema
 from graphql_api.core.permissions import IsResident
-
-from .conftest import make_payer, make_season
+from tests.factories.payments import make_payer
+from tests.factories.tariffs import tianjin_season
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ COUNTER = """mutation($ids: [ID!]!, $amt: Int!) { recordCounterPayment(billIds: 
 def draft(alpha):
     """A draft season of alpha with its bill run done, and a resident whose two houses have bills in it."""
     with schema_context(alpha.schema):
-        season_ns = make_season()
+        season_ns = tianjin_season()
         Season.objects.filter(pk=season_ns.season.pk).update(status=Season.Status.DRAFT)
         season_ns.season.refresh_from_db()
     payer = make_payer(alpha, season_ns, openid="o-draft", houses=2)

@@ -28,8 +28,7 @@ from apps.payments.providers import MAX_NOTIFY_BYTES
 from apps.payments.sandbox.alipay import build_alipay_notify, sandbox_alipay_merchant
 from apps.payments.sandbox.wechat import build_wechat_notify
 from tenants.models import HeatingCompany, MerchantAccount
-
-from .conftest import make_payer
+from tests.factories.payments import make_payer
 
 pytestmark = pytest.mark.django_db
 

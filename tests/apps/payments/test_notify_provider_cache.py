@@ -19,8 +19,7 @@ from apps.payments.merchants import merchant_config, notify_provider
 from apps.payments.models import OrderBill, PaymentOrder
 from apps.payments.sandbox.wechat import build_wechat_notify, sandbox_wechat_merchant
 from tenants.models import HeatingCompany, MerchantAccount, ServiceProviderAccount
-
-from .conftest import add_wechat_account, make_payer
+from tests.factories.payments import add_wechat_account, make_payer
 
 pytestmark = pytest.mark.django_db
 

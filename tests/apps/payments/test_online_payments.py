@@ -14,14 +14,18 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.audit.models import AuditLog
-from apps.billing.models import Bill
 from apps.payments.models import PaymentNotify, PaymentOrder, Refund
+from tests.factories.payments import (
+    CREATE_PAYMENT,
+    create_payment,
+    make_payer,
+    order_by_no,
+    prepay_id_of,
+    reload_bill,
+    sandbox_confirm,
+)
 from tests.queries import assert_same_queries, counted
 
-CREATE = """mutation($ids: [ID!]!, $ch: PaymentChannel!) { createPayment(billIds: $ids, channel: $ch) {
-  order { id outTradeNo status amountFen expiresAt items { amountFen bill { id } } }
-  payParams { channel timeStamp nonceStr package signType paySign tradeNO }
-  errors { field code message } } }"""
 ORDER = """query($no: String!) { order(outTradeNo: $no) { outTradeNo status amountFen paidAt refundedFen
   items { amountFen appliedFen bill { id status paidFen } } } }"""
 REFUND = """mutation($id: ID!, $amt: Int!, $r: String!, $no: String) {
@@ -29,50 +33,10 @@ REFUND = """mutation($id: ID!, $amt: Int!, $r: String!, $no: String) {
   refund { outRefundNo amountFen status } order { refundedFen refundStatus } errors { field code } } }"""
 
 
-def _create(gql, tenant, payer, bills, channel="WECHAT"):
-    data = gql(tenant.host, CREATE, {"ids": [str(b.pk) for b in bills], "ch": channel}, token=payer.token)
-    return data["data"]["createPayment"]
-
-
-def _confirm(prepay_id: str, *, result: str = "pay", late: bool = False, capture=None):
-    """What the resident's tap on 支付 does: the sandbox gateway marks the trade paid and
-    (after its commit) POSTs the signed notify to the company's notify URL."""
-    body = {"prepay_id": prepay_id, "result": result}
-    if late:
-        body["late"] = True
-    saved = connection.tenant
-
-    def call():
-        return Client().post("/sandbox/wechatpay/confirm", data=json.dumps(body), content_type="application/json",
-                             HTTP_HOST="localhost")
-
-    try:
-        if capture is None:
-            return call()
-        with capture(execute=True):
-            return call()
-    finally:
-        connection.set_tenant(saved)
-
-
-def _prepay(created) -> str:
-    return created["payParams"]["package"].removeprefix("prepay_id=")
-
-
-def _bill(tenant, bill):
-    with schema_context(tenant.schema):
-        return Bill.objects.get(pk=bill.pk)
-
-
-def _order(tenant, out_trade_no):
-    with schema_context(tenant.schema):
-        return PaymentOrder.objects.get(out_trade_no=out_trade_no)
-
-
 def test_create_payment_computes_the_amount_and_returns_signed_pay_params(gql, alpha, wechat_account, payer, http):
-    created = _create(gql, alpha, payer, payer.bills)
+    created = create_payment(gql, alpha, payer, payer.bills)
     assert created["errors"] == []
-    expected = sum(_bill(alpha, b).principal_fen for b in payer.bills)
+    expected = sum(reload_bill(alpha, b).principal_fen for b in payer.bills)
     assert created["order"]["amountFen"] == expected and created["order"]["status"] == "CREATED"
     params = created["payParams"]
     assert params["channel"] == "WECHAT" and params["signType"] == "RSA" and params["package"].startswith("prepay_id=")
@@ -85,7 +49,7 @@ def test_create_payment_computes_the_amount_and_returns_signed_pay_params(gql, a
     key = serialization.load_pem_private_key(wechat_account.merchant_private_key.encode(), None).public_key()
     message = f"{wechat_account.appid}\n{params['timeStamp']}\n{params['nonceStr']}\n{params['package']}\n".encode()
     key.verify(base64.b64decode(params["paySign"]), message, padding.PKCS1v15(), hashes.SHA256())
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert 6 <= len(order.out_trade_no) <= 32 and order.out_trade_no.isalnum()
     assert order.merchant_id == wechat_account.mchid and order.payer_id == "o-payer"
     assert abs(order.expires_at - order.created_at - dt.timedelta(minutes=30)) < dt.timedelta(seconds=1)
@@ -99,14 +63,14 @@ def test_the_client_cannot_send_an_amount(gql, alpha, wechat_account, payer, htt
 
 def test_asking_again_reuses_the_open_order_and_other_bills_supersede_it(
         gql, alpha, wechat_account, payer, http, django_capture_on_commit_callbacks):
-    first = _create(gql, alpha, payer, payer.bills[:1])
-    again = _create(gql, alpha, payer, payer.bills[:1])
+    first = create_payment(gql, alpha, payer, payer.bills[:1])
+    again = create_payment(gql, alpha, payer, payer.bills[:1])
     assert again["order"]["outTradeNo"] == first["order"]["outTradeNo"]
-    assert _prepay(again) == _prepay(first)
+    assert prepay_id_of(again) == prepay_id_of(first)
     with django_capture_on_commit_callbacks(execute=True):
-        both = _create(gql, alpha, payer, payer.bills)
+        both = create_payment(gql, alpha, payer, payer.bills)
     assert both["order"]["outTradeNo"] != first["order"]["outTradeNo"]
-    old = _order(alpha, first["order"]["outTradeNo"])
+    old = order_by_no(alpha, first["order"]["outTradeNo"])
     assert old.status == "closed" and old.close_reason == "superseded" and old.superseded_by_id == int(
         both["order"]["id"])
     assert old.provider_closed  # closed at the gateway too (queried first, then closed)
@@ -118,8 +82,8 @@ def test_asking_again_reuses_the_open_order_and_other_bills_supersede_it(
 
 def test_resident_pays_through_the_sandbox_and_the_bills_are_paid(
         gql, alpha, wechat_account, payer, http, django_capture_on_commit_callbacks):
-    created = _create(gql, alpha, payer, payer.bills)
-    response = _confirm(_prepay(created), capture=django_capture_on_commit_callbacks)
+    created = create_payment(gql, alpha, payer, payer.bills)
+    response = sandbox_confirm(prepay_id_of(created), capture=django_capture_on_commit_callbacks)
     assert response.status_code == 200
     notify_calls = [c for c in http.calls if "/payments/notify/wechat/" in c.request.url]
     assert len(notify_calls) == 1 and notify_calls[0].response.status_code in (200, 204)
@@ -134,15 +98,15 @@ def test_resident_pays_through_the_sandbox_and_the_bills_are_paid(
 
 def test_duplicate_notify_settles_once_and_still_answers_success(
         gql, alpha, wechat_account, payer, http, django_capture_on_commit_callbacks):
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    _confirm(_prepay(created), capture=django_capture_on_commit_callbacks)
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    sandbox_confirm(prepay_id_of(created), capture=django_capture_on_commit_callbacks)
     notify = next(c for c in http.calls if "/payments/notify/wechat/" in c.request.url).request
     for _ in range(3):  # WeChat retries the very same notify
         resp = Client().post("/payments/notify/wechat/", data=notify.body, content_type="application/json",
                              HTTP_HOST=alpha.host, **_wechat_headers(notify.headers))
         assert resp.status_code in (200, 204)
     connection.set_schema_to_public()
-    bill = _bill(alpha, payer.bills[0])
+    bill = reload_bill(alpha, payer.bills[0])
     assert bill.paid_fen == bill.principal_fen and bill.status == "paid"
     with schema_context(alpha.schema):
         assert list(PaymentNotify.objects.order_by("id").values_list("outcome", flat=True)) == [
@@ -193,8 +157,8 @@ def _post_notify(tenant, headers: dict, body: str):
 ])
 def test_forged_or_mismatched_notifies_change_nothing_and_are_logged(
         gql, alpha, wechat_account, payer, http, case, reason):
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    order = _order(alpha, created["order"]["outTradeNo"])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     calls_before = len(http.calls)
     if case == "amount":
         headers, body = _forge(alpha, wechat_account, order, amount=1)
@@ -217,8 +181,8 @@ def test_forged_or_mismatched_notifies_change_nothing_and_are_logged(
     resp = _post_notify(alpha, headers, body)
     assert resp.status_code >= 400
     assert len(http.calls) == calls_before  # nothing fetched (no certificate download on an unknown serial)
-    order = _order(alpha, order.out_trade_no)
-    bill = _bill(alpha, payer.bills[0])
+    order = order_by_no(alpha, order.out_trade_no)
+    bill = reload_bill(alpha, payer.bills[0])
     assert order.status == "created" and bill.paid_fen == 0 and bill.status == "issued"
     with schema_context(alpha.schema):
         logged = PaymentNotify.objects.get()
@@ -228,41 +192,41 @@ def test_forged_or_mismatched_notifies_change_nothing_and_are_logged(
 
 def test_another_companys_notify_on_our_endpoint_is_rejected(gql, alpha, beta, wechat_account, payer, http):
     """beta's order, notified (correctly signed for alpha's merchant) to alpha's endpoint: unknown here."""
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    order = _order(alpha, created["order"]["outTradeNo"])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     headers, body = _forge(alpha, wechat_account, order)
     resp = Client().post("/payments/notify/wechat/", data=body.encode(), content_type="application/json",
                          HTTP_HOST=beta.host, **_wechat_headers(headers))
     connection.set_schema_to_public()
     assert resp.status_code == 404  # beta has no merchant account: nothing to verify with
-    order = _order(alpha, order.out_trade_no)
+    order = order_by_no(alpha, order.out_trade_no)
     assert order.status == "created"
 
 
 def test_lost_notify_is_recovered_by_the_sweeper(gql, alpha, wechat_account, payer, http, settings):
     from apps.payments.services import sweep_open_orders
 
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    _confirm(_prepay(created))  # paid at the gateway; its notify (after commit) never arrives
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    sandbox_confirm(prepay_id_of(created))  # paid at the gateway; its notify (after commit) never arrives
     assert not [c for c in http.calls if "/payments/notify/" in c.request.url]
     with schema_context(alpha.schema):
         assert sweep_open_orders(now=timezone.now()) == {}  # too young to ask about
         counts = sweep_open_orders(now=timezone.now() + dt.timedelta(minutes=settings.PAYMENTS_SWEEP_AFTER_MINUTES))
         assert counts == {"settled": 1}
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert order.status == "paid" and order.transaction_id
-    assert _bill(alpha, payer.bills[0]).status == "paid"
+    assert reload_bill(alpha, payer.bills[0]).status == "paid"
 
 
 def test_expired_unpaid_order_is_closed_here_and_at_the_gateway(gql, alpha, wechat_account, payer, http):
     from apps.payments.sandbox.models import SandboxTrade
     from apps.payments.services import sweep_open_orders
 
-    created = _create(gql, alpha, payer, payer.bills[:1])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
     with schema_context(alpha.schema):
         counts = sweep_open_orders(now=timezone.now() + dt.timedelta(minutes=31))
     assert counts == {"closed": 1}
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert order.status == "closed" and order.close_reason == "expired" and order.provider_closed
     connection.set_schema_to_public()
     assert SandboxTrade.objects.get(out_trade_no=order.out_trade_no).state == "CLOSED"
@@ -270,20 +234,21 @@ def test_expired_unpaid_order_is_closed_here_and_at_the_gateway(gql, alpha, wech
 
 def test_late_payment_on_a_superseded_order_is_settled_and_two_orders_never_pay_one_bill_twice(
         gql, alpha, wechat_account, payer, http, django_capture_on_commit_callbacks):
-    first = _create(gql, alpha, payer, payer.bills[:1])
-    second = _create(gql, alpha, payer, payer.bills)  # supersedes the first (closed here; gateway told after commit)
+    first = create_payment(gql, alpha, payer, payer.bills[:1])
+    # the second supersedes the first (closed here; the gateway is told after commit)
+    second = create_payment(gql, alpha, payer, payer.bills)
     # The resident had already tapped 支付 on the first: the gateway took the money before our close arrived.
-    _confirm(_prepay(first), late=True, capture=django_capture_on_commit_callbacks)
-    old = _order(alpha, first["order"]["outTradeNo"])
+    sandbox_confirm(prepay_id_of(first), late=True, capture=django_capture_on_commit_callbacks)
+    old = order_by_no(alpha, first["order"]["outTradeNo"])
     assert old.status == "paid" and "closed" in old.flag_reason
-    bill1 = _bill(alpha, payer.bills[0])
+    bill1 = reload_bill(alpha, payer.bills[0])
     assert bill1.status == "paid" and bill1.paid_fen == bill1.principal_fen
-    new = _order(alpha, second["order"]["outTradeNo"])
+    new = order_by_no(alpha, second["order"]["outTradeNo"])
     assert new.status == "closed"  # the sibling still open for a bill now paid was closed
     # Its money arrives anyway (the resident paid it too): settled, bill 1 not paid twice, the excess flagged.
-    _confirm(_prepay(second), late=True, capture=django_capture_on_commit_callbacks)
-    new = _order(alpha, new.out_trade_no)
-    bill1, bill2 = _bill(alpha, payer.bills[0]), _bill(alpha, payer.bills[1])
+    sandbox_confirm(prepay_id_of(second), late=True, capture=django_capture_on_commit_callbacks)
+    new = order_by_no(alpha, new.out_trade_no)
+    bill1, bill2 = reload_bill(alpha, payer.bills[0]), reload_bill(alpha, payer.bills[1])
     assert new.status == "paid"
     assert bill1.paid_fen == bill1.principal_fen  # once
     assert bill2.status == "paid"
@@ -292,9 +257,9 @@ def test_late_payment_on_a_superseded_order_is_settled_and_two_orders_never_pay_
 
 def test_partial_then_full_refund_returns_bills_to_the_right_status(
         gql, alpha, wechat_account, payer, http, make_staff, django_capture_on_commit_callbacks):
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    _confirm(_prepay(created), capture=django_capture_on_commit_callbacks)
-    bill = _bill(alpha, payer.bills[0])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    sandbox_confirm(prepay_id_of(created), capture=django_capture_on_commit_callbacks)
+    bill = reload_bill(alpha, payer.bills[0])
     finance = make_staff(alpha, "finance")
     with django_capture_on_commit_callbacks(execute=True):
         part = gql(alpha.host, REFUND, {"id": created["order"]["id"], "amt": 1000, "r": "面积复核", "no": "REQ-0001"},
@@ -303,7 +268,7 @@ def test_partial_then_full_refund_returns_bills_to_the_right_status(
     assert part["errors"] == [] and part["refund"]["status"] == "PROCESSING"
     with schema_context(alpha.schema):
         assert Refund.objects.get(out_refund_no="REQ-0001").status == "success"
-    assert _bill(alpha, bill).status == "partially_paid"
+    assert reload_bill(alpha, bill).status == "partially_paid"
     # The same request number again is the same refund, not a second one.
     again = gql(alpha.host, REFUND, {"id": created["order"]["id"], "amt": 1000, "r": "面积复核", "no": "REQ-0001"},
                 token=finance)["data"]["refundOrder"]
@@ -315,9 +280,9 @@ def test_partial_then_full_refund_returns_bills_to_the_right_status(
         rest = gql(alpha.host, REFUND, {"id": created["order"]["id"], "amt": bill.principal_fen - 1000, "r": "退费"},
                    token=finance)["data"]["refundOrder"]
     assert rest["errors"] == []
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert (order.refunded_fen, order.refund_status) == (bill.principal_fen, "full")
-    bill = _bill(alpha, bill)
+    bill = reload_bill(alpha, bill)
     assert bill.paid_fen == 0 and bill.status == "issued"
     with schema_context(alpha.schema):
         assert Refund.objects.filter(status="success").count() == 2
@@ -326,22 +291,22 @@ def test_partial_then_full_refund_returns_bills_to_the_right_status(
 
 def test_refund_asked_before_the_payment_notify_arrived(gql, alpha, wechat_account, payer, http, make_staff,
                                                         django_capture_on_commit_callbacks):
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    _confirm(_prepay(created))  # paid at the gateway, notify lost so far
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    sandbox_confirm(prepay_id_of(created))  # paid at the gateway, notify lost so far
     finance = make_staff(alpha, "finance")
     with django_capture_on_commit_callbacks(execute=True):
         data = gql(alpha.host, REFUND, {"id": created["order"]["id"], "amt": 500, "r": "多缴"},
                    token=finance)["data"]["refundOrder"]
     assert data["errors"] == []
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert order.status == "paid" and order.refunded_fen == 500
 
 
 def test_refund_notify_before_and_after_the_refund_answer_settles_once(
         gql, alpha, wechat_account, payer, http, make_staff, django_capture_on_commit_callbacks):
     """The gateway's REFUND.SUCCESS notify is delivered (after its commit) and also arrives again later."""
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    _confirm(_prepay(created), capture=django_capture_on_commit_callbacks)
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    sandbox_confirm(prepay_id_of(created), capture=django_capture_on_commit_callbacks)
     finance = make_staff(alpha, "finance")
     with django_capture_on_commit_callbacks(execute=True):
         gql(alpha.host, REFUND, {"id": created["order"]["id"], "amt": 700, "r": "多缴"}, token=finance)
@@ -350,9 +315,9 @@ def test_refund_notify_before_and_after_the_refund_answer_settles_once(
                          HTTP_HOST=alpha.host, **_wechat_headers(refund_notify.headers))
     connection.set_schema_to_public()
     assert resp.status_code in (200, 204)
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert order.refunded_fen == 700
-    bill = _bill(alpha, payer.bills[0])
+    bill = reload_bill(alpha, payer.bills[0])
     assert bill.paid_fen == bill.principal_fen - 700
     with schema_context(alpha.schema):
         assert AuditLog.objects.filter(action="refund.success").count() == 1
@@ -360,12 +325,12 @@ def test_refund_notify_before_and_after_the_refund_answer_settles_once(
 
 def test_orders_are_private_to_their_resident_and_company(gql, alpha, beta, wechat_account, payer, http,
                                                           make_resident):
-    created = _create(gql, alpha, payer, payer.bills[:1])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
     _other, other_token = make_resident(alpha, "o-someone-else")
     no = created["order"]["outTradeNo"]
     assert gql(alpha.host, ORDER, {"no": no}, token=other_token)["data"]["order"] is None
     # another resident cannot pay my bills
-    stolen = gql(alpha.host, CREATE, {"ids": [str(payer.bills[0].pk)], "ch": "WECHAT"},
+    stolen = gql(alpha.host, CREATE_PAYMENT, {"ids": [str(payer.bills[0].pk)], "ch": "WECHAT"},
                  token=other_token)["data"]["createPayment"]
     assert stolen["errors"] == [{"field": "billIds", "code": "NOT_FOUND",
                                  "message": stolen["errors"][0]["message"]}]
@@ -375,22 +340,20 @@ def test_orders_are_private_to_their_resident_and_company(gql, alpha, beta, wech
 
 
 def test_paying_needs_a_configured_channel_and_something_due(gql, alpha, payer, http):
-    none = _create(gql, alpha, payer, payer.bills[:1])
+    none = create_payment(gql, alpha, payer, payer.bills[:1])
     assert none["errors"][0]["code"] == "CHANNEL_NOT_CONFIGURED"
     with schema_context(alpha.schema):
         assert not PaymentOrder.objects.exists()
 
 
 def test_my_payments_costs_the_same_for_one_order_as_for_many(gql, alpha, wechat_account, season, http):
-    from .conftest import make_payer
-
     query = ("{ myPayments(first: 10) { totalCount items { outTradeNo status items { amountFen bill { season "
              "house { accountNo } lines { amountFen } amountDue { totalFen } } } } } }")
     one = make_payer(alpha, season, openid="o-one-order", houses=1)
     many = make_payer(alpha, season, openid="o-many-orders", houses=3)
-    _create(gql, alpha, one, one.bills)
-    _create(gql, alpha, many, many.bills[:1])
-    _create(gql, alpha, many, many.bills)  # supersedes the first: two orders, four items
+    create_payment(gql, alpha, one, one.bills)
+    create_payment(gql, alpha, many, many.bills[:1])
+    create_payment(gql, alpha, many, many.bills)  # supersedes the first: two orders, four items
     small, large = assert_same_queries(lambda: gql(alpha.host, query, token=one.token),
                                        lambda: gql(alpha.host, query, token=many.token))
     assert small["data"]["myPayments"]["totalCount"] == 1
@@ -412,13 +375,13 @@ def test_partner_mode_company_is_paid_as_a_sub_merchant_of_the_platform(
         wechatpay_public_key_id=sp["wechatpay_public_key_id"], wechatpay_public_key=sp["wechatpay_public_key"])
     MerchantAccount.objects.create(tenant=HeatingCompany.objects.get(slug="alpha"), channel="wechat",
                                    mode="partner", sub_mchid="1900000123", sub_appid="wxa1b2c3d4e5f60718")
-    created = _create(gql, alpha, payer, payer.bills[:1])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
     assert created["errors"] == []
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert (order.merchant_mode, order.merchant_id, order.sub_merchant_id) == ("partner", "1900000001", "1900000123")
-    _confirm(_prepay(created), capture=django_capture_on_commit_callbacks)
-    assert _order(alpha, order.out_trade_no).status == "paid"
-    assert _bill(alpha, payer.bills[0]).status == "paid"
+    sandbox_confirm(prepay_id_of(created), capture=django_capture_on_commit_callbacks)
+    assert order_by_no(alpha, order.out_trade_no).status == "paid"
+    assert reload_bill(alpha, payer.bills[0]).status == "paid"
 
 
 def test_alipay_order_and_notify_settle_the_bill(gql, alpha, payer, http, django_capture_on_commit_callbacks):
@@ -431,7 +394,7 @@ def test_alipay_order_and_notify_settle_the_bill(gql, alpha, payer, http, django
                                    mode="direct", **{k: v for k, v in cfg.items() if k not in ("channel", "mode")})
     with schema_context(alpha.schema):
         type(payer.resident).objects.filter(pk=payer.resident.pk).update(alipay_user_id="2088102177846880")
-    created = _create(gql, alpha, payer, payer.bills[:1], channel="ALIPAY")
+    created = create_payment(gql, alpha, payer, payer.bills[:1], channel="ALIPAY")
     assert created["errors"] == [] and created["payParams"]["tradeNO"]
     saved = connection.tenant
     with django_capture_on_commit_callbacks(execute=True):
@@ -442,23 +405,21 @@ def test_alipay_order_and_notify_settle_the_bill(gql, alpha, payer, http, django
     assert resp.status_code == 200
     notify = [c for c in http.calls if "/payments/notify/alipay/" in c.request.url]
     assert len(notify) == 1 and notify[0].response.text == "success"
-    assert _order(alpha, created["order"]["outTradeNo"]).status == "paid"
-    assert _bill(alpha, payer.bills[0]).status == "paid"
+    assert order_by_no(alpha, created["order"]["outTradeNo"]).status == "paid"
+    assert reload_bill(alpha, payer.bills[0]).status == "paid"
 
 
 def test_staff_order_list_costs_the_same_for_one_order_as_for_many(gql, alpha, wechat_account, season, http,
                                                                      make_staff):
-    from .conftest import make_payer
-
     finance = make_staff(alpha, "finance")
     query = ("{ paymentOrders(first: 20) { totalCount items { outTradeNo status channel refunds { status } "
              "items { amountFen bill { house { accountNo } lines { amountFen } amountDue { totalFen } } } } } }")
     first = make_payer(alpha, season, openid="o-first", houses=1)
-    _create(gql, alpha, first, first.bills)
+    create_payment(gql, alpha, first, first.bills)
     one, small = counted(lambda: gql(alpha.host, query, token=finance)["data"]["paymentOrders"])
     others = make_payer(alpha, season, openid="o-others", houses=3)
-    _create(gql, alpha, others, others.bills[:2])
-    _create(gql, alpha, others, others.bills)
+    create_payment(gql, alpha, others, others.bills[:2])
+    create_payment(gql, alpha, others, others.bills)
     many, large = counted(lambda: gql(alpha.host, query, token=finance)["data"]["paymentOrders"])
     assert (small["totalCount"], large["totalCount"]) == (1, 3)
     assert sum(len(o["items"]) for o in large["items"]) == 6
@@ -472,12 +433,10 @@ def test_settling_a_notify_costs_a_fixed_number_of_queries_per_bill(
     from django.db import connection as conn
     from django.test.utils import CaptureQueriesContext
 
-    from .conftest import make_payer
-
     def notify_for(houses: int, name: str = "") -> tuple[dict, str]:
         owner = make_payer(alpha, season, openid=f"o-count-{name or houses}", houses=houses)
-        created = _create(gql, alpha, owner, owner.bills)
-        return _forge(alpha, wechat_account, _order(alpha, created["order"]["outTradeNo"]))
+        created = create_payment(gql, alpha, owner, owner.bills)
+        return _forge(alpha, wechat_account, order_by_no(alpha, created["order"]["outTradeNo"]))
 
     assert _post_notify(alpha, *notify_for(1, "warm")).status_code == 204  # the company's provider is now cached
     statements, counts = [], []

@@ -20,16 +20,11 @@ from apps.payments.models import PaymentOrder
 from apps.payments.receipts import receipt_pdf
 from apps.payments.selectors_counter import counter_order
 from tenants.models import HeatingCompany
-from tests.apps.payments.test_counter import (
-    FULL,
-    bill_for,
-    discount_season,
-    late_fee_season,
-    pay,
-    plain_season,
-    staff,
-)
-from tests.apps.properties.factories import HouseFactory
+from tests.factories.accounts import staff
+from tests.factories.billing import FULL, bill_for
+from tests.factories.payments import pay
+from tests.factories.properties import HouseFactory
+from tests.factories.tariffs import discount_season, late_fee_season, plain_season
 
 # --- reading a PDF back ------------------------------------------------------------------------------
 

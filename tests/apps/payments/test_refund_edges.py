@@ -19,15 +19,21 @@ from apps.payments import providers as p
 from apps.payments.models import Refund
 from apps.payments.providers.wechat import WeChatPayProvider
 from apps.payments.services import refund_request, refund_settle, sweep_open_orders
-
-from .test_online_payments import _bill, _confirm, _create, _order, _prepay
+from tests.factories.payments import (
+    create_payment,
+    make_payer,
+    order_by_no,
+    prepay_id_of,
+    reload_bill,
+    sandbox_confirm,
+)
 
 
 @pytest.fixture
 def paid(gql, alpha, wechat_account, payer, http, django_capture_on_commit_callbacks):
-    created = _create(gql, alpha, payer, payer.bills[:1])
-    _confirm(_prepay(created), capture=django_capture_on_commit_callbacks)
-    return _order(alpha, created["order"]["outTradeNo"])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
+    sandbox_confirm(prepay_id_of(created), capture=django_capture_on_commit_callbacks)
+    return order_by_no(alpha, created["order"]["outTradeNo"])
 
 
 def _finance(alpha):
@@ -55,7 +61,7 @@ def test_an_unverifiable_refund_answer_leaves_it_processing_and_the_notify_finis
     # The gateway's REFUND.SUCCESS notify (after its commit) settled it.
     with schema_context(alpha.schema):
         assert Refund.objects.get(pk=refund.pk).status == "success"
-    assert _order(alpha, paid.out_trade_no).refunded_fen == 1000
+    assert order_by_no(alpha, paid.out_trade_no).refunded_fen == 1000
 
 
 def test_abnormal_refund_holds_its_amount_and_may_still_succeed(alpha, paid):
@@ -100,31 +106,29 @@ def test_refunding_a_discounted_payment_reverses_the_discount(
         gql, alpha, wechat_account, season, http, django_capture_on_commit_callbacks):
     from apps.tariffs.models import TariffPlan
 
-    from .conftest import make_payer
-
     with schema_context(alpha.schema):
         TariffPlan.objects.filter(pk=season.area.pk).update(
             early_discount_pct=Decimal("5"), early_discount_from=dt.date(2026, 10, 1),
             early_discount_until=timezone.localdate() + dt.timedelta(days=10))
         season.area.refresh_from_db()
     owner = make_payer(alpha, season, openid="o-discount", houses=1)
-    original = _bill(alpha, owner.bills[0])
-    created = _create(gql, alpha, owner, owner.bills)
+    original = reload_bill(alpha, owner.bills[0])
+    created = create_payment(gql, alpha, owner, owner.bills)
     assert created["order"]["amountFen"] == original.principal_fen - original.principal_fen * 5 // 100
-    _confirm(_prepay(created), capture=django_capture_on_commit_callbacks)
-    order = _order(alpha, created["order"]["outTradeNo"])
+    sandbox_confirm(prepay_id_of(created), capture=django_capture_on_commit_callbacks)
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     with schema_context(alpha.schema), django_capture_on_commit_callbacks(execute=True):
         refund_request(order_id=order.pk, amount_fen=order.amount_fen, reason="退费", actor=_finance(alpha))
-    bill = _bill(alpha, original)
+    bill = reload_bill(alpha, original)
     assert (bill.principal_fen, bill.paid_fen, bill.status) == (original.principal_fen, 0, "issued")
-    again = _create(gql, alpha, owner, owner.bills)  # the same price as the first time, not a second discount
+    again = create_payment(gql, alpha, owner, owner.bills)  # the same price as the first time, not a second discount
     assert again["order"]["amountFen"] == created["order"]["amountFen"]
 
 
 def test_the_merchant_cannot_be_switched_under_an_open_order(gql, alpha, wechat_account, payer, http):
     from apps.payments.sandbox.wechat import sandbox_wechat_merchant
 
-    _create(gql, alpha, payer, payer.bills[:1])
+    create_payment(gql, alpha, payer, payer.bills[:1])
     connection.set_schema_to_public()
     other = sandbox_wechat_merchant(mchid="1900000888", appid="wxa1b2c3d4e5f60718")
     token = gql.login(alpha.host, alpha.admin)
@@ -141,15 +145,15 @@ def test_the_merchant_cannot_be_switched_under_an_open_order(gql, alpha, wechat_
 
 def test_a_counter_payment_closes_the_residents_open_online_order(
         gql, alpha, wechat_account, payer, http, make_staff, django_capture_on_commit_callbacks):
-    created = _create(gql, alpha, payer, payer.bills[:1])
+    created = create_payment(gql, alpha, payer, payer.bills[:1])
     collector = make_staff(alpha, "collector")
-    due = _bill(alpha, payer.bills[0]).principal_fen
+    due = reload_bill(alpha, payer.bills[0]).principal_fen
     with django_capture_on_commit_callbacks(execute=True):
         data = gql(alpha.host, """mutation($ids: [ID!]!, $a: Int!) { recordCounterPayment(billIds: $ids, method: CASH,
             amountFen: $a, receiptNo: "NO-1") { errors { code } } }""", {"ids": [str(payer.bills[0].pk)], "a": due},
                    token=collector)
     assert data["data"]["recordCounterPayment"]["errors"] == []
-    order = _order(alpha, created["order"]["outTradeNo"])
+    order = order_by_no(alpha, created["order"]["outTradeNo"])
     assert order.status == "closed" and order.close_reason == "superseded"
 
 

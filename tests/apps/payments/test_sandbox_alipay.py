@@ -14,7 +14,7 @@ from apps.payments.providers import CreateOrderRequest, MerchantConfig, Provider
 from apps.payments.providers.alipay import AlipayProvider
 from apps.payments.sandbox.alipay import alipay_key, sandbox_alipay_merchant, verify_rsa2
 from apps.payments.sandbox.models import SandboxMerchant, SandboxTrade
-from tests.apps.payments.sandbox_http import sandbox_http
+from tests.sandbox_http import sandbox_http
 
 APP_ID = "2021000000000001"
 SELLER_ID = "2088000000000001"

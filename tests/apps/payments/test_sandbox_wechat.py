@@ -23,12 +23,11 @@ from apps.payments.providers import (
 from apps.payments.providers.wechat import WeChatPayProvider
 from apps.payments.sandbox.models import SandboxKey, SandboxMerchant, SandboxTrade
 from apps.payments.sandbox.wechat import sandbox_wechat_merchant
-from tests.apps.payments.test_wechat_provider import (
+from tests.factories.wechatpay import (
     APPID,
     CONFIRM_URL,
     MCHID,
     NOTIFY_URL,
-    _refund,
     certificate_config,
     direct_config,
     http,
@@ -36,6 +35,7 @@ from tests.apps.payments.test_wechat_provider import (
     order,
     partner_config,
     pay,
+    refund_request,
 )
 
 GATEWAY = "http://localhost/sandbox/wechatpay"
@@ -263,7 +263,7 @@ def test_refund_result_knob_ends_a_refund_and_notifies(direct, django_capture_on
     with http() as mock:
         created = provider.create_order(order())
         pay(created.prepay_id, django_capture_on_commit_callbacks)
-        provider.refund(_refund("RF0001", 100))  # left PROCESSING: its on-commit completion is not run here
+        provider.refund(refund_request("RF0001", 100))  # left PROCESSING: its on-commit completion is not run here
         with django_capture_on_commit_callbacks(execute=True):
             knob = requests.post(f"{GATEWAY}/refund-result", json={"out_refund_no": "RF0001", "status": status},
                                  timeout=5)
@@ -279,10 +279,10 @@ def test_refund_of_an_unknown_or_unpaid_order_is_refused(direct):
     provider = WeChatPayProvider(direct)
     with http():
         with pytest.raises(ProviderError) as unknown:
-            provider.refund(_refund("RF0001", 100))
+            provider.refund(refund_request("RF0001", 100))
         provider.create_order(order())
         with pytest.raises(ProviderError) as unpaid:
-            provider.refund(_refund("RF0001", 100))
+            provider.refund(refund_request("RF0001", 100))
         with pytest.raises(ProviderError) as missing:
             provider.query_refund(out_refund_no="RF0404", out_trade_no="HC20261126A001")
     assert (unknown.value.code, unpaid.value.code, missing.value.code) == (
@@ -295,5 +295,5 @@ def test_refund_with_a_wrong_order_total_is_refused(direct, django_capture_on_co
         created = provider.create_order(order())
         pay(created.prepay_id, django_capture_on_commit_callbacks)
         with pytest.raises(ProviderError) as exc:
-            provider.refund(_refund("RF0001", 100, total_fen=99999))
+            provider.refund(refund_request("RF0001", 100, total_fen=99999))
     assert exc.value.code == "PARAM_ERROR"

@@ -29,7 +29,7 @@ from apps.payments.providers import PAID, MerchantConfig, NotifyRejected, Provid
 from apps.payments.providers.wechat import WeChatPayProvider
 from apps.payments.sandbox.models import SandboxKey
 from apps.payments.sandbox.wechat import build_wechat_notify
-from tests.apps.payments.test_wechat_provider import certificate_config, direct_config, http
+from tests.factories.wechatpay import certificate_config, direct_config, http
 
 REAL_GATEWAY = "https://api.mch.weixin.qq.com"
 FOREIGN_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"

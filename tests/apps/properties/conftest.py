@@ -1,7 +1,7 @@
 import pytest
 from django_tenants.utils import schema_context
 
-from .factories import BuildingFactory, HouseFactory
+from tests.factories.properties import BuildingFactory, HouseFactory
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.services import staff_create
 from apps.audit.models import AuditLog
 from apps.properties.models import House
-from tests.conftest import PASSWORD
+from tests.factories.tenants import PASSWORD
 
 
 def _login(client, alpha, role):

@@ -4,7 +4,7 @@ from django_tenants.utils import schema_context
 
 from apps.audit.models import AuditLog
 from apps.properties.models import BindingSettings, HouseBinding
-from tests.apps.properties.factories import HouseFactory
+from tests.factories.properties import HouseFactory
 
 BIND = """mutation($a: String!, $n: String, $p: String, $r: BindingRole) {
   bindHouse(accountNo: $a, ownerName: $n, phoneLast4: $p, role: $r) {

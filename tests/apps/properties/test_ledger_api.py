@@ -4,8 +4,7 @@ from django_tenants.utils import schema_context
 
 from apps.audit.models import AuditLog
 from apps.properties.models import HeatingStatusChange, House
-
-from .factories import HouseFactory
+from tests.factories.properties import HouseFactory
 
 HOUSES = """query($filter: HouseFilter, $first: Int, $offset: Int) {
   houses(filter: $filter, first: $first, offset: $offset) {

@@ -21,6 +21,16 @@ REQUEST_CODE = ("mutation($p:String!){requestSmsCode(phone:$p){phoneMasked expir
 VERIFY_CODE = ("mutation($p:String!,$c:String!){verifySmsCode(phone:$p,code:$c){resident{id phoneMasked} "
                "errors{field code message}}}")
 
+# Aliyun and Tencent SMS accounts for the fakes of their HTTP APIs, and Aliyun's answer to a sent message.
+ALIYUN_URL = "https://dysmsapi.aliyuncs.com/"
+ALIYUN_KEY_ID = "LTAI5tAliyunTestKeyId"
+ALIYUN_SECRET = "aliyun-test-secret-9f8e7d6c5b4a"
+TENCENT_URL = "https://sms.tencentcloudapi.com/"
+TENCENT_SECRET_ID = "AKIDtencentTestSecretId0000"
+TENCENT_SECRET_KEY = "tencent-test-secret-key-1a2b3c4d"
+ALIYUN_OK = {"Message": "OK", "RequestId": "F655A8D5-B967-440B-8683-DAD6FF8DE990", "Code": "OK",
+             "BizId": "900619746936498440^0"}
+
 
 def _account(slug: str, app_id: str, secret: str):
     from tenants.models import HeatingCompany, MiniProgramAccount

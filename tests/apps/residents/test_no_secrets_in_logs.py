@@ -10,8 +10,20 @@ import requests
 
 from apps.residents.sms.sandbox import outbox
 
-from .conftest import APP_ID, APP_SECRET, BIND_PHONE, LOGIN, REQUEST_CODE, VERIFY_CODE, WECHAT
-from .test_sms_providers import ALIYUN_OK, ALIYUN_SECRET, ALIYUN_URL, TENCENT_SECRET_KEY, TENCENT_URL
+from .conftest import (
+    ALIYUN_OK,
+    ALIYUN_SECRET,
+    ALIYUN_URL,
+    APP_ID,
+    APP_SECRET,
+    BIND_PHONE,
+    LOGIN,
+    REQUEST_CODE,
+    TENCENT_SECRET_KEY,
+    TENCENT_URL,
+    VERIFY_CODE,
+    WECHAT,
+)
 
 SESSION_KEY = "tiihtNczf5v6AKRyjwEUhQ=="
 ACCESS_TOKEN = "81_qZ9hYx0aPbRkTq3M-access-token-value"

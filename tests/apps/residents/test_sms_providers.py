@@ -18,15 +18,19 @@ from apps.residents.models import Resident, SmsCode
 from apps.residents.sms.aliyun import rpc_signature
 from apps.residents.sms.tencent import tc3_authorization
 
-from .conftest import REQUEST_CODE, VERIFY_CODE
+from .conftest import (
+    ALIYUN_KEY_ID,
+    ALIYUN_OK,
+    ALIYUN_SECRET,
+    ALIYUN_URL,
+    REQUEST_CODE,
+    TENCENT_SECRET_ID,
+    TENCENT_SECRET_KEY,
+    TENCENT_URL,
+    VERIFY_CODE,
+)
 
 PHONE = "13800138000"
-ALIYUN_URL = "https://dysmsapi.aliyuncs.com/"
-ALIYUN_KEY_ID = "LTAI5tAliyunTestKeyId"
-ALIYUN_SECRET = "aliyun-test-secret-9f8e7d6c5b4a"
-TENCENT_URL = "https://sms.tencentcloudapi.com/"
-TENCENT_SECRET_ID = "AKIDtencentTestSecretId0000"
-TENCENT_SECRET_KEY = "tencent-test-secret-key-1a2b3c4d"
 
 
 # --- the documented algorithms, independently ---------------------------------------------------
@@ -115,10 +119,6 @@ def _request(gql, tenant, token, phone=PHONE):
 
 def _verify(gql, tenant, token, code):
     return gql(tenant.host, VERIFY_CODE, {"p": PHONE, "c": code}, token=token)["data"]["verifySmsCode"]
-
-
-ALIYUN_OK = {"Message": "OK", "RequestId": "F655A8D5-B967-440B-8683-DAD6FF8DE990", "Code": "OK",
-             "BizId": "900619746936498440^0"}
 
 
 def _aliyun_error(code, message):

@@ -8,9 +8,8 @@ from django_tenants.utils import schema_context
 from apps.audit.models import AuditLog
 from apps.billing.demo import demo_billing_seed
 from apps.tariffs.models import Season
-from tests.apps.properties.factories import HouseFactory
-
-from .test_tariffs_api import _season
+from tests.factories.properties import HouseFactory
+from tests.factories.tariffs import create_season
 
 PUBLISH = """mutation($id: ID!) { publishSeason(id: $id) {
   season { id status published publishedAt publishedBy } errors { field code } } }"""
@@ -19,7 +18,7 @@ PUBLISH = """mutation($id: ID!) { publishSeason(id: $id) {
 @pytest.mark.parametrize("role", ["finance", "tenant_admin"])
 def test_finance_or_an_admin_publishes_a_draft_once_audited(gql, alpha, make_staff, role):
     token = make_staff(alpha, role)
-    season_id = _season(gql, alpha, token)["season"]["id"]
+    season_id = create_season(gql, alpha, token)["season"]["id"]
     with schema_context(alpha.schema):
         from apps.accounts.models import User
 
@@ -43,7 +42,7 @@ def test_finance_or_an_admin_publishes_a_draft_once_audited(gql, alpha, make_sta
 
 @pytest.mark.parametrize("role", ["collector", "technician"])
 def test_other_roles_cannot_publish(gql, alpha, make_staff, role):
-    season_id = _season(gql, alpha, make_staff(alpha, "finance"))["season"]["id"]
+    season_id = create_season(gql, alpha, make_staff(alpha, "finance"))["season"]["id"]
     result = gql(alpha.host, PUBLISH, {"id": season_id}, token=make_staff(alpha, role))
     assert result["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     with schema_context(alpha.schema):
@@ -52,7 +51,7 @@ def test_other_roles_cannot_publish(gql, alpha, make_staff, role):
 
 def test_opening_a_draft_with_set_season_status_is_publishing(gql, alpha, make_staff):
     token = make_staff(alpha, "finance")
-    season_id = _season(gql, alpha, token)["season"]["id"]
+    season_id = create_season(gql, alpha, token)["season"]["id"]
     q = ("mutation($id: ID!) { setSeasonStatus(id: $id, status: OPEN) "
          "{ season { status published publishedAt } errors { code } } }")
     season = gql(alpha.host, q, {"id": season_id}, token=token)["data"]["setSeasonStatus"]["season"]

@@ -2,25 +2,16 @@ import pytest
 from django_tenants.utils import schema_context
 
 from apps.tariffs.models import Season, TariffPlan
+from tests.factories.tariffs import create_season
 
-CREATE_SEASON = """mutation($n: String!, $s: Date!, $e: Date!, $d: Date!, $l: Date!) {
-  createSeason(name: $n, heatingStart: $s, heatingEnd: $e, paymentDue: $d, lateFeeStart: $l) {
-    season { id name days status } errors { field code }
-  }
-}"""
 SAVE_PLAN = """mutation($s: ID!, $id: ID, $input: TariffPlanInput!) {
   saveTariffPlan(seasonId: $s, id: $id, input: $input) { plan { id name areaUnitPrice pricing } errors { field code } }
 }"""
-TIANJIN = {"n": "2026-2027", "s": "2026-11-15", "e": "2027-03-15", "d": "2026-12-31", "l": "2027-01-01"}
-
-
-def _season(gql, alpha, token, **over):
-    return gql(alpha.host, CREATE_SEASON, {**TIANJIN, **over}, token=token)["data"]["createSeason"]
 
 
 def test_finance_creates_a_season_and_plans(gql, alpha, make_staff):
     token = make_staff(alpha, "finance")
-    season = _season(gql, alpha, token)
+    season = create_season(gql, alpha, token)
     assert season["errors"] == [] and season["season"]["days"] == 121 and season["season"]["status"] == "DRAFT"
     plan = gql(alpha.host, SAVE_PLAN, {"s": season["season"]["id"], "input": {
         "name": "居民面积", "category": "RESIDENTIAL", "pricing": "AREA", "areaUnitPrice": "24",
@@ -42,15 +33,15 @@ def test_finance_creates_a_season_and_plans(gql, alpha, make_staff):
 ])
 def test_bad_seasons_are_rejected(gql, alpha, make_staff, over, field, code):
     token = make_staff(alpha, "tenant_admin")
-    assert _season(gql, alpha, token, **over) == {"season": None, "errors": [{"field": field, "code": code}]}
+    assert create_season(gql, alpha, token, **over) == {"season": None, "errors": [{"field": field, "code": code}]}
     with schema_context(alpha.schema):
         assert not Season.objects.exists()
 
 
 def test_overlapping_seasons_are_rejected(gql, alpha, make_staff):
     token = make_staff(alpha, "tenant_admin")
-    assert _season(gql, alpha, token)["errors"] == []
-    clash = _season(gql, alpha, token, n="重叠", s="2027-03-01", e="2027-04-01", d="2027-03-10", l="2027-03-11")
+    assert create_season(gql, alpha, token)["errors"] == []
+    clash = create_season(gql, alpha, token, n="重叠", s="2027-03-01", e="2027-04-01", d="2027-03-10", l="2027-03-11")
     assert clash["errors"] == [{"field": "heatingStart", "code": "OVERLAPPING_SEASON"}]
 
 
@@ -63,7 +54,7 @@ def test_overlapping_seasons_are_rejected(gql, alpha, make_staff):
 ])
 def test_bad_plans_are_typed_errors_and_write_nothing(gql, alpha, make_staff, plan, field, code):
     token = make_staff(alpha, "finance")
-    season_id = _season(gql, alpha, token)["season"]["id"]
+    season_id = create_season(gql, alpha, token)["season"]["id"]
     base = {"name": "x", "category": "RESIDENTIAL", "areaUnitPrice": "24"}
     result = gql(alpha.host, SAVE_PLAN, {"s": season_id, "input": {**base, **plan}}, token=token)["data"][
         "saveTariffPlan"]
@@ -74,7 +65,7 @@ def test_bad_plans_are_typed_errors_and_write_nothing(gql, alpha, make_staff, pl
 
 def test_season_status_moves_one_way(gql, alpha, make_staff):
     token = make_staff(alpha, "finance")
-    season_id = _season(gql, alpha, token)["season"]["id"]
+    season_id = create_season(gql, alpha, token)["season"]["id"]
     q = ("mutation($id: ID!, $s: SeasonStatus!) "
          "{ setSeasonStatus(id: $id, status: $s) { season { status } errors { code } } }")
     assert gql(alpha.host, q, {"id": season_id, "s": "CLOSED"}, token=token)["data"]["setSeasonStatus"][

@@ -1,6 +1,10 @@
 """Ledger files for tests and the benchmark: rows, .csv in any encoding, and
 .xlsx written two ways: by openpyxl (inline strings) and the way Excel and WPS
-save them (a shared-strings table), since the importer must handle both."""
+save them (a shared-strings table), since the importer must handle both; and
+reading back what the importer stored or an export produced.
+
+Importable without Django (bench_import.py writes its files from a plain
+subprocess): Django and the apps are imported inside the functions that need them."""
 
 from __future__ import annotations
 
@@ -156,3 +160,45 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- one row for the `ledger` fixture (tests/apps/imports/conftest.py) ------------------------------
+
+ID_NO = id_number(7)
+
+
+def row(**changes) -> list:
+    """A valid row for the `ledger` fixture's 幸福小区 / 1号楼 / 1单元; changes by header."""
+    from apps.imports.columns import HEADERS as COLUMNS
+
+    values = dict(zip(COLUMNS, ["A0001", "幸福小区", "1号楼", "1单元", "101", "89.5", "70.25", "居民", "无", "M001",
+                                "正常", "王建国", "13800138000", ID_NO], strict=True))
+    values.update(changes)
+    return [values[h] for h in COLUMNS]
+
+
+def errors_of(outcome) -> list[tuple]:
+    return [(e["row"], e["column"], e["code"]) for e in outcome.errors]
+
+
+# --- reading back ------------------------------------------------------------------------------------
+
+def raw_house_columns(tenant, account_no: str) -> tuple:
+    """(owner_phone, owner_phone_index, owner_id_no, owner_id_no_index, updated_at) as stored: ciphertexts."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    with schema_context(tenant.schema), connection.cursor() as cur:
+        cur.execute("SELECT owner_phone, owner_phone_index, owner_id_no, owner_id_no_index, updated_at "
+                    "FROM properties_house WHERE account_no = %s", [account_no])
+        return cur.fetchone()
+
+
+def exported_rows(kind: str, body: bytes) -> list[list]:
+    """The rows of an export (.csv or .xlsx body), header row first."""
+    if kind == "csv":
+        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    return [list(r) for r in ws.iter_rows(values_only=True)]

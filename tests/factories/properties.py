@@ -1,3 +1,6 @@
+"""Communities, buildings, units and houses (run inside a tenant's schema).
+Phone and ID numbers get their blind indexes as the importer writes them."""
+
 from decimal import Decimal
 
 import factory
