@@ -166,7 +166,7 @@ def test_alias_floods_are_refused(client, alpha, make_staff):
         settings.GRAPHQL_MAX_ALIASES + 1
 
 
-def test_size_tokens_selections_repeats_and_operations_are_bounded(client, alpha):
+def test_size_tokens_selections_repeats_and_operations_are_bounded(client, alpha, trivial_seconds):
     host = alpha.host
     error = _refused(_post(client, host, "{ branding { displayName } }" + " " * settings.GRAPHQL_MAX_DOCUMENT_BYTES)[0],
                      "QUERY_TOO_LARGE")
@@ -177,9 +177,9 @@ def test_size_tokens_selections_repeats_and_operations_are_bounded(client, alpha
     assert _refused(_post(client, host, comments)[0], "QUERY_TOO_LARGE")["extensions"]["limit"] == "tokens"
     # Thousands of one field: graphql-core's OverlappingFieldsCanBeMerged is quadratic in them.
     repeats = "{ " + "__typename " * 1500 + "}"
-    resp, elapsed = _post(client, host, repeats)
+    resp, elapsed = _fastest(client, host, repeats)
     assert _refused(resp, "QUERY_TOO_LARGE")["extensions"]["limit"] in ("selections", "repeatedField")
-    assert elapsed < 1.0
+    assert elapsed < max(0.1, 5 * trivial_seconds), (elapsed, trivial_seconds)  # seconds when validated first
     inline = "{ " + "... on Query { __typename } " * 10 + "}"
     assert _refused(_post(client, host, inline)[0], "QUERY_TOO_LARGE")["extensions"]["limit"] == "repeatedField"
     fragments = "{ " + " ".join(f"...F{i}" for i in range(40)) + " } " + " ".join(
