@@ -7,13 +7,14 @@ from graphql_api.core.views import HeatGraphQLView
 from graphql_api.platform_schema import schema
 
 from .admin import platform_admin_site
-from .views import health
+from .views import health, ready
 
 urlpatterns = [
     path("graphql/", HeatGraphQLView.as_view(schema=schema), name="graphql"),
     path("admin/", platform_admin_site.urls),
     path("wxopen/", include("tenants.publishing.urls")),  # WeChat third-party platform pushes
     path("healthz", health),
+    path("readyz", ready),
 ]
 
 if apps.is_installed("apps.payments.sandbox"):  # dev and tests only: the fake payment gateways

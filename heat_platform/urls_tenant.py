@@ -6,7 +6,7 @@ from graphql_api.core.views import HeatGraphQLView
 from graphql_api.tenant_schema import schema
 
 from .admin import tenant_admin_site
-from .views import health
+from .views import health, ready
 
 urlpatterns = [
     path("graphql/", HeatGraphQLView.as_view(schema=schema), name="graphql"),
@@ -15,4 +15,5 @@ urlpatterns = [
     path("files/", include("tenants.miniprogram_urls")),
     path("payments/", include("apps.payments.urls")),
     path("healthz", health),
+    path("readyz", ready),
 ]

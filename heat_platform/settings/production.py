@@ -34,20 +34,46 @@ if CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache"
 
 DEBUG = False
 GRAPHIQL_ENABLED = False
+# `make prod-check` only (heat_platform/prodcheck.py): the production stack on loopback with the sandbox WeChat
+# login, SMS and payment gateways, over http. Refused unless the platform domain is *.localhost, so a real
+# deployment cannot turn it on by a stray variable.
+SMOKE_TEST = env.bool("HEATCLOUD_SMOKE_TEST", default=False)
+if SMOKE_TEST and not (PLATFORM_DOMAIN == "localhost" or PLATFORM_DOMAIN.endswith(".localhost")):
+    raise ImproperlyConfigured("HEATCLOUD_SMOKE_TEST is for `make prod-check` only: PLATFORM_DOMAIN must be localhost")
 WECHAT_LOGIN_PROVIDER = env("WECHAT_LOGIN_PROVIDER", default="wechat")
 SMS_PROVIDER = env("SMS_PROVIDER", default="aliyun")
-if "sandbox" in (WECHAT_LOGIN_PROVIDER, SMS_PROVIDER):  # sandbox logins are anyone's; sandbox SMS never arrive
-    raise ImproperlyConfigured("Production settings refuse the sandbox WeChat login / SMS providers")
-# The fake payment gateways are never installed in production, and real gateways are https.
-SHARED_APPS = [a for a in SHARED_APPS if a != "apps.payments.sandbox"]
-INSTALLED_APPS = [a for a in INSTALLED_APPS if a != "apps.payments.sandbox"]
-for _name in ("PAYMENTS_WECHATPAY_GATEWAY", "PAYMENTS_ALIPAY_GATEWAY", "PAYMENTS_NOTIFY_BASE_URL"):
-    if not globals()[_name].startswith("https://"):
-        raise ImproperlyConfigured(f"Production settings refuse a non-https {_name}")
-MINIPROGRAM_REQUIRE_HTTPS = True  # branded builds refuse an http API origin (tenants/miniprogram_build.py)
+if "sandbox" in (WECHAT_LOGIN_PROVIDER, SMS_PROVIDER) and not SMOKE_TEST:
+    # sandbox logins are anyone's; sandbox SMS never arrive
+    raise ImproperlyConfigured("Production settings refuse the sandbox WeChat login / SMS providers "
+                               "(only HEATCLOUD_SMOKE_TEST=1, for `make prod-check`, allows them)")
+if not SMOKE_TEST:
+    # The fake payment gateways are never installed in production, and real gateways are https.
+    SHARED_APPS = [a for a in SHARED_APPS if a != "apps.payments.sandbox"]
+    INSTALLED_APPS = [a for a in INSTALLED_APPS if a != "apps.payments.sandbox"]
+    for _name in ("PAYMENTS_WECHATPAY_GATEWAY", "PAYMENTS_ALIPAY_GATEWAY", "PAYMENTS_NOTIFY_BASE_URL"):
+        if not globals()[_name].startswith("https://"):
+            raise ImproperlyConfigured(f"Production settings refuse a non-https {_name}")
+MINIPROGRAM_REQUIRE_HTTPS = not SMOKE_TEST  # branded builds refuse an http API origin (tenants/miniprogram_build.py)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# Behind PgBouncer in session mode (deploy/README.md "Connection pooler"): a server connection is held by a
+# client connection for as long as it stays open, so each request and task closes its own at the end (0) and
+# gives the server connection back; a persistent one would pin a server connection per idle thread.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Static files straight from the app (WhiteNoise): hashed names, compressed copies, cached for a year.
+# `manage.py collectstatic` runs when the image is built (and in `make prod-check`).
+MIDDLEWARE = list(MIDDLEWARE)
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "whitenoise.middleware.WhiteNoiseMiddleware")
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+# A Redis that stops answering fails a request after this long instead of hanging its thread.
+CACHES["default"].setdefault("OPTIONS", {}).update(
+    socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=2.0),
+    socket_timeout=env.float("CACHE_TIMEOUT", default=5.0))
+# /readyz: each dependency must answer within this many seconds (heat_platform/views.py).
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 
 # Fail at start-up, not on the first encrypted write. Keys are 32 bytes of url-safe base64
