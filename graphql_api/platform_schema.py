@@ -2,7 +2,7 @@
 
 import graphene
 
-from .accounts.mutations import OperatorAccountMutations
+from .accounts.mutations import OperatorAccountMutations, SessionMutations
 from .accounts.queries import MeQueries
 from .tenants.mutations import TenantMutations
 from .tenants.queries import TenantQueries
@@ -12,7 +12,7 @@ class Query(MeQueries, TenantQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(TenantMutations, OperatorAccountMutations, graphene.ObjectType):
+class Mutation(SessionMutations, TenantMutations, OperatorAccountMutations, graphene.ObjectType):
     pass
 
 

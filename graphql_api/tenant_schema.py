@@ -2,7 +2,7 @@
 
 import graphene
 
-from .accounts.mutations import StaffLogin, StaffMutations
+from .accounts.mutations import SessionMutations, StaffLogin, StaffMutations
 from .accounts.queries import MeQueries, StaffQueries
 from .billing.mutations import BillingMutations, BillRunMutations
 from .billing.queries import BillingQueries, BillRunQueries
@@ -25,9 +25,9 @@ class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueri
     pass
 
 
-class Mutation(ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations, TariffMutations,
-               BillingMutations, BillRunMutations, PaymentMutations, MerchantMutations, CounterMutations,
-               BrandingMutations, graphene.ObjectType):
+class Mutation(SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations,
+               TariffMutations, BillingMutations, BillRunMutations, PaymentMutations, MerchantMutations,
+               CounterMutations, BrandingMutations, graphene.ObjectType):
     staff_login = StaffLogin.Field()
 
 

@@ -55,3 +55,15 @@ class User(AbstractUser):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.get_username()
+
+
+class RevokedToken(models.Model):
+    """A token signed out (logout) or replaced (refreshToken) before it expired.
+    Checked on every request in the same query that loads the user
+    (heat_platform/kernel/actors.py); rows past `expires_at` are useless and purged daily."""
+
+    jti = models.CharField(max_length=32, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"revoked token {self.jti[:8]}…"

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +20,8 @@ from heat_platform.kernel.throttle import wait_text
 
 from . import throttle
 from .errors import AccountErrorCode
-from .models import STAFF_ROLES, Role, User
-from .tokens import token_issue, token_stamp
+from .models import STAFF_ROLES, RevokedToken, Role, User
+from .tokens import TokenClaims, token_issue, token_stamp
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,87 @@ def user_login(*, username: str, password: str, ip: str) -> LoginResult:
     """Password login for a bearer token (staffLogin / operatorLogin)."""
     user = user_authenticate(username=username, password=password, ip=ip)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return _token_for(user)
+
+
+def _token_for(user: User, *, session_started: int | None = None, ttl: int | None = None) -> LoginResult:
     schema = connection.schema_name
     kind = "operator" if schema == "public" else "staff"  # residents log in with WeChat, not passwords
     token, ttl = token_issue(schema=schema, subject=str(user.pk), kind=kind, role=user.role,
-                             stamp=token_stamp(user, schema=schema))
+                             stamp=token_stamp(user, schema=schema), session_started=session_started, ttl=ttl)
     return LoginResult(token=token, expires_in=ttl, user=user)
+
+
+def _revoke(claims: TokenClaims) -> bool:
+    """Record this token as signed out; False when it already was (a second refresh or logout of it)."""
+    try:
+        with transaction.atomic():
+            RevokedToken.objects.create(jti=claims.token_id,
+                                        expires_at=datetime.fromtimestamp(claims.expires_at, tz=UTC))
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def session_refresh(*, user: User, token: TokenClaims) -> LoginResult:
+    """A fresh token for the session `token` belongs to (same user, role and password,
+    so it is revoked by the same changes), and `token` itself stops working: each
+    token refreshes once. The session ends JWT_SESSION_MAX_SECONDS after its sign-in
+    (SESSION_EXPIRED: sign in again); the new token never outlives it."""
+    now = int(timezone.now().timestamp())
+    left = token.session_started + settings.JWT_SESSION_MAX_SECONDS - now
+    if left <= 0:
+        raise ValidationError(_("登录已超过最长时限，请重新登录。"), code=AccountErrorCode.SESSION_EXPIRED)
+    if not _revoke(token):
+        raise ValidationError(_("该令牌已刷新或已退出登录。"), code=AccountErrorCode.TOKEN_REVOKED)
+    return _token_for(user, session_started=token.session_started, ttl=min(settings.JWT_TTL_SECONDS, left))
+
+
+@transaction.atomic
+def session_logout(*, user: User, token: TokenClaims, everywhere: bool = False) -> None:
+    """Sign out: this token stops working at once; with `everywhere`, every token of
+    the user does (the token generation moves on, as on a password change)."""
+    _revoke(token)
+    if everywhere:
+        User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+
+
+def revoked_tokens_purge() -> int:
+    """Forget signed-out tokens that have expired anyway (current schema)."""
+    deleted, _by_model = RevokedToken.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str, ip: str) -> LoginResult:
+    """A staff member or operator changes their own password. The current password
+    is checked behind the sign-in throttle (a stolen token must not become a way to
+    guess it); the new one passes the password validators. Every token issued
+    before stops working (the stamp changes); the result is a new sign-in's token."""
+    try:
+        user_authenticate(username=user.get_username(), password=old_password, ip=ip)
+    except ValidationError as exc:
+        if exc.code != AccountErrorCode.INVALID_CREDENTIALS:
+            raise  # TOO_MANY_ATTEMPTS, with its retry_after
+        raise field_error("old_password", _("当前密码不正确。"), AccountErrorCode.INVALID_CREDENTIALS) from exc
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.check_password(new_password or ""):
+        raise field_error("new_password", _("新密码不能与当前密码相同。"), AccountErrorCode.SAME_PASSWORD)
+    try:
+        validate_password(new_password or "", user=user)
+    except ValidationError as exc:
+        raise field_error("new_password", " ".join(exc.messages), AccountErrorCode.WEAK_PASSWORD) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])  # bumps token_generation: every earlier token is revoked
+    if connection.schema_name == "public":
+        from heat_platform.models import OperatorAuditLog
+
+        OperatorAuditLog.objects.create(actor=user, actor_username=user.get_username(),
+                                        action="operator.change_password", ip=ip)
+    else:
+        audit_record(actor=user, action="staff.change_password", target=user, ip=ip)
+    return _token_for(user)
 
 
 def _unlock(*, username: str, ip: str | None) -> None:

@@ -9,7 +9,13 @@ password hash, role and token generation (`token_stamp`, like Django's session
 auth hash). Every request recomputes it from the current row
 (heat_platform/kernel/actors.py), so a password set by any path, a role change,
 or a disable/enable (User.save bumps token_generation) revokes every token
-issued before it."""
+issued before it.
+
+One token is revoked by its id (`jti`): signing out or refreshing records it in
+RevokedToken until it would have expired anyway, and the same per-request
+lookup refuses it. `sat` is when the sign-in that started the session
+happened: a refresh carries it over, so a session cannot be stretched past
+JWT_SESSION_MAX_SECONDS by refreshing."""
 
 from __future__ import annotations
 
@@ -39,6 +45,8 @@ class TokenClaims:
     role: str
     token_id: str
     stamp: str | None = None  # staff and operators: token_stamp() when issued
+    expires_at: int = 0  # `exp`, Unix seconds
+    session_started: int = 0  # `sat` (the sign-in), Unix seconds; `iat` for tokens issued without it
 
 
 def _key(schema: str) -> bytes:
@@ -56,9 +64,12 @@ def token_current(claims: TokenClaims, user) -> bool:
     return claims.stamp is not None and hmac.compare_digest(claims.stamp, token_stamp(user, schema=claims.schema))
 
 
-def token_issue(*, schema: str, subject: str, kind: str, role: str, stamp: str | None = None) -> tuple[str, int]:
+def token_issue(*, schema: str, subject: str, kind: str, role: str, stamp: str | None = None,
+                session_started: int | None = None, ttl: int | None = None) -> tuple[str, int]:
+    """A signed token and its lifetime in seconds (JWT_TTL_SECONDS unless `ttl`).
+    `session_started`: the sign-in a refreshed token continues (Unix seconds); now for a new sign-in."""
     now = timezone.now()
-    ttl = settings.JWT_TTL_SECONDS
+    ttl = settings.JWT_TTL_SECONDS if ttl is None else ttl
     claims = {
         "iss": ISSUER,
         "tnt": schema,
@@ -68,6 +79,7 @@ def token_issue(*, schema: str, subject: str, kind: str, role: str, stamp: str |
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         "jti": uuid.uuid4().hex,
+        "sat": int(now.timestamp()) if session_started is None else int(session_started),
     }
     if stamp is not None:
         claims["stm"] = stamp
@@ -85,4 +97,5 @@ def token_verify(token: str, *, schema: str) -> TokenClaims:
     if claims["tnt"] != schema:
         raise TokenError("token issued for another tenant")
     return TokenClaims(schema=claims["tnt"], subject=claims["sub"], kind=claims["knd"], role=claims["rol"],
-                       token_id=claims["jti"], stamp=claims.get("stm"))
+                       token_id=claims["jti"], stamp=claims.get("stm"), expires_at=int(claims["exp"]),
+                       session_started=int(claims.get("sat", claims["iat"])))

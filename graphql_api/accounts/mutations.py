@@ -4,6 +4,9 @@ from django.core.exceptions import ValidationError
 from apps.accounts.permissions import STAFF_MANAGE
 from apps.accounts.services import (
     operator_login_unlock,
+    password_change,
+    session_logout,
+    session_refresh,
     staff_account_create,
     staff_account_reset_password,
     staff_account_set_active,
@@ -15,7 +18,7 @@ from heat_platform.kernel.actors import client_ip
 
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation, validation_errors
-from ..core.permissions import AllowAny, HasRole, IsOperator
+from ..core.permissions import AllowAny, HasRole, IsOperator, IsStaff
 from .types import AccountError, Me, Role, StaffMember
 
 
@@ -189,3 +192,77 @@ class StaffMutations(graphene.ObjectType):
     set_staff_active = SetStaffActive.Field()
     reset_staff_password = ResetStaffPassword.Field()
     unlock_staff_login = UnlockStaffLogin.Field()
+
+
+# --- The signed-in staff member's or operator's own session (both kinds of domain)
+
+class _NewToken(BaseMutation):
+    permissions = (IsStaff, IsOperator)
+
+    class Meta:
+        abstract = True
+
+    token = graphene.String(description="The new Bearer token (this domain only); use it from now on")
+    expires_in = graphene.Int(description="Seconds until the new token expires")
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+
+class ChangeMyPassword(_NewToken):
+    """Change my own password. The current password is checked behind the sign-in
+    throttle; the new one must pass the password rules. Every token issued before
+    (on any device, this one included) stops working: carry on with `token`."""
+
+    permissions = (IsStaff, IsOperator)
+
+    class Arguments:
+        old_password = graphene.String(required=True)
+        new_password = graphene.String(required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, old_password, new_password):
+        result = password_change(user=info.context.actor.user, old_password=old_password,
+                                 new_password=new_password, ip=client_ip(info.context))
+        return cls(token=result.token, expires_in=result.expires_in, errors=[])
+
+
+class RefreshToken(_NewToken):
+    """Swap the token this request carries, before it expires, for a fresh one; the
+    old one stops working (each token refreshes once). A sign-in lasts at most
+    JWT_SESSION_MAX_SECONDS (12 h by default): then SESSION_EXPIRED, sign in again."""
+
+    permissions = (IsStaff, IsOperator)
+
+    @classmethod
+    def perform_mutation(cls, root, info):
+        actor = info.context.actor
+        result = session_refresh(user=actor.user, token=actor.token)
+        return cls(token=result.token, expires_in=result.expires_in, errors=[])
+
+
+class Logout(BaseMutation):
+    """Sign out: the token this request carries stops working at once; with
+    `everywhere`, every token of mine does (all devices)."""
+
+    permissions = (IsStaff, IsOperator)
+
+    class Arguments:
+        everywhere = graphene.Boolean(default_value=False)
+
+    ok = graphene.Boolean(required=True)
+    errors = graphene.List(graphene.NonNull(AccountError), required=True)
+
+    @staticmethod
+    def resolve_ok(root, info):
+        return not root.errors
+
+    @classmethod
+    def perform_mutation(cls, root, info, everywhere=False):
+        actor = info.context.actor
+        session_logout(user=actor.user, token=actor.token, everywhere=everywhere)
+        return cls(errors=[])
+
+
+class SessionMutations(graphene.ObjectType):
+    change_my_password = ChangeMyPassword.Field()
+    refresh_token = RefreshToken.Field()
+    logout = Logout.Field()

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Exists
 from django.http import HttpRequest
 
-from apps.accounts.models import User
-from apps.accounts.tokens import TokenError, token_current, token_verify
+from apps.accounts.models import RevokedToken, User
+from apps.accounts.tokens import TokenClaims, TokenError, token_current, token_verify
 from apps.residents.models import Resident
 
 
@@ -20,6 +21,7 @@ class Actor:
     user: User | None = None
     resident: Resident | None = None
     token_error: str | None = None
+    token: TokenClaims | None = None  # staff and operators: the token this request came with (sign-out, refresh)
 
     @property
     def role(self) -> str | None:
@@ -54,10 +56,14 @@ def actor_from_request(request: HttpRequest) -> Actor:
         if resident is None:
             return Actor(kind="anonymous", token_error="resident disabled")
         return Actor(kind="resident", resident=resident)
-    user = User.objects.filter(pk=claims.subject, is_active=True).first()
+    # One query: the user and whether this very token was signed out.
+    user = (User.objects.filter(pk=claims.subject, is_active=True)
+            .annotate(token_revoked=Exists(RevokedToken.objects.filter(jti=claims.token_id))).first())
     if user is None or user.role != claims.role or not token_current(claims, user):
         return Actor(kind="anonymous", token_error="account disabled or changed")
-    return Actor(kind=claims.kind, user=user)
+    if user.token_revoked:
+        return Actor(kind="anonymous", token_error="signed out")
+    return Actor(kind=claims.kind, user=user, token=claims)
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -168,6 +168,8 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
 JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="")
 JWT_TTL_SECONDS = env.int("JWT_TTL_SECONDS", default=2 * 3600)
+# refreshToken extends a sign-in this long at most (a working day); then the console signs in again.
+JWT_SESSION_MAX_SECONDS = env.int("JWT_SESSION_MAX_SECONDS", default=12 * 3600)
 
 # Password sign-in throttle (staffLogin, operatorLogin, both admin sites; apps/accounts/throttle.py):
 # failures per (account, client IP) and per client IP within the window; after ACCOUNT_FREE failures
@@ -232,6 +234,8 @@ CELERY_BEAT_SCHEDULE = {
     "payments-sweep-open-orders": {"task": "payments.sweep_all_tenants", "schedule": 60.0},
     "payments-refresh-platform-certificates": {"task": "payments.refresh_platform_certificates",
                                                "schedule": crontab(hour=4, minute=7)},
+    # Signed-out tokens are kept only until they would have expired.
+    "accounts-purge-revoked-tokens": {"task": "accounts.purge_revoked_tokens", "schedule": crontab(hour=3, minute=41)},
 }
 
 # --- Logging: one line per event with request id and tenant; never secrets.
