@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test test-js bench lint sdl install clean
+.PHONY: run test test-js bench lint sdl install clean console chromium
 
 # Installs run under a lock (and re-check the stamp inside it): two makes started at once share one venv.
 LOCKED := $(PYTHON) heat_platform/devrun.py locked
@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-run: install  ## platform + seeded demo tenant on http://localhost:8000
+run: install console  ## platform + seeded demo tenant on http://localhost:8000
 	$(PY) -m heat_platform.devrun run
 
 # The mini-program template's npm packages (jest, miniprogram-simulate, miniprogram-ci), from its lock file.
@@ -28,9 +28,39 @@ $(NPM_STAMP): miniprogram-template/package-lock.json
 	@$(LOCKED) npm sh -c 'test -f $(NPM_STAMP) || { cd miniprogram-template && \
 	  npm ci --no-audit --no-fund --loglevel=error && touch node_modules/$(notdir $(NPM_STAMP)); }'
 
-test: install $(NPM_STAMP)  ## lint, the template's JS tests, SDL drift check and the whole Python suite
+# The web console (apps/console/web): npm packages from its lock file, and the Vite bundle rebuilt only when
+# its sources, lock file or the SDL it is typed against changed (the stamp names a hash of all of them).
+CONSOLE_WEB := apps/console/web
+CONSOLE_NPM_STAMP := $(CONSOLE_WEB)/node_modules/.installed-$(shell cksum $(CONSOLE_WEB)/package-lock.json | cut -d' ' -f1)
+CONSOLE_HASH := $(shell find $(CONSOLE_WEB)/src $(CONSOLE_WEB)/index.html $(CONSOLE_WEB)/package-lock.json \
+  $(CONSOLE_WEB)/vite.config.ts $(CONSOLE_WEB)/codegen.ts $(CONSOLE_WEB)/tsconfig.json graphql_api/tenant.graphql \
+  graphql_api/platform.graphql -type f -not -path '*/src/gql/*' 2>/dev/null | LC_ALL=C sort | xargs cat | cksum | cut -d' ' -f1)
+CONSOLE_BUILD_STAMP := apps/console/static/console/.build-$(CONSOLE_HASH)
+
+$(CONSOLE_NPM_STAMP): $(CONSOLE_WEB)/package-lock.json
+	@$(LOCKED) console-npm sh -c 'test -f $(CONSOLE_NPM_STAMP) || { cd $(CONSOLE_WEB) && \
+	  npm ci --no-audit --no-fund --loglevel=error && touch node_modules/$(notdir $(CONSOLE_NPM_STAMP)); }'
+
+$(CONSOLE_BUILD_STAMP): $(CONSOLE_NPM_STAMP)
+	@$(LOCKED) console-build sh -c 'test -f $(CONSOLE_BUILD_STAMP) || { cd $(CONSOLE_WEB) && \
+	  npm run build --silent -- --logLevel warn && touch ../static/console/$(notdir $(CONSOLE_BUILD_STAMP)); }'
+
+console: $(CONSOLE_BUILD_STAMP)  ## build the web console bundle if its sources changed
+
+# Browser tests drive Debian's Chromium (browser downloads do not work here), with a Chinese font for
+# readable screenshots: install both when root can, else stop naming the packages.
+chromium:
+	@{ test -x /usr/bin/chromium && test -n "$$(fc-list :lang=zh 2>/dev/null)"; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "make test: the browser tests need Debian's packages chromium and fonts-wqy-microhei" \
+	    "(apt-get install chromium fonts-wqy-microhei)" >&2; exit 1; fi; }
+
+test: install $(NPM_STAMP) console chromium  ## lint, JS tests (template, console), SDL drift check and the whole Python suite
 	$(VENV)/bin/ruff check .
 	cd miniprogram-template && npm test --silent
+	cd $(CONSOLE_WEB) && npm run typecheck --silent && npx vitest run --silent
 	HEATCLOUD_E2E_REQUIRED=1 $(PY) -m heat_platform.devrun test
 
 test-js: $(NPM_STAMP)  ## only the template's JavaScript unit tests (jest)

@@ -47,6 +47,9 @@ class RequestIdMiddleware:
 
 
 NOTIFY_PREFIX = "/payments/notify/"
+# The console's page itself (no data: the SPA shows a suspended/closed company its own page from the
+# status inlined there, and every API call is still refused below).
+CONSOLE_PREFIX = "/console/"
 
 
 class TenantRoutingMiddleware(TenantMainMiddleware):
@@ -74,7 +77,7 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         tenant = request.tenant
         # Payment notifies are money already taken from residents: record them even for a
         # suspended or closed company (signature checks still apply), never turn them away.
-        if request.path.startswith(NOTIFY_PREFIX):
+        if request.path.startswith((NOTIFY_PREFIX, CONSOLE_PREFIX)):
             return None
         if tenant.status == tenant.Status.SUSPENDED:
             with translation.override(translation.get_language_from_request(request)):

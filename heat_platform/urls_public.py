@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", platform_admin_site.urls),
     path("wxopen/", include("tenants.publishing.urls")),  # WeChat third-party platform pushes
     path("healthz", health),
+    path("console/", include("apps.console.urls")),  # the web console (SPA; apps/console)
     path("readyz", ready),
 ]
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("files/", include("tenants.miniprogram_urls")),
     path("payments/", include("apps.payments.urls")),
     path("healthz", health),
+    path("console/", include("apps.console.urls")),  # the web console (SPA; apps/console)
     path("readyz", ready),
 ]

@@ -34,6 +34,7 @@ SHARED_APPS = [
     "graphql_api",  # the GraphiQL template and its vendored assets (no CDN)
     "rest_framework",
     "apps.payments.sandbox",  # fake payment gateways for dev/tests; production removes it
+    "apps.console",  # the staff/operator web console (SPA at /console/ on both kinds of host)
 ]
 TENANT_APPS = [
     "apps.accounts",

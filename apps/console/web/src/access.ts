@@ -1,0 +1,49 @@
+// THE one place that says which roles may use which page or page part. The menu, the route guards and
+// `useCan()` all read this table; a unit test (src/access.test.ts) checks every entry against the API's
+// own declarations ("Requires one of: …" in graphql_api/*.graphql) for the fields the page's documents use.
+import type { Role } from './gql/tenant/graphql';
+
+export type { Role };
+
+export const STAFF_ROLES = ['TENANT_ADMIN', 'COLLECTOR', 'TECHNICIAN', 'FINANCE'] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF_ROLES)[number];
+const ALL_STAFF: readonly Role[] = STAFF_ROLES;
+const ADMIN: readonly Role[] = ['TENANT_ADMIN'];
+const OPERATOR: readonly Role[] = ['OPERATOR'];
+
+/**
+ * Keys are pages (`dashboard`) or parts of a page (`dashboard.jobs`): a part is shown only to its roles,
+ * and its GraphQL documents (files marked `// @access dashboard.jobs`) are checked against them.
+ */
+export const ACCESS = {
+  // --- staff console (a company's host)
+  dashboard: ALL_STAFF,
+  'dashboard.jobs': ['TENANT_ADMIN', 'FINANCE'],
+  'dashboard.refunds': ['TENANT_ADMIN', 'FINANCE'],
+  houses: ALL_STAFF,
+  'houses.edit': ADMIN,
+  'houses.heatingStatus': ['TENANT_ADMIN', 'COLLECTOR'],
+  imports: ADMIN,
+  seasons: ['TENANT_ADMIN', 'FINANCE'],
+  billRuns: ['TENANT_ADMIN', 'FINANCE'],
+  bills: ALL_STAFF,
+  'bills.adjust': ['TENANT_ADMIN', 'FINANCE'],
+  counter: ['TENANT_ADMIN', 'COLLECTOR'],
+  orders: ['TENANT_ADMIN', 'FINANCE'],
+  'orders.refund': ['TENANT_ADMIN', 'FINANCE'],
+  settings: ADMIN,
+  audit: ADMIN,
+  account: ALL_STAFF,
+  // --- operator console (the platform host)
+  'op.overview': OPERATOR,
+  'op.tenants': OPERATOR,
+  'op.audit': OPERATOR,
+  'op.settings': OPERATOR,
+  'op.account': OPERATOR,
+} as const satisfies Record<string, readonly Role[]>;
+
+export type AccessKey = keyof typeof ACCESS;
+
+export function can(role: Role | null | undefined, key: AccessKey): boolean {
+  return !!role && (ACCESS[key] as readonly Role[]).includes(role);
+}

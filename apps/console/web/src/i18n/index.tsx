@@ -1,0 +1,64 @@
+// Two languages: Simplified Chinese (default) and English. Texts are written in place as pairs,
+// t('收缴率', 'Collection rate'), so a page carries its own translations and no shared catalogue
+// becomes a merge hotspot. The choice is kept in localStorage (a preference, not a secret).
+import { ConfigProvider } from 'antd';
+import type { ThemeConfig } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+
+export type Lang = 'zh' | 'en';
+const KEY = 'heatcloud.console.lang';
+
+interface LangState {
+  lang: Lang;
+  setLang: (lang: Lang) => void;
+}
+const LangContext = createContext<LangState>({ lang: 'zh', setLang: () => undefined });
+
+export function storedLang(fallback: Lang): Lang {
+  try {
+    const v = window.localStorage.getItem(KEY);
+    return v === 'en' || v === 'zh' ? v : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+const theme: ThemeConfig = { token: { colorPrimary: '#d4380d', borderRadius: 4 } };
+
+export function LangProvider({ initial, children }: { initial: Lang; children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>(() => storedLang(initial));
+  const setLang = useCallback((next: Lang) => {
+    try {
+      window.localStorage.setItem(KEY, next);
+    } catch {
+      /* private mode: the choice lasts for this page only */
+    }
+    setLangState(next);
+  }, []);
+  dayjs.locale(lang === 'zh' ? 'zh-cn' : 'en');
+  if (typeof document !== 'undefined') document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  const value = useMemo(() => ({ lang, setLang }), [lang, setLang]);
+  return (
+    <LangContext.Provider value={value}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={theme}>
+        {children}
+      </ConfigProvider>
+    </LangContext.Provider>
+  );
+}
+
+export function useLang(): LangState {
+  return useContext(LangContext);
+}
+
+export type T = (zh: string, en: string) => string;
+
+/** const t = useT(); t('收缴率', 'Collection rate') */
+export function useT(): T {
+  const { lang } = useLang();
+  return useCallback((zh: string, en: string) => (lang === 'zh' ? zh : en), [lang]);
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { STAFF_ROLES } from '../access';
+import { OPERATOR_PAGES, STAFF_PAGES } from '../pages';
+import { menuFor, pageForPath } from './menu';
+
+const zh = (z: string) => z;
+
+describe('menuFor', () => {
+  it('shows each staff role exactly the pages access.ts grants it', () => {
+    expect(menuFor(STAFF_PAGES, 'TENANT_ADMIN', zh).map((m) => m.key)).toContain('dashboard');
+    for (const role of STAFF_ROLES) {
+      const keys = menuFor(STAFF_PAGES, role, zh).map((m) => m.key);
+      expect(keys).not.toContain('account'); // reachable from the user menu, not the side menu
+      expect(keys.every((k) => !k.startsWith('op.'))).toBe(true);
+    }
+  });
+  it('shows nothing without a role, and staff pages never to operators', () => {
+    expect(menuFor(STAFF_PAGES, null, zh)).toEqual([]);
+    expect(menuFor(STAFF_PAGES, 'OPERATOR', zh)).toEqual([]);
+    expect(menuFor(OPERATOR_PAGES, 'TENANT_ADMIN', zh)).toEqual([]);
+    expect(menuFor(OPERATOR_PAGES, 'OPERATOR', zh).map((m) => m.key)).toContain('op.tenants');
+  });
+  it('labels entries in the chosen language', () => {
+    const en = menuFor(STAFF_PAGES, 'FINANCE', (_z, e) => e);
+    expect(en.find((m) => m.key === 'dashboard')?.label).toBe('Dashboard');
+  });
+});
+
+describe('pageForPath', () => {
+  it('picks the longest matching route', () => {
+    expect(pageForPath(STAFF_PAGES, '/')?.access).toBe('dashboard');
+    expect(pageForPath(STAFF_PAGES, '/account')?.access).toBe('account');
+    expect(pageForPath(STAFF_PAGES, '/nope')).toBeUndefined();
+  });
+});

@@ -1,0 +1,81 @@
+// Every page of both consoles: its route, menu entry and access key (roles live in access.ts only).
+// Pages load lazily (one chunk each), so the first screen never waits for ProTable or ECharts.
+import {
+  AuditOutlined,
+  BankOutlined,
+  CalculatorOutlined,
+  DashboardOutlined,
+  FileTextOutlined,
+  HomeOutlined,
+  ImportOutlined,
+  ScheduleOutlined,
+  SettingOutlined,
+  ShoppingCartOutlined,
+  TeamOutlined,
+  ThunderboltOutlined,
+  UserOutlined,
+} from '@ant-design/icons';
+import { lazy, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
+import type { AccessKey } from './access';
+
+export interface PageDef {
+  /** Access key in access.ts; also the page's id (menu key, e2e data-testid `menu-<key>`). */
+  access: AccessKey;
+  /** Route below /console/ ('' is the home page). */
+  path: string;
+  title: readonly [zh: string, en: string];
+  icon: ReactNode;
+  component: LazyExoticComponent<ComponentType>;
+  /** false: reachable by URL/link only (detail pages, my account). */
+  menu?: boolean;
+}
+
+export const STAFF_PAGES: readonly PageDef[] = [
+  {
+    access: 'dashboard',
+    path: '',
+    title: ['工作台', 'Dashboard'],
+    icon: <DashboardOutlined />,
+    component: lazy(() => import('./pages/dashboard/DashboardPage')),
+  },
+  {
+    access: 'account',
+    path: 'account',
+    title: ['我的账号', 'My account'],
+    icon: <UserOutlined />,
+    component: lazy(() => import('./pages/account/AccountPage')),
+    menu: false,
+  },
+];
+
+export const OPERATOR_PAGES: readonly PageDef[] = [
+  {
+    access: 'op.tenants',
+    path: '',
+    title: ['供热公司', 'Heating companies'],
+    icon: <BankOutlined />,
+    component: lazy(() => import('./operator/pages/tenants/TenantsPage')),
+  },
+  {
+    access: 'op.account',
+    path: 'account',
+    title: ['我的账号', 'My account'],
+    icon: <UserOutlined />,
+    component: lazy(() => import('./pages/account/AccountPage')),
+    menu: false,
+  },
+];
+
+// Icons reserved for the pages still to come (issue #12), so their authors pick from one set.
+export const ICONS = {
+  houses: <HomeOutlined />,
+  imports: <ImportOutlined />,
+  seasons: <ScheduleOutlined />,
+  billRuns: <ThunderboltOutlined />,
+  bills: <FileTextOutlined />,
+  counter: <CalculatorOutlined />,
+  orders: <ShoppingCartOutlined />,
+  settings: <SettingOutlined />,
+  staff: <TeamOutlined />,
+  audit: <AuditOutlined />,
+};

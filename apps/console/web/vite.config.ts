@@ -1,0 +1,34 @@
+/// <reference types="vitest/config" />
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// Built into the Django app's static folder; Django serves index.html (with the bootstrap JSON) at /console/.
+export default defineConfig({
+  base: '/static/console/',
+  plugins: [react()],
+  build: {
+    outDir: '../static/console',
+    emptyOutDir: true,
+    manifest: true, // .vite/manifest.json: the initial-chunk size check reads it
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      output: {
+        // The shell's vendor code in its own long-cached chunk; pages (and ECharts, ProComponents) stay lazy.
+        manualChunks(id: string) {
+          if (/node_modules\/(react|react-dom|scheduler|react-router|react-router-dom)\//.test(id)) return 'react';
+          return undefined;
+        },
+      },
+    },
+  },
+  server: {
+    // `npm run dev`: the API of a running `make run` (demo.localhost:8000 by default).
+    proxy: { '/graphql': process.env.CONSOLE_API ?? 'http://demo.localhost:8000' },
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['src/test/setup.ts'],
+    css: false,
+    testTimeout: 20000,
+  },
+});
