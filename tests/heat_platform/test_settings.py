@@ -5,24 +5,13 @@ import sys
 import pytest
 from django.conf import settings
 
-GOOD = {
-    "SECRET_KEY": "x" * 50,
-    "DATABASE_URL": "postgres://u:p@db.internal:5432/heatcloud",
-    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=",
-    "BLIND_INDEX_KEY": "k" * 32,
-    "JWT_SIGNING_KEY": "j" * 32,
-    "PLATFORM_DOMAIN": "heatcloud.example",
-    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
-    "CACHE_URL": "redis://redis.internal:6379/1",
-}
+from tests.factories.environments import PRODUCTION_ENV, run_with_production_settings
+
+GOOD = PRODUCTION_ENV
 
 
 def _load_production(env_over: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in GOOD}
-    env.update(env_over, DJANGO_SETTINGS_MODULE="heat_platform.settings.production")
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          cwd=settings.BASE_DIR, timeout=60)
+    return run_with_production_settings("from django.conf import settings; print(settings.DEBUG)", env_over)
 
 
 def test_production_starts_with_every_variable():

@@ -20,6 +20,7 @@ from django_tenants.utils import schema_context
 from apps.audit.models import AuditLog
 from tenants.miniprogram_build import build_package, package_files, package_zip
 from tenants.models import HeatingCompany, MiniProgramBuild
+from tests.factories.environments import PRODUCTION_ENV, run_with_production_settings
 from tests.factories.tenants import (
     ALPHA_APP_ID,
     BETA_APP_ID,
@@ -129,8 +130,10 @@ def test_production_builds_refuse_an_http_api_origin(branded, settings):
 
 
 def test_production_settings_force_https_builds():
-    source = (Path(settings.BASE_DIR) / "heat_platform" / "settings" / "production.py").read_text()
-    assert "MINIPROGRAM_REQUIRE_HTTPS = True" in source
+    result = run_with_production_settings(
+        "from django.conf import settings; print(settings.MINIPROGRAM_REQUIRE_HTTPS)", PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
 
 
 def test_missing_template_is_a_typed_error(branded, settings, tmp_path):
