@@ -14,6 +14,7 @@ from .payments.mutations import CounterMutations, MerchantMutations, PaymentMuta
 from .payments.queries import CounterQueries, PaymentQueries
 from .properties.mutations import LedgerMutations
 from .properties.queries import LedgerQueries
+from .reports.queries import ReportQueries
 from .residents.mutations import ResidentAuthMutations
 from .residents.queries import ResidentQueries
 from .tariffs.mutations import TariffMutations
@@ -21,7 +22,7 @@ from .tariffs.queries import TariffQueries
 
 
 class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries, BillingQueries,
-            BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, graphene.ObjectType):
+            BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries, graphene.ObjectType):
     pass
 
 

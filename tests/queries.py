@@ -35,6 +35,20 @@ def assert_same_queries(one: Callable[[], T], many: Callable[[], T]) -> tuple[T,
     return first, second
 
 
+def assert_same_queries_grown(request: Callable[[], T], grow: Callable[[], object]) -> tuple[T, T]:
+    """The same `request` before and after `grow()` adds rows (not counted): same cost."""
+    with CaptureQueriesContext(connection) as a:
+        first = request()
+    grow()
+    with CaptureQueriesContext(connection) as b:
+        second = request()
+    if len(a.captured_queries) != len(b.captured_queries):
+        extra = _shapes(b.captured_queries) - _shapes(a.captured_queries)
+        raise AssertionError(f"{len(a.captured_queries)} queries for one row, {len(b.captured_queries)} for many; "
+                             f"repeated in the larger run: {[sql[:160] for sql in extra.elements()][:5]}")
+    return first, second
+
+
 def _shapes(queries: list[dict]) -> Counter:
     """Statements with their literal values blanked, counted."""
     blanked = (re.sub(r"\b\d+\b|'[^']*'", "?", q["sql"]) for q in queries)

@@ -28,3 +28,6 @@ COUNTER_PAYMENT = (Role.TENANT_ADMIN, Role.COLLECTOR)
 REFUND = (Role.TENANT_ADMIN, Role.FINANCE)
 PAYMENT_VIEW = (Role.TENANT_ADMIN, Role.FINANCE, Role.COLLECTOR)
 SHIFT_VIEW_ALL = (Role.TENANT_ADMIN, Role.FINANCE)  # collectors see their own shifts only
+
+# Reports and the dashboard: the company's money per day and channel (collectors: their own counter money)
+REPORT_VIEW = (Role.TENANT_ADMIN, Role.FINANCE)

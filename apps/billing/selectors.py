@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db import models
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.tariffs.models import Season
 from heat_platform.kernel.errors import field_error
 
 from .errors import BillingErrorCode
-from .models import Bill
+from .models import Bill, BillRun
 
 
 def _with_details(qs: QuerySet[Bill]) -> QuerySet[Bill]:
@@ -94,3 +98,86 @@ def season_to_bill(*, season_id: int | str) -> Season:
     if season is None:
         raise field_error("seasonId", _("找不到该采暖季。"), BillingErrorCode.NOT_FOUND)
     return season
+
+
+# --- Dashboard figures: aggregates in SQL, a constant number of queries whatever the size of the ledger
+
+LIVE_EXCLUDED = (Bill.Status.WAIVED, Bill.Status.CANCELLED)  # not owed: out of every 收缴率
+ARREARS = (Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID)
+
+
+def collection_by_community(*, season_id: int) -> list[dict]:
+    """收缴率 of one season per community (one GROUP BY; the same bills as bill_summary),
+    communities by name."""
+    rows = (Bill.objects.filter(season_id=season_id).exclude(status__in=LIVE_EXCLUDED)
+            .values("house__community_id", "house__community__name")
+            .annotate(bill_count=Count("id"), paid_count=Count("id", filter=Q(status=Bill.Status.PAID)),
+                      billed=Sum("principal_fen"), collected=Sum("paid_fen"))
+            .order_by("house__community__name"))
+    out = []
+    for r in rows:
+        billed, collected = r["billed"] or 0, r["collected"] or 0
+        out.append({"community_id": r["house__community_id"], "community_name": r["house__community__name"],
+                    "bill_count": r["bill_count"], "paid_count": r["paid_count"], "billed_fen": billed,
+                    "collected_fen": collected, "outstanding_fen": max(0, billed - collected),
+                    "collection_rate": collection_rate(billed_fen=billed, collected_fen=collected)})
+    return out
+
+
+class ArrearsAge(models.TextChoices):
+    """How old unpaid principal is, in heating seasons (a heating company bills once
+    a season, so arrears age by seasons: 当季 / 上一季 / 前两季 / 更早)."""
+
+    CURRENT_NOT_DUE = "current_not_due", gettext_lazy("本季未到缴费截止日")
+    CURRENT_OVERDUE = "current_overdue", gettext_lazy("本季已逾期")
+    ONE_SEASON = "one_season", gettext_lazy("欠上一采暖季")
+    TWO_SEASONS = "two_seasons", gettext_lazy("欠前两采暖季")
+    OLDER = "older", gettext_lazy("欠三季及更早")
+
+
+def arrears_aging(*, season_id: int, community_id: int | None = None, today: date | None = None) -> dict:
+    """Principal still owed, by age (ArrearsAge): the bills of season `season_id`
+    split at its payment due date, then those of the published seasons before it,
+    one, two, three or more seasons back (by heating start). Draft seasons owe
+    nothing yet. Late fees are not in it: they accrue per bill up to the day a
+    payment lands (billing.amounts), and this stays one aggregate query.
+    Three queries: the seasons, the buckets, the houses in arrears."""
+    today = today or timezone.localdate()
+    seasons = list(Season.objects.filter(status__in=Season.PUBLISHED).order_by("-heating_start", "-id")
+                   .values("id", "heating_start", "payment_due"))
+    buckets = {age: {"houses": 0, "bills": 0, "owed": 0} for age in ArrearsAge.values}
+    current = next((s for s in seasons if s["id"] == season_id), None)
+    reference = current or Season.objects.filter(pk=season_id).values("heating_start").first()
+    if reference is None:
+        return {"as_of": today, "buckets": buckets, "house_count": 0, "outstanding_fen": 0}
+    ages: dict[int, str] = {}
+    if current is not None:
+        ages[season_id] = ArrearsAge.CURRENT_OVERDUE if today > current["payment_due"] else ArrearsAge.CURRENT_NOT_DUE
+    earlier = [s for s in seasons if s["heating_start"] <= reference["heating_start"] and s["id"] != season_id]
+    for back, season in enumerate(earlier, start=1):
+        ages[season["id"]] = {1: ArrearsAge.ONE_SEASON, 2: ArrearsAge.TWO_SEASONS}.get(back, ArrearsAge.OLDER)
+    qs = Bill.objects.filter(status__in=ARREARS, season_id__in=list(ages))
+    if community_id:
+        qs = qs.filter(house__community_id=community_id)
+    owed = F("principal_fen") - F("paid_fen")
+    age = Case(*(When(season_id=pk, then=Value(str(a))) for pk, a in ages.items()), output_field=models.CharField())
+    rows = (qs.annotate(age=age).values("age")
+            .annotate(houses=Count("house_id", distinct=True), bills=Count("id"), owed=Sum(owed)).order_by())
+    for r in rows:
+        buckets[r["age"]] = {"houses": r["houses"], "bills": r["bills"], "owed": r["owed"] or 0}
+    totals = qs.aggregate(houses=Count("house_id", distinct=True), owed=Sum(owed))
+    return {"as_of": today, "buckets": buckets, "house_count": totals["houses"] or 0,
+            "outstanding_fen": totals["owed"] or 0}
+
+
+def bill_run_list(*, season_id: int | None = None, active: bool | None = None) -> QuerySet[BillRun]:
+    """Bill runs, newest first; `active`: only queued and running ones (or only finished ones)."""
+    qs = BillRun.objects.all()
+    if season_id:
+        qs = qs.filter(season_id=season_id)
+    running = Q(status__in=[BillRun.Status.QUEUED, BillRun.Status.RUNNING])
+    if active is True:
+        qs = qs.filter(running)
+    elif active is False:
+        qs = qs.exclude(running)
+    return qs.order_by("-created_at", "-id")

@@ -3,6 +3,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+from django.db.models import Q, QuerySet
+
 from apps.properties.models import House
 
 from .models import ImportJob, ImportUpload
@@ -24,6 +26,17 @@ def import_job_get(*, job_id) -> ImportJob | None:
     job of another company is simply not in this schema)."""
     pk = _uuid(job_id)
     return ImportJob.objects.filter(pk=pk).first() if pk else None
+
+
+def import_job_list(*, active: bool | None = None) -> QuerySet[ImportJob]:
+    """Import jobs, newest first; `active`: only queued and running ones (or only finished ones)."""
+    qs = ImportJob.objects.all()
+    running = Q(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])
+    if active is True:
+        qs = qs.filter(running)
+    elif active is False:
+        qs = qs.exclude(running)
+    return qs.order_by("-created_at", "-id")
 
 
 def upload_get(*, upload_id) -> ImportUpload | None:

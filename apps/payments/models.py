@@ -23,6 +23,17 @@ class CounterMethod(models.TextChoices):
     TRANSFER = "transfer", _("转账")
 
 
+class CollectionChannel(models.TextChoices):
+    """Where money came in, as finance reports it: the online channel, or the
+    counter's method (an order's `channel`, or its `counter_method` at the counter)."""
+
+    WECHAT = "wechat", _("微信支付")
+    ALIPAY = "alipay", _("支付宝")
+    CASH = "cash", _("现金")
+    POS = "pos", _("刷卡")
+    TRANSFER = "transfer", _("转账")
+
+
 class CounterShift(models.Model):
     """A collector's working session at the counter (日结): the money taken
     (counter payments) and handed back (counter refunds, `Refund.shift`) by
@@ -117,7 +128,9 @@ class PaymentOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="payorder_status_created")]
+        indexes = [models.Index(fields=["status", "created_at"], name="payorder_status_created"),
+                   # Money collected per day (dashboard, reports): paid orders by payment time.
+                   models.Index(fields=["paid_at"], condition=Q(status="paid"), name="payorder_paid_at")]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payorder_amount_positive"),
             models.CheckConstraint(condition=Q(refunded_fen__gte=0) & Q(refunded_fen__lte=models.F("amount_fen")),

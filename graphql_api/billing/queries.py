@@ -3,12 +3,19 @@ import graphene
 
 from apps.accounts.permissions import BILL_RUN, BILL_VIEW
 from apps.billing.runs import bill_run_get
-from apps.billing.selectors import bill_for_resident, bill_for_staff, bill_list, bill_summary, resident_bills
+from apps.billing.selectors import (
+    bill_for_resident,
+    bill_for_staff,
+    bill_list,
+    bill_run_list,
+    bill_summary,
+    resident_bills,
+)
 
 from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
-from .types import Bill, BillPage, BillRun, BillStatus, BillSummary
+from .types import Bill, BillPage, BillRun, BillRunPage, BillStatus, BillSummary
 
 
 class BillFilter(graphene.InputObjectType):
@@ -62,6 +69,17 @@ class BillingQueries(graphene.ObjectType):
 class BillRunQueries(graphene.ObjectType):
     bill_run = PermissionsField(BillRun, permissions=[HasRole(*BILL_RUN)], id=graphene.ID(required=True),
                                 description="null when no such run")
+    bill_runs = PermissionsField(BillRunPage, permissions=[HasRole(*BILL_RUN)], required=True,
+                                 season_id=graphene.ID(),
+                                 active=graphene.Boolean(description="Only queued and running runs (false: only "
+                                                                     "finished ones)"),
+                                 first=graphene.Int(default_value=20), offset=graphene.Int(default_value=0),
+                                 description="Bill runs, newest first")
+
+    @staticmethod
+    def resolve_bill_runs(root, info, season_id=None, active=None, first=20, offset=0):
+        return BillRunPage(**page(bill_run_list(season_id=to_optional_pk(season_id), active=active), first=first,
+                                  offset=offset, default=20))
 
     @staticmethod
     def resolve_bill_run(root, info, id):

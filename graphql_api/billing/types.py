@@ -139,6 +139,11 @@ class BillRun(graphene.ObjectType):
                 for name, t in sorted(root.totals.items())]
 
 
+class BillRunPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(BillRun), required=True)
+
+
 class MeterReading(graphene.ObjectType):
     id = graphene.ID(required=True)
     house_id = graphene.ID(required=True)

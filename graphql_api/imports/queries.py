@@ -1,15 +1,25 @@
 import graphene
 
 from apps.accounts.permissions import LEDGER_IMPORT
-from apps.imports.selectors import import_job_get
+from apps.imports.selectors import import_job_get, import_job_list
 
+from ..core.pagination import page
 from ..core.permissions import HasRole, PermissionsField
-from .types import ImportJob
+from .types import ImportJob, ImportJobPage
 
 
 class ImportQueries(graphene.ObjectType):
     import_job = PermissionsField(ImportJob, permissions=[HasRole(*LEDGER_IMPORT)], id=graphene.ID(required=True),
                                   description="null when there is no such job in this company")
+    import_jobs = PermissionsField(ImportJobPage, permissions=[HasRole(*LEDGER_IMPORT)], required=True,
+                                   active=graphene.Boolean(description="Only queued and running jobs (false: only "
+                                                                       "finished ones)"),
+                                   first=graphene.Int(default_value=20), offset=graphene.Int(default_value=0),
+                                   description="Import jobs and dry runs, newest first")
+
+    @staticmethod
+    def resolve_import_jobs(root, info, active=None, first=20, offset=0):
+        return ImportJobPage(**page(import_job_list(active=active), first=first, offset=offset, default=20))
 
     @staticmethod
     def resolve_import_job(root, info, id):

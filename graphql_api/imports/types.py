@@ -61,3 +61,8 @@ class ImportJob(graphene.ObjectType):
         first = 100 if first is None else first  # an explicit null means "the default"
         first, offset = max(0, min(first, MAX_ERRORS_PAGE)), max(0, offset or 0)
         return [ImportRowError(**e) for e in root.errors[offset:offset + first]]
+
+
+class ImportJobPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(ImportJob), required=True)

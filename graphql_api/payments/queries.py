@@ -7,17 +7,21 @@ from apps.payments.selectors_counter import (
     open_shift_for,
     shift_list,
 )
+from apps.payments.selectors_reports import refund_list
 from tenants.selectors import current_company
 
 from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
 from .types import (
+    CollectionChannel,
     MerchantAccount,
     OrderStatus,
     PaymentChannel,
     PaymentOrder,
     PaymentOrderPage,
+    RefundPage,
+    RefundStatus,
     Shift,
     ShiftPage,
     ShiftStatus,
@@ -35,6 +39,11 @@ class PaymentOrderFilter(graphene.InputObjectType):
     search = graphene.String(description="商户订单号, receipt number, provider transaction id or 户号 (exact).")
 
 
+class RefundFilter(graphene.InputObjectType):
+    status = RefundStatus()
+    channel = CollectionChannel()
+
+
 class PaymentQueries(graphene.ObjectType):
     my_payments = PermissionsField(PaymentOrderPage, permissions=[IsResident], first=graphene.Int(),
                                    offset=graphene.Int(), description="The resident's payment orders, newest first.")
@@ -43,6 +52,9 @@ class PaymentQueries(graphene.ObjectType):
                              description="One order (residents: their own) — poll it after wx.requestPayment.")
     payment_orders = PermissionsField(PaymentOrderPage, permissions=[HasRole(*PAYMENT_VIEW)],
                                       filter=PaymentOrderFilter(), first=graphene.Int(), offset=graphene.Int())
+    refunds = PermissionsField(RefundPage, permissions=[HasRole(*PAYMENT_VIEW)], required=True, filter=RefundFilter(),
+                               first=graphene.Int(default_value=20), offset=graphene.Int(default_value=0),
+                               description="Refunds, newest first (online and at the counter)")
     merchant_accounts = PermissionsField(graphene.List(graphene.NonNull(MerchantAccount), required=True),
                                          permissions=[HasRole(*MERCHANT_MANAGE)])
 
@@ -65,6 +77,13 @@ class PaymentQueries(graphene.ObjectType):
                                   flagged=f.get("flagged"),
                                   search=f.get("search"))
         return page(qs, first=first, offset=offset)
+
+    @staticmethod
+    def resolve_refunds(root, info, filter=None, first=20, offset=0):
+        f = filter or {}
+        status, channel = f.get("status"), f.get("channel")
+        qs = refund_list(status=status.value if status else None, channel=channel.value if channel else None)
+        return RefundPage(**page(qs, first=first, offset=offset, default=20))
 
     @staticmethod
     def resolve_merchant_accounts(root, info):

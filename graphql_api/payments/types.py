@@ -2,6 +2,7 @@ import graphene
 
 from apps.payments.errors import PaymentErrorCode as _Code
 from apps.payments.models import Channel as _Channel
+from apps.payments.models import CollectionChannel as _CollectionChannel
 from apps.payments.models import CounterMethod as _Method
 from apps.payments.models import CounterShift as _Shift
 from apps.payments.models import PaymentOrder as _Order
@@ -30,6 +31,11 @@ OrderRefundStatus = graphene.Enum.from_enum(_Order.RefundStatus, name="OrderRefu
 
 
 CounterMethod = graphene.Enum.from_enum(_Method, name="CounterMethod")
+
+
+CollectionChannel = graphene.Enum.from_enum(
+    _CollectionChannel, name="CollectionChannel",
+    description="Where money came in: WeChat Pay and Alipay online; cash, POS and transfer at the counter")
 
 
 RefundStatus = graphene.Enum.from_enum(_Refund.Status, name="RefundStatus")
@@ -65,6 +71,45 @@ class Refund(graphene.ObjectType):
     status = graphene.Field(RefundStatus, required=True)
     created_at = graphene.DateTime(required=True)
     finished_at = graphene.DateTime()
+
+
+class RefundEntry(graphene.ObjectType):
+    """A refund in the company's refund list, with the order it gives money back from."""
+
+    id = graphene.ID(required=True)
+    out_refund_no = graphene.String(required=True)
+    amount_fen = graphene.Int(required=True)
+    reason = graphene.String(required=True)
+    status = graphene.Field(RefundStatus, required=True)
+    created_at = graphene.DateTime(required=True)
+    finished_at = graphene.DateTime()
+    out_trade_no = graphene.String(required=True, description="The refunded order")
+    channel = graphene.Field(CollectionChannel, required=True,
+                             description="The refunded order's channel (its method at the counter)")
+    order_amount_fen = graphene.Int(required=True)
+    requested_by = graphene.String(description="Display name of the staff member who asked; null for the system")
+
+    @staticmethod
+    def resolve_out_trade_no(root, info):
+        return root.order.out_trade_no  # select_related by the selector
+
+    @staticmethod
+    def resolve_channel(root, info):
+        order = root.order
+        return order.counter_method if order.channel == _Channel.COUNTER else order.channel
+
+    @staticmethod
+    def resolve_order_amount_fen(root, info):
+        return root.order.amount_fen
+
+    @staticmethod
+    def resolve_requested_by(root, info):
+        return root.requested_by.shown_name if root.requested_by_id else None
+
+
+class RefundPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(RefundEntry), required=True)
 
 
 class PaymentOrder(graphene.ObjectType):
