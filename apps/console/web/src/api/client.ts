@@ -34,10 +34,20 @@ export function setEndpoint(path: string): void {
   endpoint = path;
 }
 
+// The API words its messages (typed errors included) in the console's language, not the browser's.
+let acceptLanguage = 'zh-CN';
+export function setApiLanguage(lang: 'zh' | 'en'): void {
+  acceptLanguage = lang === 'en' ? 'en' : 'zh-CN';
+}
+
 type VarsArg<V> = V extends Record<string, never> ? [variables?: V] : [variables: V];
 
 export async function request<R, V>(doc: Doc<R, V>, ...[variables]: VarsArg<V>): Promise<R> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
+    'Accept-Language': acceptLanguage,
+  };
   const token = session.token();
   if (token) headers.Authorization = `Bearer ${token}`;
   let response: Response;

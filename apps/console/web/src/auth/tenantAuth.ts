@@ -1,3 +1,4 @@
+// @access account
 import { request } from '../api/client';
 import { graphql } from '../gql/tenant';
 import type { AuthApi } from './types';

@@ -1,11 +1,13 @@
 // Two languages: Simplified Chinese (default) and English. Texts are written in place as pairs,
 // t('收缴率', 'Collection rate'), so a page carries its own translations and no shared catalogue
-// becomes a merge hotspot. The choice is kept in localStorage (a preference, not a secret).
+// becomes a merge hotspot. The first choice is the server's (the browser's Accept-Language, Chinese unless
+// English is asked for); a switch is kept in localStorage (a preference, not a secret).
 import { ConfigProvider } from 'antd';
 import type { ThemeConfig } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
+import { setApiLanguage } from '../api/client';
 import 'dayjs/locale/zh-cn';
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 
@@ -40,6 +42,7 @@ export function LangProvider({ initial, children }: { initial: Lang; children: R
     setLangState(next);
   }, []);
   dayjs.locale(lang === 'zh' ? 'zh-cn' : 'en');
+  setApiLanguage(lang);
   if (typeof document !== 'undefined') document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
   const value = useMemo(() => ({ lang, setLang }), [lang, setLang]);
   return (

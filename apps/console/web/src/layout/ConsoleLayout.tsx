@@ -1,12 +1,14 @@
 import { GlobalOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { Button, Dropdown, Layout, Menu, Space, Spin, Typography } from 'antd';
-import { Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthProvider';
 import { useBootstrap } from '../context';
 import { useLang, useT } from '../i18n';
 import type { PageDef } from '../pages';
 import { menuFor, pageForPath } from './menu';
+
+const ProLocale = lazy(() => import('../components/ProLocale'));
 
 const ROLE_NAMES: Record<string, [string, string]> = {
   TENANT_ADMIN: ['管理员', 'Administrator'],
@@ -83,7 +85,9 @@ export function ConsoleLayout({ pages }: { pages: readonly PageDef[] }) {
         </Layout.Header>
         <Layout.Content style={{ margin: 24 }}>
           <Suspense fallback={<Spin size="large" style={{ display: 'block', marginTop: 80 }} />}>
-            <Outlet />
+            <ProLocale>
+              <Outlet />
+            </ProLocale>
           </Suspense>
         </Layout.Content>
       </Layout>

@@ -1,3 +1,4 @@
+// @access op.account
 import { request } from '../api/client';
 import type { AuthApi } from '../auth/types';
 import { graphql } from '../gql/platform';

@@ -1,3 +1,4 @@
+// @access op.tenants
 // Heating companies, as operators see them: a server-paginated ProTable with a status filter and a search,
 // and suspend (with a reason) / reactivate. The reference page for tables (see apps/console/web/README.md).
 import { ModalForm, ProFormTextArea, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
