@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test test-js bench lint sdl install clean console chromium
+.PHONY: run test test-js bench lint sdl install clean console chromium pgbouncer prod-check
 
 # Installs run under a lock (and re-check the stamp inside it): two makes started at once share one venv.
 LOCKED := $(PYTHON) heat_platform/devrun.py locked
@@ -57,7 +57,24 @@ chromium:
 	  else echo "make test: the browser tests need Debian's packages chromium and fonts-wqy-microhei" \
 	    "(apt-get install chromium fonts-wqy-microhei)" >&2; exit 1; fi; }
 
-test: install $(NPM_STAMP) console chromium  ## lint, JS tests (template, console), SDL drift check and the whole Python suite
+# The pooler test and prod-check run Debian's PgBouncer (deploy/README.md "Connection pooler"): install it when
+# root can, else stop naming the package (never skip it quietly).
+pgbouncer:
+	@{ command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing Debian's pgbouncer" && apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+	      pgbouncer >/dev/null; \
+	  else echo "make: PgBouncer is missing: the pooler test and prod-check need Debian's package pgbouncer" \
+	    "(apt-get install pgbouncer)" >&2; exit 1; fi; }
+
+# The compose stack's processes on this machine (production settings, gunicorn, PgBouncer, Redis, Celery worker
+# and beat) driven through onboarding → import → bill run → payment → notify → console (heat_platform/prodcheck.py).
+# `make test` runs it too (tests/deploy/test_prod_check.py).
+prod-check: install console pgbouncer  ## production-mode smoke run, no containers
+	$(PY) -m heat_platform.prodcheck
+
+test: install $(NPM_STAMP) console chromium pgbouncer  ## lint, JS tests (template, console), SDL drift check and the whole Python suite
 	$(VENV)/bin/ruff check .
 	cd miniprogram-template && npm test --silent
 	cd $(CONSOLE_WEB) && npm run typecheck --silent && npx vitest run --silent

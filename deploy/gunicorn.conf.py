@@ -42,3 +42,6 @@ loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 # Only the proxy in front may set X-Forwarded-*; the app reads the client IP by TRUSTED_PROXY_COUNT.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "heatcloud-web"
+# No runtime control socket (gunicorn ≥ 25): nothing here uses `gunicornc`, its default path under $HOME is
+# shared by every gunicorn of a user on one host, and a read-only container home could not hold it.
+control_socket_disable = True

@@ -67,7 +67,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 MIDDLEWARE = list(MIDDLEWARE)
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "whitenoise.middleware.WhiteNoiseMiddleware")
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "heat_platform.staticfiles.StaticFilesStorage"}}
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(STATIC_ROOT))  # where collectstatic writes
 # A Redis that stops answering fails a request after this long instead of hanging its thread.
 CACHES["default"].setdefault("OPTIONS", {}).update(
     socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=2.0),

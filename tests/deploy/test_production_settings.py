@@ -12,7 +12,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from tests.heat_platform.test_settings import GOOD
+from tests.factories.environments import PRODUCTION_ENV as GOOD
 
 SHOW = ("import django, json; django.setup(); from django.conf import settings as s; print(json.dumps({"
         "'sandbox': 'apps.payments.sandbox' in s.INSTALLED_APPS, 'middleware': s.MIDDLEWARE, "
@@ -41,7 +41,7 @@ def test_plain_production_has_no_sandbox_and_serves_static_files_itself():
     assert shown["sandbox"] is False
     security = shown["middleware"].index("django.middleware.security.SecurityMiddleware")
     assert shown["middleware"][security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
-    assert shown["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert shown["static"] == "heat_platform.staticfiles.StaticFilesStorage"
     assert shown["conn_max_age"] == 0  # PgBouncer session mode: give the server connection back per request
     assert shown["cache_options"] == {"socket_connect_timeout": 2.0, "socket_timeout": 5.0}
 
