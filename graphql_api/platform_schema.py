@@ -4,11 +4,12 @@ import graphene
 
 from .accounts.mutations import OperatorAccountMutations, SessionMutations
 from .accounts.queries import MeQueries
+from .audit.queries import OperatorAuditQueries
 from .tenants.mutations import TenantMutations
 from .tenants.queries import TenantQueries
 
 
-class Query(MeQueries, TenantQueries, graphene.ObjectType):
+class Query(MeQueries, TenantQueries, OperatorAuditQueries, graphene.ObjectType):
     pass
 
 

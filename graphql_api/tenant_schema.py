@@ -4,6 +4,7 @@ import graphene
 
 from .accounts.mutations import SessionMutations, StaffLogin, StaffMutations
 from .accounts.queries import MeQueries, StaffQueries
+from .audit.queries import AuditQueries
 from .billing.mutations import BillingMutations, BillRunMutations
 from .billing.queries import BillingQueries, BillRunQueries
 from .branding.mutations import BrandingMutations
@@ -22,7 +23,8 @@ from .tariffs.queries import TariffQueries
 
 
 class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries, BillingQueries,
-            BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries, graphene.ObjectType):
+            BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries,
+            AuditQueries, graphene.ObjectType):
     pass
 
 

@@ -10,7 +10,7 @@ class OperatorAuditLog(models.Model):
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_username = models.CharField(max_length=150, blank=True)  # survives user deletion
-    action = models.CharField(_("操作"), max_length=64)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
     tenant = models.ForeignKey("tenants.HeatingCompany", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="audit_log")
     detail = models.JSONField(default=dict, blank=True)

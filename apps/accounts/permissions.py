@@ -12,6 +12,7 @@ LEDGER_EDIT = ADMIN
 LEDGER_IMPORT = ADMIN
 HEATING_STATUS_CHANGE = (Role.TENANT_ADMIN, Role.COLLECTOR)  # 报停 is filed at the counter
 STAFF_MANAGE = ADMIN
+AUDIT_VIEW = ADMIN  # the company's audit log
 # Roles that see residents' full phone and ID numbers; everyone else sees them masked.
 PII_FULL = (Role.TENANT_ADMIN, Role.COLLECTOR)
 

@@ -25,7 +25,9 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [models.Index(fields=["target_type", "target_id"]),
+                   # The audit page filtered by who acted, newest first.
+                   models.Index(fields=["actor_kind", "actor_id", "-created_at"], name="audit_actor_created")]
         verbose_name = _("操作日志")
         verbose_name_plural = _("操作日志")
 
