@@ -10,7 +10,8 @@ const config = {
   documentMode: 'string' as const, // documents ship as strings (no graphql-js parser in the browser)
   useTypeImports: true,
   avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
-  scalars: { ID: 'string', DateTime: 'string', Date: 'string', Decimal: 'string', JSONString: 'string' },
+  // BigInt (fen sums) arrives as a JSON number; Decimal as a string ("87.50").
+  scalars: { ID: 'string', DateTime: 'string', Date: 'string', Decimal: 'string', BigInt: 'number', JSONString: 'string' },
   strictScalars: false,
 };
 

@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import Role, User
 from apps.accounts.services import staff_create
 from apps.billing.demo import demo_billing_seed
-from apps.payments.demo import demo_payments_seed
+from apps.payments.demo import demo_collections_seed, demo_payments_seed
 from apps.properties.demo import demo_ledger_seed
 from tenants.branding import branding_demo_seed
 from tenants.models import HeatingCompany, MiniProgramAccount
@@ -56,12 +56,16 @@ class Command(BaseCommand):
                     staff_create(username=username, password=password, role=role)
             houses = demo_ledger_seed()
             bills = demo_billing_seed()
+            payments = demo_collections_seed(collector=User.objects.get(username="collector"))
         if houses or bills:
             self.stdout.write(f"seeded {houses} demo houses and {bills} bills")
+        if payments:
+            self.stdout.write(f"seeded {payments} counter payments over the last 30 days")
         host = settings.PLATFORM_DOMAIN
         staff_lines = "\n".join(f"                {u} / {p}  ({role.label})" for u, p, role in DEMO_STAFF)
         self.stdout.write(self.style.SUCCESS(f"""
 HeatCloud is running:
+  Consoles    staff: http://demo.{host}:{port}/console/   operators: http://{host}:{port}/console/
   Platform    http://{host}:{port}/graphql/   admin: http://{host}:{port}/admin/
               operator: {OPERATOR[0]} / {OPERATOR[1]}
   Demo tenant http://demo.{host}:{port}/graphql/   admin: http://demo.{host}:{port}/admin/

@@ -18,8 +18,10 @@ const OPERATOR: readonly Role[] = ['OPERATOR'];
 export const ACCESS = {
   // --- staff console (a company's host)
   dashboard: ALL_STAFF,
-  'dashboard.jobs': ['TENANT_ADMIN', 'FINANCE'],
-  'dashboard.refunds': ['TENANT_ADMIN', 'FINANCE'],
+  'dashboard.collections': ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
+  'dashboard.billRuns': ['TENANT_ADMIN', 'FINANCE'],
+  'dashboard.imports': ADMIN,
+  'dashboard.refunds': ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
   houses: ALL_STAFF,
   'houses.edit': ADMIN,
   'houses.heatingStatus': ['TENANT_ADMIN', 'COLLECTOR'],
