@@ -11,5 +11,6 @@ class ContextFilter(logging.Filter):
         from django.db import connection
 
         record.request_id = request_id_var.get()
-        record.tenant = getattr(connection, "schema_name", "-")
+        if "tenant" not in record.__dict__:  # a record may name its tenant (a task's line, see celery_signals)
+            record.tenant = getattr(connection, "schema_name", "-")
         return True

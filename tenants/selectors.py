@@ -74,3 +74,26 @@ def signup_by_token(*, token: str) -> Signup | None:
         return None
     return Signup.objects.select_related("tenant").prefetch_related("tenant__domains").filter(
         token_hash=signup_token_hash(token)).first()
+
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
+
+
+def domain_is_served(host: str) -> bool:
+    """Whether we answer on this host name, so a TLS certificate may be obtained for it (Caddy's on-demand
+    TLS `ask`): the platform domain, or the domain of a company that still has its schema, whatever its
+    status — a suspended or closed company's domain still receives payment notifies (money already
+    taken), which must arrive over TLS. `www.` is stripped as request routing strips it."""
+    from django.conf import settings
+    from django_tenants.utils import remove_www
+
+    from .models import Domain
+
+    name = remove_www(host.strip().lower().rstrip("."))
+    if not _HOSTNAME.fullmatch(name):
+        return False
+    if name == settings.PLATFORM_DOMAIN:
+        return True
+    connection.set_schema_to_public()
+    return Domain.objects.filter(domain=name).exists()

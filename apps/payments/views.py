@@ -21,6 +21,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from heat_platform.kernel.actors import client_ip
+from heat_platform.observability.metrics import NOTIFY_REJECTS, reason_label
 
 from . import providers as p
 from .merchants import notify_provider
@@ -32,6 +33,11 @@ logger = logging.getLogger(__name__)
 
 def _reply(reply: p.NotifyReply, *, status: int | None = None) -> HttpResponse:
     return HttpResponse(reply.body, status=status or reply.status, content_type=reply.content_type)
+
+
+def _rejected(channel: str, stage: str, reason: str) -> None:
+    """Count a refused notify (Prometheus): stage 'unverified' or 'settlement'."""
+    NOTIFY_REJECTS.labels(channel, stage, reason_label(reason)).inc()
 
 
 def _content_length(request: HttpRequest) -> int | None:
@@ -56,16 +62,19 @@ class NotifyView(View):
         if size is None or size > p.MAX_NOTIFY_BYTES:
             # Refused unread: Django reads the body only when asked, and never past Content-Length.
             notify_junk(channel=self.channel, reason="body too large", ip=ip)
+            _rejected(self.channel, "unverified", "body too large")
             return _reply(p.notify_failure(self.channel, "body too large"), status=413)
         body = request.read(p.MAX_NOTIFY_BYTES + 1)
         provider = notify_provider(self.channel)
         if provider is None:
             notify_junk(channel=self.channel, reason="no merchant account", ip=ip)
+            _rejected(self.channel, "unverified", "no merchant account")
             return HttpResponse(status=404)
         try:
             event = provider.parse_notify(request.headers, body)
         except p.NotifyRejected as exc:
             notify_junk(channel=self.channel, reason=exc.reason, ip=ip)
+            _rejected(self.channel, "unverified", exc.reason)
             return _reply(provider.notify_failure(exc.reason))
         received = Received(channel=self.channel, kind=event.kind, notify_id=event.notify_id, ip=ip)
         if event.kind == "payment" and event.trade is not None:
@@ -80,6 +89,7 @@ class NotifyView(View):
             received.record(result="ignored", reason="", out_trade_no="")
             return _reply(provider.notify_success())
         if outcome.result == REJECTED:
+            _rejected(self.channel, "settlement", outcome.reason)
             logger.warning("%s %s notify rejected for %s: %s", self.channel, event.kind, out_trade_no, outcome.reason)
             return _reply(provider.notify_failure(outcome.reason))
         return _reply(provider.notify_success())

@@ -37,6 +37,12 @@ ANONYMOUS = Actor(kind="anonymous")
 
 
 def actor_from_request(request: HttpRequest) -> Actor:
+    """The caller, also kept as `request.actor` (the request log reads its kind; nothing re-verifies)."""
+    request.actor = _actor(request)
+    return request.actor
+
+
+def _actor(request: HttpRequest) -> Actor:
     header = request.headers.get("Authorization", "")
     if not header:
         return ANONYMOUS

@@ -89,7 +89,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
+    "heat_platform.internal.InternalEndpointsMiddleware",  # /metrics, /internal/tls-ask: before host routing
     "heat_platform.middleware.RequestIdMiddleware",
+    "heat_platform.observability.logs.RequestTelemetryMiddleware",  # one log line + metrics per request
     "graphql_api.core.middleware.GraphQLJsonErrorsMiddleware",  # no HTML error pages on /graphql/
     "heat_platform.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -245,12 +247,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "heat_platform.logging.ContextFilter"}},
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s tenant=%(tenant)s req=%(request_id)s %(message)s"}
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s tenant=%(tenant)s req=%(request_id)s %(message)s"},
+        "json": {"()": "heat_platform.observability.logs.JsonFormatter"},  # one JSON object per line
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "line"}},
+    # LOG_FORMAT: "line" for people (dev), "json" for log collectors (production's default).
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": env("LOG_FORMAT", default="line")}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; without a token it does not exist (404).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Residents: WeChat login and SMS verification codes (apps/residents)
 # Mini-program AppID/secret are per company (tenants.MiniProgramAccount); only the API host is global.

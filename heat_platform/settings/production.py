@@ -73,6 +73,16 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(STATIC_ROOT))  # where collect
 CACHES["default"].setdefault("OPTIONS", {}).update(
     socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=2.0),
     socket_timeout=env.float("CACHE_TIMEOUT", default=5.0))
+# Observability (deploy/README.md "Observability"): one JSON object per log line for the log collector, and
+# optional Sentry, scrubbed of personal data and secrets (heat_platform/observability/sentry.py).
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from heat_platform.observability.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"),
+                release=env("SENTRY_RELEASE", default=""),
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 # /readyz: each dependency must answer within this many seconds (heat_platform/views.py).
 READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.billing.services import PaymentShare, bill_payment_apply
+from heat_platform.observability.metrics import PAYMENT_SETTLEMENTS, PAYMENTS_FAILED
 
 from .. import providers as p
 from ..merchants import account_matches, channel_account, provider_for
@@ -78,6 +79,7 @@ def payment_settle(*, trade: p.TradeState, channel: str, source: str, received: 
         outcome = _settle_locked(trade=trade, channel=channel, source=source)
         if received is not None:
             received.record(result=outcome.result, reason=outcome.reason, out_trade_no=trade.out_trade_no)
+    PAYMENT_SETTLEMENTS.labels(connection.schema_name, channel, source, outcome.result).inc()
     order = outcome.order
     if outcome.result == SETTLED and order is not None and order.needs_refund_fen:
         logger.warning("payment %s settled with %s fen no bill could take: flagged for refund (%s)",
@@ -181,6 +183,7 @@ def payment_sync(*, order: PaymentOrder, close_if_expired: bool = True, now: dt.
                     if PaymentOrder.objects.filter(pk=order.pk, status=PaymentOrder.Status.CREATED).update(
                             status=PaymentOrder.Status.FAILED, closed_at=now, provider_closed=True):
                         audit_record(actor=None, action="payment.failed", target=locked)
+                        PAYMENTS_FAILED.labels(connection.schema_name, order.channel).inc()
                     return "failed"
                 order_close_locked(locked, reason=reason)
                 PaymentOrder.objects.filter(pk=order.pk).update(provider_closed=True)
