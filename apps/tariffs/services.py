@@ -107,12 +107,30 @@ PLAN_FIELDS = (*PRICE_FIELDS, *PERCENT_FIELDS, *CHOICE_FIELDS, "name", "category
                "late_fee_pause_when_stopped")
 
 
+def _decimal_fits(value: Decimal | int, field: str) -> str | None:
+    """Why `value` does not fit the plan's column exactly, or None. The database would round extra
+    places silently (a price must be stored as typed) and refuse too many digits."""
+    column = TariffPlan._meta.get_field(field)
+    value = Decimal(value)  # model defaults are ints
+    exponent = value.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if places > column.decimal_places:
+        return _("最多 %(places)d 位小数。") % {"places": column.decimal_places}
+    if abs(value) >= Decimal(10) ** (column.max_digits - column.decimal_places):
+        return _("数值过大。")
+    return None
+
+
 def _validate_plan(plan: TariffPlan, season: Season) -> None:
     errors: dict[str, list[ValidationError]] = {}
 
     def err(field: str, message: str, code: str) -> None:
         errors.setdefault(field, []).append(ValidationError(message, code=code))
 
+    for field in (*PRICE_FIELDS, *PERCENT_FIELDS, "late_fee_daily_permille"):
+        value = getattr(plan, field)
+        if value is not None and (problem := _decimal_fits(value, field)):
+            err(field, problem, TariffErrorCode.INVALID)
     if not (plan.name or "").strip():
         err("name", _("请填写名称。"), TariffErrorCode.REQUIRED)
     if plan.category not in House.Category.values:
@@ -122,17 +140,19 @@ def _validate_plan(plan: TariffPlan, season: Season) -> None:
             err(field, _("无效的选项。"), TariffErrorCode.INVALID)
     for field in PRICE_FIELDS:
         value = getattr(plan, field)
-        if value is not None and value < 0:
+        if value is not None and value < 0 and field not in errors:
             err(field, _("价格不能为负数。"), TariffErrorCode.NEGATIVE_PRICE)
     for field in PERCENT_FIELDS:
-        if not Decimal(0) <= getattr(plan, field) <= Decimal(100):
+        if field not in errors and not Decimal(0) <= getattr(plan, field) <= Decimal(100):
             err(field, _("比例须在 0 到 100 之间。"), TariffErrorCode.INVALID_PERCENT)
-    if plan.late_fee_daily_permille < 0 or plan.late_fee_daily_permille > 10:
+    if "late_fee_daily_permille" not in errors and not 0 <= plan.late_fee_daily_permille <= 10:
         err("late_fee_daily_permille", _("违约金日费率须在 0‰ 到 10‰ 之间。"), TariffErrorCode.INVALID_PERCENT)
     if plan.pricing == TariffPlan.Pricing.TWO_PART and (plan.basic_unit_price is None
                                                         or plan.metered_unit_price is None):
         err("metered_unit_price", _("两部制须填写基本热价和计量热价。"), TariffErrorCode.REQUIRED)
-    if plan.low_income_mode == TariffPlan.LowIncomeMode.UNIT_PRICE and (
+    if plan.area_unit_price is None:
+        err("area_unit_price", _("请填写面积单价。"), TariffErrorCode.REQUIRED)
+    elif plan.low_income_mode == TariffPlan.LowIncomeMode.UNIT_PRICE and (
             plan.low_income_unit_price is None or plan.low_income_unit_price >= plan.area_unit_price):
         err("low_income_unit_price", _("优惠单价须低于面积单价。"), TariffErrorCode.INVALID)
     if plan.early_discount_pct:
@@ -158,6 +178,11 @@ def tariff_plan_save(*, season_id: int, actor, plan_id: int | None = None, value
     unknown = set(values) - set(PLAN_FIELDS)
     if unknown:
         raise field_error(sorted(unknown)[0], _("未知的设置项。"), TariffErrorCode.INVALID)
+    # None clears an optional setting (a floor price, a relief price, the discount window); the others
+    # always hold a value.
+    cleared = sorted(f for f, v in values.items() if v is None and not TariffPlan._meta.get_field(f).null)
+    if cleared:
+        raise field_error(cleared[0], _("该设置项不能为空。"), TariffErrorCode.REQUIRED)
     if plan_id is None:
         plan = TariffPlan(season=season)
     else:

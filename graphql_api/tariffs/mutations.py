@@ -81,7 +81,8 @@ class SaveTariffPlan(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, season_id, input, id=None):
-        values = {k: (v.value if hasattr(v, "value") else v) for k, v in input.items() if v is not None}
+        # Only the settings the caller sent (an omitted one stays as it is); an explicit null clears one.
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in input.items()}
         plan = tariff_plan_save(season_id=to_pk(season_id), plan_id=to_pk(id) if id is not None else None,
                                 values=values, actor=info.context.actor.user)
         return cls(plan=plan, errors=[])

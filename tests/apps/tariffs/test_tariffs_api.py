@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django_tenants.utils import schema_context
 
@@ -72,3 +74,50 @@ def test_season_status_moves_one_way(gql, alpha, make_staff):
         "errors"] == [{"code": "INVALID_STATUS"}]
     assert gql(alpha.host, q, {"id": season_id, "s": "OPEN"}, token=token)["data"]["setSeasonStatus"][
         "season"] == {"status": "OPEN"}
+
+
+@pytest.mark.parametrize(("plan", "field", "code"), [
+    ({"areaUnitPrice": "24.12345"}, "areaUnitPrice", "INVALID"),  # numeric(10,4) would round it silently
+    ({"areaUnitPrice": "1000000"}, "areaUnitPrice", "INVALID"),  # does not fit numeric(10,4)
+    ({"capPct": "12.345"}, "capPct", "INVALID"),
+    ({"lateFeeDailyPermille": "1.2345"}, "lateFeeDailyPermille", "INVALID"),
+    ({"optedOutBasicPct": None}, "optedOutBasicPct", "REQUIRED"),
+    ({"areaUnitPrice": None}, "areaUnitPrice", "REQUIRED"),
+])
+def test_values_that_do_not_fit_their_column_are_typed_errors(gql, alpha, make_staff, plan, field, code):
+    token = make_staff(alpha, "finance")
+    season_id = create_season(gql, alpha, token)["season"]["id"]
+    base = {"name": "x", "category": "RESIDENTIAL", "areaUnitPrice": "24"}
+    result = gql(alpha.host, SAVE_PLAN, {"s": season_id, "input": {**base, **plan}}, token=token)["data"][
+        "saveTariffPlan"]
+    assert result == {"plan": None, "errors": [{"field": field, "code": code}]}
+    with schema_context(alpha.schema):
+        assert not TariffPlan.objects.exists()
+
+
+def test_a_new_plan_without_an_area_price_is_a_typed_error(gql, alpha, make_staff):
+    token = make_staff(alpha, "finance")
+    season_id = create_season(gql, alpha, token)["season"]["id"]
+    result = gql(alpha.host, SAVE_PLAN, {"s": season_id, "input": {"name": "x", "category": "RESIDENTIAL"}},
+                 token=token)["data"]["saveTariffPlan"]
+    assert result == {"plan": None, "errors": [{"field": "areaUnitPrice", "code": "REQUIRED"}]}
+
+
+def test_null_clears_an_optional_rule_and_omitted_settings_stay(gql, alpha, make_staff):
+    token = make_staff(alpha, "finance")
+    season_id = create_season(gql, alpha, token)["season"]["id"]
+    created = gql(alpha.host, SAVE_PLAN, {"s": season_id, "input": {
+        "name": "计量", "category": "RESIDENTIAL", "pricing": "TWO_PART", "areaUnitPrice": "24",
+        "basicUnitPrice": "7.2", "meteredUnitPrice": "44.45", "floorUnitPrice": "18", "earlyDiscountPct": "3",
+        "earlyDiscountFrom": "2026-10-01", "earlyDiscountUntil": "2026-11-30"}}, token=token)["data"]["saveTariffPlan"]
+    assert created["errors"] == []
+    plan_id = created["plan"]["id"]
+    cleared = gql(alpha.host, SAVE_PLAN, {"s": season_id, "id": plan_id, "input": {
+        "floorUnitPrice": None, "earlyDiscountPct": "0", "earlyDiscountFrom": None, "earlyDiscountUntil": None}},
+        token=token)["data"]["saveTariffPlan"]
+    assert cleared["errors"] == []
+    with schema_context(alpha.schema):
+        plan = TariffPlan.objects.get(pk=plan_id)
+        assert plan.floor_unit_price is None and plan.early_discount_from is None
+        assert plan.early_discount_until is None and plan.early_discount_pct == 0
+        assert plan.basic_unit_price == Decimal("7.2") and plan.metered_unit_price == Decimal("44.45")
