@@ -39,6 +39,20 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/dashboard/DashboardPage')),
   },
   {
+    access: 'houses',
+    path: 'houses',
+    title: ['房屋台账', 'Houses'],
+    icon: <HomeOutlined />,
+    component: lazy(() => import('./pages/houses/HousesPage')),
+  },
+  {
+    access: 'imports',
+    path: 'imports',
+    title: ['批量导入', 'Bulk import'],
+    icon: <ImportOutlined />,
+    component: lazy(() => import('./pages/imports/ImportPage')),
+  },
+  {
     access: 'account',
     path: 'account',
     title: ['我的账号', 'My account'],

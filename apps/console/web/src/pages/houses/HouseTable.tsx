@@ -1,0 +1,194 @@
+// @access houses
+// The house ledger: a server-paginated ProTable filtered by community, building (of the chosen community),
+// heating status, category, low-income mark and a search by 户号 prefix / owner name / full phone number.
+// The filters live in the URL, so coming back from a house's detail page finds the same page of the table.
+import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { Tag } from 'antd';
+import { useRef } from 'react';
+import { Link } from 'react-router-dom';
+import { request } from '../../api/client';
+import { useCan } from '../../auth/useCan';
+import { optional, pageArgs, tablePage, type ProTableParams } from '../../components/table';
+import { graphql } from '../../gql/tenant';
+import type { HeatingStatus, HouseCategory, HouseFilter, HousesQuery, LowIncome } from '../../gql/tenant/graphql';
+import { useT } from '../../i18n';
+import { HeatingStatusDialog } from './HeatingStatusDialog';
+import { HEATING_STATUS_COLORS, categoryText, heatingStatusText, lowIncomeText, valueEnum } from './labels';
+
+export const HousesDoc = graphql(`
+  query Houses($filter: HouseFilter, $first: Int, $offset: Int) {
+    houses(filter: $filter, first: $first, offset: $offset) {
+      totalCount
+      items {
+        id
+        accountNo
+        address
+        community
+        building
+        unit
+        room
+        buildingArea
+        category
+        lowIncome
+        heatingStatus
+        ownerName
+        ownerPhone
+      }
+    }
+  }
+`);
+
+export const CommunityOptionsDoc = graphql(`
+  query CommunityOptions($search: String) {
+    communities(search: $search, first: 50) {
+      items { id name }
+    }
+  }
+`);
+
+export const BuildingOptionsDoc = graphql(`
+  query BuildingOptions($communityId: ID!) {
+    buildings(communityId: $communityId) { id name }
+  }
+`);
+
+type Row = HousesQuery['houses']['items'][number];
+
+/** The search form's values as the API's HouseFilter (blank choices are no filter). */
+export function houseFilter(params: ProTableParams): HouseFilter {
+  const communityId = optional(params.communityId);
+  return {
+    search: optional(params.search),
+    communityId,
+    buildingId: communityId ? optional(params.buildingId) : undefined,
+    heatingStatus: optional(params.heatingStatus) as HeatingStatus | undefined,
+    category: optional(params.category) as HouseCategory | undefined,
+    lowIncome: optional(params.lowIncome) as LowIncome | undefined,
+  };
+}
+
+export default function HouseTable() {
+  const t = useT();
+  const can = useCan();
+  const action = useRef<ActionType>(null);
+  const statusText = heatingStatusText(t);
+
+  const columns: ProColumns<Row>[] = [
+    {
+      title: t('搜索', 'Search'),
+      dataIndex: 'search',
+      hideInTable: true,
+      order: 10,
+      fieldProps: { placeholder: t('户号 / 户主姓名 / 完整手机号', 'Account no. / owner / full phone'), 'data-testid': 'houses-search' },
+    },
+    {
+      title: t('小区', 'Community'),
+      dataIndex: 'communityId',
+      hideInTable: true,
+      order: 9,
+      valueType: 'select',
+      fieldProps: { showSearch: true, filterOption: false, 'data-testid': 'houses-community' },
+      debounceTime: 300,
+      request: async ({ keyWords }: { keyWords?: string }) => {
+        const { communities } = await request(CommunityOptionsDoc, { search: optional(keyWords) ?? null });
+        return communities.items.map((c) => ({ value: c.id, label: c.name }));
+      },
+    },
+    {
+      title: t('楼号', 'Building'),
+      dataIndex: 'buildingId',
+      hideInTable: true,
+      order: 8,
+      valueType: 'select',
+      dependencies: ['communityId'],
+      fieldProps: { showSearch: true, optionFilterProp: 'label', placeholder: t('先选小区', 'Choose a community first') },
+      request: async ({ communityId }: { communityId?: string }) => {
+        if (!communityId) return [];
+        const { buildings } = await request(BuildingOptionsDoc, { communityId });
+        return (buildings ?? []).map((b) => ({ value: b.id, label: b.name }));
+      },
+    },
+    {
+      title: t('户号', 'Account no.'),
+      dataIndex: 'accountNo',
+      search: false,
+      width: 110,
+      render: (_, row) => (
+        <Link to={row.id} data-testid={`house-link-${row.accountNo}`}>
+          {row.accountNo}
+        </Link>
+      ),
+    },
+    { title: t('地址', 'Address'), dataIndex: 'address', search: false, ellipsis: true },
+    { title: t('户主', 'Owner'), dataIndex: 'ownerName', search: false, width: 100 },
+    { title: t('电话', 'Phone'), dataIndex: 'ownerPhone', search: false, width: 130 },
+    {
+      title: t('建筑面积（㎡）', 'Area (m²)'),
+      dataIndex: 'buildingArea',
+      search: false,
+      align: 'right',
+      width: 110,
+    },
+    {
+      title: t('类别', 'Category'),
+      dataIndex: 'category',
+      valueType: 'select',
+      valueEnum: valueEnum(categoryText(t)),
+      width: 90,
+      order: 6,
+    },
+    {
+      title: t('低保/特困', 'Low income'),
+      dataIndex: 'lowIncome',
+      valueType: 'select',
+      valueEnum: valueEnum(lowIncomeText(t)),
+      width: 90,
+      order: 5,
+    },
+    {
+      title: t('供热状态', 'Heating'),
+      dataIndex: 'heatingStatus',
+      valueType: 'select',
+      valueEnum: valueEnum(statusText),
+      width: 110,
+      order: 7,
+      fieldProps: { 'data-testid': 'houses-heating-status' },
+      render: (_, row) => (
+        <Tag color={HEATING_STATUS_COLORS[row.heatingStatus]} data-testid={`house-status-${row.accountNo}`}>
+          {statusText[row.heatingStatus]}
+        </Tag>
+      ),
+    },
+    {
+      title: t('操作', 'Actions'),
+      valueType: 'option',
+      width: 170,
+      render: (_, row) => [
+        <Link key="detail" to={row.id}>
+          {t('详情', 'Details')}
+        </Link>,
+        can('houses.heatingStatus') ? (
+          <HeatingStatusDialog key="status" house={row} onChanged={() => action.current?.reload()} />
+        ) : null,
+      ],
+    },
+  ];
+
+  return (
+    <ProTable<Row, ProTableParams>
+      rowKey="id"
+      actionRef={action}
+      columns={columns}
+      data-testid="houses-table"
+      headerTitle={t('房屋台账', 'House ledger')}
+      pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [20, 50, 100] }}
+      search={{ labelWidth: 'auto', defaultCollapsed: false }}
+      form={{ syncToUrl: true }}
+      options={{ density: true, reload: true, setting: true }}
+      request={async (params) => {
+        const { houses } = await request(HousesDoc, { ...pageArgs(params), filter: houseFilter(params) });
+        return tablePage(houses);
+      }}
+    />
+  );
+}
