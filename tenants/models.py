@@ -23,6 +23,9 @@ class HeatingCompany(TenantMixin):
     contact_phone = EncryptedTextField(_("联系电话"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     suspended_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
+    # Closed: blocked like a suspended company; its schema and media are dropped
+    # TENANT_RETENTION_DAYS later by the `tenants.purge_closed_tenants` beat task (tenants/lifecycle.py).
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
 
     # Schemas are never created by save(): onboarding claims a pre-migrated spare
     # (tenants/spares.py), which is what keeps sign-up fast.

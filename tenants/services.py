@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -165,14 +166,44 @@ def tenant_suspend(*, tenant_id: int, actor: User, reason: str, ip: str | None =
 
 @transaction.atomic
 def tenant_reactivate(*, tenant_id: int, actor: User, ip: str | None = None) -> HeatingCompany:
+    """Suspended or closed (within its retention period: a purged company has no row) → active."""
     tenant = _locked_company(tenant_id)
-    if tenant.status != HeatingCompany.Status.SUSPENDED:
-        raise field_error("id", _("只有已暂停的公司可以恢复。"), TenantErrorCode.INVALID_STATUS)
+    if tenant.status not in (HeatingCompany.Status.SUSPENDED, HeatingCompany.Status.CLOSED):
+        raise field_error("id", _("只有已暂停或已关闭的公司可以恢复。"), TenantErrorCode.INVALID_STATUS)
+    was = tenant.status
     tenant.status = HeatingCompany.Status.ACTIVE
     tenant.suspended_at = None
-    tenant.save(update_fields=["status", "suspended_at"])
-    _audit(actor=actor, action="tenant.reactivate", tenant=tenant, ip=ip)
+    tenant.closed_at = None
+    tenant.save(update_fields=["status", "suspended_at", "closed_at"])
+    _audit(actor=actor, action="tenant.reactivate", tenant=tenant, ip=ip, previous=was)
     return tenant
+
+
+@transaction.atomic
+def tenant_close(*, tenant_id: int, actor: User | None, reason: str, ip: str | None = None) -> HeatingCompany:
+    """The contract ended: block every endpoint (410) and keep the data for TENANT_RETENTION_DAYS
+    (export it meanwhile with `manage.py export_tenant`); then the beat task drops the schema and media
+    (tenants/lifecycle.py). Payment notifies still settle. `actor` None: a command run by an operator."""
+    if not reason.strip():
+        raise field_error("reason", _("请填写关闭原因。"), TenantErrorCode.REQUIRED)
+    tenant = _locked_company(tenant_id)
+    if tenant.status not in (HeatingCompany.Status.ACTIVE, HeatingCompany.Status.SUSPENDED):
+        raise field_error("id", _("该公司已关闭。"), TenantErrorCode.INVALID_STATUS)
+    tenant.status = HeatingCompany.Status.CLOSED
+    tenant.closed_at = timezone.now()
+    tenant.save(update_fields=["status", "closed_at"])
+    purge_after = tenant.closed_at + timedelta(days=settings.TENANT_RETENTION_DAYS)
+    OperatorAuditLog.objects.create(
+        actor=actor, actor_username=actor.get_username() if actor else "manage.py", action="tenant.close",
+        tenant=tenant, ip=ip, detail={"reason": reason.strip(), "purge_after": purge_after.isoformat()})
+    return tenant
+
+
+def tenant_purge_after(tenant: HeatingCompany):
+    """When a closed company's schema and media will be dropped (None unless closed)."""
+    if tenant.closed_at is None:
+        return None
+    return tenant.closed_at + timedelta(days=settings.TENANT_RETENTION_DAYS)
 
 
 def platform_ensure(*, domain: str) -> HeatingCompany:

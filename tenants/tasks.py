@@ -25,3 +25,12 @@ def requeue_stuck_signups() -> int:
     from .signup import signups_requeue_stuck
 
     return signups_requeue_stuck()
+
+
+@shared_task(name="tenants.purge_closed_tenants")
+def purge_closed_tenants() -> int:
+    """Beat (daily): drop the schema, media and public rows of companies closed longer than
+    TENANT_RETENTION_DAYS ago (tenants/lifecycle.py). Active and suspended companies are never touched."""
+    from .lifecycle import tenants_purge_due
+
+    return len(tenants_purge_due())

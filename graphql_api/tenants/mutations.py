@@ -2,7 +2,7 @@ import graphene
 
 from heat_platform.kernel.actors import client_ip
 from tenants.selectors import tenant_counts
-from tenants.services import tenant_reactivate, tenant_suspend
+from tenants.services import tenant_close, tenant_reactivate, tenant_suspend
 from tenants.signals import Registration
 from tenants.signup import signup_code_request, tenant_signup
 
@@ -87,6 +87,8 @@ class SuspendTenant(BaseMutation):
 
 
 class ReactivateTenant(BaseMutation):
+    """A suspended company, or a closed one whose data has not been deleted yet, works again."""
+
     permissions = (IsOperator,)
 
     class Arguments:
@@ -101,6 +103,27 @@ class ReactivateTenant(BaseMutation):
         return cls(tenant=_with_counts(tenant), errors=[])
 
 
+class CloseTenant(BaseMutation):
+    """The company's contract ended: every endpoint answers 410 (payment notifies still settle), its data
+    is kept for TENANT_RETENTION_DAYS (export it with `manage.py export_tenant`), then deleted by a daily
+    job. reactivateTenant undoes it until then."""
+
+    permissions = (IsOperator,)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    tenant = graphene.Field(Tenant)
+    errors = graphene.List(graphene.NonNull(TenantError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id, reason):
+        tenant = tenant_close(tenant_id=to_pk(id), actor=info.context.actor.user, reason=reason,
+                              ip=client_ip(info.context))
+        return cls(tenant=_with_counts(tenant), errors=[])
+
+
 def _with_counts(tenant):
     tenant.counts = tenant_counts(schemas=[tenant.schema_name]).get(tenant.schema_name, {})
     return tenant
@@ -111,3 +134,4 @@ class TenantMutations(graphene.ObjectType):
     register_tenant = RegisterTenant.Field()
     suspend_tenant = SuspendTenant.Field()
     reactivate_tenant = ReactivateTenant.Field()
+    close_tenant = CloseTenant.Field()

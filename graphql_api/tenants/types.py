@@ -2,6 +2,7 @@ import graphene
 
 from tenants.errors import TenantErrorCode as _Code
 from tenants.models import HeatingCompany, Signup
+from tenants.services import tenant_purge_after
 
 from ..core.mutations import error_type
 
@@ -59,6 +60,9 @@ class Tenant(graphene.ObjectType):
     contact_phone = graphene.String(required=True)
     created_at = graphene.DateTime(required=True)
     suspended_at = graphene.DateTime()
+    closed_at = graphene.DateTime(description="When the company was closed (status CLOSED)")
+    purge_after = graphene.DateTime(
+        description="CLOSED: when its schema, media and platform rows will be deleted (TENANT_RETENTION_DAYS)")
     counts = graphene.Field(TenantCounts, required=True)
 
     @staticmethod
@@ -68,6 +72,10 @@ class Tenant(graphene.ObjectType):
     @staticmethod
     def resolve_counts(root, info):
         return root.counts  # filled per page by the list resolver (one query)
+
+    @staticmethod
+    def resolve_purge_after(root, info):
+        return tenant_purge_after(root)
 
 
 class TenantPage(graphene.ObjectType):
