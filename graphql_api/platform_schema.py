@@ -5,11 +5,12 @@ import graphene
 from .accounts.mutations import OperatorAccountMutations, SessionMutations
 from .accounts.queries import MeQueries
 from .audit.queries import OperatorAuditQueries
+from .tenants.figures import PlatformFigureQueries
 from .tenants.mutations import TenantMutations
 from .tenants.queries import TenantQueries
 
 
-class Query(MeQueries, TenantQueries, OperatorAuditQueries, graphene.ObjectType):
+class Query(MeQueries, TenantQueries, OperatorAuditQueries, PlatformFigureQueries, graphene.ObjectType):
     pass
 
 

@@ -36,11 +36,16 @@ def _collection_channel(prefix: str = "") -> Case:
                 default=F(f"{prefix}channel"), output_field=CharField())
 
 
-def _day_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def day_range_check(*, date_from: dt.date, date_to: dt.date) -> None:
+    """A range of days a report may ask for: ordered, at most MAX_DAYS (INVALID on dateTo)."""
     if date_to < date_from:
         raise field_error("date_to", _("结束日期不能早于开始日期。"), PaymentErrorCode.INVALID)
     if (date_to - date_from).days >= MAX_DAYS:
         raise field_error("date_to", _("一次最多查询 %(days)s 天。") % {"days": MAX_DAYS}, PaymentErrorCode.INVALID)
+
+
+def _day_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    day_range_check(date_from=date_from, date_to=date_to)
     zone = timezone.get_current_timezone()
     start = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
