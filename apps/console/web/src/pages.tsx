@@ -53,6 +53,13 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/imports/ImportPage')),
   },
   {
+    access: 'seasons',
+    path: 'seasons',
+    title: ['采暖季与收费标准', 'Seasons and tariffs'],
+    icon: <ScheduleOutlined />,
+    component: lazy(() => import('./pages/seasons/SeasonsPage')),
+  },
+  {
     access: 'account',
     path: 'account',
     title: ['我的账号', 'My account'],
