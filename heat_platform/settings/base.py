@@ -335,6 +335,12 @@ WECHAT_OPEN_ENCODING_AES_KEY = env("WECHAT_OPEN_ENCODING_AES_KEY", default="")
 CELERY_IMPORTS = ["tenants.publishing.tasks"]
 CELERY_BEAT_SCHEDULE["miniprogram-poll-audits"] = {"task": "tenants.poll_miniprogram_audits", "schedule": 600.0}
 
+# --- Per-company data lifecycle (tenants/archive.py, tenants/lifecycle.py; deploy/README.md)
+# A closed company's data is kept this many days (time to export it), then its schema and media are dropped.
+TENANT_RETENTION_DAYS = env.int("TENANT_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["tenants-purge-closed"] = {"task": "tenants.purge_closed_tenants",
+                                               "schedule": crontab(hour=2, minute=41)}
+
 # --- Operator console figures (tenants/stats.py): each company's summary row, refreshed in its own schema
 CELERY_IMPORTS = [*CELERY_IMPORTS, "tenants.stats_tasks"]
 CELERY_BEAT_SCHEDULE["tenants-refresh-stats"] = {"task": "tenants.refresh_all_tenant_stats",
