@@ -122,6 +122,9 @@ class PaymentOrder(models.Model):
     shift = models.ForeignKey(CounterShift, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     counter_method = models.CharField(max_length=8, choices=CounterMethod.choices, blank=True)
     receipt_no = models.CharField(_("收据号"), max_length=32, blank=True)
+    # The console's key for one submission: the same key again returns this order, so a double click or a
+    # retry after a lost answer never records the money twice.
+    request_no = models.CharField(max_length=32, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -136,6 +139,7 @@ class PaymentOrder(models.Model):
             models.CheckConstraint(condition=Q(refunded_fen__gte=0) & Q(refunded_fen__lte=models.F("amount_fen")),
                                    name="payorder_refund_within_amount"),
             models.UniqueConstraint(fields=["receipt_no"], condition=~Q(receipt_no=""), name="unique_receipt_no"),
+            models.UniqueConstraint(fields=["request_no"], condition=~Q(request_no=""), name="unique_request_no"),
         ]
         verbose_name = _("支付订单")
         verbose_name_plural = _("支付订单")

@@ -93,15 +93,18 @@ class RecordCounterPayment(BaseMutation):
         method = CounterMethod(required=True)
         amount_fen = graphene.Int(required=True, description="What the collector received, in fen")
         receipt_no = graphene.String(required=True, description="Number of the paper receipt (unique)")
+        request_no = graphene.String(description=(
+            "Idempotency key of this submission, 6–32 of [A-Za-z0-9_-]: sent again with the same arguments it "
+            "returns the payment already recorded (a double click or a retry never charges twice)."))
 
     order = graphene.Field(PaymentOrder)
     errors = graphene.List(graphene.NonNull(PaymentError), required=True)
 
     @classmethod
-    def perform_mutation(cls, root, info, bill_ids, method, amount_fen, receipt_no):
+    def perform_mutation(cls, root, info, bill_ids, method, amount_fen, receipt_no, request_no=None):
         order = counter_payment_record(collector=info.context.actor.user, bill_ids=[to_pk(b) for b in bill_ids],
                                        method=method.value, amount_fen=amount_fen, receipt_no=receipt_no,
-                                       ip=client_ip(info.context))
+                                       request_no=request_no, ip=client_ip(info.context))
         return cls(order=counter_order(order_id=order.pk), errors=[])
 
 

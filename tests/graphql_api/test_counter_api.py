@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from apps.audit.models import AuditLog
 from apps.payments.models import CounterShift, PaymentOrder
 from tests.factories.accounts import staff
 from tests.factories.billing import FULL, bill_for
@@ -82,6 +83,53 @@ def test_record_errors_are_typed_and_write_nothing(gql, alpha, counter):
     assert record(gql, alpha, li, [bill], 100, "NO.0001")["errors"] == []
     dup = record(gql, alpha, counter["tokens"]["wang"], [counter["bills"][1]], 100, "NO.0001")
     assert [(e["field"], e["code"]) for e in dup["errors"]] == [("receiptNo", "DUPLICATE_RECEIPT")]
+
+
+RECORD_ONCE = """mutation($b: [ID!]!, $m: CounterMethod!, $a: Int!, $r: String!, $k: String) {
+  recordCounterPayment(billIds: $b, method: $m, amountFen: $a, receiptNo: $r, requestNo: $k) {
+    order { outTradeNo amountFen items { bill { paidFen } } } errors { field code } } }"""
+
+
+def record_once(gql, alpha, token, bills, amount, receipt_no, key, method="CASH"):
+    variables = {"b": [str(b.pk) for b in bills], "m": method, "a": amount, "r": receipt_no, "k": key}
+    return gql(alpha.host, RECORD_ONCE, variables, token=token)["data"]["recordCounterPayment"]
+
+
+def test_the_same_request_number_records_the_payment_once(gql, alpha, counter):
+    li, bill = counter["tokens"]["li"], counter["bills"][0]
+    first = record_once(gql, alpha, li, [bill], 100000, "NO.0001", "k-2c1f0e9a")
+    again = record_once(gql, alpha, li, [bill], 100000, "NO.0001", "k-2c1f0e9a")  # a double click, a retry
+    assert first["errors"] == again["errors"] == []
+    assert again["order"] == first["order"]
+    assert again["order"]["items"] == [{"bill": {"paidFen": 100000}}]  # paid once
+    with schema_context(alpha.schema):
+        assert PaymentOrder.objects.count() == 1
+        assert AuditLog.objects.filter(action="payment.counter").count() == 1
+    # Without a request number the same receipt is a duplicate, as before.
+    dup = record_once(gql, alpha, li, [bill], 100000, "NO.0001", None)
+    assert dup["order"] is None and [(e["field"], e["code"]) for e in dup["errors"]] == [
+        ("receiptNo", "DUPLICATE_RECEIPT")]
+
+
+@pytest.mark.parametrize("change", ["amount", "method", "receipt", "bills", "collector"])
+def test_a_request_number_used_for_another_payment_is_refused(gql, alpha, counter, change):
+    li, bills = counter["tokens"]["li"], counter["bills"]
+    assert record_once(gql, alpha, li, [bills[0]], 100000, "NO.0001", "k-000001")["errors"] == []
+    args = {"token": li, "bills": [bills[0]], "amount": 100000, "receipt_no": "NO.0001", "method": "CASH"}
+    args.update({"amount": {"amount": 90000}, "method": {"method": "POS"}, "receipt": {"receipt_no": "NO.0002"},
+                 "bills": {"bills": [bills[1]]}, "collector": {"token": counter["tokens"]["wang"]}}[change])
+    payload = record_once(gql, alpha, args.pop("token"), key="k-000001", **args)
+    assert payload == {"order": None, "errors": [{"field": "requestNo", "code": "INVALID"}]}
+    with schema_context(alpha.schema):
+        assert PaymentOrder.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 33, "has space", "中文请求号abc", "k/../1234"])
+def test_a_malformed_request_number_is_refused(gql, alpha, counter, key):
+    payload = record_once(gql, alpha, counter["tokens"]["li"], [counter["bills"][0]], 100, "NO.0001", key)
+    assert payload == {"order": None, "errors": [{"field": "requestNo", "code": "INVALID"}]}
+    with schema_context(alpha.schema):
+        assert not PaymentOrder.objects.exists() and not CounterShift.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["tech", "fin", "resident", "anonymous"])

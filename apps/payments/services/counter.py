@@ -13,6 +13,11 @@ handed back in cash, never kept).
 
 No money is taken on a bill whose season is not published yet.
 
+A submission may carry a request number (the console makes one per click of
+收款): the same number again by the same collector returns the payment already
+recorded instead of a duplicate-receipt error, so a double click or a retry
+after a lost answer neither charges twice nor tells the collector it failed.
+
 Every payment belongs to the collector's open shift (opened on the first
 payment), and so does every counter refund the collector hands back
 (refunds.py), whenever the payment was taken. Closing the shift freezes its
@@ -42,6 +47,7 @@ from .settlement import order_apply
 
 RECEIPT_NO_MAX = 32
 RECEIPT_CONSTRAINT = "unique_receipt_no"
+REQUEST_CONSTRAINT = "unique_request_no"
 
 
 def _counter_out_trade_no() -> str:
@@ -65,6 +71,30 @@ def _clean_receipt_no(receipt_no: str | None) -> str:
 def _duplicate_receipt(receipt_no: str):
     return field_error("receiptNo", _("收据号 %(no)s 已被使用。") % {"no": receipt_no},
                        PaymentErrorCode.DUPLICATE_RECEIPT)
+
+
+def _clean_request_no(request_no: str | None) -> str:
+    text = (request_no or "").strip()
+    if text and (not (6 <= len(text) <= 32) or not text.isascii()
+                 or not all(c.isalnum() or c in "-_" for c in text)):
+        raise field_error("requestNo", _("请求号须为 6–32 位字母、数字、- 或 _。"), PaymentErrorCode.INVALID)
+    return text
+
+
+def _replayed(request_no: str, *, collector, bill_ids: list[int], method: str, amount_fen: int,
+              receipt_no: str) -> PaymentOrder | None:
+    """The order an earlier submission with this request number recorded, or None when there is none.
+    The number used for anything else (another collector, amount, method, receipt or bills) is an error."""
+    if not request_no:
+        return None
+    order = PaymentOrder.objects.filter(request_no=request_no).first()
+    if order is None:
+        return None
+    paid_bills = set(order.items.values_list("bill_id", flat=True))
+    if (order.collector_id != collector.pk or order.counter_method != method or order.amount_fen != amount_fen
+            or order.receipt_no != receipt_no or not paid_bills <= set(bill_ids)):
+        raise field_error("requestNo", _("该请求号已用于另一笔收款。"), PaymentErrorCode.INVALID)
+    return order
 
 
 def _clean_bill_ids(bill_ids) -> list[int]:
@@ -107,18 +137,25 @@ def _season_order(quote):
 
 @transaction.atomic
 def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int, receipt_no: str,
-                           ip: str | None = None) -> PaymentOrder:
-    """Record money received at the counter for these bills (partial payment allowed)."""
+                           request_no: str | None = None, ip: str | None = None) -> PaymentOrder:
+    """Record money received at the counter for these bills (partial payment allowed). With a request
+    number already used by the same submission, the order it recorded (nothing new is written)."""
     receipt_no = _clean_receipt_no(receipt_no)
+    request_no = _clean_request_no(request_no)
     if method not in CounterMethod.values:
         raise field_error("method", _("请选择收款方式。"), PaymentErrorCode.INVALID)
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
         raise field_error("amountFen", _("收款金额须大于 0。"), PaymentErrorCode.INVALID_AMOUNT)
     ids = _clean_bill_ids(bill_ids)
+    same = dict(collector=collector, bill_ids=ids, method=method, amount_fen=amount_fen, receipt_no=receipt_no)
+    if (earlier := _replayed(request_no, **same)) is not None:
+        return earlier
     if PaymentOrder.objects.filter(receipt_no=receipt_no).exists():
         raise _duplicate_receipt(receipt_no)
 
     shift = shift_open_locked(collector)  # always before the bills: one lock order
+    if (earlier := _replayed(request_no, **same)) is not None:  # sent twice at once: the shift lock serialised us
+        return earlier
     bills = bills_lock(ids)
     if len(bills) != len(set(ids)):
         raise field_error("billIds", _("找不到账单。"), PaymentErrorCode.NOT_FOUND)
@@ -139,7 +176,7 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
     order = PaymentOrder(
         out_trade_no=_counter_out_trade_no(), channel=Channel.COUNTER, status=PaymentOrder.Status.PAID,
         amount_fen=amount_fen, paid_at=now, collector=collector, shift=shift, counter_method=method,
-        receipt_no=receipt_no, description=_description(quotes))
+        receipt_no=receipt_no, request_no=request_no, description=_description(quotes))
     items, remaining = [], amount_fen
     for quote in quotes:
         if remaining <= 0:
@@ -163,6 +200,9 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
         with transaction.atomic():  # savepoint: another collector may take the same receipt number right now
             order.save(force_insert=True)
     except IntegrityError as exc:
+        if REQUEST_CONSTRAINT in str(exc):
+            # Another collector's payment with our number: our own replays waited on the shift lock above.
+            raise field_error("requestNo", _("该请求号已用于另一笔收款。"), PaymentErrorCode.INVALID) from exc
         if RECEIPT_CONSTRAINT in str(exc):
             raise _duplicate_receipt(receipt_no) from exc
         raise

@@ -1,7 +1,8 @@
 """Against committed data in real PostgreSQL: 50 identical notifies at once
 settle once; two gateways' worth of notifies racing for one bill settle it
-once; and a resident's whole payment over real sockets (live server, sandbox
-gateway, real notify POST)."""
+once; eight identical counter submissions at once record one payment; and a
+resident's whole payment over real sockets (live server, sandbox gateway,
+real notify POST)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,54 @@ def test_two_orders_racing_for_one_bill_cannot_both_settle_it(committed_tenant):
         orders = PaymentOrder.objects.filter(pk__in=[first.pk, second.pk])
         assert all(o.status == "paid" for o in orders)  # both moneys recorded, neither dropped
         assert sum(o.needs_refund_fen for o in orders) == bill.principal_fen  # bill 1's second payment
+
+
+def _collector_and_bill(tenant, season_ns):
+    from apps.billing.services import bill_issue
+    from tests.factories.accounts import staff
+    from tests.factories.properties import HouseFactory
+
+    with schema_context(tenant.schema):
+        return staff("counter-race"), bill_issue(house=HouseFactory(), season=season_ns.season, plan=season_ns.area)
+
+
+def test_a_double_click_at_the_counter_records_the_payment_once(committed_tenant):
+    """Eight submissions of one payment at once (same request number): one order, the bill paid once, and
+    every submission answered with that order (none told the receipt number is taken)."""
+    from django.core.exceptions import ValidationError
+
+    from apps.payments.services import counter_payment_record
+
+    tenant = committed_tenant.info
+    collector, bill = committed(_collector_and_bill, tenant, committed_tenant.season)
+    answers: list[str] = []
+    lock, start = threading.Lock(), threading.Barrier(8)
+
+    def submit():
+        start.wait()
+        try:
+            with schema_context(tenant.schema):
+                order = counter_payment_record(collector=collector, bill_ids=[bill.pk], method="cash",
+                                               amount_fen=50000, receipt_no="RACE-0001", request_no="k-race-0001")
+            answer = order.out_trade_no
+        except ValidationError as exc:
+            answer = f"error {exc.message_dict}"
+        finally:
+            connections.close_all()
+        with lock:
+            answers.append(answer)
+
+    workers = [threading.Thread(target=submit) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    connection.set_schema_to_public()
+    with schema_context(tenant.schema):
+        orders = list(PaymentOrder.objects.filter(items__bill=bill))
+        assert [o.receipt_no for o in orders] == ["RACE-0001"]
+        assert answers == [orders[0].out_trade_no] * 8
+        assert Bill.objects.get(pk=bill.pk).paid_fen == 50000
 
 
 def _http(port: int, host: str, path: str, payload: dict, token: str | None = None) -> dict:
