@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from heat_platform.crypto import blind_index
@@ -26,6 +27,9 @@ def building_list(*, community_id: int | None = None) -> QuerySet[Building]:
     return qs.order_by("community__name", "name")
 
 
+ADDRESS_SEARCH_WORDS = 5  # a typed address has at most 小区, 楼, 单元, 室 and a stray word
+
+
 def house_list(
     *,
     community_id: int | None = None,
@@ -35,8 +39,9 @@ def house_list(
     low_income: str | None = None,
     search: str | None = None,
 ) -> QuerySet[House]:
-    """Staff ledger list. `search` matches 户号 prefix, owner name, or a full
-    phone number through its blind index (phones are encrypted)."""
+    """Staff ledger list. `search` matches 户号 prefix, owner name, a full
+    phone number through its blind index (phones are encrypted), or the
+    address: every word of it appears in 小区+楼+单元+室 (幸福里 3号楼 301)."""
     qs = House.objects.select_related("community", "building", "unit")
     if community_id:
         qs = qs.filter(community_id=community_id)
@@ -53,6 +58,11 @@ def house_list(
         cond = Q(account_no__startswith=term) | Q(owner_name__contains=term)
         if term.isdigit() and len(term) >= 7:
             cond |= Q(owner_phone_index=blind_index(term, purpose="phone"))
+        words = term.split()[:ADDRESS_SEARCH_WORDS]
+        if words:
+            qs = qs.annotate(search_address=Concat("community__name", "building__name",
+                                                   Coalesce("unit__name", Value("")), "room"))
+            cond |= Q(*[Q(search_address__icontains=w) for w in words])
         qs = qs.filter(cond)
     return qs.order_by("account_no")
 

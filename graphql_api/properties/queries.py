@@ -33,7 +33,8 @@ class HouseFilter(graphene.InputObjectType):
     heating_status = HeatingStatus()
     category = HouseCategory()
     low_income = LowIncome()
-    search = graphene.String(description="户号 prefix, owner name, or a full phone number")
+    search = graphene.String(description="户号 prefix, owner name, a full phone number, or address words "
+                                         "(each in 小区+楼+单元+室)")
 
 
 class LedgerQueries(graphene.ObjectType):

@@ -45,6 +45,19 @@ def test_search_by_full_phone_uses_the_blind_index(gql, alpha, ledger, make_staf
     assert phone not in stored and phone not in index
 
 
+def test_search_by_address_words(gql, alpha, ledger, make_staff):
+    token = make_staff(alpha, "collector")
+    b1 = ledger[4]  # 阳光花园, its own building, room from the factory
+    building, room = b1.building.name, b1.room
+    found = lambda term: [h["accountNo"] for h in _houses(gql, alpha, token, filter={"search": term})["items"]]  # noqa: E731
+    assert found(f"阳光花园{building}{room}") == ["B1"]  # the address as printed
+    assert found(f"阳光花园 {room}") == ["B1"]  # words in any spacing, each must appear
+    assert found(f"{room} 阳光") == ["B1"]
+    assert found("阳光花园") == ["B0", "B1", "B2"]
+    assert found(f"幸福里 {room}") == []  # B1's room is not in 幸福里
+    assert found("幸福里 阳光花园") == []
+
+
 def test_phone_and_id_are_masked_for_roles_without_pii(gql, alpha, ledger, make_staff):
     full = {h["accountNo"]: h for h in _houses(gql, alpha, make_staff(alpha, "tenant_admin"))["items"]}
     masked = {h["accountNo"]: h for h in _houses(gql, alpha, make_staff(alpha, "finance"))["items"]}
