@@ -50,8 +50,11 @@ def bill_for_staff(*, bill_id: int) -> Bill | None:
 
 
 def bill_list(*, season_id: int | None = None, community_id: int | None = None, building_id: int | None = None,
-              status: str | None = None, in_arrears: bool | None = None, search: str | None = None) -> QuerySet[Bill]:
+              house_id: int | None = None, status: str | None = None, in_arrears: bool | None = None,
+              search: str | None = None) -> QuerySet[Bill]:
     qs = Bill.objects.all()
+    if house_id:
+        qs = qs.filter(house_id=house_id)
     if season_id:
         qs = qs.filter(season_id=season_id)
     if community_id:

@@ -22,6 +22,7 @@ class BillFilter(graphene.InputObjectType):
     season_id = graphene.ID()
     community_id = graphene.ID()
     building_id = graphene.ID()
+    house_id = graphene.ID(description="One house's bills (the counter desk, house detail)")
     status = BillStatus()
     in_arrears = graphene.Boolean()
     search = graphene.String(description="户号 prefix or owner name")
@@ -54,7 +55,7 @@ class BillingQueries(graphene.ObjectType):
     def resolve_bills(root, info, filter=None, first=50, offset=0):
         f = filter or {}
         qs = bill_list(season_id=to_optional_pk(f.get("season_id")), community_id=to_optional_pk(f.get("community_id")),
-                       building_id=to_optional_pk(f.get("building_id")),
+                       building_id=to_optional_pk(f.get("building_id")), house_id=to_optional_pk(f.get("house_id")),
                        status=f["status"].value if f.get("status") else None,
                        in_arrears=f.get("in_arrears"), search=f.get("search"))
         return BillPage(**page(qs, first=first, offset=offset))

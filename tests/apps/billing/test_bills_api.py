@@ -91,6 +91,22 @@ def test_staff_bill_list_filters_and_query_count(gql, alpha, season_plan, make_s
     assert gql(alpha.host, BILLS, {"f": {"status": "PAID"}}, token=token)["data"]["bills"]["totalCount"] == 0
 
 
+def test_staff_bill_list_of_one_house(gql, alpha, season_plan, make_staff):
+    season, plan = season_plan
+    token = make_staff(alpha, "collector")
+    mine, _other = _bills_for(alpha, season, plan, 2)
+    with schema_context(alpha.schema):
+        older = Season.objects.create(name="2025-2026", heating_start=dt.date(2025, 11, 15),
+                                      heating_end=dt.date(2026, 3, 15), payment_due=dt.date(2025, 12, 31),
+                                      late_fee_start=dt.date(2026, 1, 1), status=Season.Status.OPEN)
+        older_plan = TariffPlan.objects.create(season=older, name="居民", category="residential",
+                                               area_unit_price=Decimal("24"))
+        arrears = bill_issue(house=mine.house, season=older, plan=older_plan)
+    items = gql(alpha.host, BILLS, {"f": {"houseId": str(mine.house_id)}}, token=token)["data"]["bills"]["items"]
+    assert sorted(int(b["id"]) for b in items) == sorted([mine.pk, arrears.pk])
+    assert gql(alpha.host, BILLS, {"f": {"houseId": "junk"}}, token=token)["data"]["bills"]["totalCount"] == 0
+
+
 def test_summary_and_collection_rate(gql, alpha, season_plan, make_staff):
     season, plan = season_plan
     bills = _bills_for(alpha, season, plan, 2, building_area=Decimal("100"))
