@@ -89,3 +89,27 @@ export function uploadFile<T>(path: string, file: Blob, fileName: string, onProg
     xhr.send(form);
   });
 }
+
+/**
+ * Show a file (a PDF receipt) in a new tab, fetched with the token. Call it from the click itself: the tab is
+ * opened at once (popup blockers allow that) and given the file when it arrives; closed again on an error.
+ */
+export async function openFile(path: string): Promise<void> {
+  const tab = window.open('', '_blank');
+  try {
+    let response: Response;
+    try {
+      response = await fetch(path, { headers: headers() });
+    } catch {
+      throw new ApiError('NETWORK', '网络连接失败，请检查网络后重试。', 0);
+    }
+    if (!response.ok) throw errorFrom(response.status, await response.text());
+    const url = URL.createObjectURL(await response.blob());
+    if (!tab) throw new ApiError('POPUP_BLOCKED', '浏览器阻止了新窗口：请允许本站弹出窗口，或下载后打印。', 0);
+    tab.location.href = url;
+    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (err) {
+    tab?.close();
+    throw err;
+  }
+}
