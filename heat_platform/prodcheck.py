@@ -244,7 +244,8 @@ def scenario(http: Http, web_log: Path, env: dict, phase: Callable[[str], None])
     check(static.status_code == 200 and "body" in static.text, f"static file: {static.status_code}")
     ready = http.get(tenant, "/readyz")
     check(ready.status_code == 200 and ready.json()["failed"] == [], f"/readyz on {tenant}: {ready.text}")
-    return {"tenant": SLUG, "houses": HOUSES, "order": paid["order"]["outTradeNo"], "console": console or "skipped"}
+    return {"tenant": SLUG, "houses": HOUSES, "order": paid["order"]["outTradeNo"], "console": console or "skipped",
+            "_resident_token": resident, "_host": tenant}
 
 
 # --- the stack ------------------------------------------------------------------------------------------------------
@@ -287,7 +288,10 @@ def _psql_url(url: str, database: str) -> str:
     return parts._replace(path=f"/{database}").geturl()
 
 
-def run(server: str = "gunicorn", keep: bool = False) -> int:
+def run(server: str = "gunicorn", keep: bool = False,
+        extra: Callable[[dict, Path, dict], dict] | None = None) -> int:
+    """The stack and the scenario; `extra(env, folder, scenario_result)` runs after the scenario on the same
+    stack (the server benchmark, heat_platform/benchservers.py) and its result is printed too."""
     import psycopg
 
     started = time.monotonic()
@@ -336,6 +340,9 @@ def run(server: str = "gunicorn", keep: bool = False) -> int:
         http = Http(port)
         poll("/readyz", lambda: {"status": http.get("localhost", "/readyz").status_code}, lambda r: r["status"] == 200)
         result = scenario(http, logs["web"], env, phase)
+        if extra is not None:
+            phase("extra")
+            result["extra"] = extra(env, folder, result)
         phase("graceful shutdown")
         for name in ("web", "worker", "beat"):
             proc = children[name]
@@ -346,7 +353,8 @@ def run(server: str = "gunicorn", keep: bool = False) -> int:
         phase("done")
         ok = True
         total = time.monotonic() - started
-        print("prod-check: PASSED", json.dumps(result, ensure_ascii=False), flush=True)
+        shown = {k: v for k, v in result.items() if not k.startswith("_")}
+        print("prod-check: PASSED", json.dumps(shown, ensure_ascii=False, indent=1 if extra else None), flush=True)
         for name, seconds in timings:
             print(f"  {name:<42} {seconds:6.1f} s")
         print(f"  {'total':<42} {total:6.1f} s", flush=True)
