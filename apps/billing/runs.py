@@ -39,8 +39,9 @@ before the crash are counted as created again from their stored bills, so its
 counters end exactly where an uninterrupted run's would, and nothing is
 written twice.
 
-Dry runs compute the same counts and per-community totals without writing a
-bill.
+Dry runs compute the same counts and per-community totals (bills, principal,
+skipped houses, error houses) without writing a bill: the preview, community
+by community, of what the real run will do.
 """
 
 from __future__ import annotations
@@ -198,17 +199,27 @@ class _RunState:
             self.communities.update(Community.objects.values_list("id", "name"))
         return self.communities.get(community_id, str(community_id))
 
+    def _entry(self, community_id: int) -> dict[str, int]:
+        """The community's line of the per-community preview (a dry run's report, a real run's result)."""
+        return self.totals.setdefault(self.community(community_id),
+                                      {"bills": 0, "principal_fen": 0, "skipped": 0, "errors": 0})
+
     def count_bill(self, community_id: int, principal_fen: int) -> None:
         self.created += 1
-        entry = self.totals.setdefault(self.community(community_id), {"bills": 0, "principal_fen": 0})
+        entry = self._entry(community_id)
         entry["bills"] += 1
         entry["principal_fen"] += principal_fen
 
+    def count_skip(self, community_id: int) -> None:
+        self.skipped += 1
+        self._entry(community_id)["skipped"] += 1
+
     def add_error(self, row: _HouseRow, message: str, code: str) -> None:
         self.error_count += 1
+        self._entry(row.community_id)["errors"] += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append({"house_id": row.id, "account_no": row.account_no, "message": message,
-                                "code": code})
+                                "code": code, "community": self.community(row.community_id)})
 
     def progress(self) -> dict[str, Any]:
         return {"processed": self.processed, "created": self.created, "skipped": self.skipped,
@@ -370,10 +381,10 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
                 if row.bill_run_id == state.run.pk:  # billed by this run before a restart
                     state.count_bill(row.community_id, row.bill_principal_fen)
                 else:
-                    state.skipped += 1
+                    state.count_skip(row.community_id)
                 continue
             if row.heating_status == House.HeatingStatus.DISCONNECTED:
-                state.skipped += 1
+                state.count_skip(row.community_id)
                 continue
             try:
                 plan, lines = _bill_lines_for(state, row, changes.get(row.id, ()), readings.get(row.id, {}))
@@ -389,7 +400,7 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
             if bill.row.id in created:
                 state.count_bill(bill.row.community_id, bill.principal_fen)
             else:  # billed concurrently by another run between our read and our insert
-                state.skipped += 1
+                state.count_skip(bill.row.community_id)
         if not state.run.dry_run:
             credits_consume((created[b.row.id], b.credit_uses) for b in pending if b.row.id in created)
         if not heartbeat(BillRun, state.run.pk, state.worker, **state.progress()):

@@ -99,18 +99,21 @@ MeterReadingKind = graphene.Enum.from_enum(_MeterReading.Kind, name="MeterReadin
 
 class HouseIssue(graphene.ObjectType):
     """A house a run could not bill (or settle); the run went on with the others.
-    Resolved from the entries stored on the run: {house_id, account_no, message, code}."""
+    Resolved from the entries stored on the run: {house_id, account_no, message, code[, community]}."""
 
     house_id = graphene.ID(required=True)
     account_no = graphene.String(required=True)
     message = graphene.String(required=True)
     code = graphene.Field(BillingErrorCode, required=True)
+    community = graphene.String(description="The house's community (bill runs; null for true-ups and older runs)")
 
 
 class CommunityTotal(graphene.ObjectType):
     community = graphene.String(required=True)
-    bills = graphene.Int(required=True)
+    bills = graphene.Int(required=True, description="Bills created (dry run: that would be created)")
     principal_fen = graphene.BigInt(required=True)  # can pass 2^31 fen
+    skipped = graphene.Int(required=True, description="Disconnected houses and houses already billed")
+    errors = graphene.Int(required=True, description="Houses that could not be billed")
 
 
 class BillRun(graphene.ObjectType):
@@ -127,7 +130,8 @@ class BillRun(graphene.ObjectType):
     error_count = graphene.Int(required=True)
     errors = graphene.List(graphene.NonNull(HouseIssue), required=True, description="The first 100")
     totals = graphene.List(graphene.NonNull(CommunityTotal), required=True,
-                           description="Per community: bills and principal of this run")
+                           description="Per community: bills, principal, skipped and error houses of this "
+                                       "run (a dry run's preview)")
     requested_by = graphene.String(required=True)
     created_at = graphene.DateTime(required=True)
     started_at = graphene.DateTime()
@@ -135,7 +139,9 @@ class BillRun(graphene.ObjectType):
 
     @staticmethod
     def resolve_totals(root, info):
-        return [CommunityTotal(community=name, bills=t["bills"], principal_fen=t["principal_fen"])
+        # Runs recorded before skipped/errors were counted per community say 0 for them.
+        return [CommunityTotal(community=name, bills=t["bills"], principal_fen=t["principal_fen"],
+                               skipped=t.get("skipped", 0), errors=t.get("errors", 0))
                 for name, t in sorted(root.totals.items())]
 
 

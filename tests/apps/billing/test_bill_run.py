@@ -99,8 +99,8 @@ def test_run_bills_every_billable_house_with_the_engines_lines(alpha, tariffs, l
         assert list(AuditLog.objects.filter(target_type="billing.billrun").values_list("action", flat=True)
                     .order_by("id")) == ["bill_run.start", "bill_run.finish"]
     assert run.totals == {
-        "幸福里": {"bills": 3, "principal_fen": 214800 + 64440 + 107400},
-        "阳光花园": {"bills": 4, "principal_fen": 450000 + 264000 + 120000 + 119008},
+        "幸福里": {"bills": 3, "principal_fen": 214800 + 64440 + 107400, "skipped": 1, "errors": 0},
+        "阳光花园": {"bills": 4, "principal_fen": 450000 + 264000 + 120000 + 119008, "skipped": 0, "errors": 0},
     }
 
 
@@ -115,14 +115,16 @@ def test_house_without_an_applicable_plan_is_an_error_entry_and_the_run_goes_on(
     run = run_bills(tariffs.season)
     assert (run.status, run.created, run.skipped, run.error_count) == ("succeeded", 5, 1, 2)
     assert run.errors == [
-        {"house_id": ledger["area"].pk, "account_no": "X01", "code": "INVALID",
+        {"house_id": ledger["area"].pk, "account_no": "X01", "code": "INVALID", "community": "幸福里",
          "message": "收费标准按套内面积计费，但该房屋没有套内面积。"},
-        {"house_id": ledger["business"].pk, "account_no": "Y01", "code": "NO_PLAN",
+        {"house_id": ledger["business"].pk, "account_no": "Y01", "code": "NO_PLAN", "community": "阳光花园",
          "message": "本采暖季没有适用于“非居民”房屋的收费标准。"},
     ]
+    assert {name: (t["bills"], t["skipped"], t["errors"]) for name, t in run.totals.items()} == {
+        "幸福里": (2, 1, 1), "阳光花园": (3, 0, 1)}
     data = gql(alpha.host, RUN, {"id": str(run.pk)}, token=make_staff(alpha, "tenant_admin"))["data"]["billRun"]
     assert (data["errorCount"], data["errors"][1]) == (2, {
-        "houseId": str(ledger["business"].pk), "accountNo": "Y01", "code": "NO_PLAN",
+        "houseId": str(ledger["business"].pk), "accountNo": "Y01", "code": "NO_PLAN", "community": "阳光花园",
         "message": "本采暖季没有适用于“非居民”房屋的收费标准。"})
     with schema_context(alpha.schema):
         assert not Bill.objects.filter(house__in=[ledger["area"], ledger["business"]]).exists()
@@ -185,7 +187,9 @@ def test_killed_run_is_resumed_and_finishes_without_duplicates(alpha, tariffs, l
     assert resumed.pk == killed.pk
     assert (resumed.status, resumed.total, resumed.processed, resumed.created, resumed.skipped) == (
         "succeeded", 8, 8, 7, 1)
-    assert resumed.totals["阳光花园"] == {"bills": 4, "principal_fen": 450000 + 264000 + 120000 + 119008}
+    assert resumed.totals["阳光花园"] == {"bills": 4, "principal_fen": 450000 + 264000 + 120000 + 119008,
+                                       "skipped": 0, "errors": 0}
+    assert resumed.totals["幸福里"]["skipped"] == 1  # counted once, not once per attempt
     with schema_context(alpha.schema):
         assert Bill.objects.count() == 7
         assert BillLine.objects.count() == 11
@@ -347,9 +351,11 @@ def test_dry_run_writes_no_bill_but_reports_what_a_real_run_will_do(alpha, tarif
     assert (dry.status, dry.dry_run, dry.created, dry.skipped, dry.error_count) == ("succeeded", True, 7, 1, 0)
     real = run_bills(tariffs.season)
     assert real.totals == dry.totals
-    assert dry.totals["幸福里"] == {"bills": 3, "principal_fen": 386640}
-    again = run_bills(tariffs.season, dry_run=True)
-    assert (again.created, again.skipped, again.totals) == (0, 8, {})
+    assert dry.totals["幸福里"] == {"bills": 3, "principal_fen": 386640, "skipped": 1, "errors": 0}
+    again = run_bills(tariffs.season, dry_run=True)  # everything billed: the preview says so per community
+    assert (again.created, again.skipped) == (0, 8)
+    assert again.totals == {"幸福里": {"bills": 0, "principal_fen": 0, "skipped": 4, "errors": 0},
+                            "阳光花园": {"bills": 0, "principal_fen": 0, "skipped": 4, "errors": 0}}
 
 
 def test_open_credit_from_an_earlier_true_up_becomes_a_credit_line(alpha, tariffs, ledger, run_bills):
@@ -371,7 +377,7 @@ def test_open_credit_from_an_earlier_true_up_becomes_a_credit_line(alpha, tariff
 CREATE = """mutation($s: ID!, $d: Boolean!) { generateBills(seasonId: $s, dryRun: $d) {
   billRun { id status dryRun } errors { field code message } } }"""
 RUN = """query($id: ID!) { billRun(id: $id) { id status total processed created skipped errorCount
-  errors { houseId accountNo message code } totals { community bills principalFen } } }"""
+  errors { houseId accountNo message code community } totals { community bills principalFen skipped errors } } }"""
 
 
 def test_generate_bills_through_graphql(gql, alpha, beta, tariffs, ledger, make_staff,
@@ -385,11 +391,21 @@ def test_generate_bills_through_graphql(gql, alpha, beta, tariffs, ledger, make_
     assert {k: run[k] for k in ("status", "total", "processed", "created", "skipped", "errorCount", "errors")} == {
         "status": "SUCCEEDED", "total": 8, "processed": 8, "created": 7, "skipped": 1, "errorCount": 0,
         "errors": []}
-    assert run["totals"] == [{"community": "幸福里", "bills": 3, "principalFen": 386640},
-                             {"community": "阳光花园", "bills": 4, "principalFen": 953008}]
+    assert run["totals"] == [{"community": "幸福里", "bills": 3, "principalFen": 386640, "skipped": 1, "errors": 0},
+                             {"community": "阳光花园", "bills": 4, "principalFen": 953008, "skipped": 0, "errors": 0}]
     # Another company's staff cannot see the run: same null as a missing one.
     assert gql(beta.host, RUN, {"id": run["id"]}, token=make_staff(beta, "finance"))["data"]["billRun"] is None
     assert gql(alpha.host, RUN, {"id": "nope"}, token=token)["data"]["billRun"] is None
+
+
+def test_runs_recorded_before_per_community_counts_read_as_zero(gql, alpha, tariffs, make_staff):
+    with schema_context(alpha.schema):
+        old = BillRun.objects.create(season=tariffs.season, dry_run=True, status="succeeded",
+                                     totals={"幸福里": {"bills": 2, "principal_fen": 5000}},
+                                     errors=[{"house_id": 1, "account_no": "X01", "message": "m", "code": "NO_PLAN"}])
+    run = gql(alpha.host, RUN, {"id": str(old.pk)}, token=make_staff(alpha, "finance"))["data"]["billRun"]
+    assert run["totals"] == [{"community": "幸福里", "bills": 2, "principalFen": 5000, "skipped": 0, "errors": 0}]
+    assert run["errors"][0]["community"] is None
 
 
 def test_generate_bills_errors_and_permissions(gql, alpha, tariffs, make_staff):
