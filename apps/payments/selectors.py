@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from apps.properties.models import HouseBinding
 from tenants.models import MerchantAccount
 
-from .models import Channel, OrderBill, PaymentOrder
+from .models import Channel, OrderBill, PaymentOrder, Refund
 
 
 def _with_details(qs: QuerySet[PaymentOrder]) -> QuerySet[PaymentOrder]:
@@ -63,3 +64,12 @@ def order_list(*, status: str | None = None, channel: str | None = None, flagged
 def merchant_account_list(*, company) -> list[MerchantAccount]:
     """The company's merchant accounts (public-schema rows, always filtered by company)."""
     return list(MerchantAccount.objects.filter(tenant_id=company.pk).order_by("channel"))
+
+
+def resident_payment_in_flight(*, resident_id: int) -> bool:
+    """An online order of the resident still payable, or a refund of one of its orders not finished:
+    the resident should see how it ends before deleting their account (apps/residents/erasure.py)."""
+    open_order = PaymentOrder.objects.filter(resident_id=resident_id, status=PaymentOrder.Status.CREATED,
+                                             expires_at__gt=timezone.now())
+    pending_refund = Refund.objects.filter(order__resident_id=resident_id, status__in=Refund.PENDING)
+    return open_order.exists() or pending_refund.exists()

@@ -221,3 +221,10 @@ def binding_settings_update(*, actor, allow_phone_last4: bool, ip: str | None = 
         row.updated_by = getattr(actor, "username", "")
         row.save(update_fields=["allow_phone_last4", "updated_by", "updated_at"])
     return row
+
+
+def bindings_remove_for_resident(*, resident) -> int:
+    """Every house binding of a resident whose account is being deleted (apps/residents/erasure.py);
+    the caller holds the transaction and writes the audit row. Returns how many were removed."""
+    removed, _per_model = HouseBinding.objects.filter(resident=resident).delete()
+    return removed

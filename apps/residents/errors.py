@@ -25,6 +25,10 @@ class ResidentErrorCode(models.TextChoices):
     SMS_CODE_INVALID = "SMS_CODE_INVALID"
     SMS_CODE_EXPIRED = "SMS_CODE_EXPIRED"
     SMS_CODE_ATTEMPTS_EXCEEDED = "SMS_CODE_ATTEMPTS_EXCEEDED"
+    # Account deletion: the confirmation text was not given, or a payment or refund is still under way.
+    CONFIRMATION_REQUIRED = "CONFIRMATION_REQUIRED"
+    PAYMENT_PENDING = "PAYMENT_PENDING"
+    NOT_FOUND = "NOT_FOUND"
 
 
 def resident_error(message: str, code: str, *, field: str | None = None) -> ValidationError:

@@ -24,6 +24,9 @@ class Resident(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
+    # Account deleted (apps/residents/erasure.py): identity fields emptied, openid replaced by a random
+    # "erased:…" value; the row stays as the anonymous id its orders and payments point to.
+    erased_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("住户")

@@ -1,5 +1,6 @@
 import graphene
 
+from apps.residents.erasure import DELETE_CONFIRMATION, resident_delete_own
 from apps.residents.services import (
     resident_phone_bind_wechat,
     resident_wechat_login,
@@ -89,10 +90,36 @@ class VerifySmsCode(BaseMutation):
         return cls(resident=resident, errors=[])
 
 
+class DeleteMyAccount(BaseMutation):
+    """Delete the signed-in resident's account: WeChat identity, nickname, phone and house bindings are
+    erased for good and every token stops working; payments and receipts stay with the company (accounting
+    law) under an anonymous id. Signing in again later starts a new, empty account. Refused while an online
+    payment or a refund is still under way (PAYMENT_PENDING)."""
+
+    permissions = (IsResident,)
+
+    class Arguments:
+        confirmation = graphene.String(required=True, description=f'Must be "{DELETE_CONFIRMATION}"')
+
+    ok = graphene.Boolean(required=True)
+    errors = graphene.List(graphene.NonNull(ResidentError), required=True)
+
+    @staticmethod
+    def resolve_ok(root, info):
+        return not root.errors  # a refusal answers with `errors` only: ok is false then, not null
+
+    @classmethod
+    def perform_mutation(cls, root, info, confirmation):
+        resident_delete_own(resident=info.context.actor.resident, confirmation=confirmation,
+                            ip=client_ip(info.context))
+        return cls(ok=True, errors=[])
+
+
 class ResidentAuthMutations(graphene.ObjectType):
-    """wechatLogin, bindPhone, requestSmsCode, verifySmsCode."""
+    """wechatLogin, bindPhone, requestSmsCode, verifySmsCode, deleteMyAccount."""
 
     wechat_login = WechatLogin.Field()
     bind_phone = BindPhone.Field()
     request_sms_code = RequestSmsCode.Field()
     verify_sms_code = VerifySmsCode.Field()
+    delete_my_account = DeleteMyAccount.Field()

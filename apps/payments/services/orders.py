@@ -200,3 +200,11 @@ def payment_close_siblings(*, order_id: int) -> int:
             closed += order_close_locked(sibling, reason=PaymentOrder.CloseReason.SUPERSEDED, superseded_by=order)
     return closed
 
+
+
+def orders_forget_payer(*, resident_id: int) -> int:
+    """A resident deleted their account: their orders stay (accounting records, still linked to the
+    anonymous resident row) but no longer carry their WeChat openid / Alipay user id. Settling,
+    querying and refunding go by our order number and the provider's transaction id, never the payer.
+    Returns how many orders changed; the caller holds the transaction."""
+    return PaymentOrder.objects.filter(resident_id=resident_id).exclude(payer_id="").update(payer_id="")
