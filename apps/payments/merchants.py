@@ -293,3 +293,64 @@ def merchant_account_test(*, channel: str, actor, ip: str | None = None) -> Merc
     audit_record(actor=actor, action="merchant.test", target=None, ip=ip, channel=channel, ok=ok)
     account.refresh_from_db()
     return account
+
+
+# --- The platform's own service-provider accounts (operators), through which PARTNER/ISV companies are paid
+
+SP_FIELDS = {"wechat": ("sp_mchid", "sp_appid", "merchant_serial_no", "wechatpay_public_key_id",
+                        "wechatpay_public_key"),
+             "alipay": ("alipay_app_id", "alipay_public_key")}
+SP_SECRETS = {"wechat": ("merchant_private_key", "apiv3_key"), "alipay": ("alipay_app_private_key",)}
+# The provider validators name a merchant's own fields; the service provider's are these.
+_SP_ERROR_FIELDS = {"mchid": "sp_mchid", "appid": "sp_appid", "alipayAppId": "alipay_app_id"}
+
+
+def service_provider_list() -> list[ServiceProviderAccount]:
+    return list(ServiceProviderAccount.objects.order_by("channel"))
+
+
+@transaction.atomic
+def service_provider_save(*, channel: str, data: dict[str, Any], actor, ip: str | None = None
+                          ) -> ServiceProviderAccount:
+    """Create or update the platform's WeChat Pay service-provider merchant or Alipay
+    ISV app (operators). Validated like a company's own account (keys parse, ids
+    look right); secret fields left empty keep their stored value (write-only).
+    Companies borrowing it get fresh providers (the post_save signal restamps them).
+    Audited in the platform log with field names, never values."""
+    if channel not in SP_FIELDS:
+        raise field_error("channel", _("不支持的支付渠道。"), PaymentErrorCode.INVALID)
+    account = (ServiceProviderAccount.objects.select_for_update().filter(channel=channel).first()
+               or ServiceProviderAccount(channel=channel))
+    changed = []
+    for name in SP_FIELDS[channel]:
+        if data.get(name) is not None:
+            setattr(account, name, data[name].strip())
+            changed.append(name)
+    for name in SP_SECRETS[channel]:
+        value = (data.get(name) or "").strip()
+        if value:
+            setattr(account, name, value)
+            changed.append(name)
+    if channel == "wechat":
+        config = MerchantConfig(channel="wechat", mode="direct", mchid=account.sp_mchid, appid=account.sp_appid,
+                                merchant_serial_no=account.merchant_serial_no,
+                                merchant_private_key=account.merchant_private_key, apiv3_key=account.apiv3_key,
+                                wechatpay_public_key_id=account.wechatpay_public_key_id,
+                                wechatpay_public_key=account.wechatpay_public_key)
+    else:
+        config = MerchantConfig(channel="alipay", mode="direct", alipay_app_id=account.alipay_app_id,
+                                alipay_app_private_key=account.alipay_app_private_key,
+                                alipay_public_key=account.alipay_public_key)
+    problems = _validate(config)
+    if problems:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({_SP_ERROR_FIELDS.get(field, field): [
+            ValidationError(message, code=PaymentErrorCode.INVALID_KEY)] for field, message in problems})
+    account.save()
+    from heat_platform.models import OperatorAuditLog
+
+    OperatorAuditLog.objects.create(actor=actor, actor_username=actor.get_username() if actor else "system",
+                                    action="service_provider.save", ip=ip,
+                                    detail={"channel": channel, "fields": sorted(changed)})
+    return account

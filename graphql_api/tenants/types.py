@@ -1,10 +1,13 @@
 import graphene
 
+from apps.billing.selectors import collection_rate
+from heat_platform.models import OperatorAuditLog
 from tenants.errors import TenantErrorCode as _Code
 from tenants.models import HeatingCompany, Signup
 from tenants.services import tenant_purge_after
 
 from ..core.mutations import error_type
+from ..core.scalars import Decimal
 
 TenantErrorCode = graphene.Enum.from_enum(_Code, name="TenantErrorCode")
 TenantError = type("TenantError", (error_type("_TenantErrorBase", TenantErrorCode),), {
@@ -47,6 +50,34 @@ class TenantCounts(graphene.ObjectType):
     residents = graphene.Int(required=True, description="Active residents (WeChat users)")
 
 
+class TenantSummary(graphene.ObjectType):
+    """A company's figures as of `refreshedAt` (refreshed every few minutes in its own schema)."""
+
+    houses = graphene.Int(required=True)
+    residents = graphene.Int(required=True, description="Active residents")
+    staff = graphene.Int(required=True, description="Active staff accounts")
+    season_name = graphene.String(required=True, description="The latest published season; empty when none")
+    bill_count = graphene.Int(required=True)
+    paid_count = graphene.Int(required=True)
+    billed_fen = graphene.BigInt(required=True)
+    collected_fen = graphene.BigInt(required=True)
+    outstanding_fen = graphene.BigInt(required=True)
+    collection_rate = Decimal(required=True, description="收缴率 of that season, percent with 2 decimals")
+    refreshed_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_outstanding_fen(root, info):
+        return max(0, root.billed_fen - root.collected_fen)
+
+    @staticmethod
+    def resolve_collection_rate(root, info):
+        return collection_rate(billed_fen=root.billed_fen, collected_fen=root.collected_fen)
+
+
+# The operator actions whose reason explains a company's current status.
+STATUS_ACTIONS = {HeatingCompany.Status.SUSPENDED: "tenant.suspend", HeatingCompany.Status.CLOSED: "tenant.close"}
+
+
 class Tenant(graphene.ObjectType):
     """A heating company as platform operators see it."""
 
@@ -64,10 +95,31 @@ class Tenant(graphene.ObjectType):
     purge_after = graphene.DateTime(
         description="CLOSED: when its schema, media and platform rows will be deleted (TENANT_RETENTION_DAYS)")
     counts = graphene.Field(TenantCounts, required=True)
+    summary = graphene.Field(TenantSummary, description="Figures refreshed every few minutes; null until the first "
+                                                        "refresh of a new company")
+    status_reason = graphene.String(description="SUSPENDED / CLOSED: the reason the operator gave")
 
     @staticmethod
     def resolve_domain(root, info):
         return _primary_domain(root)
+
+    @staticmethod
+    def resolve_summary(root, info):
+        try:
+            return root.summary  # select_related by the queries
+        except HeatingCompany.summary.RelatedObjectDoesNotExist:
+            return None
+
+    @staticmethod
+    def resolve_status_reason(root, info):
+        action = STATUS_ACTIONS.get(root.status)
+        if action is None:
+            return None
+        if hasattr(root, "status_reason"):  # annotated by the queries (tenant_reason)
+            return root.status_reason
+        detail = OperatorAuditLog.objects.filter(tenant_id=root.pk, action=action).order_by(
+            "-created_at", "-id").values_list("detail", flat=True).first()
+        return (detail or {}).get("reason")
 
     @staticmethod
     def resolve_counts(root, info):
