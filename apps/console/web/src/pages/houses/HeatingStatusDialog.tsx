@@ -12,7 +12,7 @@ import { useT } from '../../i18n';
 import { HEATING_STATUSES, heatingStatusText } from './labels';
 
 export const ChangeHeatingStatusDoc = graphql(`
-  mutation ChangeHeatingStatus($id: ID!, $status: HeatingStatus!, $reason: String!, $effectiveDate: Date) {
+  mutation HouseHeatingStatusChange($id: ID!, $status: HeatingStatus!, $reason: String!, $effectiveDate: Date) {
     changeHeatingStatus(id: $id, status: $status, reason: $reason, effectiveDate: $effectiveDate) {
       house { id heatingStatus }
       errors { field message code }
@@ -55,6 +55,7 @@ export function HeatingStatusDialog({
         </Button>
       }
       modalProps={{ destroyOnHidden: true, onCancel: () => setGeneral([]) }}
+      submitter={{ searchConfig: { submitText: t('确认变更', 'Change'), resetText: t('取消', 'Cancel') } }}
       initialValues={{ status: choices[0], effectiveDate: dayjs() }}
       onFinish={async (values) => {
         setGeneral([]);

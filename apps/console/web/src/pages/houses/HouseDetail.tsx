@@ -14,7 +14,7 @@ import { HouseEditForm } from './HouseEditForm';
 import { HEATING_STATUS_COLORS, categoryText, heatingStatusText, lowIncomeText } from './labels';
 
 export const HouseDoc = graphql(`
-  query House($id: ID!) {
+  query HouseDetail($id: ID!) {
     house(id: $id) {
       id
       accountNo

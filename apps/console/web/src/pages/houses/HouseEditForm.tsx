@@ -11,7 +11,7 @@ import { useT } from '../../i18n';
 import { CATEGORIES, LOW_INCOMES, categoryText, lowIncomeText } from './labels';
 
 export const UpdateHouseDoc = graphql(`
-  mutation UpdateHouse($id: ID!, $input: HouseInput!) {
+  mutation HouseEditSave($id: ID!, $input: HouseInput!) {
     updateHouse(id: $id, input: $input) {
       house {
         id accountNo address room buildingArea usableArea category lowIncome meterNo ownerName ownerPhone ownerIdNo
@@ -115,6 +115,7 @@ export function HouseEditForm({ house, onSaved }: { house: EditableHouse; onSave
         </Button>
       }
       drawerProps={{ destroyOnHidden: true }}
+      submitter={{ searchConfig: { submitText: t('保存', 'Save'), resetText: t('取消', 'Cancel') } }}
       initialValues={{
         ...house,
         buildingArea: Number(house.buildingArea),

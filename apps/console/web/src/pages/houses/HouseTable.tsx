@@ -10,13 +10,13 @@ import { request } from '../../api/client';
 import { useCan } from '../../auth/useCan';
 import { optional, pageArgs, tablePage, type ProTableParams } from '../../components/table';
 import { graphql } from '../../gql/tenant';
-import type { HeatingStatus, HouseCategory, HouseFilter, HousesQuery, LowIncome } from '../../gql/tenant/graphql';
+import type { HeatingStatus, HouseCategory, HouseFilter, HousesPageListQuery, LowIncome } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { HeatingStatusDialog } from './HeatingStatusDialog';
 import { HEATING_STATUS_COLORS, categoryText, heatingStatusText, lowIncomeText, valueEnum } from './labels';
 
 export const HousesDoc = graphql(`
-  query Houses($filter: HouseFilter, $first: Int, $offset: Int) {
+  query HousesPageList($filter: HouseFilter, $first: Int, $offset: Int) {
     houses(filter: $filter, first: $first, offset: $offset) {
       totalCount
       items {
@@ -39,7 +39,7 @@ export const HousesDoc = graphql(`
 `);
 
 export const CommunityOptionsDoc = graphql(`
-  query CommunityOptions($search: String) {
+  query HousesPageCommunities($search: String) {
     communities(search: $search, first: 50) {
       items { id name }
     }
@@ -47,12 +47,12 @@ export const CommunityOptionsDoc = graphql(`
 `);
 
 export const BuildingOptionsDoc = graphql(`
-  query BuildingOptions($communityId: ID!) {
+  query HousesPageBuildings($communityId: ID!) {
     buildings(communityId: $communityId) { id name }
   }
 `);
 
-type Row = HousesQuery['houses']['items'][number];
+type Row = HousesPageListQuery['houses']['items'][number];
 
 /** The search form's values as the API's HouseFilter (blank choices are no filter). */
 export function houseFilter(params: ProTableParams): HouseFilter {

@@ -6,11 +6,11 @@ import { Alert, Descriptions, Progress, Space, Table, Tag, Typography } from 'an
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, request } from '../../api/client';
 import { graphql } from '../../gql/tenant';
-import type { ImportJobStatus, ImportJobStatusQuery } from '../../gql/tenant/graphql';
+import type { ImportJobStatus, ImportPageJobQuery } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 
 export const ImportJobStatusDoc = graphql(`
-  query ImportJobStatus($id: ID!) {
+  query ImportPageJob($id: ID!) {
     importJob(id: $id) {
       id
       status
@@ -32,7 +32,7 @@ export const ImportJobStatusDoc = graphql(`
 `);
 
 export const ImportJobErrorsDoc = graphql(`
-  query ImportJobErrors($id: ID!, $first: Int, $offset: Int) {
+  query ImportPageJobErrors($id: ID!, $first: Int, $offset: Int) {
     importJob(id: $id) {
       id
       errorCount
@@ -41,7 +41,7 @@ export const ImportJobErrorsDoc = graphql(`
   }
 `);
 
-export type ImportJobView = NonNullable<ImportJobStatusQuery['importJob']>;
+export type ImportJobView = NonNullable<ImportPageJobQuery['importJob']>;
 
 /** Errors the job keeps (errorCount counts them all). */
 export const STORED_ERRORS = 1000;
@@ -93,33 +93,34 @@ function ErrorTable({ job }: { job: ImportJobView }) {
   const listed = Math.min(job.errorCount, STORED_ERRORS);
   if (error) return <Alert type="error" showIcon message={error instanceof ApiError ? error.message : String(error)} />;
   return (
-    <Table
-      size="small"
-      data-testid="import-errors"
-      rowKey={(e) => `${e.row ?? 'file'}-${e.column ?? ''}-${e.code}-${e.message}`}
-      loading={isFetching}
-      dataSource={data?.importJob?.errors ?? []}
-      pagination={{ current: page, pageSize: ERRORS_PAGE, total: listed, showSizeChanger: false, onChange: setPage }}
-      columns={[
-        {
-          title: t('行', 'Row'),
-          dataIndex: 'row',
-          width: 80,
-          render: (row: number | null) => (row === null ? t('整个文件', 'File') : row),
-        },
-        { title: t('列', 'Column'), dataIndex: 'column', width: 120, render: (c: string | null) => c ?? '—' },
-        { title: t('问题', 'Problem'), dataIndex: 'message' },
-      ]}
-      footer={
-        job.errorCount > STORED_ERRORS
-          ? () =>
-              t(
-                `共 ${job.errorCount} 处错误，这里列出前 ${STORED_ERRORS} 处。`,
-                `${job.errorCount} errors in all; the first ${STORED_ERRORS} are listed.`,
-              )
-          : undefined
-      }
-    />
+    <div data-testid="import-errors">
+      <Table
+        size="small"
+        rowKey={(e) => `${e.row ?? 'file'}-${e.column ?? ''}-${e.code}-${e.message}`}
+        loading={isFetching}
+        dataSource={data?.importJob?.errors ?? []}
+        pagination={{ current: page, pageSize: ERRORS_PAGE, total: listed, showSizeChanger: false, onChange: setPage }}
+        columns={[
+          {
+            title: t('行', 'Row'),
+            dataIndex: 'row',
+            width: 80,
+            render: (row: number | null) => (row === null ? t('整个文件', 'File') : row),
+          },
+          { title: t('列', 'Column'), dataIndex: 'column', width: 120, render: (c: string | null) => c ?? '—' },
+          { title: t('问题', 'Problem'), dataIndex: 'message' },
+        ]}
+        footer={
+          job.errorCount > STORED_ERRORS
+            ? () =>
+                t(
+                  `共 ${job.errorCount} 处错误，这里列出前 ${STORED_ERRORS} 处。`,
+                  `${job.errorCount} errors in all; the first ${STORED_ERRORS} are listed.`,
+                )
+            : undefined
+        }
+      />
+    </div>
   );
 }
 

@@ -11,12 +11,12 @@ import { ApiError, request } from '../../api/client';
 import { downloadFile, uploadFile } from '../../api/files';
 import { pageArgs, tablePage, type ProTableParams } from '../../components/table';
 import { graphql } from '../../gql/tenant';
-import type { ImportJobsQuery } from '../../gql/tenant/graphql';
+import type { ImportPageHistoryQuery } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { ImportJobReport, ImportJobStatusTag, useImportJob, type ImportJobView } from './ImportJobReport';
 
 export const StartHouseImportDoc = graphql(`
-  mutation StartHouseImport($uploadId: ID!, $dryRun: Boolean!, $createMissing: Boolean!) {
+  mutation ImportPageStart($uploadId: ID!, $dryRun: Boolean!, $createMissing: Boolean!) {
     startHouseImport(uploadId: $uploadId, dryRun: $dryRun, createMissing: $createMissing) {
       job { id status dryRun }
       errors { field message code }
@@ -25,7 +25,7 @@ export const StartHouseImportDoc = graphql(`
 `);
 
 export const ImportJobsDoc = graphql(`
-  query ImportJobs($first: Int, $offset: Int) {
+  query ImportPageHistory($first: Int, $offset: Int) {
     importJobs(first: $first, offset: $offset) {
       totalCount
       items {
@@ -58,7 +58,7 @@ interface Uploaded {
   size: number;
 }
 
-type JobRow = ImportJobsQuery['importJobs']['items'][number];
+type JobRow = ImportPageHistoryQuery['importJobs']['items'][number];
 
 function Rules() {
   const t = useT();
@@ -237,28 +237,30 @@ export default function ImportPage() {
             data-testid="import-create-missing"
           >
             {t('自动新建台账中没有的小区、楼、单元（否则作为错误列出）', 'Create 小区/楼/单元 the ledger lacks (otherwise they are listed as errors)')}
+            <Typography.Text type="secondary"> (createMissing)</Typography.Text>
           </Checkbox>
-          <Upload.Dragger
-            accept=".xlsx,.csv"
-            multiple={false}
-            showUploadList={false}
-            disabled={uploadPercent !== null || starting}
-            beforeUpload={(file) => {
-              if (!/\.(xlsx|csv)$/i.test(file.name)) {
-                setProblem(t('只支持 .xlsx 和 .csv 文件', 'Only .xlsx and .csv files'));
-              } else if (file.size > MAX_MB * 1024 * 1024) {
-                setProblem(t(`文件不能超过 ${MAX_MB} MB`, `The file must not exceed ${MAX_MB} MB`));
-              } else void onFile(file);
-              return false; // we upload it ourselves (token, progress)
-            }}
-            data-testid="import-upload"
-          >
-            <p className="ant-upload-drag-icon">
-              <InboxOutlined />
-            </p>
-            <p className="ant-upload-text">{t('点击或拖入 .xlsx / .csv 文件', 'Click or drop a .xlsx / .csv file')}</p>
-            <p className="ant-upload-hint">{t(`不超过 ${MAX_MB} MB；上传后自动检查`, `Up to ${MAX_MB} MB; checked as soon as it is uploaded`)}</p>
-          </Upload.Dragger>
+          <div data-testid="import-upload">
+            <Upload.Dragger
+              accept=".xlsx,.csv"
+              multiple={false}
+              showUploadList={false}
+              disabled={uploadPercent !== null || starting}
+              beforeUpload={(file) => {
+                if (!/\.(xlsx|csv)$/i.test(file.name)) {
+                  setProblem(t('只支持 .xlsx 和 .csv 文件', 'Only .xlsx and .csv files'));
+                } else if (file.size > MAX_MB * 1024 * 1024) {
+                  setProblem(t(`文件不能超过 ${MAX_MB} MB`, `The file must not exceed ${MAX_MB} MB`));
+                } else void onFile(file);
+                return false; // we upload it ourselves (token, progress)
+              }}
+            >
+              <p className="ant-upload-drag-icon">
+                <InboxOutlined />
+              </p>
+              <p className="ant-upload-text">{t('点击或拖入 .xlsx / .csv 文件', 'Click or drop a .xlsx / .csv file')}</p>
+              <p className="ant-upload-hint">{t(`不超过 ${MAX_MB} MB；上传后自动检查`, `Up to ${MAX_MB} MB; checked as soon as it is uploaded`)}</p>
+            </Upload.Dragger>
+          </div>
           {uploadPercent !== null && <Progress percent={uploadPercent} size="small" data-testid="upload-progress" />}
           {problem && <Alert type="error" showIcon message={problem} data-testid="import-problem" />}
           {uploaded && (
