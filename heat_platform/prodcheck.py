@@ -288,6 +288,23 @@ def _psql_url(url: str, database: str) -> str:
     return parts._replace(path=f"/{database}").geturl()
 
 
+def _drop_stale_databases(conn) -> None:
+    """Databases of earlier runs that were killed before they could drop theirs (their process is gone)."""
+    names = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'heatcloud_prodcheck_%'").fetchall()
+    for (name,) in names:
+        pid = name.rsplit("_", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # a prod-check still running (another checkout or terminal)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def run(server: str = "gunicorn", keep: bool = False,
         extra: Callable[[dict, Path, dict], dict] | None = None) -> int:
     """The stack and the scenario; `extra(env, folder, scenario_result)` runs after the scenario on the same
@@ -318,6 +335,7 @@ def run(server: str = "gunicorn", keep: bool = False,
     try:
         print("prod-check: stack start", flush=True)
         with psycopg.connect(admin_url, autocommit=True) as conn:
+            _drop_stale_databases(conn)
             conn.execute(f'CREATE DATABASE "{database}"')
         bouncer.start()
         redis.start()
