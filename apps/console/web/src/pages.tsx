@@ -60,6 +60,27 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/seasons/SeasonsPage')),
   },
   {
+    access: 'billRuns',
+    path: 'bill-runs',
+    title: ['出账', 'Bill runs'],
+    icon: <ThunderboltOutlined />,
+    component: lazy(() => import('./pages/billRuns/BillRunsPage')),
+  },
+  {
+    access: 'bills',
+    path: 'bills',
+    title: ['账单', 'Bills'],
+    icon: <FileTextOutlined />,
+    component: lazy(() => import('./pages/bills/BillsPage')),
+  },
+  {
+    access: 'counter',
+    path: 'counter',
+    title: ['收费台', 'Counter desk'],
+    icon: <CalculatorOutlined />,
+    component: lazy(() => import('./pages/counter/CounterPage')),
+  },
+  {
     access: 'counter',
     path: 'counter',
     title: ['收费台', 'Counter desk'],
