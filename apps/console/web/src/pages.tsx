@@ -81,13 +81,6 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/counter/CounterPage')),
   },
   {
-    access: 'counter',
-    path: 'counter',
-    title: ['收费台', 'Counter desk'],
-    icon: <CalculatorOutlined />,
-    component: lazy(() => import('./pages/counter/CounterPage')),
-  },
-  {
     access: 'account',
     path: 'account',
     title: ['我的账号', 'My account'],
