@@ -184,3 +184,15 @@ def bill_run_list(*, season_id: int | None = None, active: bool | None = None) -
     elif active is False:
         qs = qs.exclude(running)
     return qs.order_by("-created_at", "-id")
+
+
+BILL_EXPORT_FIELDS = ("house__account_no", "house__community__name", "house__building__name", "house__unit__name",
+                      "house__room", "house__owner_name", "season__name", "principal_fen", "paid_fen", "status",
+                      "issued_at")
+
+
+def bill_export_rows(*, chunk_size: int = 2000, **filters):
+    """The bills `bill_list(**filters)` lists, as BILL_EXPORT_FIELDS tuples, streamed
+    from a server-side cursor (no lines, no per-row queries)."""
+    return (bill_list(**filters).prefetch_related(None).values_list(*BILL_EXPORT_FIELDS)
+            .iterator(chunk_size=chunk_size))

@@ -83,3 +83,49 @@ class ImportJob(models.Model):
     @property
     def create_missing(self) -> bool:
         return bool(self.options.get("create_missing"))
+
+
+class ExportJob(models.Model):
+    """A large export (.xlsx) written in the background into the company's media
+    folder and downloaded by the person who asked (GET /files/exports/<id>/),
+    until it expires (EXPORT_TTL) and its file is deleted."""
+
+    class Kind(models.TextChoices):
+        HOUSES = "houses", _("房屋台账")
+        BILLS = "bills", _("账单")
+        PAYMENTS = "payments", _("收费记录")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导出中")
+        SUCCEEDED = "succeeded", _("可下载")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    filters = models.JSONField(default=dict, blank=True)  # the list's filter, as the selector takes it
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    masked = models.BooleanField(default=False)  # phone and ID numbers masked for the requester's role
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    file_path = models.CharField(max_length=200, blank=True)  # name in the default storage
+    file_name = models.CharField(max_length=120, blank=True)  # offered to the browser
+    size = models.BigIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+    requested_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The worker running the job and its last sign of life (heat_platform/kernel/jobs.py).
+    worker = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+
+    def __str__(self) -> str:
+        return f"export {self.kind} ({self.status})"

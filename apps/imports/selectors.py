@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from apps.properties.models import House
 
-from .models import ImportJob, ImportUpload
+from .models import ExportJob, ImportJob, ImportUpload
 
 EXPORT_FIELDS = ("account_no", "community__name", "building__name", "unit__name", "room", "building_area",
                  "usable_area", "category", "low_income", "meter_no", "heating_status", "owner_name", "owner_phone",
@@ -49,3 +49,21 @@ def house_export_rows(*, chunk_size: int = 2000) -> Iterator[tuple]:
     ID numbers decrypted), streamed from a server-side cursor in one query."""
     return (House.objects.order_by("account_no").values_list(*EXPORT_FIELDS)
             .iterator(chunk_size=chunk_size))
+
+
+def access_export_job(*, user, job_id) -> ExportJob | None:
+    """The user's own export job; None for another person's, another company's and unknown ids alike
+    (an export holds what its requester's role may see)."""
+    pk = _uuid(job_id)
+    return ExportJob.objects.filter(pk=pk, requested_by=user).first() if pk else None
+
+
+def export_job_list(*, user, active: bool | None = None) -> QuerySet[ExportJob]:
+    """The user's own exports, newest first; `active`: queued and running only (or only the others)."""
+    qs = ExportJob.objects.filter(requested_by=user)
+    running = Q(status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING])
+    if active is True:
+        qs = qs.filter(running)
+    elif active is False:
+        qs = qs.exclude(running)
+    return qs.order_by("-created_at")

@@ -5,6 +5,7 @@ from django_tenants.utils import get_public_schema_name, get_tenant_model, tenan
 
 from heat_platform.kernel.jobs import JobBusyError
 
+from .export_jobs import export_job_run, export_jobs_expire
 from .services import import_job_run, upload_purge_stale
 
 
@@ -20,12 +21,22 @@ def run_house_import(self, job_id: str) -> None:
         raise self.retry(countdown=exc.retry_in, exc=exc) from exc
 
 
+@shared_task(bind=True, name="imports.run_export", max_retries=None)
+def run_export(self, job_id: str) -> None:
+    """An export job (apps/imports/export_jobs.py), in the schema it was queued from;
+    redelivered while a live worker runs it: retried later, never dropped."""
+    try:
+        export_job_run(job_id=job_id)
+    except JobBusyError as exc:
+        raise self.retry(countdown=exc.retry_in, exc=exc) from exc
+
+
 @shared_task(name="imports.purge_stale_uploads")
 def purge_stale_uploads() -> int:
-    """Delete ledger uploads never imported within a week, in every company
-    (they hold phone and ID numbers in clear). Meant for Celery beat, daily."""
+    """Delete ledger uploads never imported within a week and the files of expired
+    exports, in every company (they hold phone and ID numbers). Celery beat, daily."""
     deleted = 0
     for tenant in get_tenant_model().objects.exclude(schema_name=get_public_schema_name()):
         with tenant_context(tenant):
-            deleted += upload_purge_stale()
+            deleted += upload_purge_stale() + export_jobs_expire()
     return deleted

@@ -11,11 +11,13 @@ from rest_framework.response import Response
 
 from apps.accounts.permissions import ALL_STAFF, LEDGER_IMPORT, LEDGER_VIEW
 from heat_platform.kernel.actors import client_ip
-from heat_platform.kernel.rest import StaffFileView
+from heat_platform.kernel.rest import StaffFileView, error_response
 
 from .errors import ImportErrorCode
+from .export_jobs import export_file
 from .exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, house_export, ledger_template
-from .models import FileKind
+from .models import ExportJob, FileKind
+from .selectors import access_export_job
 from .services import MAX_UPLOAD_BYTES, upload_create
 
 # Room for the multipart envelope around the file when checking Content-Length.
@@ -64,3 +66,25 @@ class HouseExportView(StaffFileView):
                                 content_type=export.content_type)
         return StreamingHttpResponse(export.chunks, content_type=export.content_type, headers={
             "Content-Disposition": content_disposition_header(True, export.filename)})
+
+
+class ExportDownloadView(StaffFileView):
+    """GET /files/exports/<id>/ → the finished .xlsx of an export job, for the
+    person who started it only (anyone else's job is 404, like an unknown one);
+    409 NOT_READY while it runs or after it failed, 410 EXPIRED once deleted."""
+
+    allowed_roles = ALL_STAFF
+
+    def get(self, request, job_id: str):
+        job = access_export_job(user=request.user, job_id=job_id)
+        if job is None:
+            return error_response(404, "NOT_FOUND", _("找不到该导出任务。"))
+        if job.status == ExportJob.Status.EXPIRED:
+            return error_response(410, "EXPIRED", _("导出文件已过期删除，请重新导出。"))
+        if job.status != ExportJob.Status.SUCCEEDED:
+            return error_response(409, "NOT_READY", _("导出尚未完成。"))
+        try:
+            file = export_file(job)
+        except FileNotFoundError:
+            return error_response(410, "EXPIRED", _("导出文件已过期删除，请重新导出。"))
+        return FileResponse(file, as_attachment=True, filename=job.file_name, content_type=XLSX_CONTENT_TYPE)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, When
-from django.db.models.functions import TruncDate
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,3 +91,35 @@ def refund_list(*, status: str | None = None, channel: str | None = None) -> Que
     elif channel:
         qs = qs.filter(Q(order__channel=Channel.COUNTER) & Q(order__counter_method=channel))
     return qs.order_by("-created_at", "-id")
+
+
+PAYMENT_EXPORT_FIELDS = ("out_trade_no", "ch", "status", "amount_fen", "refunded_fen", "paid_at", "receipt_no",
+                         "collector_name", "account_nos")
+
+
+def payment_list(*, status: str | None = None, channel: str | None = None, date_from: dt.date | None = None,
+                 date_to: dt.date | None = None) -> QuerySet[PaymentOrder]:
+    """Orders by CollectionChannel and payment day (Asia/Shanghai, inclusive), newest payment first."""
+    qs = PaymentOrder.objects.all()
+    if status:
+        qs = qs.filter(status=status)
+    if channel in (Channel.WECHAT, Channel.ALIPAY):
+        qs = qs.filter(channel=channel)
+    elif channel:
+        qs = qs.filter(channel=Channel.COUNTER, counter_method=channel)
+    zone = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(paid_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
+    if date_to:
+        qs = qs.filter(paid_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+    return qs.order_by(F("paid_at").desc(nulls_last=True), "-id")
+
+
+def payment_export_rows(*, chunk_size: int = 2000, **filters):
+    """The orders `payment_list(**filters)` lists as PAYMENT_EXPORT_FIELDS tuples (the houses' 户号
+    aggregated per order), streamed from a server-side cursor in one query."""
+    collector = Coalesce(NullIf("collector__display_name", Value("")), "collector__username")
+    return (payment_list(**filters)
+            .annotate(ch=_collection_channel(), collector_name=collector,
+                      account_nos=ArrayAgg("items__bill__house__account_no", distinct=True, default=Value([])))
+            .values_list(*PAYMENT_EXPORT_FIELDS).iterator(chunk_size=chunk_size))

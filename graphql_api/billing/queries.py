@@ -28,6 +28,15 @@ class BillFilter(graphene.InputObjectType):
     search = graphene.String(description="户号 prefix or owner name")
 
 
+def bill_filter_args(f) -> dict:
+    """A BillFilter as bill_list's keyword arguments (also what a bill export stores)."""
+    f = f or {}
+    return {"season_id": to_optional_pk(f.get("season_id")), "community_id": to_optional_pk(f.get("community_id")),
+            "building_id": to_optional_pk(f.get("building_id")), "house_id": to_optional_pk(f.get("house_id")),
+            "status": f["status"].value if f.get("status") else None, "in_arrears": f.get("in_arrears"),
+            "search": f.get("search")}
+
+
 class BillingQueries(graphene.ObjectType):
     my_bills = PermissionsField(graphene.List(graphene.NonNull(Bill), required=True), permissions=[IsResident],
                                 season_id=graphene.ID(), description="Bills of the houses I have bound")
@@ -53,12 +62,7 @@ class BillingQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_bills(root, info, filter=None, first=50, offset=0):
-        f = filter or {}
-        qs = bill_list(season_id=to_optional_pk(f.get("season_id")), community_id=to_optional_pk(f.get("community_id")),
-                       building_id=to_optional_pk(f.get("building_id")), house_id=to_optional_pk(f.get("house_id")),
-                       status=f["status"].value if f.get("status") else None,
-                       in_arrears=f.get("in_arrears"), search=f.get("search"))
-        return BillPage(**page(qs, first=first, offset=offset))
+        return BillPage(**page(bill_list(**bill_filter_args(filter)), first=first, offset=offset))
 
     @staticmethod
     def resolve_bill_summary(root, info, season_id, community_id=None):

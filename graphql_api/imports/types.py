@@ -1,6 +1,7 @@
 import graphene
 
 from apps.imports.errors import ImportErrorCode as _Code
+from apps.imports.models import ExportJob as _ExportJob
 from apps.imports.models import FileKind as _FileKind
 from apps.imports.models import ImportJob as _ImportJob
 
@@ -66,3 +67,39 @@ class ImportJob(graphene.ObjectType):
 class ImportJobPage(graphene.ObjectType):
     total_count = graphene.Int(required=True)
     items = graphene.List(graphene.NonNull(ImportJob), required=True)
+
+
+ExportKind = graphene.Enum.from_enum(_ExportJob.Kind, name="ExportKind", description="houses / bills / payments")
+ExportJobStatus = graphene.Enum.from_enum(_ExportJob.Status, name="ExportJobStatus",
+                                          description="queued / running / succeeded (download it) / failed / expired")
+
+
+class ExportJob(graphene.ObjectType):
+    """A large export written in the background. Poll it until SUCCEEDED, then GET
+    `downloadUrl` with the Bearer token (only its requester may); the file is
+    deleted at `expiresAt`."""
+
+    id = graphene.ID(required=True)
+    kind = graphene.Field(ExportKind, required=True)
+    status = graphene.Field(ExportJobStatus, required=True)
+    filters = graphene.JSONString(required=True, description="The list filter it was started with")
+    masked = graphene.Boolean(required=True, description="Phone and ID numbers masked for the requester's role")
+    total_rows = graphene.Int(required=True)
+    processed_rows = graphene.Int(required=True)
+    file_name = graphene.String(required=True)
+    size = graphene.Int(required=True, description="Bytes, once finished")
+    error = graphene.String(required=True)
+    download_url = graphene.String(description="Set when SUCCEEDED: GET it with the Bearer token")
+    created_at = graphene.DateTime(required=True)
+    started_at = graphene.DateTime()
+    finished_at = graphene.DateTime()
+    expires_at = graphene.DateTime()
+
+    @staticmethod
+    def resolve_download_url(root, info):
+        return f"/files/exports/{root.pk}/" if root.status == _ExportJob.Status.SUCCEEDED else None
+
+
+class ExportJobPage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(ExportJob), required=True)

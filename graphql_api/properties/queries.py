@@ -37,6 +37,15 @@ class HouseFilter(graphene.InputObjectType):
                                          "(each in 小区+楼+单元+室)")
 
 
+def house_filter_args(f) -> dict:
+    """A HouseFilter as house_list's keyword arguments (also what a house export stores)."""
+    f = f or {}
+    return {"community_id": to_optional_pk(f.get("community_id")), "building_id": to_optional_pk(f.get("building_id")),
+            "heating_status": f["heating_status"].value if f.get("heating_status") else None,
+            "category": f["category"].value if f.get("category") else None,
+            "low_income": f["low_income"].value if f.get("low_income") else None, "search": f.get("search")}
+
+
 class LedgerQueries(graphene.ObjectType):
     communities = PermissionsField(CommunityPage, permissions=[HasRole(*LEDGER_VIEW)], required=True,
                                    search=graphene.String(), first=graphene.Int(default_value=50),
@@ -64,15 +73,7 @@ class LedgerQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_houses(root, info, filter=None, first=50, offset=0):
-        f = filter or {}
-        qs = house_list(
-            community_id=to_optional_pk(f.get("community_id")), building_id=to_optional_pk(f.get("building_id")),
-            heating_status=f["heating_status"].value if f.get("heating_status") else None,
-            category=f["category"].value if f.get("category") else None,
-            low_income=f["low_income"].value if f.get("low_income") else None,
-            search=f.get("search"),
-        )
-        return HousePage(**page(qs, first=first, offset=offset))
+        return HousePage(**page(house_list(**house_filter_args(filter)), first=first, offset=offset))
 
     @staticmethod
     def resolve_house(root, info, id):
