@@ -165,8 +165,9 @@ def tenant_suspend(*, tenant_id: int, actor: User, reason: str, ip: str | None =
 
 
 @transaction.atomic
-def tenant_reactivate(*, tenant_id: int, actor: User, ip: str | None = None) -> HeatingCompany:
-    """Suspended or closed (within its retention period: a purged company has no row) → active."""
+def tenant_reactivate(*, tenant_id: int, actor: User, reason: str = "", ip: str | None = None) -> HeatingCompany:
+    """Suspended or closed (within its retention period: a purged company has no row) → active.
+    `reason` (why service resumes, e.g. the fee was paid) goes into the operator log when given."""
     tenant = _locked_company(tenant_id)
     if tenant.status not in (HeatingCompany.Status.SUSPENDED, HeatingCompany.Status.CLOSED):
         raise field_error("id", _("只有已暂停或已关闭的公司可以恢复。"), TenantErrorCode.INVALID_STATUS)
@@ -175,7 +176,8 @@ def tenant_reactivate(*, tenant_id: int, actor: User, ip: str | None = None) -> 
     tenant.suspended_at = None
     tenant.closed_at = None
     tenant.save(update_fields=["status", "suspended_at", "closed_at"])
-    _audit(actor=actor, action="tenant.reactivate", tenant=tenant, ip=ip, previous=was)
+    detail = {"previous": was, **({"reason": reason.strip()} if reason.strip() else {})}
+    _audit(actor=actor, action="tenant.reactivate", tenant=tenant, ip=ip, **detail)
     return tenant
 
 

@@ -93,13 +93,15 @@ class ReactivateTenant(BaseMutation):
 
     class Arguments:
         id = graphene.ID(required=True)
+        reason = graphene.String(description="Why service resumes; recorded in the operator audit log")
 
     tenant = graphene.Field(Tenant)
     errors = graphene.List(graphene.NonNull(TenantError), required=True)
 
     @classmethod
-    def perform_mutation(cls, root, info, id):
-        tenant = tenant_reactivate(tenant_id=to_pk(id), actor=info.context.actor.user, ip=client_ip(info.context))
+    def perform_mutation(cls, root, info, id, reason=None):
+        tenant = tenant_reactivate(tenant_id=to_pk(id), actor=info.context.actor.user, reason=reason or "",
+                                   ip=client_ip(info.context))
         return cls(tenant=_with_counts(tenant), errors=[])
 
 

@@ -61,6 +61,17 @@ def test_companies_carry_their_summary_and_the_reason_for_their_status(gql, alph
     assert gql("localhost", TENANT, {"id": "x"}, token=token)["data"]["tenant"] is None
 
 
+def test_reactivation_records_the_reason_given(gql, alpha):
+    token = gql.login("localhost", OPERATOR)
+    gql("localhost", SUSPEND, {"id": _id("alpha"), "r": "欠费"}, token=token)
+    query = ("mutation($id: ID!, $r: String) { reactivateTenant(id: $id, reason: $r) "
+             "{ tenant { status } errors { code } } }")
+    done = gql("localhost", query, {"id": _id("alpha"), "r": " 已补缴服务费 "}, token=token)["data"]["reactivateTenant"]
+    assert done == {"tenant": {"status": "ACTIVE"}, "errors": []}
+    row = OperatorAuditLog.objects.filter(action="tenant.reactivate").latest("id")
+    assert (row.actor_username, row.detail) == (OPERATOR, {"previous": "suspended", "reason": "已补缴服务费"})
+
+
 def test_the_company_list_costs_the_same_for_more_companies(gql, alpha, beta):
     token = gql.login("localhost", OPERATOR)
     gql("localhost", SUSPEND, {"id": _id("alpha"), "r": "测试"}, token=token)
