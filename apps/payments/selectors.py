@@ -43,8 +43,10 @@ def order_for_staff(*, out_trade_no: str | None = None, order_id: int | None = N
 
 
 def order_list(*, status: str | None = None, channel: str | None = None, flagged: bool | None = None,
-               search: str | None = None) -> QuerySet[PaymentOrder]:
+               search: str | None = None, house_id: int | None = None) -> QuerySet[PaymentOrder]:
     qs = PaymentOrder.objects.all()
+    if house_id is not None:  # orders paying any bill of the house (house detail)
+        qs = qs.filter(Exists(OrderBill.objects.filter(order=OuterRef("pk"), bill__house_id=house_id)))
     if status:
         qs = qs.filter(status=status)
     if channel:

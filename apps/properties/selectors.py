@@ -9,7 +9,7 @@ from heat_platform.crypto import blind_index
 from heat_platform.kernel.errors import field_error
 
 from .errors import PropertyErrorCode
-from .models import BindingSettings, Building, Community, House, HouseBinding
+from .models import BindingSettings, Building, Community, HeatingStatusChange, House, HouseBinding
 
 
 def community_list(*, search: str | None = None) -> QuerySet[Community]:
@@ -94,3 +94,14 @@ def resident_bindings(*, resident) -> QuerySet[HouseBinding]:
 def binding_settings_get() -> BindingSettings:
     """This company's binding settings; the defaults (an unsaved row) until an admin changes them."""
     return BindingSettings.objects.filter(pk=1).first() or BindingSettings()
+
+
+def house_status_changes(*, house_id: int) -> QuerySet[HeatingStatusChange]:
+    """A house's 报停 / 停供 / 恢复 history with reason and who, newest first."""
+    return HeatingStatusChange.objects.filter(house_id=house_id).order_by("-created_at", "-id")
+
+
+def house_residents(*, house_id: int) -> QuerySet[HouseBinding]:
+    """The residents bound to a house (with the resident, one query), earliest first."""
+    return (HouseBinding.objects.filter(house_id=house_id, resident__is_active=True).select_related("resident")
+            .order_by("created_at", "id"))

@@ -37,6 +37,7 @@ class PaymentOrderFilter(graphene.InputObjectType):
     channel = PaymentChannel()
     flagged = graphene.Boolean(description="Only orders holding money no bill took (to refund), or only the others.")
     search = graphene.String(description="商户订单号, receipt number, provider transaction id or 户号 (exact).")
+    house_id = graphene.ID(description="Orders paying any bill of this house (house detail)")
 
 
 class RefundFilter(graphene.InputObjectType):
@@ -74,8 +75,8 @@ class PaymentQueries(graphene.ObjectType):
         f = filter or {}
         status, channel = f.get("status"), f.get("channel")
         qs = selectors.order_list(status=status.value if status else None, channel=channel.value if channel else None,
-                                  flagged=f.get("flagged"),
-                                  search=f.get("search"))
+                                  flagged=f.get("flagged"), search=f.get("search"),
+                                  house_id=to_optional_pk(f.get("house_id")))
         return page(qs, first=first, offset=offset)
 
     @staticmethod

@@ -8,6 +8,8 @@ from apps.properties.selectors import (
     community_list,
     house_get,
     house_list,
+    house_residents,
+    house_status_changes,
     resident_bindings,
 )
 
@@ -18,10 +20,12 @@ from .types import (
     Building,
     CommunityPage,
     HeatingStatus,
+    HeatingStatusChangePage,
     House,
     HouseBindingSettings,
     HouseCategory,
     HousePage,
+    HouseResident,
     LowIncome,
     MyHouse,
 )
@@ -57,6 +61,13 @@ class LedgerQueries(graphene.ObjectType):
                               offset=graphene.Int(default_value=0))
     house = PermissionsField(House, permissions=[HasRole(*LEDGER_VIEW)], id=graphene.ID(required=True),
                              description="null when no such house")
+    house_status_changes = PermissionsField(
+        HeatingStatusChangePage, permissions=[HasRole(*LEDGER_VIEW)], required=True,
+        house_id=graphene.ID(required=True), first=graphene.Int(default_value=50), offset=graphene.Int(default_value=0),
+        description="A house's heating-status history (报停 / 停供 / 恢复, reason, who), newest first")
+    house_residents = PermissionsField(
+        graphene.List(graphene.NonNull(HouseResident), required=True), permissions=[HasRole(*LEDGER_VIEW)],
+        house_id=graphene.ID(required=True), description="Residents bound to a house (phone masked)")
     my_houses = PermissionsField(graphene.List(graphene.NonNull(MyHouse), required=True),
                                  permissions=[IsResident], description="Houses bound to the signed-in resident")
     house_binding_settings = PermissionsField(
@@ -81,6 +92,15 @@ class LedgerQueries(graphene.ObjectType):
             return house_get(house_id=to_pk(id))
         except ValidationError:
             return None
+
+    @staticmethod
+    def resolve_house_status_changes(root, info, house_id, first=50, offset=0):
+        return HeatingStatusChangePage(**page(house_status_changes(house_id=to_pk(house_id)), first=first,
+                                              offset=offset))
+
+    @staticmethod
+    def resolve_house_residents(root, info, house_id):
+        return list(house_residents(house_id=to_pk(house_id)))
 
     @staticmethod
     def resolve_my_houses(root, info):

@@ -125,3 +125,46 @@ class HouseBindingSettings(graphene.ObjectType):
     @staticmethod
     def resolve_phone_last4_allowed(root, info):
         return root.allow_phone_last4
+
+
+class HeatingStatusChange(graphene.ObjectType):
+    """One 报停 / 停供 / 恢复供热 of a house: billing prorates and pauses late fees from these."""
+
+    id = graphene.ID(required=True)
+    from_status = graphene.Field(HeatingStatus, required=True)
+    to_status = graphene.Field(HeatingStatus, required=True)
+    reason = graphene.String(required=True)
+    effective_date = graphene.Date(required=True)
+    changed_by = graphene.String(required=True, description="Username of the staff member (or the import)")
+    created_at = graphene.DateTime(required=True)
+
+
+class HeatingStatusChangePage(graphene.ObjectType):
+    total_count = graphene.Int(required=True)
+    items = graphene.List(graphene.NonNull(HeatingStatusChange), required=True)
+
+
+class HouseResident(graphene.ObjectType):
+    """A resident bound to the house, as staff see them: never the full phone number."""
+
+    resident_id = graphene.ID(required=True)
+    display_name = graphene.String(required=True, description="WeChat nickname; empty when unknown")
+    phone_masked = graphene.String(description="138****5678; null while no phone is bound")
+    role = graphene.Field(BindingRole, required=True)
+    bound_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_resident_id(root, info):
+        return root.resident_id
+
+    @staticmethod
+    def resolve_display_name(root, info):
+        return root.resident.display_name
+
+    @staticmethod
+    def resolve_phone_masked(root, info):
+        return root.resident.phone_masked
+
+    @staticmethod
+    def resolve_bound_at(root, info):
+        return root.created_at
