@@ -81,6 +81,13 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/counter/CounterPage')),
   },
   {
+    access: 'orders',
+    path: 'orders',
+    title: ['订单与退款', 'Orders and refunds'],
+    icon: <ShoppingCartOutlined />,
+    component: lazy(() => import('./pages/orders/OrdersPage')),
+  },
+  {
     access: 'account',
     path: 'account',
     title: ['我的账号', 'My account'],
