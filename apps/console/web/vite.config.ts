@@ -29,6 +29,6 @@ export default defineConfig({
     environment: 'jsdom',
     setupFiles: ['src/test/setup.ts'],
     css: false,
-    testTimeout: 20000,
+    testTimeout: 60000, // antd forms in jsdom are slow on a loaded 2-core machine
   },
 });

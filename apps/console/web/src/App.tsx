@@ -33,7 +33,9 @@ function Guard({ page, children }: { page: PageDef; children: ReactNode }) {
   const t = useT();
   if (!can(me?.role, page.access)) {
     return (
-      <Result status="403" title="403" subTitle={t('您的角色无权访问此页面。', 'Your role may not use this page.')} data-testid="forbidden" />
+      <div data-testid="forbidden">
+        <Result status="403" title="403" subTitle={t('您的角色无权访问此页面。', 'Your role may not use this page.')} />
+      </div>
     );
   }
   return <>{children}</>;

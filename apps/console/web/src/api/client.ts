@@ -26,7 +26,7 @@ export function onApiFailure(fn: Listener): () => void {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
-const SESSION_CODES = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED', 'TOKEN_EXPIRED']);
+export const SESSION_CODES = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED', 'TOKEN_EXPIRED']);
 export const HOST_CODES = new Set(['TENANT_SUSPENDED', 'TENANT_CLOSED', 'UNKNOWN_HOST']);
 
 let endpoint = '/graphql/';

@@ -3,7 +3,7 @@
 // the next screen is the login page. Any UNAUTHENTICATED answer also leads there.
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ApiError, onApiFailure } from '../api/client';
+import { ApiError, onApiFailure, SESSION_CODES } from '../api/client';
 import { session } from './session';
 import type { AuthApi, Me, TokenResult } from './types';
 
@@ -57,7 +57,7 @@ export function AuthProvider({ api, children }: { api: AuthApi; children: ReactN
         setMe(who);
         setStatus('signedIn');
       })
-      .catch(() => live && end(null));
+      .catch((err) => live && end(err instanceof ApiError && SESSION_CODES.has(err.code) ? 'expired' : null));
     return () => {
       live = false;
     };
@@ -66,7 +66,7 @@ export function AuthProvider({ api, children }: { api: AuthApi; children: ReactN
   useEffect(
     () =>
       onApiFailure((err: ApiError) => {
-        if (err.code === 'UNAUTHENTICATED' || err.code === 'SESSION_EXPIRED' || err.code === 'TOKEN_EXPIRED') end('expired');
+        if (SESSION_CODES.has(err.code)) end('expired');
       }),
     [end],
   );

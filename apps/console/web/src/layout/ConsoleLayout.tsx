@@ -69,6 +69,7 @@ export function ConsoleLayout({ pages }: { pages: readonly PageDef[] }) {
               {lang === 'zh' ? 'English' : '中文'}
             </Button>
             <Dropdown
+              trigger={['click']}
               menu={{
                 items: [
                   { key: 'account', icon: <UserOutlined />, label: <span data-testid="menu-account">{t('我的账号', 'My account')}</span> },

@@ -1,3 +1,6 @@
+import { cleanup } from '@testing-library/react';
+import { afterEach } from 'vitest';
+
 // jsdom lacks what antd's responsive layout asks for.
 if (typeof window !== 'undefined' && !window.matchMedia) {
   window.matchMedia = (query: string) =>
@@ -19,3 +22,6 @@ if (typeof window !== 'undefined' && !('ResizeObserver' in window)) {
     disconnect() {}
   };
 }
+
+// Unmount what each test rendered (vitest runs without globals, so Testing Library cannot hook it itself).
+afterEach(() => cleanup());

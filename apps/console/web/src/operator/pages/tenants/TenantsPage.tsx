@@ -108,6 +108,7 @@ export default function TenantsPage() {
               </Button>
             }
             modalProps={{ destroyOnHidden: true }}
+            submitter={{ submitButtonProps: { 'data-testid': 'suspend-confirm' } as Record<string, string> }}
             onFinish={async ({ reason }) => {
               const { suspendTenant } = await request(Suspend, { id: row.id, reason });
               if (suspendTenant?.errors.length) {
@@ -127,7 +128,9 @@ export default function TenantsPage() {
             />
           </ModalForm>
         ) : row.status === 'SUSPENDED' ? (
-          <Popconfirm key="reactivate" title={t('恢复该公司的服务？', 'Reactivate this company?')} onConfirm={() => reactivate(row)}>
+          <Popconfirm key="reactivate" title={t('恢复该公司的服务？', 'Reactivate this company?')} onConfirm={() => reactivate(row)}
+            okButtonProps={{ 'data-testid': 'reactivate-confirm' } as Record<string, string>}
+          >
             <Button size="small" data-testid={`reactivate-${row.slug}`}>
               {t('恢复', 'Reactivate')}
             </Button>

@@ -1,0 +1,188 @@
+"""Browser tests of the web console: Playwright (PyPI; it bundles its node driver) drives Debian's Chromium
+(/usr/bin/chromium; browser downloads do not work here) against a live server of this test database.
+
+- `console_tenant`: a company committed outside any test transaction (a live server must see it), filled
+  by the same seeds as `make run`'s demo (houses, a published season with bills, a month of counter
+  takings) with one staff member per role; shared by every test in tests/console and dropped after them.
+- `live_server`: a live server thread (`.port`; static files from the app folders, so the built bundle).
+- `console`: a fresh browser context (zh-CN) with helpers to open a host, log in, read the menu and take a
+  screenshot per step into test-artifacts/console/<test>/. Uncaught page errors fail the test.
+
+Without Chromium or a built bundle these tests fail under `make test` (HEATCLOUD_E2E_REQUIRED=1) and are
+skipped elsewhere, each time naming what is missing."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.db import connection
+from django.test.testcases import LiveServerThread
+from django.test.utils import modify_settings
+from django_tenants.utils import schema_context
+
+from tenants.models import HeatingCompany
+from tenants.services import tenant_register
+from tenants.spares import spare_pool_fill
+from tests.factories.tenants import PASSWORD, registration, tenant_info
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BUNDLE = ROOT / "apps" / "console" / "static" / "console" / "index.html"
+ARTIFACTS = ROOT / "test-artifacts" / "console"
+STAFF_ROLES = ("TENANT_ADMIN", "COLLECTOR", "TECHNICIAN", "FINANCE")
+
+
+def _unavailable(message: str) -> None:
+    if os.environ.get("HEATCLOUD_E2E_REQUIRED"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium(django_db_setup):
+    """Started after the test database: once Playwright's loop runs on this thread, Django's connection
+    handling (asgiref locals) would no longer see the switch to the test database."""
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"browser tests need Debian's chromium package at {CHROMIUM}: `make chromium` "
+                     "(or apt-get install chromium fonts-wqy-microhei)")
+    if not BUNDLE.exists():
+        _unavailable("the console bundle is not built: `make console`")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop on this thread, which Django takes for an async context
+    # and would refuse the fixtures' database calls; nothing here runs concurrently with them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="package")
+def console_tenant(django_db_setup, django_db_blocker):
+    from django.conf import settings
+
+    from apps.accounts.models import User
+    from apps.accounts.services import staff_create
+    from apps.billing.demo import demo_billing_seed
+    from apps.payments.demo import demo_collections_seed
+    from apps.properties.demo import demo_ledger_seed
+
+    slug = f"con{os.getpid() % 100000}"
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        tenant = tenant_register(registration=registration(slug))
+        info = tenant_info(slug, schema=tenant.schema_name)
+        staff = {"TENANT_ADMIN": info.admin}
+        with schema_context(info.schema):
+            for role in STAFF_ROLES[1:]:
+                staff[role] = f"{slug}-{role.lower()}"
+                staff_create(username=staff[role], password=PASSWORD, role=role.lower(),
+                             display_name=f"测试{role.lower()}")
+            houses = demo_ledger_seed()
+            bills = demo_billing_seed()
+            payments = demo_collections_seed(collector=User.objects.get(username=staff["COLLECTOR"]))
+        connection.set_schema_to_public()
+        try:
+            yield SimpleNamespace(info=info, tenant_id=tenant.pk, staff=staff, password=PASSWORD,
+                                  houses=houses, bills=bills, payments=payments)
+        finally:
+            connection.set_schema_to_public()
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
+            HeatingCompany.objects.filter(pk=tenant.pk).delete()
+            spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)
+
+
+@pytest.fixture(scope="package")
+def live_server(console_tenant):
+    """Our live server; named like pytest-django's (which it replaces here) because pytest-django creates
+    the test database only for sessions with a test that uses `db`, `transactional_db`, `live_server` or the
+    django_db mark, and these tests must not run inside a transaction (the server thread must see commits)."""
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait(10)
+    if thread.error:
+        raise thread.error
+    yield LiveServer(thread.port)
+    thread.terminate()
+
+
+class LiveServer:
+    """The port, and the per-test settings hook pytest-django's autouse helper enables for any `live_server`
+    (ALLOWED_HOSTS here already admits localhost and *.localhost: nothing to change)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self._live_server_modified_settings = modify_settings()
+
+
+class ConsoleDriver:
+    """One browser tab on the console, with a screenshot per step."""
+
+    def __init__(self, page, port: int, shots: Path):
+        self.page = page
+        self.port = port
+        self.shots = shots
+        self.step = 0
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def url(self, host: str, path: str = "/console/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def open(self, host: str, path: str = "/console/"):
+        self.page.goto(self.url(host, path))
+        return self.page
+
+    def login(self, host: str, username: str, password: str = PASSWORD):
+        """Sign in from the login page and wait for the console's menu."""
+        page = self.open(host)
+        page.get_by_test_id("login-username").fill(username)
+        page.get_by_test_id("login-password").fill(password)
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("console-menu").wait_for()
+        return page
+
+    def menu(self) -> list[str]:
+        """The side menu's page keys, in order (entries carry data-testid="menu-<key>")."""
+        ids = self.page.get_by_test_id("console-menu").locator("[data-testid^='menu-']").evaluate_all(
+            "nodes => nodes.map(n => n.dataset.testid)")
+        return [i.removeprefix("menu-") for i in ids]
+
+    def shot(self, name: str) -> Path:
+        self.step += 1
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{self.step:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def console(live_server, chromium, request):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    driver = ConsoleDriver(page, live_server.port, ARTIFACTS / name)
+    try:
+        yield driver
+    finally:
+        context.close()
+    assert not driver.errors, f"uncaught errors in the page: {driver.errors}"
