@@ -4,7 +4,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -171,6 +171,12 @@ def arrears_aging(*, season_id: int, community_id: int | None = None, today: dat
     totals = qs.aggregate(houses=Count("house_id", distinct=True), owed=Sum(owed))
     return {"as_of": today, "buckets": buckets, "house_count": totals["houses"] or 0,
             "outstanding_fen": totals["owed"] or 0}
+
+
+def house_owes() -> Exists:
+    """For a House queryset (`pk` of the outer row): the house has a bill in arrears, as
+    bills(filter: {inArrears}) counts them."""
+    return Exists(Bill.objects.filter(house_id=OuterRef("pk"), status__in=ARREARS))
 
 
 def bill_run_list(*, season_id: int | None = None, active: bool | None = None) -> QuerySet[BillRun]:

@@ -38,11 +38,17 @@ def house_list(
     category: str | None = None,
     low_income: str | None = None,
     search: str | None = None,
+    in_arrears: bool | None = None,
 ) -> QuerySet[House]:
     """Staff ledger list. `search` matches 户号 prefix, owner name, a full
     phone number through its blind index (phones are encrypted), or the
-    address: every word of it appears in 小区+楼+单元+室 (幸福里 3号楼 301)."""
+    address: every word of it appears in 小区+楼+单元+室 (幸福里 3号楼 301).
+    `in_arrears`: houses with (or without) a bill in arrears, as billing counts it."""
     qs = House.objects.select_related("community", "building", "unit")
+    if in_arrears is not None:
+        from apps.billing.selectors import house_owes  # billing's rule; billing's models import ours
+
+        qs = qs.filter(house_owes()) if in_arrears else qs.exclude(house_owes())
     if community_id:
         qs = qs.filter(community_id=community_id)
     if building_id:

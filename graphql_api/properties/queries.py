@@ -37,6 +37,7 @@ class HouseFilter(graphene.InputObjectType):
     heating_status = HeatingStatus()
     category = HouseCategory()
     low_income = LowIncome()
+    in_arrears = graphene.Boolean(description="Houses with a bill in arrears (false: without one)")
     search = graphene.String(description="户号 prefix, owner name, a full phone number, or address words "
                                          "(each in 小区+楼+单元+室)")
 
@@ -47,7 +48,8 @@ def house_filter_args(f) -> dict:
     return {"community_id": to_optional_pk(f.get("community_id")), "building_id": to_optional_pk(f.get("building_id")),
             "heating_status": f["heating_status"].value if f.get("heating_status") else None,
             "category": f["category"].value if f.get("category") else None,
-            "low_income": f["low_income"].value if f.get("low_income") else None, "search": f.get("search")}
+            "low_income": f["low_income"].value if f.get("low_income") else None, "search": f.get("search"),
+            "in_arrears": f.get("in_arrears")}
 
 
 class LedgerQueries(graphene.ObjectType):
