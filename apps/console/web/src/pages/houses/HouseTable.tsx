@@ -175,20 +175,21 @@ export default function HouseTable() {
   ];
 
   return (
-    <ProTable<Row, ProTableParams>
-      rowKey="id"
-      actionRef={action}
-      columns={columns}
-      data-testid="houses-table"
-      headerTitle={t('房屋台账', 'House ledger')}
-      pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [20, 50, 100] }}
-      search={{ labelWidth: 'auto', defaultCollapsed: false }}
-      form={{ syncToUrl: true }}
-      options={{ density: true, reload: true, setting: true }}
-      request={async (params) => {
-        const { houses } = await request(HousesDoc, { ...pageArgs(params), filter: houseFilter(params) });
-        return tablePage(houses);
-      }}
-    />
+    <div data-testid="houses-table">
+      <ProTable<Row, ProTableParams>
+        rowKey="id"
+        actionRef={action}
+        columns={columns}
+        headerTitle={t('房屋台账', 'House ledger')}
+        pagination={{ defaultPageSize: 20, showSizeChanger: true, pageSizeOptions: [20, 50, 100] }}
+        search={{ labelWidth: 'auto', defaultCollapsed: false }}
+        form={{ syncToUrl: true }}
+        options={{ density: true, reload: true, setting: true }}
+        request={async (params) => {
+          const { houses } = await request(HousesDoc, { ...pageArgs(params), filter: houseFilter(params) });
+          return tablePage(houses);
+        }}
+      />
+    </div>
   );
 }
