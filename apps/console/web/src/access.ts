@@ -25,6 +25,7 @@ export const ACCESS = {
   houses: ALL_STAFF,
   'houses.edit': ADMIN,
   'houses.heatingStatus': ['TENANT_ADMIN', 'COLLECTOR'],
+  'houses.payments': ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
   imports: ADMIN,
   seasons: ['TENANT_ADMIN', 'FINANCE'],
   billRuns: ['TENANT_ADMIN', 'FINANCE'],
