@@ -39,16 +39,39 @@ function api(role: Role): AuthApi {
   };
 }
 
+const BILL = { id: '31', season: '2026-2027', status: 'PARTIALLY_PAID', principalFen: 187408, paidFen: 100000, issuedAt: '2026-10-20T10:00:00+08:00', amountDue: { totalFen: 87408 } };
+const ORDER = {
+  id: '5', outTradeNo: 'HC20261101', channel: 'COUNTER', counterMethod: 'CASH', status: 'PAID', amountFen: 100000,
+  refundedFen: 0, paidAt: '2026-11-01T09:30:00+08:00', createdAt: '2026-11-01T09:30:00+08:00', receiptNo: 'R-0001',
+};
+const RESIDENT = { residentId: '3', displayName: '小郭', phoneMasked: '138****5678', role: 'OWNER', boundAt: '2026-09-01T08:00:00+08:00' };
+
+/** The API for house 7, its bill, payment, bound resident and status history (which changes record). */
 function server(statusErrors: unknown[] = []) {
   let status = 'NORMAL';
+  const changes: unknown[] = [];
   return fakeGraphQL((call: GraphQLCall) => {
-    if (call.operation === 'HouseDetail') return { data: { house: call.variables.id === '7' ? { ...HOUSE, heatingStatus: status } : null } };
-    if (call.operation === 'HouseHeatingStatusChange') {
-      if (statusErrors.length) return { data: { changeHeatingStatus: { house: null, errors: statusErrors } } };
-      status = String(call.variables.status);
-      return { data: { changeHeatingStatus: { house: { id: '7', heatingStatus: status }, errors: [] } } };
+    switch (call.operation) {
+      case 'HouseDetail':
+        return { data: { house: call.variables.id === '7' ? { ...HOUSE, heatingStatus: status } : null } };
+      case 'HouseDetailBills':
+        return { data: { bills: { totalCount: 1, items: [BILL] } } };
+      case 'HouseDetailPayments':
+        return { data: { paymentOrders: { totalCount: 1, items: [ORDER] } } };
+      case 'HouseDetailResidents':
+        return { data: { houseResidents: [RESIDENT] } };
+      case 'HouseDetailStatusChanges':
+        return { data: { houseStatusChanges: { totalCount: changes.length, items: changes } } };
+      case 'HouseHeatingStatusChange': {
+        if (statusErrors.length) return { data: { changeHeatingStatus: { house: null, errors: statusErrors } } };
+        const v = call.variables as { status: string; reason: string; effectiveDate: string };
+        changes.unshift({ id: String(changes.length + 1), fromStatus: status, toStatus: v.status, reason: v.reason, effectiveDate: v.effectiveDate, changedBy: 'collector', createdAt: '2026-12-07T10:00:00+08:00' });
+        status = v.status;
+        return { data: { changeHeatingStatus: { house: { id: '7', heatingStatus: status }, errors: [] } } };
+      }
+      default:
+        return { data: {} };
     }
-    return { data: {} };
   });
 }
 
@@ -91,8 +114,30 @@ describe('HouseDetail', () => {
       expect(screen.queryByTestId('heating-status-H10007') !== null, role).toBe(status);
       expect(screen.queryByTestId('house-edit') !== null, role).toBe(edit);
       expect(screen.getByTestId('house-detail-phone').textContent).toBe('134****7604');
+      // Payments only for the roles that may see payments (technicians may not).
+      expect(screen.queryByTestId('house-tab-payments') !== null, role).toBe(role !== 'TECHNICIAN');
       view.unmount();
     }
+  });
+
+  it('lists the house\'s bills, payments and bound residents (phone masked) in its tabs', async () => {
+    const calls = server();
+    const user = userEvent.setup({ delay: null });
+    renderDetail('FINANCE');
+    const bill = await screen.findByTestId('house-bill-31', {}, { timeout: 5000 });
+    const billRow = bill.closest('tr')?.textContent ?? '';
+    expect(billRow).toContain('2026-2027');
+    expect(billRow).toContain('部分缴费');
+    expect(billRow).toContain('¥1,874.08');
+    expect(billRow).toContain('¥874.08');
+    await user.click(screen.getByTestId('house-tab-payments'));
+    const receipt = await screen.findByText('R-0001', {}, { timeout: 5000 });
+    expect(receipt.closest('tr')?.textContent).toContain('¥1,000.00');
+    expect(receipt.closest('tr')?.textContent).toContain('柜台 · 现金');
+    await user.click(screen.getByTestId('house-tab-residents'));
+    expect((await screen.findByText('小郭', {}, { timeout: 5000 })).closest('tr')?.textContent).toContain('138****5678');
+    expect(calls.find((c) => c.operation === 'HouseDetailBills')?.variables).toEqual({ houseId: '7', first: 10, offset: 0 });
+    expect(calls.find((c) => c.operation === 'HouseDetailPayments')?.variables).toEqual({ houseId: '7', first: 10, offset: 0 });
   });
 
   it('says so when there is no such house', async () => {
@@ -116,6 +161,10 @@ describe('HouseDetail', () => {
     const sent = calls.find((c) => c.operation === 'HouseHeatingStatusChange');
     expect(sent?.variables).toMatchObject({ id: '7', status: 'OPTED_OUT', reason: '房屋空置' });
     expect(sent?.variables.effectiveDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // The history tab asks again after the change and shows it.
+    await user.click(screen.getByTestId('house-tab-status'));
+    const history = await screen.findByTestId('house-status-history');
+    await waitFor(() => expect(within(history).getByText('房屋空置').closest('tr')?.textContent).toContain('正常供热 → 报停'));
   });
 
   it('puts the API\'s refusal on the field it names', async () => {

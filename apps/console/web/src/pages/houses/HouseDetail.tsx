@@ -1,15 +1,19 @@
 // @access houses
 // One house: its ledger data, and (tabs) its bills, payments, heating-status history and bound residents.
+// Each tab loads when opened.
 // Edit and the heating-status change show only to the roles access.ts names for them.
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Card, Descriptions, Result, Skeleton, Space, Tag } from 'antd';
+import { Alert, Card, Descriptions, Result, Skeleton, Space, Tabs, Tag } from 'antd';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, request } from '../../api/client';
 import { useCan } from '../../auth/useCan';
 import { graphql } from '../../gql/tenant';
 import { useT } from '../../i18n';
 import { HeatingStatusDialog } from './HeatingStatusDialog';
+import { HouseBills } from './HouseBills';
+import { HouseResidents, HouseStatusHistory } from './HouseHistory';
+import { HousePayments } from './HousePayments';
 import { HouseEditForm } from './HouseEditForm';
 import { HEATING_STATUS_COLORS, categoryText, heatingStatusText, lowIncomeText } from './labels';
 
@@ -43,7 +47,10 @@ export default function HouseDetail() {
   const queryClient = useQueryClient();
   const key = ['house', id];
   const { data, isPending, error } = useQuery({ queryKey: key, queryFn: () => request(HouseDoc, { id }) });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: key });
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: key });
+    void queryClient.invalidateQueries({ queryKey: ['houseStatusChanges', id] });
+  };
   const back = (
     <Link to=".." relative="path" data-testid="house-back">
       <ArrowLeftOutlined /> {t('返回房屋列表', 'Back to the houses')}
@@ -92,6 +99,18 @@ export default function HouseDetail() {
           </Descriptions.Item>
           <Descriptions.Item label={t('证件号码', 'ID number')}>{house.ownerIdNo || '—'}</Descriptions.Item>
         </Descriptions>
+      </Card>
+      <Card>
+        <Tabs
+          items={[
+            { key: 'bills', label: t('账单', 'Bills'), children: <HouseBills houseId={house.id} /> },
+            ...(can('houses.payments')
+              ? [{ key: 'payments', label: t('缴费记录', 'Payments'), children: <HousePayments houseId={house.id} /> }]
+              : []),
+            { key: 'status', label: t('供热状态记录', 'Heating status history'), children: <HouseStatusHistory houseId={house.id} /> },
+            { key: 'residents', label: t('绑定居民', 'Bound residents'), children: <HouseResidents houseId={house.id} /> },
+          ].map((item) => ({ ...item, label: <span data-testid={`house-tab-${item.key}`}>{item.label}</span> }))}
+        />
       </Card>
     </Space>
   );

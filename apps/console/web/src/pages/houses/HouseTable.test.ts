@@ -10,6 +10,7 @@ describe('houseFilter', () => {
       heatingStatus: 'OPTED_OUT',
       category: undefined,
       lowIncome: undefined,
+      inArrears: undefined,
     });
     expect(houseFilter({ search: '   ', lowIncome: '' })).toEqual({
       search: undefined,
@@ -18,7 +19,13 @@ describe('houseFilter', () => {
       heatingStatus: undefined,
       category: undefined,
       lowIncome: undefined,
+      inArrears: undefined,
     });
+  });
+  it('reads the arrears choice as a boolean (the select hands over strings)', () => {
+    expect(houseFilter({ inArrears: 'true' }).inArrears).toBe(true);
+    expect(houseFilter({ inArrears: 'false' }).inArrears).toBe(false);
+    expect(houseFilter({ inArrears: false }).inArrears).toBe(false);
   });
   it('ignores a building chosen without its community', () => {
     expect(houseFilter({ buildingId: '9' }).buildingId).toBeUndefined();

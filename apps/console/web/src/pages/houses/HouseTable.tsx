@@ -1,12 +1,14 @@
 // @access houses
 // The house ledger: a server-paginated ProTable filtered by community, building (of the chosen community),
-// heating status, category, low-income mark and a search by 户号 prefix / owner name / full phone number.
+// heating status, arrears, category, low-income mark and a search by 户号 prefix / owner name / full phone number
+// / address words.
 // The filters live in the URL, so coming back from a house's detail page finds the same page of the table.
 import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { Tag } from 'antd';
 import { useRef } from 'react';
 import { Link } from 'react-router-dom';
 import { request } from '../../api/client';
+import { ExportButton } from '../../components/export/ExportButton';
 import { useCan } from '../../auth/useCan';
 import { optional, pageArgs, tablePage, type ProTableParams } from '../../components/table';
 import { graphql } from '../../gql/tenant';
@@ -38,6 +40,15 @@ export const HousesDoc = graphql(`
   }
 `);
 
+export const HousesPageExportDoc = graphql(`
+  mutation HousesPageExport($filter: HouseFilter) {
+    startHouseExport(filter: $filter) {
+      job { id }
+      errors { field message code }
+    }
+  }
+`);
+
 export const CommunityOptionsDoc = graphql(`
   query HousesPageCommunities($search: String) {
     communities(search: $search, first: 50) {
@@ -64,6 +75,7 @@ export function houseFilter(params: ProTableParams): HouseFilter {
     heatingStatus: optional(params.heatingStatus) as HeatingStatus | undefined,
     category: optional(params.category) as HouseCategory | undefined,
     lowIncome: optional(params.lowIncome) as LowIncome | undefined,
+    inArrears: params.inArrears === undefined || params.inArrears === '' ? undefined : String(params.inArrears) === 'true',
   };
 }
 
@@ -71,6 +83,8 @@ export default function HouseTable() {
   const t = useT();
   const can = useCan();
   const action = useRef<ActionType>(null);
+  // The filter of the page on screen: the export writes every house it matches, not just this page.
+  const shown = useRef<HouseFilter>({});
   const statusText = heatingStatusText(t);
 
   const columns: ProColumns<Row>[] = [
@@ -79,7 +93,7 @@ export default function HouseTable() {
       dataIndex: 'search',
       hideInTable: true,
       order: 10,
-      fieldProps: { placeholder: t('户号 / 户主姓名 / 完整手机号', 'Account no. / owner / full phone'), 'data-testid': 'houses-search' },
+      fieldProps: { placeholder: t('户号 / 户主姓名 / 完整手机号 / 地址', 'Account no. / owner / full phone / address'), 'data-testid': 'houses-search' },
     },
     {
       title: t('小区', 'Community'),
@@ -109,6 +123,15 @@ export default function HouseTable() {
       },
     },
     {
+      title: t('欠费', 'In arrears'),
+      dataIndex: 'inArrears',
+      hideInTable: true,
+      order: 6,
+      valueType: 'select',
+      valueEnum: { true: { text: t('有欠费', 'In arrears') }, false: { text: t('无欠费', 'Nothing owed') } },
+      fieldProps: { 'data-testid': 'houses-in-arrears' },
+    },
+    {
       title: t('户号', 'Account no.'),
       dataIndex: 'accountNo',
       search: false,
@@ -135,7 +158,7 @@ export default function HouseTable() {
       valueType: 'select',
       valueEnum: valueEnum(categoryText(t)),
       width: 90,
-      order: 6,
+      order: 5,
     },
     {
       title: t('低保/特困', 'Low income'),
@@ -143,7 +166,7 @@ export default function HouseTable() {
       valueType: 'select',
       valueEnum: valueEnum(lowIncomeText(t)),
       width: 90,
-      order: 5,
+      order: 4,
     },
     {
       title: t('供热状态', 'Heating'),
@@ -185,8 +208,16 @@ export default function HouseTable() {
         search={{ labelWidth: 'auto', defaultCollapsed: false }}
         form={{ syncToUrl: true }}
         options={{ density: true, reload: true, setting: true }}
+        toolBarRender={() => [
+          <ExportButton
+            key="export"
+            testId="houses-export"
+            start={async () => (await request(HousesPageExportDoc, { filter: shown.current })).startHouseExport}
+          />,
+        ]}
         request={async (params) => {
-          const { houses } = await request(HousesDoc, { ...pageArgs(params), filter: houseFilter(params) });
+          shown.current = houseFilter(params);
+          const { houses } = await request(HousesDoc, { ...pageArgs(params), filter: shown.current });
           return tablePage(houses);
         }}
       />
