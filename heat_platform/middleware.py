@@ -77,7 +77,8 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         tenant = request.tenant
         # Payment notifies are money already taken from residents: record them even for a
         # suspended or closed company (signature checks still apply), never turn them away.
-        if request.path.startswith((NOTIFY_PREFIX, CONSOLE_PREFIX)):
+        # "/console" too: the console's home URL as its router writes it (a reload there redirects to /console/).
+        if request.path.startswith((NOTIFY_PREFIX, CONSOLE_PREFIX)) or request.path == CONSOLE_PREFIX.rstrip("/"):
             return None
         if tenant.status == tenant.Status.SUSPENDED:
             with translation.override(translation.get_language_from_request(request)):

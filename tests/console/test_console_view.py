@@ -99,3 +99,16 @@ def test_console_without_slash_redirects(client, alpha, built_index):
     response = client.get("/console", HTTP_HOST=alpha.host)
     assert response.status_code in (301, 302)
     assert response["Location"].endswith("/console/")
+
+
+@pytest.mark.django_db
+def test_a_suspended_company_reloading_the_console_home_reaches_its_page(client, alpha, built_index):
+    """The router writes the home page as /console (no slash): a reload there while suspended is redirected
+    to the page, not answered with the API's 423."""
+    from tenants.models import HeatingCompany
+
+    HeatingCompany.objects.filter(slug=alpha.slug).update(status=HeatingCompany.Status.SUSPENDED)
+    response = client.get("/console", HTTP_HOST=alpha.host, follow=True)
+    assert response.status_code == 200
+    assert _bootstrap(response)["tenant"]["status"] == "SUSPENDED"
+    assert client.get("/consoles", HTTP_HOST=alpha.host).status_code == 423
