@@ -72,12 +72,31 @@ LIST_SIZES = {
     "BillRun.errors": 100,  # the first 100
     "TrueUpResult.houseErrors": 100,
     "MerchantAccount.platformCertificates": 5,
+    # Dashboard and operator console (issue #12): days are at most 366, channels and ages fixed sets.
+    "Query.collectionByCommunity": 100,
+    "DailyCollections.days": 366,
+    "DailyCollections.totals": 5,
+    "DailyCollection.channels": 5,
+    "ArrearsAging.buckets": 5,
+    "Query.platformCollectionsByDay": 366,
+    "PlatformDailyCollection.channels": 5,
+    "PlatformFigures.tenants": 3,
+    "Query.houseResidents": 5,  # HOUSE_BINDING_CAP
+    "Query.serviceProviderAccounts": 2,
 }
 # Page maxima other than MAX_PAGE.
 PAGE_MAXIMA = {"ImportJob.errors": 1000}
 # Fields much dearer than reading a column: aggregates, counts, hashing, outside calls.
 FIELD_COSTS = {
     "Query.billSummary": 50,
+    "Query.collectionByCommunity": 50,  # GROUP BY over a season's bills
+    "Query.collectionsByDay": 50,
+    "Query.arrearsAging": 50,
+    "Query.platformCollectionsByDay": 50,
+    "Mutation.changeMyPassword": 200,  # checks the old password, hashes the new one
+    "Mutation.startHouseExport": 100,  # queues a worker reading the whole list
+    "Mutation.startBillExport": 100,
+    "Mutation.startPaymentExport": 100,
     "Mutation.staffLogin": 100,  # argon2
     "Mutation.operatorLogin": 100,
     "Mutation.createStaff": 100,

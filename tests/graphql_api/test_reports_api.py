@@ -391,3 +391,10 @@ def test_refund_list_costs_the_same_for_many_refunds(gql, alpha):
 
     one, more = assert_same_queries_grown(lambda: gql(alpha.host, REFUNDS, {}, token=token), grow)
     assert [_data(r, "refunds")["totalCount"] for r in (one, more)] == [1, 6]
+
+
+def test_a_whole_year_of_days_fits_a_staff_members_cost_budget(gql, alpha):
+    token = gql.login(alpha.host, alpha.admin)
+    result = gql(alpha.host, BY_DAY, {"f": "2026-01-01", "t": "2026-12-31"}, token=token)
+    days = _data(result, "collectionsByDay")["days"]
+    assert len(days) == 365 and all(len(d["channels"]) == 5 for d in days)
