@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -43,8 +45,16 @@ def order_for_staff(*, out_trade_no: str | None = None, order_id: int | None = N
 
 
 def order_list(*, status: str | None = None, channel: str | None = None, flagged: bool | None = None,
-               search: str | None = None, house_id: int | None = None) -> QuerySet[PaymentOrder]:
+               search: str | None = None, house_id: int | None = None, date_from: dt.date | None = None,
+               date_to: dt.date | None = None) -> QuerySet[PaymentOrder]:
+    """Staff's order list, newest first. `date_from`/`date_to`: days the order was created on, in the
+    company's time zone, both inclusive."""
     qs = PaymentOrder.objects.all()
+    zone = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
+    if date_to:
+        qs = qs.filter(created_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
     if house_id is not None:  # orders paying any bill of the house (house detail)
         qs = qs.filter(Exists(OrderBill.objects.filter(order=OuterRef("pk"), bill__house_id=house_id)))
     if status:

@@ -38,6 +38,8 @@ class PaymentOrderFilter(graphene.InputObjectType):
     flagged = graphene.Boolean(description="Only orders holding money no bill took (to refund), or only the others.")
     search = graphene.String(description="商户订单号, receipt number, provider transaction id or 户号 (exact).")
     house_id = graphene.ID(description="Orders paying any bill of this house (house detail)")
+    date_from = graphene.Date(description="Created on or after this day (Asia/Shanghai)")
+    date_to = graphene.Date(description="Created on or before this day (inclusive)")
 
 
 class RefundFilter(graphene.InputObjectType):
@@ -76,7 +78,8 @@ class PaymentQueries(graphene.ObjectType):
         status, channel = f.get("status"), f.get("channel")
         qs = selectors.order_list(status=status.value if status else None, channel=channel.value if channel else None,
                                   flagged=f.get("flagged"), search=f.get("search"),
-                                  house_id=to_optional_pk(f.get("house_id")))
+                                  house_id=to_optional_pk(f.get("house_id")), date_from=f.get("date_from"),
+                                  date_to=f.get("date_to"))
         return page(qs, first=first, offset=offset)
 
     @staticmethod

@@ -1,0 +1,69 @@
+"""paymentOrders for the console's orders page: the day filters (the company's calendar days, both ends
+inclusive) alone and with the other filters, a malformed day refused, and another company's staff see none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django_tenants.utils import schema_context
+
+from apps.payments.models import PaymentOrder
+from tests.factories.accounts import staff
+from tests.factories.billing import bill_for
+from tests.factories.payments import pay
+from tests.factories.tariffs import plain_season
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ORDERS = """query($f: PaymentOrderFilter) { paymentOrders(filter: $f, first: 50) {
+  totalCount items { receiptNo createdAt } } }"""
+
+
+@pytest.fixture
+def dated_orders(alpha):
+    """Counter payments created late on Nov 30, just after midnight on Dec 1 and on Dec 2 (Shanghai time)."""
+    created = {"late-1130": dt.datetime(2026, 11, 30, 23, 30, tzinfo=SHANGHAI),
+               "early-1201": dt.datetime(2026, 12, 1, 0, 10, tzinfo=SHANGHAI),
+               "noon-1202": dt.datetime(2026, 12, 2, 12, 0, tzinfo=SHANGHAI)}
+    with schema_context(alpha.schema):
+        collector, season = staff("li"), plain_season()
+        for receipt_no, when in created.items():
+            order = pay(collector, [bill_for(season)], 1000, receipt_no, method="pos")
+            PaymentOrder.objects.filter(pk=order.pk).update(created_at=when)
+    return created
+
+
+def _receipts(gql, alpha, token, **filters) -> list[str]:
+    data = gql(alpha.host, ORDERS, {"f": filters}, token=token)
+    assert "errors" not in data, data
+    return [o["receiptNo"] for o in data["data"]["paymentOrders"]["items"]]
+
+
+def test_orders_by_the_day_they_were_created(gql, alpha, dated_orders, make_staff):
+    finance = make_staff(alpha, "finance")
+    assert _receipts(gql, alpha, finance) == ["noon-1202", "early-1201", "late-1130"]
+    assert _receipts(gql, alpha, finance, dateFrom="2026-12-01") == ["noon-1202", "early-1201"]
+    assert _receipts(gql, alpha, finance, dateTo="2026-11-30") == ["late-1130"]  # 15:30 UTC is still Nov 30 here
+    assert _receipts(gql, alpha, finance, dateFrom="2026-12-01", dateTo="2026-12-01") == ["early-1201"]
+    assert _receipts(gql, alpha, finance, dateFrom="2026-12-03") == []
+    assert _receipts(gql, alpha, finance, dateFrom="2026-12-02", dateTo="2026-12-01") == []
+
+
+def test_day_filters_combine_with_the_others(gql, alpha, dated_orders, make_staff):
+    finance = make_staff(alpha, "finance")
+    assert _receipts(gql, alpha, finance, dateTo="2026-12-01", channel="COUNTER", status="PAID") == [
+        "early-1201", "late-1130"]
+    assert _receipts(gql, alpha, finance, dateTo="2026-12-01", channel="WECHAT") == []
+    assert _receipts(gql, alpha, finance, dateFrom="2026-11-30", search="early-1201") == ["early-1201"]
+
+
+def test_a_malformed_day_is_refused(gql, alpha, dated_orders, make_staff):
+    result = gql(alpha.host, ORDERS, {"f": {"dateFrom": "2026-13-01"}}, token=make_staff(alpha, "finance"))
+    assert "data" not in result
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["BAD_USER_INPUT"]
+
+
+def test_another_companys_staff_see_none_of_them(gql, alpha, beta, dated_orders, make_staff):
+    data = gql(beta.host, ORDERS, {"f": {"dateFrom": "2026-11-01"}}, token=make_staff(beta, "finance"))
+    assert data["data"]["paymentOrders"] == {"totalCount": 0, "items": []}
