@@ -70,7 +70,8 @@ function AdjustDialog({ bill, onClose, onDone }: { bill: ActionBill; onClose: ()
       onOk={() => form.submit()}
       onCancel={onClose}
       destroyOnHidden
-      data-testid="adjust-dialog"
+      cancelText={t('取消', 'Cancel')}
+      modalRender={(node) => <div data-testid="adjust-dialog">{node}</div>}
     >
       {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} />}
       <Descriptions size="small" column={2} style={{ marginBottom: 12 }}>
@@ -156,7 +157,8 @@ function WaiveDialog({ bill, onClose, onDone }: { bill: ActionBill; onClose: () 
       onOk={() => form.submit()}
       onCancel={onClose}
       destroyOnHidden
-      data-testid="waive-dialog"
+      cancelText={t('取消', 'Cancel')}
+      modalRender={(node) => <div data-testid="waive-dialog">{node}</div>}
     >
       {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} />}
       <Typography.Paragraph>

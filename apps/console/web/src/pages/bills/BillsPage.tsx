@@ -10,11 +10,12 @@ import { useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { request } from '../../api/client';
 import { optional, pageArgs, tablePage, type ProTableParams } from '../../components/table';
-import type { BillStatus, BillsQuery } from '../../gql/tenant/graphql';
+import { ExportButton } from '../../components/export/ExportButton';
+import type { BillFilter, BillStatus, BillsQuery } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
 import { BillDrawer } from './BillDrawer';
-import { BillFilterCommunitiesDoc, BillFilterSeasonsDoc, BillsDoc } from './documents';
+import { BillFilterCommunitiesDoc, BillFilterSeasonsDoc, BillsDoc, StartBillExportDoc } from './documents';
 import { BILL_STATUS, BILL_STATUS_COLOR } from './labels';
 
 type Row = BillsQuery['bills']['items'][number];
@@ -24,6 +25,7 @@ export default function BillsPage() {
   const action = useRef<ActionType>(null);
   const [params] = useSearchParams();
   const [open, setOpen] = useState<string | null>(null);
+  const shown = useRef<BillFilter>({}); // the filter of the rows on screen: what Export writes
   const seasons = useQuery({ queryKey: ['billFilterSeasons'], queryFn: async () => (await request(BillFilterSeasonsDoc)).seasons ?? [] });
 
   const columns: ProColumns<Row>[] = [
@@ -105,18 +107,23 @@ export default function BillsPage() {
         search={{ labelWidth: 'auto', defaultCollapsed: false }}
         form={{ initialValues: { seasonId: params.get('season') ?? undefined } }}
         onRow={(row) => ({ onDoubleClick: () => setOpen(row.id) })}
+        toolBarRender={() => [
+          <ExportButton
+            key="export"
+            testId="bills-export"
+            start={async () => (await request(StartBillExportDoc, { filter: shown.current })).startBillExport}
+          />,
+        ]}
         request={async (p) => {
           const inArrears = optional(p.inArrears);
-          const { bills } = await request(BillsDoc, {
-            ...pageArgs(p),
-            filter: {
-              seasonId: optional(p.seasonId) ?? null,
-              communityId: optional(p.communityId) ?? null,
-              status: (optional(p.status) as BillStatus | undefined) ?? null,
-              inArrears: inArrears === undefined ? null : inArrears === 'true',
-              search: optional(p.search) ?? null,
-            },
-          });
+          shown.current = {
+            seasonId: optional(p.seasonId) ?? null,
+            communityId: optional(p.communityId) ?? null,
+            status: (optional(p.status) as BillStatus | undefined) ?? null,
+            inArrears: inArrears === undefined ? null : inArrears === 'true',
+            search: optional(p.search) ?? null,
+          };
+          const { bills } = await request(BillsDoc, { ...pageArgs(p), filter: shown.current });
           return tablePage(bills);
         }}
       />

@@ -49,3 +49,12 @@ export const BillFilterCommunitiesDoc = graphql(`
     communities(search: $search, first: 50) { items { id name } }
   }
 `);
+
+export const StartBillExportDoc = graphql(`
+  mutation StartBillExport($filter: BillFilter) {
+    startBillExport(filter: $filter) {
+      job { id }
+      errors { field message code }
+    }
+  }
+`);

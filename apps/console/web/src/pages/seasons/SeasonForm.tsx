@@ -20,8 +20,28 @@ interface Values {
 const FIELDS = ['name', 'heatingStart', 'heatingEnd', 'paymentDue', 'lateFeeStart'] as const;
 const DAY = 'YYYY-MM-DD';
 
-/** A season starting this winter (or next, after March): Nov 15 – Mar 15, due Dec 31, late fees from Jan 1. */
-export function suggestedSeason(today: Dayjs = dayjs()): Values {
+export interface SeasonDatesText {
+  heatingStart: string;
+  heatingEnd: string;
+  paymentDue: string;
+  lateFeeStart: string;
+}
+
+/** The next season to create: the newest one's dates a year later, or, for a company's first season, this
+ *  winter's (next winter's from April) Nov 15 – Mar 15, due Dec 31, late fees from Jan 1. */
+export function suggestedSeason(latest: SeasonDatesText | null, today: Dayjs = dayjs()): Values {
+  if (latest) {
+    const next = (d: string) => dayjs(d).add(1, 'year');
+    const start = next(latest.heatingStart);
+    const end = next(latest.heatingEnd);
+    return {
+      name: start.year() === end.year() ? String(start.year()) : `${start.year()}-${end.year()}`,
+      heatingStart: start,
+      heatingEnd: end,
+      paymentDue: next(latest.paymentDue),
+      lateFeeStart: next(latest.lateFeeStart),
+    };
+  }
   const year = today.month() >= 3 ? today.year() : today.year() - 1;
   return {
     name: `${year}-${year + 1}`,
@@ -32,7 +52,18 @@ export function suggestedSeason(today: Dayjs = dayjs()): Values {
   };
 }
 
-export function SeasonForm({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (id: string) => void }) {
+export function SeasonForm({
+  open,
+  latest,
+  onClose,
+  onCreated,
+}: {
+  open: boolean;
+  /** The newest season, whose dates a year on are suggested. */
+  latest: SeasonDatesText | null;
+  onClose: () => void;
+  onCreated: (id: string) => void;
+}) {
   const t = useT();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
@@ -86,10 +117,11 @@ export function SeasonForm({ open, onClose, onCreated }: { open: boolean; onClos
       onOk={() => form.submit()}
       onCancel={onClose}
       destroyOnHidden
-      data-testid="season-form-modal"
+      cancelText={t('取消', 'Cancel')}
+      modalRender={(node) => <div data-testid="season-form-modal">{node}</div>}
     >
       {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} />}
-      <Form form={form} layout="vertical" initialValues={suggestedSeason()} onFinish={onFinish} data-testid="season-form">
+      <Form form={form} layout="vertical" initialValues={suggestedSeason(latest)} onFinish={onFinish} data-testid="season-form">
         <Form.Item
           name="name"
           label={t('名称', 'Name')}

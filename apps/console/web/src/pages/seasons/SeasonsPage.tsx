@@ -68,7 +68,8 @@ function PublishDialog({ season, onClose, onDone }: { season: Season; onClose: (
       okButtonProps={{ loading: busy, danger: true, disabled: summary.isLoading, 'data-testid': 'publish-confirm' }}
       onOk={publish}
       onCancel={onClose}
-      data-testid="publish-dialog"
+      cancelText={t('取消', 'Cancel')}
+      modalRender={(node) => <div data-testid="publish-dialog">{node}</div>}
     >
       <Space direction="vertical" style={{ width: '100%' }}>
         <Typography.Paragraph>
@@ -218,6 +219,7 @@ export default function SeasonsPage() {
         'A closed season gets no more bill runs and its plans cannot change; its bills stay visible and can still be paid.',
       ),
       okText: t('结束采暖季', 'Close season'),
+      cancelText: t('取消', 'Cancel'),
       okButtonProps: { danger: true, 'data-testid': 'close-confirm' },
       onOk: async () => {
         try {
@@ -302,6 +304,7 @@ export default function SeasonsPage() {
       {selected ? <PlansCard key={selected.id} season={selected} /> : !seasons.isLoading && <Empty description={t('还没有采暖季', 'No seasons yet')} />}
       <SeasonForm
         open={creating}
+        latest={[...list].sort((a, b) => b.heatingStart.localeCompare(a.heatingStart))[0] ?? null}
         onClose={() => setCreating(false)}
         onCreated={(id) => {
           setCreating(false);
