@@ -4,7 +4,7 @@
 - `console_tenant`: a company committed outside any test transaction (a live server must see it), filled
   by the same seeds as `make run`'s demo (houses, a published season with bills, a month of counter
   takings) with one staff member per role; shared by every test in tests/console and dropped after them.
-- `live_server`: a live server thread (`.port`; static files from the app folders, so the built bundle).
+- `console_server`: a live server thread (its port; static files from the app folders, so the built bundle).
 - `console`: a fresh browser context (zh-CN) with helpers to open a host, log in, read the menu and take a
   screenshot per step into test-artifacts/console/<test>/. Uncaught page errors fail the test.
 
@@ -22,7 +22,6 @@ import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.db import connection
 from django.test.testcases import LiveServerThread
-from django.test.utils import modify_settings
 from django_tenants.utils import schema_context
 
 from tenants.models import HeatingCompany
@@ -110,27 +109,15 @@ def console_tenant(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="package")
-def live_server(console_tenant):
-    """Our live server; named like pytest-django's (which it replaces here) because pytest-django creates
-    the test database only for sessions with a test that uses `db`, `transactional_db`, `live_server` or the
-    django_db mark, and these tests must not run inside a transaction (the server thread must see commits)."""
+def console_server(console_tenant):
     thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait(10)
     if thread.error:
         raise thread.error
-    yield LiveServer(thread.port)
+    yield thread.port
     thread.terminate()
-
-
-class LiveServer:
-    """The port, and the per-test settings hook pytest-django's autouse helper enables for any `live_server`
-    (ALLOWED_HOSTS here already admits localhost and *.localhost: nothing to change)."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self._live_server_modified_settings = modify_settings()
 
 
 class ConsoleDriver:
@@ -175,14 +162,19 @@ class ConsoleDriver:
 
 
 @pytest.fixture
-def console(live_server, chromium, request):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+def console(console_server, chromium, db, request):
+    """`db`: pytest-django creates the test database only for sessions with a test that uses it (and wraps
+    each test in a transaction rolled back afterwards: what a test writes itself is undone; the company and
+    everything done through the browser are committed by the server's own connections)."""
+    # Reduced motion: the console draws charts without animation, so screenshots show them finished.
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900}, reduced_motion="reduce")
     context.set_default_timeout(15_000)
     page = context.new_page()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    driver = ConsoleDriver(page, live_server.port, ARTIFACTS / name)
+    driver = ConsoleDriver(page, console_server, ARTIFACTS / name)
     try:
         yield driver
+        driver.shot("last")  # what the page showed when the test ended (passed or not)
     finally:
         context.close()
     assert not driver.errors, f"uncaught errors in the page: {driver.errors}"

@@ -24,6 +24,11 @@ export function nonZeroPoints(option: EChartsOption): number {
   return count;
 }
 
+/** Users who ask for less motion (and browser tests, for steady screenshots) get charts drawn at once. */
+function reducedMotion(): boolean {
+  return typeof window !== 'undefined' && !!window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+}
+
 export function EChart({ option, height = 320, testId }: { option: EChartsOption; height?: number; testId?: string }) {
   const node = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -42,7 +47,7 @@ export function EChart({ option, height = 320, testId }: { option: EChartsOption
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: true });
+    chart.current?.setOption({ animation: !reducedMotion(), ...option }, { notMerge: true });
   }, [option]);
 
   return <div ref={node} style={{ width: '100%', height }} data-testid={testId} data-nonzero={nonZeroPoints(option)} />;
