@@ -39,8 +39,20 @@ export function TariffPlanForm({ open, seasonId, season, plan, onClose, onSaved 
   const [form] = Form.useForm<PlanFormValues>();
   const [busy, setBusy] = useState(false);
   const [general, setGeneral] = useState<string[]>([]);
-  const all = Form.useWatch([], { form, preserve: true }) as PlanFormValues | undefined;
-  const shown = useMemo(() => relevant(all ?? NEW_PLAN), [all]);
+  // Only the settings that decide which others apply are watched: typing a price does not re-render the form.
+  const modes: PlanFormValues = {
+    pricing: Form.useWatch('pricing', { form, preserve: true }),
+    capMode: Form.useWatch('capMode', { form, preserve: true }),
+    lowIncomeMode: Form.useWatch('lowIncomeMode', { form, preserve: true }),
+    earlyDiscountPct: Form.useWatch('earlyDiscountPct', { form, preserve: true }),
+    lateFeeDailyPermille: Form.useWatch('lateFeeDailyPermille', { form, preserve: true }),
+    meteredUnit: Form.useWatch('meteredUnit', { form, preserve: true }),
+  };
+  const all = modes.pricing === undefined ? undefined : modes;
+  const shown = useMemo(
+    () => relevant(all ?? NEW_PLAN),
+    [all?.pricing, all?.capMode, all?.lowIncomeMode, all?.earlyDiscountPct, all?.lateFeeDailyPermille],
+  );
 
   const initial = useMemo(() => (plan ? planToForm(plan) : NEW_PLAN), [plan]);
   useEffect(() => {
@@ -74,7 +86,7 @@ export function TariffPlanForm({ open, seasonId, season, plan, onClose, onSaved 
   const decimal = (field: PlanField, label: string, unit: string, extra?: string) =>
     shown.has(field) && (
       <Form.Item {...item(field, label, extra)}>
-        <Input inputMode="decimal" addonAfter={unit} autoComplete="off" data-testid={`plan-${field}`} />
+        <Input inputMode="decimal" suffix={unit} autoComplete="off" data-testid={`plan-${field}`} />
       </Form.Item>
     );
   const select = (field: PlanField, label: string, opts: { value: string; label: string }[], extra?: string) =>
