@@ -84,7 +84,10 @@ NOT_LOADED_TABLES = frozenset({"django_migrations"})
 PUBLIC_IMPORTED = ("tenants.domain", "tenants.miniprogramaccount", "tenants.merchantaccount",
                    "tenants.miniprogrambranding", "tenants.miniprogrambuild", "tenants.miniprogramauthorization",
                    "tenants.miniprogramrelease")
-PUBLIC_RECORD_ONLY = ("tenants.signup", "heat_platform.operatorauditlog")
+# The operator console's figures (heat_platform.tenantsummary/tenantdailycollection) are derived from the
+# schema: archived as they were, rebuilt by the next stats refresh after an import.
+PUBLIC_RECORD_ONLY = ("tenants.signup", "heat_platform.operatorauditlog", "heat_platform.tenantsummary",
+                      "heat_platform.tenantdailycollection")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_]{1,63}$")
 
 
