@@ -52,12 +52,8 @@ export default function BillsPage() {
       title: t('状态', 'Status'),
       dataIndex: 'status',
       valueType: 'select',
+      hideInTable: true,
       valueEnum: Object.fromEntries(Object.entries(BILL_STATUS).map(([k, v]) => [k, { text: t(...v) }])),
-      render: (_, row) => (
-        <Tag color={BILL_STATUS_COLOR[row.status]} data-testid={`bill-status-${row.house.accountNo}`}>
-          {t(...BILL_STATUS[row.status])}
-        </Tag>
-      ),
     },
     {
       title: t('欠费', 'Arrears'),
@@ -75,6 +71,16 @@ export default function BillsPage() {
     { title: t('户号', 'Account'), dataIndex: ['house', 'accountNo'], search: false },
     { title: t('地址', 'Address'), dataIndex: ['house', 'address'], search: false, ellipsis: true },
     { title: t('采暖季', 'Season'), dataIndex: 'season', search: false },
+    {
+      title: t('状态', 'Status'),
+      key: 'statusTag',
+      search: false,
+      render: (_, row) => (
+        <Tag color={BILL_STATUS_COLOR[row.status]} data-testid={`bill-status-${row.house.accountNo}`}>
+          {t(...BILL_STATUS[row.status])}
+        </Tag>
+      ),
+    },
     { title: t('应收', 'Billed'), dataIndex: 'principalFen', search: false, align: 'right', render: (_, r) => formatFen(r.principalFen) },
     { title: t('已缴', 'Paid'), dataIndex: 'paidFen', search: false, align: 'right', render: (_, r) => formatFen(r.paidFen) },
     {

@@ -153,7 +153,7 @@ export function TariffPlanForm({ open, seasonId, season, plan, onClose, onSaved 
           <Col span={12}>{select('areaBasis', t('计费面积', 'Billed area'), options(AREA_BASIS, t))}</Col>
           <Col span={12}>
             {decimal('areaUnitPrice', t('面积单价（每采暖季）', 'Area price (per season)'), yuanPerM2,
-              all?.pricing === 'TWO_PART' ? t('用于封顶、报停和未抄表房屋', 'Used for the cap, 报停 and unmetered houses') : undefined)}
+              all?.pricing === 'TWO_PART' ? t('用于封顶和报停房屋的基本热费', 'Used for the cap and for opted-out (报停) houses') : undefined)}
           </Col>
           <Col span={12}>{select('proration', t('折算规则', 'Proration'), options(PRORATION, t), t('晚接入、提前停热、过户按供热天数 / 采暖季天数折算', 'Late connection, early stop or a change of owner: heating days / season days'))}</Col>
         </Row>
