@@ -12,7 +12,8 @@ from tests.factories.tenants import OPERATOR, PASSWORD
 # What each role finds in its side menu, in order. The roles come from apps/console/web/src/access.ts
 # (checked against the API's declarations by access.test.ts); page authors add their page here.
 MENUS = {
-    "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders"],
+    "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders", "settings",
+                     "audit"],
     "COLLECTOR": ["dashboard", "houses", "bills", "counter"],
     "TECHNICIAN": ["dashboard", "houses", "bills"],
     "FINANCE": ["dashboard", "houses", "seasons", "billRuns", "bills", "orders"],
@@ -20,7 +21,8 @@ MENUS = {
 # Routes of the staff console by menu key, for the 403 check of pages outside a role's menu.
 PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/console/imports",
          "seasons": "/console/seasons", "billRuns": "/console/bill-runs", "bills": "/console/bills",
-         "counter": "/console/counter", "orders": "/console/orders"}
+         "counter": "/console/counter", "orders": "/console/orders", "settings": "/console/settings",
+         "audit": "/console/audit"}
 # Dashboard parts (data-testid) each role sees; the others must be absent.
 PARTS = {"chart-collections-by-day": {"TENANT_ADMIN", "FINANCE", "COLLECTOR"},
          "active-bill-runs": {"TENANT_ADMIN", "FINANCE"},
@@ -92,7 +94,7 @@ def test_a_session_ended_by_the_server_returns_to_login(console, console_tenant)
 
 def test_operator_signs_in_on_the_platform_host(console, console_tenant):
     page = console.login("localhost", OPERATOR, PASSWORD)
-    assert console.menu() == ["op.tenants"]
+    assert console.menu() == ["op.tenants", "op.overview", "op.audit", "op.settings"]
     row_status = page.get_by_test_id(f"tenant-status-{console_tenant.info.slug}")
     row_status.wait_for()
     assert row_status.inner_text() == "正常"
@@ -126,6 +128,7 @@ def test_suspended_company_sees_its_page_until_reactivated(console, console_tena
         staff_page.screenshot(path=str(console.shots / "suspended-company-page.png"), full_page=True)
 
         page.get_by_test_id(f"reactivate-{slug}").click()
+        page.get_by_test_id("reactivate-reason").fill("已补缴服务费（测试）")
         page.get_by_test_id("reactivate-confirm").click()
         page.get_by_test_id(f"suspend-{slug}").wait_for()
         assert page.get_by_test_id(f"tenant-status-{slug}").inner_text() == "正常"

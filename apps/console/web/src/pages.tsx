@@ -88,6 +88,20 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/orders/OrdersPage')),
   },
   {
+    access: 'settings',
+    path: 'settings',
+    title: ['公司设置', 'Company settings'],
+    icon: <SettingOutlined />,
+    component: lazy(() => import('./pages/settings/SettingsPage')),
+  },
+  {
+    access: 'audit',
+    path: 'audit',
+    title: ['操作日志', 'Audit log'],
+    icon: <AuditOutlined />,
+    component: lazy(() => import('./pages/audit/AuditPage')),
+  },
+  {
     access: 'account',
     path: 'account',
     title: ['我的账号', 'My account'],
@@ -104,6 +118,27 @@ export const OPERATOR_PAGES: readonly PageDef[] = [
     title: ['供热公司', 'Heating companies'],
     icon: <BankOutlined />,
     component: lazy(() => import('./operator/pages/tenants/TenantsPage')),
+  },
+  {
+    access: 'op.overview',
+    path: 'overview',
+    title: ['平台概况', 'Platform overview'],
+    icon: <DashboardOutlined />,
+    component: lazy(() => import('./operator/pages/overview/OverviewPage')),
+  },
+  {
+    access: 'op.audit',
+    path: 'audit',
+    title: ['平台操作日志', 'Platform audit log'],
+    icon: <AuditOutlined />,
+    component: lazy(() => import('./operator/pages/audit/OperatorAuditPage')),
+  },
+  {
+    access: 'op.settings',
+    path: 'settings',
+    title: ['服务商账户', 'Service-provider accounts'],
+    icon: <SettingOutlined />,
+    component: lazy(() => import('./operator/pages/settings/ServiceProviderPage')),
   },
   {
     access: 'op.account',

@@ -125,7 +125,7 @@ export default function OverviewPage() {
           type: 'pie',
           radius: ['45%', '70%'],
           label: { formatter: '{b}: {c}' },
-          data: (f?.tenants ?? []).map((s) => ({ name: statusText[s.status], value: s.count, itemStyle: { color: STATUS_COLORS[s.status] } })),
+          data: (f?.tenants ?? []).filter((s) => s.count > 0).map((s) => ({ name: statusText[s.status], value: s.count, itemStyle: { color: STATUS_COLORS[s.status] } })),
         },
       ],
     };
