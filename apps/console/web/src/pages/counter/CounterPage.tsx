@@ -119,7 +119,7 @@ export default function CounterPage() {
     <Row gutter={16} data-testid="counter-page">
       <Col xs={24} xl={16}>
         <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-          <Card title={t('收费台', 'Counter desk')} size="small">
+          <Card title={t('查找房屋', 'Find a house')} size="small">
             <HouseSearch ref={searchRef} onSelect={select} />
           </Card>
           {house && (
@@ -137,7 +137,7 @@ export default function CounterPage() {
               {paid ? (
                 <PaidResult order={paid} house={house} onNext={next} />
               ) : (
-                <PaymentPanel ref={amountRef} houseId={house.id} lastReceiptNo={lastReceiptNo} onPaid={onPaid} />
+                <PaymentPanel key={house.id} ref={amountRef} houseId={house.id} lastReceiptNo={lastReceiptNo} onPaid={onPaid} />
               )}
             </Card>
           )}

@@ -63,8 +63,9 @@ export const PaymentPanel = forwardRef<InputRef, Props>(function PaymentPanel({ 
     queryFn: async () => (await request(CounterBillsDoc, { houseId })).bills.items,
   });
   const payable = useMemo(() => (bills.data ?? []).filter(isPayable), [bills.data]);
-  const [selected, setSelected] = useState<string[]>([]);
-  const chosen = useMemo(() => payable.filter((b) => selected.includes(b.id)), [payable, selected]);
+  // Every payable bill is chosen unless unticked (the panel is keyed by house, so a new house starts over).
+  const [unticked, setUnticked] = useState<string[]>([]);
+  const chosen = useMemo(() => payable.filter((b) => !unticked.includes(b.id)), [payable, unticked]);
   const dueFen = chosen.reduce((sum, b) => sum + b.amountDue.totalFen, 0);
 
   const method = Form.useWatch('method', form) ?? 'CASH';
@@ -80,11 +81,7 @@ export const PaymentPanel = forwardRef<InputRef, Props>(function PaymentPanel({ 
   const requestNo = useRef<string | null>(null); // one per submission: same values again = same key
   const inFlight = useRef(false);
 
-  // A new house (or its bills reloaded): every payable bill chosen, the whole amount due proposed.
-  useEffect(() => {
-    setSelected(payable.map((b) => b.id));
-    requestNo.current = null;
-  }, [payable]);
+  // The whole amount due on the chosen bills is proposed whenever that changes.
   useEffect(() => {
     form.setFieldsValue({ amount: dueFen > 0 ? (dueFen / 100).toFixed(2) : '' });
     if (form.isFieldTouched('amount')) void form.validateFields(['amount']).catch(() => undefined);
@@ -190,8 +187,8 @@ export const PaymentPanel = forwardRef<InputRef, Props>(function PaymentPanel({ 
         data-testid="counter-bills"
         locale={{ emptyText: <Empty description={t('该户没有账单', 'No bills for this house')} /> }}
         rowSelection={{
-          selectedRowKeys: selected,
-          onChange: (keys) => setSelected(keys.map(String)),
+          selectedRowKeys: chosen.map((b) => b.id),
+          onChange: (keys) => setUnticked(payable.map((b) => b.id).filter((id) => !keys.map(String).includes(id))),
           getCheckboxProps: (b) => ({ disabled: !isPayable(b) }),
         }}
         summary={() => (

@@ -69,9 +69,9 @@ export function nextReceiptNo(last: string | null | undefined): string {
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** A fresh idempotency key for one submission: "cd-" + 24 random characters (the API takes 6–32 of [A-Za-z0-9_-]). */
-export function newRequestNo(): string {
+/** A fresh idempotency key for one submission: prefix + 24 random characters (the API takes 6–32 of [A-Za-z0-9_-]). */
+export function newRequestNo(prefix = 'cd-'): string {
   const bytes = new Uint8Array(24);
   crypto.getRandomValues(bytes);
-  return 'cd-' + Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');
+  return prefix + Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');
 }

@@ -1,25 +1,27 @@
 // @access orders
 // Orders and refunds (finance, admins): every payment order, online and at the counter, in a server-paginated
-// table filtered by status, channel, "holding money to refund" and a search (order no., receipt no., the
-// gateway's transaction id or 户号); one order in a drawer; refunds, part or all, with their status.
+// table filtered by status, channel, creation days, "holding money to refund" and a search (order no., receipt
+// no., the gateway's transaction id or 户号); one order in a drawer; refunds, part or all, with their status.
 import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { useQueryClient } from '@tanstack/react-query';
-import { App, Space, Tag, Typography } from 'antd';
+import { App, Button, Space, Tag, Tooltip, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { request } from '../../api/client';
 import { useCan } from '../../auth/useCan';
+import { ExportButton } from '../../components/export/ExportButton';
 import { optional, pageArgs, tablePage, type ProTableParams } from '../../components/table';
 import type { OrderStatus, OrdersPageListQuery, PaymentChannel, PaymentOrderFilter } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
-import { OrdersPageListDoc } from './documents';
+import { OrdersPageListDoc, OrdersStartExportDoc } from './documents';
 import { OrderDrawer } from './OrderDrawer';
 import {
   CHANNEL,
   CHANNEL_COLOR,
   CHANNELS,
   COUNTER_METHOD,
+  exportFilter,
   ORDER_REFUND_STATUS,
   ORDER_STATUS,
   ORDER_STATUS_COLOR,
@@ -40,6 +42,8 @@ export function orderFilter(params: ProTableParams): PaymentOrderFilter {
     status: (optional(params.status) as OrderStatus | undefined) ?? null,
     channel: (optional(params.channel) as PaymentChannel | undefined) ?? null,
     flagged: flagged === undefined ? null : flagged === 'yes',
+    dateFrom: optional(params.dateFrom) ?? null,
+    dateTo: optional(params.dateTo) ?? null,
   };
 }
 
@@ -49,6 +53,8 @@ export default function OrdersPage() {
   const { message } = App.useApp();
   const client = useQueryClient();
   const action = useRef<ActionType>(null);
+  const [shown, setShown] = useState<PaymentOrderFilter>({});
+  const toExport = exportFilter(shown);
   const [detail, setDetail] = useState<string | null>(null);
   const [target, setTarget] = useState<Target | null>(null);
   const mayRefund = can('orders.refund');
@@ -122,6 +128,13 @@ export default function OrdersPage() {
       hideInTable: true,
     },
     {
+      title: t('下单日期', 'Created between'),
+      dataIndex: 'createdRange',
+      valueType: 'dateRange',
+      hideInTable: true,
+      search: { transform: (value: [string, string]) => ({ dateFrom: value[0], dateTo: value[1] }) },
+    },
+    {
       title: t('下单时间', 'Created'),
       dataIndex: 'createdAt',
       search: false,
@@ -164,8 +177,25 @@ export default function OrdersPage() {
         headerTitle={t('支付订单', 'Payment orders')}
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
         search={{ labelWidth: 'auto' }}
+        toolBarRender={() => [
+          toExport ? (
+            <ExportButton
+              key="export"
+              testId="orders-export"
+              start={async () => (await request(OrdersStartExportDoc, { filter: toExport })).startPaymentExport}
+            />
+          ) : (
+            <Tooltip key="export" title={t('导出按微信、支付宝、现金、POS、转账分渠道；按“柜台”筛选时请清除渠道再导出', 'The export splits counter money by method: clear the channel filter to export')}>
+              <Button disabled data-testid="orders-export">
+                {t('导出 Excel', 'Export to Excel')}
+              </Button>
+            </Tooltip>
+          ),
+        ]}
         request={async (params) => {
-          const { paymentOrders } = await request(OrdersPageListDoc, { ...pageArgs(params), filter: orderFilter(params) });
+          const filter = orderFilter(params);
+          setShown(filter);
+          const { paymentOrders } = await request(OrdersPageListDoc, { ...pageArgs(params), filter });
           return tablePage(paymentOrders ?? { totalCount: 0, items: [] });
         }}
       />

@@ -46,7 +46,7 @@ export function RefundDialog({ order, refundableFen, onClose, onDone }: Props) {
 
   useEffect(() => {
     if (!order) return;
-    requestNo.current = newRequestNo();
+    requestNo.current = newRequestNo('rf-');
     setGeneral([]);
     form.resetFields();
   }, [order, form]);

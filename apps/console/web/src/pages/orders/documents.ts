@@ -56,3 +56,12 @@ export const OrderDetailDoc = graphql(`
     }
   }
 `);
+
+export const OrdersStartExportDoc = graphql(`
+  mutation OrdersStartExport($filter: PaymentExportFilter) {
+    startPaymentExport(filter: $filter) {
+      job { id }
+      errors { field message code }
+    }
+  }
+`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refundableFen } from './labels';
+import { exportFilter, refundableFen } from './labels';
 
 describe('refundableFen', () => {
   const paid = { status: 'PAID' as const, amountFen: 240000, refundedFen: 0, refunds: [] };
@@ -26,5 +26,20 @@ describe('refundableFen', () => {
     expect(refundableFen({ ...paid, status: 'CREATED' })).toBe(0);
     expect(refundableFen({ ...paid, status: 'CLOSED' })).toBe(0);
     expect(refundableFen({ ...paid, refundedFen: 240000, refunds: [{ status: 'PROCESSING', amountFen: 1 }] })).toBe(0);
+  });
+});
+
+describe('exportFilter', () => {
+  it('exports what the list shows: status, WeChat or Alipay, the days', () => {
+    expect(exportFilter({ status: 'PAID', channel: 'WECHAT', dateFrom: '2026-12-01', dateTo: '2026-12-07', search: 'x' })).toEqual({
+      status: 'PAID',
+      channel: 'WECHAT',
+      dateFrom: '2026-12-01',
+      dateTo: '2026-12-07',
+    });
+    expect(exportFilter({})).toEqual({ status: null, channel: null, dateFrom: null, dateTo: null });
+  });
+  it('has no export for the counter channel (the export splits it by method)', () => {
+    expect(exportFilter({ channel: 'COUNTER' })).toBeNull();
   });
 });

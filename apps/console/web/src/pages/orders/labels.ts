@@ -1,5 +1,13 @@
-// Orders and refunds as shown (zh, en), and what may still be refunded on an order.
-import type { CounterMethod, OrderRefundStatus, OrderStatus, PaymentChannel, RefundStatus } from '../../gql/tenant/graphql';
+// Orders and refunds as shown (zh, en), what may still be refunded on an order, and the export of a list.
+import type {
+  CounterMethod,
+  OrderRefundStatus,
+  OrderStatus,
+  PaymentChannel,
+  PaymentExportFilter,
+  PaymentOrderFilter,
+  RefundStatus,
+} from '../../gql/tenant/graphql';
 
 type Pair = readonly [zh: string, en: string];
 
@@ -50,4 +58,14 @@ export function refundableFen(order: Refundable): number {
   if (order.status !== 'PAID') return 0;
   const pending = order.refunds.filter((r) => PENDING_REFUND.includes(r.status)).reduce((sum, r) => sum + r.amountFen, 0);
   return Math.max(0, order.amountFen - order.refundedFen - pending);
+}
+
+/**
+ * The payments export for what the list shows: same status (the export's default is paid), WeChat or Alipay,
+ * the same days (the export counts payment days; a paid order is paid within 30 minutes of its creation).
+ * null when the list is filtered to the counter: the export tells counter money apart by method only.
+ */
+export function exportFilter(filter: PaymentOrderFilter): PaymentExportFilter | null {
+  if (filter.channel === 'COUNTER') return null;
+  return { status: filter.status ?? null, channel: filter.channel ?? null, dateFrom: filter.dateFrom ?? null, dateTo: filter.dateTo ?? null };
 }
