@@ -1,5 +1,6 @@
 // How audit-log rows read on screen, for the company's log and the platform's. Actions are open-ended strings
 // (`staff.create`, `tenant.suspend` …); known ones get a name, unknown ones show their code.
+import { formatFen } from './money';
 
 export const ACTION_LABELS: Record<string, [string, string]> = {
   'staff.create': ['新建员工', 'Staff created'],
@@ -16,7 +17,6 @@ export const ACTION_LABELS: Record<string, [string, string]> = {
   'house.bind_failed': ['绑定房屋失败', 'House binding failed'],
   'house.unbind': ['解绑房屋', 'House unbound'],
   'houses.import': ['导入房屋', 'Houses imported'],
-  'houses.export': ['导出房屋', 'Houses exported'],
   'season.create': ['新建采暖季', 'Season created'],
   'season.publish': ['发布账单', 'Bills published'],
   'season.status': ['采暖季状态变更', 'Season status changed'],
@@ -35,6 +35,12 @@ export const ACTION_LABELS: Record<string, [string, string]> = {
   'payment.shift_open': ['开班', 'Shift opened'],
   'payment.shift_close': ['日结', 'Shift closed'],
   'refund.requested': ['申请退款', 'Refund requested'],
+  'refund.success': ['退款成功', 'Refund succeeded'],
+  'refund.failed': ['退款失败', 'Refund failed'],
+  'refund.closed': ['退款关闭', 'Refund closed'],
+  'houses.export': ['导出房屋', 'Houses exported'],
+  'bills.export': ['导出账单', 'Bills exported'],
+  'payments.export': ['导出收款', 'Payments exported'],
   'merchant.save': ['保存支付商户', 'Merchant saved'],
   'merchant.test': ['测试商户连接', 'Merchant connection tested'],
   'branding.update': ['修改品牌设置', 'Branding changed'],
@@ -43,6 +49,11 @@ export const ACTION_LABELS: Record<string, [string, string]> = {
   'miniprogram.authorize': ['授权小程序', 'Mini-program authorized'],
   'miniprogram.unauthorize': ['取消小程序授权', 'Mini-program deauthorized'],
   'miniprogram.release.built': ['模板发布：已构建', 'Release built'],
+  'miniprogram.release.committed': ['模板发布：已上传', 'Release uploaded'],
+  'miniprogram.release.in_review': ['模板发布：审核中', 'Release in review'],
+  'miniprogram.release.approved': ['模板发布：审核通过', 'Release approved'],
+  'miniprogram.release.released': ['模板发布：已发布', 'Released'],
+  'miniprogram.release.rejected': ['模板发布：审核未通过', 'Release rejected'],
   'miniprogram.release.failed': ['模板发布失败', 'Release failed'],
   'resident.register': ['居民注册', 'Resident registered'],
   'resident.phone_bind': ['居民绑定手机', 'Resident phone bound'],
@@ -68,7 +79,12 @@ export const TARGET_LABELS: Record<string, [string, string]> = {
   'billing.billrun': ['出账任务', 'Bill run'],
   'payments.paymentorder': ['订单', 'Order'],
   'payments.refund': ['退款', 'Refund'],
-  'payments.shift': ['班次', 'Shift'],
+  'payments.countershift': ['班次', 'Shift'],
+  'properties.heatingstatuschange': ['供热状态变更', 'Heating status change'],
+  'imports.importjob': ['导入任务', 'Import job'],
+  'imports.exportjob': ['导出任务', 'Export job'],
+  'tenants.miniprogrambuild': ['小程序构建', 'Mini-program build'],
+  'tenants.miniprogramrelease': ['小程序发布', 'Mini-program release'],
   'residents.resident': ['居民', 'Resident'],
 };
 
@@ -83,7 +99,8 @@ export function targetLabel(t: (zh: string, en: string) => string, type: string)
   return pick(t, TARGET_LABELS[type], type);
 }
 
-/** The row's `detail` (a JSON string) as "key: value" pairs; values that are objects stay JSON. */
+/** The row's `detail` (a JSON string) as "key: value" pairs; values that are objects stay JSON, integer
+ * amounts under a `*_fen` key read as money. */
 export function detailPairs(detail: string): [string, string][] {
   let parsed: unknown;
   try {
@@ -92,5 +109,8 @@ export function detailPairs(detail: string): [string, string][] {
     return detail ? [['', detail]] : [];
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return [['', JSON.stringify(parsed)]];
-  return Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  return Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [
+    k,
+    k.endsWith('_fen') && Number.isInteger(v) ? formatFen(v as number) : typeof v === 'string' ? v : JSON.stringify(v),
+  ]);
 }

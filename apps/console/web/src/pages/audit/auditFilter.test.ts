@@ -28,6 +28,11 @@ describe('detailPairs', () => {
       ['fields', '["display_name"]'],
       ['ok', 'true'],
     ]);
+    expect(detailPairs('{"amount_fen": 225144, "total_fen": "x", "bills": [{"amount_fen": 5}]}')).toEqual([
+      ['amount_fen', '¥2,251.44'],
+      ['total_fen', 'x'],
+      ['bills', '[{"amount_fen":5}]'],
+    ]);
     expect(detailPairs('{}')).toEqual([]);
     expect(detailPairs('not json')).toEqual([['', 'not json']]);
   });

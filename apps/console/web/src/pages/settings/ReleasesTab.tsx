@@ -65,7 +65,7 @@ export default function ReleasesTab() {
     try {
       const res = (await build.mutateAsync({})).buildMiniprogram;
       if (res?.errors.length) {
-        setProblems(res.errors.map((e) => e.message));
+        setProblems([...new Set(res.errors.map((e) => e.message))]);  // one error per missing part, often worded alike
         return;
       }
       if (res?.build) {
