@@ -35,42 +35,44 @@ export function HousePayments({ houseId }: { houseId: string }) {
   if (error) return <Alert type="error" showIcon message={error instanceof ApiError ? error.message : String(error)} />;
   const orders = data?.paymentOrders;
   return (
-    <Table<Row>
-      size="small"
-      rowKey="id"
-      loading={isFetching}
-      dataSource={orders?.items ?? []}
-      pagination={{ current: page, pageSize: PAGE, total: orders?.totalCount ?? 0, onChange: setPage, showSizeChanger: false }}
-      columns={[
-        {
-          title: t('时间', 'Time'),
-          dataIndex: 'paidAt',
-          render: (paidAt: string | null, row) => dayjs(paidAt ?? row.createdAt).format('YYYY-MM-DD HH:mm'),
-        },
-        {
-          title: t('渠道', 'Channel'),
-          dataIndex: 'channel',
-          render: (c: Row['channel'], row) => (
-            <Tag color={CHANNEL_COLOR[c]}>
-              {t(...CHANNEL[c])}
-              {row.counterMethod ? ` · ${t(...COUNTER_METHOD[row.counterMethod])}` : ''}
-            </Tag>
-          ),
-        },
-        {
-          title: t('状态', 'Status'),
-          dataIndex: 'status',
-          render: (s: Row['status']) => <Tag color={ORDER_STATUS_COLOR[s]}>{t(...ORDER_STATUS[s])}</Tag>,
-        },
-        { title: t('金额', 'Amount'), dataIndex: 'amountFen', align: 'right', render: (f: number) => formatFen(f) },
-        {
-          title: t('已退款', 'Refunded'),
-          dataIndex: 'refundedFen',
-          align: 'right',
-          render: (f: number) => (f ? formatFen(f) : '—'),
-        },
-        { title: t('订单号 / 收据号', 'Order / receipt no.'), dataIndex: 'outTradeNo', render: (o: string, row) => row.receiptNo ?? o },
-      ]}
-    />
+    <div data-testid="house-payments">
+      <Table<Row>
+        size="small"
+        rowKey="id"
+        loading={isFetching}
+        dataSource={orders?.items ?? []}
+        pagination={{ current: page, pageSize: PAGE, total: orders?.totalCount ?? 0, onChange: setPage, showSizeChanger: false }}
+        columns={[
+          {
+            title: t('时间', 'Time'),
+            dataIndex: 'paidAt',
+            render: (paidAt: string | null, row) => dayjs(paidAt ?? row.createdAt).format('YYYY-MM-DD HH:mm'),
+          },
+          {
+            title: t('渠道', 'Channel'),
+            dataIndex: 'channel',
+            render: (c: Row['channel'], row) => (
+              <Tag color={CHANNEL_COLOR[c]}>
+                {t(...CHANNEL[c])}
+                {row.counterMethod ? ` · ${t(...COUNTER_METHOD[row.counterMethod])}` : ''}
+              </Tag>
+            ),
+          },
+          {
+            title: t('状态', 'Status'),
+            dataIndex: 'status',
+            render: (s: Row['status']) => <Tag color={ORDER_STATUS_COLOR[s]}>{t(...ORDER_STATUS[s])}</Tag>,
+          },
+          { title: t('金额', 'Amount'), dataIndex: 'amountFen', align: 'right', render: (f: number) => formatFen(f) },
+          {
+            title: t('已退款', 'Refunded'),
+            dataIndex: 'refundedFen',
+            align: 'right',
+            render: (f: number) => (f ? formatFen(f) : '—'),
+          },
+          { title: t('订单号 / 收据号', 'Order / receipt no.'), dataIndex: 'outTradeNo', render: (o: string, row) => row.receiptNo ?? o },
+        ]}
+      />
+    </div>
   );
 }
