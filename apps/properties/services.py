@@ -65,6 +65,11 @@ def house_update(*, house_id: int, actor, changes: dict[str, Any], ip: str | Non
                 errors.setdefault(key, []).extend(errs)
     if errors:
         raise ValidationError(errors)
+    usable = clean.get("usable_area", house.usable_area)
+    if usable is not None and usable > clean.get("building_area", house.building_area):
+        # The import refuses this too; here either area may be the one that changed.
+        field = "usable_area" if "usable_area" in clean else "building_area"
+        raise field_error(field, _("套内面积不能大于建筑面积。"), PropertyErrorCode.INVALID_AREA)
     changed = [f for f, v in clean.items() if getattr(house, f) != v]
     for field in changed:
         setattr(house, field, clean[field])
@@ -102,6 +107,9 @@ def _clean_field(field: str, value: Any) -> Any:
         except ValidationError as exc:
             raise field_error(field, exc.messages[0], PropertyErrorCode.INVALID_PHONE) from exc
     text = (value or "").strip()
+    if field == "owner_id_no" and ("*" in text or "＊" in text):
+        # A masked number (as technicians and finance see it) would overwrite the real one.
+        raise field_error(field, _("这是脱敏后的证件号码（含 *），保存会覆盖真实号码。"), PropertyErrorCode.INVALID)
     if field in ("room", "owner_name") and not text:
         raise field_error(field, _("此项必填。"), PropertyErrorCode.REQUIRED)
     max_len = House._meta.get_field(field).max_length or 64

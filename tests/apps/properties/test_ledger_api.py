@@ -137,6 +137,12 @@ def test_bad_edits_are_typed_errors_and_change_nothing(gql, alpha, ledger, make_
         ({"buildingArea": "12.345"}, "buildingArea", "INVALID_AREA"),
         ({"ownerPhone": "12345"}, "ownerPhone", "INVALID_PHONE"),
         ({"ownerName": "  "}, "ownerName", "REQUIRED"),
+        # A masked number would overwrite the real one; a usable area above the floor area (89.50) is a typo.
+        ({"ownerIdNo": "1101**********1234"}, "ownerIdNo", "INVALID"),
+        ({"ownerIdNo": "1101＊＊＊＊＊＊＊＊＊＊1234"}, "ownerIdNo", "INVALID"),
+        ({"usableArea": "90.00"}, "usableArea", "INVALID_AREA"),
+        ({"buildingArea": "60.00"}, "buildingArea", "INVALID_AREA"),
+        ({"buildingArea": "80.00", "usableArea": "85.00"}, "usableArea", "INVALID_AREA"),
     ]
     for change, field, code in cases:
         result = gql(alpha.host, UPDATE, {"id": str(ledger[0].pk), "input": {"ownerName": "新名字", **change}},
@@ -146,8 +152,14 @@ def test_bad_edits_are_typed_errors_and_change_nothing(gql, alpha, ledger, make_
     missing = gql(alpha.host, UPDATE, {"id": "999999", "input": {"room": "1"}}, token=token)["data"]["updateHouse"]
     assert missing["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
     with schema_context(alpha.schema):
-        assert House.objects.get(pk=ledger[0].pk).owner_name == "王建国"
+        house = House.objects.get(pk=ledger[0].pk)
+        assert (house.owner_name, house.owner_id_no) == ("王建国", "110101199003071234")
+        assert (str(house.building_area), str(house.usable_area)) == ("89.50", "70.10")
         assert not AuditLog.objects.exists()
+    # Both areas changed together and consistent: saved.
+    ok = gql(alpha.host, UPDATE, {"id": str(ledger[0].pk), "input": {"buildingArea": "60.00", "usableArea": "50.00"}},
+             token=token)["data"]["updateHouse"]
+    assert ok["errors"] == []
 
 
 STATUS = """mutation($id: ID!, $status: HeatingStatus!, $reason: String!) {
