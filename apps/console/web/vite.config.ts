@@ -22,8 +22,9 @@ export default defineConfig({
     },
   },
   server: {
-    // `npm run dev`: the API of a running `make run` (demo.localhost:8000 by default).
-    proxy: { '/graphql': process.env.CONSOLE_API ?? 'http://demo.localhost:8000' },
+    // `npm run dev`: the API and the file endpoints (/files/: uploads, templates, exports, receipts) of a running
+    // `make run` (demo.localhost:8000 by default).
+    proxy: Object.fromEntries(['/graphql', '/files'].map((p) => [p, process.env.CONSOLE_API ?? 'http://demo.localhost:8000'])),
   },
   test: {
     environment: 'jsdom',
