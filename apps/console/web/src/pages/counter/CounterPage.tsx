@@ -117,7 +117,7 @@ export default function CounterPage() {
   const statusText = heatingStatusText(t);
   return (
     <Row gutter={16} data-testid="counter-page">
-      <Col xs={24} xl={16}>
+      <Col xs={24} xl={15}>
         <Space direction="vertical" size="middle" style={{ width: '100%' }}>
           <Card title={t('查找房屋', 'Find a house')} size="small">
             <HouseSearch ref={searchRef} onSelect={select} />
@@ -150,7 +150,7 @@ export default function CounterPage() {
           )}
         </Space>
       </Col>
-      <Col xs={24} xl={8}>
+      <Col xs={24} xl={9}>
         <ShiftPanel shift={shift.data} loading={shift.isLoading} />
       </Col>
     </Row>

@@ -115,7 +115,7 @@ export const HouseSearch = forwardRef<InputRef, Props>(function HouseSearch({ on
           }
           renderItem={(house, index) => (
             <List.Item
-              onMouseEnter={() => setActive(index)}
+              onMouseMove={() => setActive(index)} // a pointer resting where the list opens moves nothing
               onMouseDown={(e) => {
                 e.preventDefault(); // keep the focus in the box
                 choose(house);

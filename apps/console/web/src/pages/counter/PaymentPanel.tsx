@@ -222,13 +222,11 @@ export const PaymentPanel = forwardRef<InputRef, Props>(function PaymentPanel({ 
         >
           {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} data-testid="counter-error" />}
           <Form.Item name="method" label={t('收款方式', 'Method')}>
-            <Radio.Group optionType="button" buttonStyle="solid">
-              {METHODS.map((m) => (
-                <Radio.Button key={m} value={m} data-testid={`counter-method-${m}`}>
-                  {t(...METHOD_TEXT[m])}
-                </Radio.Button>
-              ))}
-            </Radio.Group>
+            <Radio.Group
+              optionType="button"
+              buttonStyle="solid"
+              options={METHODS.map((m) => ({ value: m, label: <span data-testid={`counter-method-${m}`}>{t(...METHOD_TEXT[m])}</span> }))}
+            />
           </Form.Item>
           <Row gutter={16}>
             <Col span={8}>

@@ -11,7 +11,7 @@ import type { CounterCloseShiftMutation, CounterMyShiftQuery } from '../../gql/t
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
 import { CounterCloseShiftDoc, CounterOpenShiftDoc } from './documents';
-import { METHOD_TEXT } from './labels';
+import { METHOD_SHORT } from './labels';
 
 export type MyShift = NonNullable<CounterMyShiftQuery['myShift']>;
 type ClosedShift = NonNullable<NonNullable<CounterCloseShiftMutation['closeShift']>['shift']>;
@@ -20,10 +20,10 @@ type Total = MyShift['totals'][number];
 function ShiftTotals({ shift, testId }: { shift: MyShift | ClosedShift; testId: string }) {
   const t = useT();
   const columns: ColumnsType<Total> = [
-    { title: t('方式', 'Method'), dataIndex: 'method', render: (m: Total['method']) => t(...METHOD_TEXT[m]) },
-    { title: t('笔数', 'Count'), dataIndex: 'count', align: 'right' },
+    { title: t('方式', 'Method'), dataIndex: 'method', render: (m: Total['method']) => t(...METHOD_SHORT[m]) },
+    { title: t('笔数', 'Count'), dataIndex: 'count', align: 'right', width: 56 },
     { title: t('收款', 'Taken'), dataIndex: 'collectedFen', align: 'right', render: (f: number) => formatFen(f) },
-    { title: t('退款', 'Handed back'), dataIndex: 'refundedFen', align: 'right', render: (f: number) => (f ? `-${formatFen(f)}` : '—') },
+    { title: t('退款', 'Refunded'), dataIndex: 'refundedFen', align: 'right', render: (f: number) => (f ? `-${formatFen(f)}` : '—') },
     {
       title: t('净额', 'Net'),
       dataIndex: 'amountFen',
@@ -141,7 +141,7 @@ export function ShiftPanel({ shift, loading }: Props) {
                 columns={[
                   { title: t('收据号', 'Receipt'), dataIndex: 'receiptNo' },
                   { title: t('户号', 'Account'), dataIndex: 'accountNos', render: (a: string[]) => a.join(', ') },
-                  { title: t('方式', 'Method'), dataIndex: 'method', render: (m: Total['method']) => t(...METHOD_TEXT[m]) },
+                  { title: t('方式', 'Method'), dataIndex: 'method', render: (m: Total['method']) => t(...METHOD_SHORT[m]) },
                   { title: t('金额', 'Amount'), dataIndex: 'amountFen', align: 'right', render: (f: number) => formatFen(f) },
                 ]}
               />

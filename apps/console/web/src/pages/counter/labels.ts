@@ -11,6 +11,13 @@ export const METHOD_TEXT: Record<CounterMethod, Pair> = {
   TRANSFER: ['转账', 'Bank transfer'],
 };
 
+/** In the narrow shift tables. */
+export const METHOD_SHORT: Record<CounterMethod, Pair> = {
+  CASH: ['现金', 'Cash'],
+  POS: ['POS', 'POS'],
+  TRANSFER: ['转账', 'Transfer'],
+};
+
 export const BILL_STATUS: Record<BillStatus, Pair> = {
   ISSUED: ['未缴', 'Unpaid'],
   PARTIALLY_PAID: ['部分缴费', 'Partly paid'],
