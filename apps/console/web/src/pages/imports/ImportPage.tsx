@@ -9,6 +9,7 @@ import { useRef, useState, type RefObject } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError, request } from '../../api/client';
 import { downloadFile, uploadFile } from '../../api/files';
+import { ExportButton } from '../../components/export/ExportButton';
 import { pageArgs, tablePage, type ProTableParams } from '../../components/table';
 import { graphql } from '../../gql/tenant';
 import type { ImportPageHistoryQuery } from '../../gql/tenant/graphql';
@@ -19,6 +20,15 @@ export const StartHouseImportDoc = graphql(`
   mutation ImportPageStart($uploadId: ID!, $dryRun: Boolean!, $createMissing: Boolean!) {
     startHouseImport(uploadId: $uploadId, dryRun: $dryRun, createMissing: $createMissing) {
       job { id status dryRun }
+      errors { field message code }
+    }
+  }
+`);
+
+export const ImportPageExportDoc = graphql(`
+  mutation ImportPageExport {
+    startHouseExport {
+      job { id }
       errors { field message code }
     }
   }
@@ -225,6 +235,11 @@ export default function ImportPage() {
             <Button icon={<DownloadOutlined />} onClick={() => void download('csv')} data-testid="template-csv">
               {t('CSV 模板', 'CSV template')}
             </Button>
+            <ExportButton
+              testId="ledger-export"
+              label={t('导出现有台账（可修改后重新导入）', 'Export the ledger (edit it and import it again)')}
+              start={async () => (await request(ImportPageExportDoc)).startHouseExport}
+            />
           </Space>
           <Rules />
         </Space>
