@@ -93,16 +93,13 @@ export function HouseEditForm({ house, onSaved }: { house: EditableHouse; onSave
   const [general, setGeneral] = useState<string[]>([]);
   const categories = categoryText(t);
   const lowIncomes = lowIncomeText(t);
-  const areaRule = (required: boolean) => ({
+  const areaRule = {
     validator: async (_: unknown, value: number | null | undefined) => {
-      if (value === null || value === undefined || String(value) === '') {
-        if (required) throw new Error(t('请填写建筑面积', 'Enter the floor area'));
-        return;
-      }
+      if (value === null || value === undefined || String(value) === '') return; // required where it is
       if (!(value > 0) || value > AREA_MAX || !/^\d+(\.\d{1,2})?$/.test(String(value)))
         throw new Error(t('面积须大于 0、不超过 100000 且最多两位小数', 'Area: above 0, at most 100000, 2 decimals'));
     },
-  });
+  };
 
   return (
     <DrawerForm<HouseFormValues>
@@ -160,7 +157,7 @@ export function HouseEditForm({ house, onSaved }: { house: EditableHouse; onSave
         name="buildingArea"
         label={t('建筑面积（㎡）', 'Floor area (m²)')}
         fieldProps={{ precision: 2, step: 1, 'data-testid': 'edit-building-area' } as Record<string, unknown>}
-        rules={[areaRule(true)]}
+        rules={[{ required: true, message: t('请填写建筑面积', 'Enter the floor area') }, areaRule]}
       />
       <ProFormDigit
         name="usableArea"
@@ -168,7 +165,7 @@ export function HouseEditForm({ house, onSaved }: { house: EditableHouse; onSave
         fieldProps={{ precision: 2, step: 1 }}
         dependencies={['buildingArea']}
         rules={[
-          areaRule(false),
+          areaRule,
           ({ getFieldValue }: FormInstance<HouseFormValues>) => ({
             validator: async (_: unknown, value: number | null) => {
               const total = getFieldValue('buildingArea');

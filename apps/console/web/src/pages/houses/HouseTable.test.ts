@@ -22,10 +22,11 @@ describe('houseFilter', () => {
       inArrears: undefined,
     });
   });
-  it('reads the arrears choice as a boolean (the select hands over strings)', () => {
-    expect(houseFilter({ inArrears: 'true' }).inArrears).toBe(true);
-    expect(houseFilter({ inArrears: 'false' }).inArrears).toBe(false);
-    expect(houseFilter({ inArrears: false }).inArrears).toBe(false);
+  it('reads the arrears choice as a boolean, and anything else as no filter', () => {
+    expect(houseFilter({ inArrears: 'yes' }).inArrears).toBe(true);
+    expect(houseFilter({ inArrears: 'no' }).inArrears).toBe(false);
+    expect(houseFilter({ inArrears: '' }).inArrears).toBeUndefined();
+    expect(houseFilter({ inArrears: 'maybe' }).inArrears).toBeUndefined();
   });
   it('ignores a building chosen without its community', () => {
     expect(houseFilter({ buildingId: '9' }).buildingId).toBeUndefined();

@@ -75,7 +75,7 @@ export function houseFilter(params: ProTableParams): HouseFilter {
     heatingStatus: optional(params.heatingStatus) as HeatingStatus | undefined,
     category: optional(params.category) as HouseCategory | undefined,
     lowIncome: optional(params.lowIncome) as LowIncome | undefined,
-    inArrears: params.inArrears === undefined || params.inArrears === '' ? undefined : String(params.inArrears) === 'true',
+    inArrears: params.inArrears === 'yes' ? true : params.inArrears === 'no' ? false : undefined,
   };
 }
 
@@ -128,7 +128,8 @@ export default function HouseTable() {
       hideInTable: true,
       order: 6,
       valueType: 'select',
-      valueEnum: { true: { text: t('有欠费', 'In arrears') }, false: { text: t('无欠费', 'Nothing owed') } },
+      // Not true/false: the URL sync would turn those into booleans the select no longer recognises.
+      valueEnum: { yes: { text: t('有欠费', 'In arrears') }, no: { text: t('无欠费', 'Nothing owed') } },
       fieldProps: { 'data-testid': 'houses-in-arrears' },
     },
     {
