@@ -28,11 +28,16 @@ def log_lines():
     handler.addFilter(ContextFilter())
     handler.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["line"]["format"]))
     logger = logging.getLogger("apps.payments")
+    # Its own level: the effective one comes from the root logger, which an in-process Celery worker
+    # started by an earlier test may have left at ERROR.
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
         yield stream
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(old_level)
 
 
 def _junk_notify(host: str, request_id: str | None):
