@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from apps.accounts.models import User
 from tests.factories.tenants import png
 
-from .test_e2e_shell import MENUS
+from .menus import MENUS
 
 NEW_PASSWORD = "Warm-winter-2026"
 

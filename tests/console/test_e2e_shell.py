@@ -9,25 +9,7 @@ import pytest
 
 from tests.factories.tenants import OPERATOR, PASSWORD
 
-# What each role finds in its side menu, in order. The roles come from apps/console/web/src/access.ts
-# (checked against the API's declarations by access.test.ts); page authors add their page here.
-MENUS = {
-    "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders", "settings",
-                     "audit"],
-    "COLLECTOR": ["dashboard", "houses", "bills", "counter"],
-    "TECHNICIAN": ["dashboard", "houses", "bills"],
-    "FINANCE": ["dashboard", "houses", "seasons", "billRuns", "bills", "orders"],
-}
-# Routes of the staff console by menu key, for the 403 check of pages outside a role's menu.
-PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/console/imports",
-         "seasons": "/console/seasons", "billRuns": "/console/bill-runs", "bills": "/console/bills",
-         "counter": "/console/counter", "orders": "/console/orders", "settings": "/console/settings",
-         "audit": "/console/audit"}
-# Dashboard parts (data-testid) each role sees; the others must be absent.
-PARTS = {"chart-collections-by-day": {"TENANT_ADMIN", "FINANCE", "COLLECTOR"},
-         "active-bill-runs": {"TENANT_ADMIN", "FINANCE"},
-         "active-imports": {"TENANT_ADMIN"},
-         "recent-refunds": {"TENANT_ADMIN", "FINANCE", "COLLECTOR"}}
+from .menus import MENUS, PARTS, PATHS
 
 
 @pytest.mark.parametrize("role", list(MENUS))
@@ -38,7 +20,7 @@ def test_each_role_sees_exactly_its_menu(console, console_tenant, role):
     assert console_tenant.info.slug in page.get_by_test_id("login-heading").inner_text()
     console.shot("login")
     console.login(host, console_tenant.staff[role])
-    assert console.menu() == MENUS[role], "a page was added or its roles changed: update MENUS and PATHS here"
+    assert console.menu() == MENUS[role], "a page was added or its roles changed: update tests/console/menus.py"
     page.get_by_test_id("chart-community-rate").wait_for()
     page.get_by_test_id("chart-arrears-aging").wait_for()
     for part, roles in PARTS.items():
