@@ -83,7 +83,7 @@ test: install $(NPM_STAMP) console chromium pgbouncer  ## lint, JS tests (templa
 test-js: $(NPM_STAMP)  ## only the template's JavaScript unit tests (jest)
 	cd miniprogram-template && npm test
 
-bench: install  ## performance benchmarks (tests/perf), not part of `make test`
+bench: install console chromium  ## performance benchmarks (tests/perf), not part of `make test`
 	$(PY) -m heat_platform.devrun bench
 
 sdl: install  ## rewrite graphql_api/*.graphql after an API change
