@@ -146,3 +146,18 @@ def _graphql(console, query: str, variables: dict, token: str | None = None) -> 
     req = urllib.request.Request(console.url("localhost", "/graphql/"), data=body, headers=headers)
     with urllib.request.urlopen(req, timeout=30) as response:
         return json.loads(response.read())["data"]
+
+
+def test_antd_texts_follow_the_console_language(console, console_tenant):
+    """antd's own texts (a table's page size here) are Chinese, and English after the switch: the antd locale
+    once reached ConfigProvider wrapped in its CommonJS module object and every table said "20 / page"."""
+    host = console_tenant.info.host
+    page = console.login(host, console_tenant.staff["FINANCE"])
+    console.open(host, PATHS["houses"])
+    size = page.locator(".ant-pagination-options .ant-select-selection-item")
+    size.wait_for()
+    assert size.inner_text() == "20 条/页"
+    console.shot("houses-zh")
+    page.get_by_test_id("switch-language").click()
+    page.get_by_text("20 / page").wait_for()
+    console.shot("houses-en")

@@ -4,8 +4,11 @@
 // English is asked for); a switch is kept in localStorage (a preference, not a secret).
 import { ConfigProvider } from 'antd';
 import type { ThemeConfig } from 'antd';
-import enUS from 'antd/locale/en_US';
-import zhCN from 'antd/locale/zh_CN';
+// The ES module builds of the locales: `antd/locale/*` are CommonJS files whose default export sits on
+// `module.exports.default`, and Vite 8 gives a `"type": "module"` package's default import of CommonJS the
+// whole `module.exports` ({ default: locale }); ConfigProvider ignores that object and antd stayed English.
+import enUS from 'antd/es/locale/en_US';
+import zhCN from 'antd/es/locale/zh_CN';
 import dayjs from 'dayjs';
 import { setApiLanguage } from '../api/client';
 import 'dayjs/locale/zh-cn';

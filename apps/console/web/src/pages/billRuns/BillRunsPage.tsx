@@ -252,7 +252,6 @@ export default function BillRunsPage() {
               'Bills are issued for houses without one this season (billed and disconnected houses are skipped). The season is a draft: only staff see the bills until it is published.',
             ),
       okText: t('正式出账', 'Issue bills'),
-      cancelText: t('取消', 'Cancel'),
       okButtonProps: { 'data-testid': 'bill-run-confirm' },
       onOk: () => start(false),
     });

@@ -70,7 +70,6 @@ function AdjustDialog({ bill, onClose, onDone }: { bill: ActionBill; onClose: ()
       onOk={() => form.submit()}
       onCancel={onClose}
       destroyOnHidden
-      cancelText={t('取消', 'Cancel')}
       modalRender={(node) => <div data-testid="adjust-dialog">{node}</div>}
     >
       {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} />}
@@ -157,7 +156,6 @@ function WaiveDialog({ bill, onClose, onDone }: { bill: ActionBill; onClose: () 
       onOk={() => form.submit()}
       onCancel={onClose}
       destroyOnHidden
-      cancelText={t('取消', 'Cancel')}
       modalRender={(node) => <div data-testid="waive-dialog">{node}</div>}
     >
       {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} />}

@@ -158,7 +158,6 @@ export function ShiftPanel({ shift, loading }: Props) {
         title={t('确认日结？', 'Close this shift?')}
         okText={t('确认日结', 'Close shift')}
         okButtonProps={{ danger: true, loading: busy, 'data-testid': 'shift-close-confirm' } as ButtonProps}
-        cancelText={t('取消', 'Cancel')}
         onOk={close}
         onCancel={() => setConfirming(false)}
         destroyOnHidden

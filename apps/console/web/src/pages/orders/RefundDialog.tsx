@@ -87,7 +87,6 @@ export function RefundDialog({ order, refundableFen, onClose, onDone }: Props) {
       title={t('退款', 'Refund')}
       okText={t('确认退款', 'Refund')}
       okButtonProps={{ danger: true, loading: busy, 'data-testid': 'refund-submit' } as ButtonProps}
-      cancelText={t('取消', 'Cancel')}
       onOk={submit}
       onCancel={onClose}
       destroyOnHidden

@@ -117,7 +117,6 @@ export function SeasonForm({
       onOk={() => form.submit()}
       onCancel={onClose}
       destroyOnHidden
-      cancelText={t('取消', 'Cancel')}
       modalRender={(node) => <div data-testid="season-form-modal">{node}</div>}
     >
       {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} />}

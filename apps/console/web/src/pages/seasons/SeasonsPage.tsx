@@ -68,7 +68,6 @@ function PublishDialog({ season, onClose, onDone }: { season: Season; onClose: (
       okButtonProps={{ loading: busy, danger: true, disabled: summary.isLoading, 'data-testid': 'publish-confirm' }}
       onOk={publish}
       onCancel={onClose}
-      cancelText={t('取消', 'Cancel')}
       modalRender={(node) => <div data-testid="publish-dialog">{node}</div>}
     >
       <Space direction="vertical" style={{ width: '100%' }}>
@@ -219,7 +218,6 @@ export default function SeasonsPage() {
         'A closed season gets no more bill runs and its plans cannot change; its bills stay visible and can still be paid.',
       ),
       okText: t('结束采暖季', 'Close season'),
-      cancelText: t('取消', 'Cancel'),
       okButtonProps: { danger: true, 'data-testid': 'close-confirm' },
       onOk: async () => {
         try {

@@ -320,7 +320,6 @@ export default function StaffTab() {
               <Popconfirm
                 title={t('停用后该员工立即退出登录，确定停用？', 'The member is signed out at once. Disable?')}
                 okText={t('停用', 'Disable')}
-                cancelText={t('取消', 'Cancel')}
                 okButtonProps={{ danger: true, ...({ 'data-testid': `staff-disable-confirm-${r.username}` } as Record<string, string>) }}
                 disabled={self}
                 onConfirm={() => run(async () => (await request(SetActive, { id: r.id, active: false })).setStaffActive, t('已停用', 'Disabled'))}
