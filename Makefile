@@ -30,6 +30,8 @@ $(NPM_STAMP): miniprogram-template/package-lock.json
 
 # The web console (apps/console/web): npm packages from its lock file, and the Vite bundle rebuilt only when
 # its sources, lock file or the SDL it is typed against changed (the stamp names a hash of all of them).
+# Built into static/console.next/ and swapped in by one rename (swap-build.py): Vite empties its output folder
+# first, which left a running server or browser-test run without /console/ and its chunks during a rebuild.
 CONSOLE_WEB := apps/console/web
 CONSOLE_NPM_STAMP := $(CONSOLE_WEB)/node_modules/.installed-$(shell cksum $(CONSOLE_WEB)/package-lock.json | cut -d' ' -f1)
 CONSOLE_HASH := $(shell find $(CONSOLE_WEB)/src $(CONSOLE_WEB)/index.html $(CONSOLE_WEB)/package-lock.json \
@@ -43,7 +45,9 @@ $(CONSOLE_NPM_STAMP): $(CONSOLE_WEB)/package-lock.json
 
 $(CONSOLE_BUILD_STAMP): $(CONSOLE_NPM_STAMP)
 	@$(LOCKED) console-build sh -c 'test -f $(CONSOLE_BUILD_STAMP) || { cd $(CONSOLE_WEB) && \
-	  npm run build --silent -- --logLevel warn && touch ../static/console/$(notdir $(CONSOLE_BUILD_STAMP)); }'
+	  rm -rf ../static/console.next && npm run build --silent -- --logLevel warn --outDir ../static/console.next && \
+	  touch ../static/console.next/$(notdir $(CONSOLE_BUILD_STAMP)) && \
+	  $(PYTHON) swap-build.py ../static/console.next ../static/console; }'
 
 console: $(CONSOLE_BUILD_STAMP)  ## build the web console bundle if its sources changed
 
