@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -45,7 +46,7 @@ def _unavailable(message: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium(django_db_setup):
+def chromium(django_db_setup, django_db_blocker):
     """Started after the test database: once Playwright's loop runs on this thread, Django's connection
     handling (asgiref locals) would no longer see the switch to the test database."""
     if not os.access(CHROMIUM, os.X_OK):
@@ -66,10 +67,27 @@ def chromium(django_db_setup):
         browser.close()
     finally:
         playwright.stop()
+        with django_db_blocker.unblock():
+            _release_test_database()
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _release_test_database() -> None:
+    """pytest-django drops the test database after the session, which PostgreSQL refuses while a connection
+    to it is open, and the database stayed behind after every run. Connections opened for the committed
+    fixtures in another context (Playwright's loop makes asgiref give this thread a second set) and by
+    worker threads are out of reach of close_all(): end whatever is still connected to this run's own test
+    database, then close ours. Runs after the package's company is dropped (package fixtures end first)."""
+    from django.db import connections
+
+    connections.close_all()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    connections.close_all()
 
 
 @pytest.fixture(scope="package")
@@ -171,6 +189,7 @@ def console(console_server, chromium, db, request):
     context.set_default_timeout(15_000)
     page = context.new_page()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    shutil.rmtree(ARTIFACTS / name, ignore_errors=True)  # this run's numbered steps only, not an older run's
     driver = ConsoleDriver(page, console_server, ARTIFACTS / name)
     try:
         yield driver
