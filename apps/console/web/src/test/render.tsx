@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
-import { App as AntApp } from 'antd';
+import { App as AntApp, ConfigProvider } from 'antd';
 import type { ReactElement } from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { AuthProvider } from '../auth/AuthProvider';
@@ -13,13 +13,16 @@ export function renderWithProviders(ui: ReactElement, opts: { lang?: Lang; route
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <LangProvider initial={opts.lang ?? 'zh'}>
-      <AntApp>
-        <QueryClientProvider client={client}>
-          <MemoryRouter initialEntries={[opts.route ?? '/']}>
-            <AuthProvider api={opts.api ?? tenantAuthApi}>{ui}</AuthProvider>
-          </MemoryRouter>
-        </QueryClientProvider>
-      </AntApp>
+      {/* No motion or click waves: jsdom has no use for them and they cost each form test re-renders. */}
+      <ConfigProvider theme={{ token: { motion: false } }} wave={{ disabled: true }}>
+        <AntApp>
+          <QueryClientProvider client={client}>
+            <MemoryRouter initialEntries={[opts.route ?? '/']}>
+              <AuthProvider api={opts.api ?? tenantAuthApi}>{ui}</AuthProvider>
+            </MemoryRouter>
+          </QueryClientProvider>
+        </AntApp>
+      </ConfigProvider>
     </LangProvider>,
   );
 }

@@ -1,5 +1,5 @@
 import { cleanup } from '@testing-library/react';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, vi } from 'vitest';
 
 // jsdom lacks what antd's responsive layout asks for.
 if (typeof window !== 'undefined' && !window.matchMedia) {
@@ -25,3 +25,12 @@ if (typeof window !== 'undefined' && !('ResizeObserver' in window)) {
 
 // Unmount what each test rendered (vitest runs without globals, so Testing Library cannot hook it itself).
 afterEach(() => cleanup());
+
+// Files share a worker's globals (isolate: false in vite.config.ts): what one file stubbed or stored ends
+// with it.
+afterAll(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  window.localStorage.clear();
+  window.sessionStorage.clear();
+});
