@@ -183,16 +183,19 @@ def _run_load(companies: list[Company], pool_mode: str, folder: Path) -> Result:
         web = start_process(server_argv("gunicorn", port), env, folder / f"web-{pool_mode}.log")
         wait_port(port, web, "gunicorn", timeout=60, log=folder / f"web-{pool_mode}.log")
 
-        with connection.cursor() as cursor:  # this test's own connection is not PgBouncer's
-            cursor.execute("SELECT pg_backend_pid()")
-            own_pid = cursor.fetchone()[0]
+        # Connections to the test database that were there before any client came (this test's own, and any
+        # an earlier test left open, e.g. a live server's) are not PgBouncer's.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = %s",
+                           (connection.settings_dict["NAME"],))
+            before = list(cursor.fetchone()[0] or [])
 
         def watch() -> None:  # PostgreSQL's view: how many server connections PgBouncer holds to the test DB
             with _direct() as conn:
                 while not stop_watch.wait(0.05):
                     n = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-                                     "AND pid NOT IN (pg_backend_pid(), %s)",
-                                     (connection.settings_dict["NAME"], own_pid)).fetchone()[0]
+                                     "AND pid <> pg_backend_pid() AND NOT (pid = ANY(%s))",
+                                     (connection.settings_dict["NAME"], before)).fetchone()[0]
                     peak[0] = max(peak[0], n)
 
         watcher = threading.Thread(target=watch, daemon=True)
