@@ -5,45 +5,15 @@ Pages, ECharts and ProComponents load lazily and do not count."""
 from __future__ import annotations
 
 import gzip
-import json
-import os
 from pathlib import Path
 
-import pytest
+from tests.factories.console import BUILD, bundle_manifest, initial_files
 
-BUILD = Path(__file__).resolve().parents[2] / "apps" / "console" / "static" / "console"
 LIMIT = 300 * 1024
 
 
-def _manifest() -> dict:
-    path = BUILD / ".vite" / "manifest.json"
-    if not path.exists():
-        message = "the console bundle is not built: `make console` (make test builds it first)"
-        if os.environ.get("HEATCLOUD_E2E_REQUIRED"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def initial_files(manifest: dict) -> list[str]:
-    """The entry's file and its static imports, transitively (dynamic imports excluded)."""
-    entry = next(key for key, chunk in manifest.items() if chunk.get("isEntry"))
-    seen: list[str] = []
-    stack = [entry]
-    visited: set[str] = set()
-    while stack:
-        key = stack.pop()
-        if key in visited:
-            continue
-        visited.add(key)
-        chunk = manifest[key]
-        seen.append(chunk["file"])
-        stack.extend(chunk.get("imports", []))
-    return seen
-
-
 def test_initial_javascript_is_at_most_300_kb_gzipped():
-    manifest = _manifest()
+    manifest = bundle_manifest()
     files = initial_files(manifest)
     sizes = {f: len(gzip.compress((BUILD / f).read_bytes(), compresslevel=9)) for f in files}
     total = sum(sizes.values())

@@ -40,10 +40,9 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import User
 from apps.billing.models import Bill
 from apps.billing.runs import bill_run_start
-from tests.console.conftest import BUNDLE, CHROMIUM, CHROMIUM_ARGS, _unavailable
-from tests.console.test_bundle_size import BUILD, _manifest, initial_files
+from tests.factories.console import BUILD, BUNDLE, CHROMIUM, CHROMIUM_ARGS, bundle_manifest, initial_files, unavailable
 from tests.factories.tenants import PASSWORD, tenant_info
-from tests.perf.bench_bill_run import _LEDGER_SQL, _season
+from tests.perf.ledger import LEDGER_SQL, make_season
 
 HOUSES = 100_000
 ATTEMPTS = 5
@@ -94,10 +93,10 @@ FROM generate_series(1, %(audit)s) i;
 
 def _build_company(alpha) -> dict:
     """The 100,000-house company with one billed, published season and its collections. Returns counts."""
-    season = _season("2026-2027", dt.date(2026, 11, 15), dt.date(2027, 3, 15))
-    earlier = _season("2025-2026", dt.date(2025, 11, 15), dt.date(2026, 3, 15))
+    season = make_season("2026-2027", dt.date(2026, 11, 15), dt.date(2027, 3, 15))
+    earlier = make_season("2025-2026", dt.date(2025, 11, 15), dt.date(2026, 3, 15))
     with connection.cursor() as cur:
-        cur.execute(_LEDGER_SQL, {"communities": 20, "buildings": 1_000, "houses": HOUSES, "earlier": earlier.pk,
+        cur.execute(LEDGER_SQL, {"communities": 20, "buildings": 1_000, "houses": HOUSES, "earlier": earlier.pk,
                                   "stop_on": dt.date(2026, 10, 1), "resume_on": dt.date(2027, 1, 15)})
         cur.execute("ANALYZE")
     admin = User.objects.get(username=alpha.admin)
@@ -232,7 +231,7 @@ def _verdict(value: float, target: float) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_bench_console():
     if not os.access(CHROMIUM, os.X_OK) or not BUNDLE.exists():
-        _unavailable("the console bench needs /usr/bin/chromium and a built bundle: `make chromium console`")
+        unavailable("the console bench needs /usr/bin/chromium and a built bundle: `make chromium console`")
     alpha = tenant_info("alpha")
     t0 = time.perf_counter()
     with schema_context(alpha.schema):
@@ -240,7 +239,7 @@ def test_bench_console():
     setup = time.perf_counter() - t0
     connection.set_schema_to_public()
 
-    manifest = _manifest()
+    manifest = bundle_manifest()
     initial_kb = sum(len(gzip.compress((BUILD / f).read_bytes(), compresslevel=9))
                      for f in initial_files(manifest)) / 1024
 
