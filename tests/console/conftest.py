@@ -3,7 +3,9 @@
 
 - `console_tenant`: a company committed outside any test transaction (a live server must see it), filled
   by the same seeds as `make run`'s demo (houses, a published season with bills, a month of counter
-  takings) with one staff member per role; shared by every test in tests/console and dropped after them.
+  takings) with one staff member per role; shared by every test in tests/console and dropped after them,
+  with the public rows the package's tests committed (the platform audit log's suspensions and the like).
+  Each module leaves the company as it found it: `purge_houses` removes houses with what hangs on them.
 - `console_server`: a live server thread (its port; static files from the app folders, so the built bundle).
 - `console`: a fresh browser context (zh-CN) with helpers to open a host, log in, read the menu and take a
   screenshot per step into test-artifacts/console/<test>/. Uncaught page errors fail the test.
@@ -99,10 +101,14 @@ def console_tenant(django_db_setup, django_db_blocker):
     from apps.billing.demo import demo_billing_seed
     from apps.payments.demo import demo_collections_seed
     from apps.properties.demo import demo_ledger_seed
+    from heat_platform.models import OperatorAuditLog
 
     slug = f"con{os.getpid() % 100000}"
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
+        # The platform log is public and outlives the company (its FK is SET NULL): every row committed while
+        # the package runs (an operator suspending the company through the browser) goes at its end.
+        log_mark = OperatorAuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         tenant = tenant_register(registration=registration(slug))
         info = tenant_info(slug, schema=tenant.schema_name)
         staff = {"TENANT_ADMIN": info.admin}
@@ -120,10 +126,33 @@ def console_tenant(django_db_setup, django_db_blocker):
                                   houses=houses, bills=bills, payments=payments)
         finally:
             connection.set_schema_to_public()
+            OperatorAuditLog.objects.filter(pk__gt=log_mark).delete()
+            OperatorAuditLog.objects.filter(tenant_id=tenant.pk).delete()
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
             HeatingCompany.objects.filter(pk=tenant.pk).delete()
             spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)
+
+
+def purge_houses(houses) -> None:
+    """Delete `houses` (a House queryset, in the current schema) with everything that hangs on them, in
+    dependency order: bills, house credits, meter readings and payment orders hold them through PROTECT keys,
+    and orders' refunds hold the orders. Orders that also cover other houses' bills go too (none here)."""
+    from apps.billing.models import Bill, HouseCredit, MeterReading
+    from apps.payments.models import PaymentOrder, Refund
+
+    house_ids = list(houses.values_list("pk", flat=True))
+    if not house_ids:
+        return
+    bill_ids = list(Bill.objects.filter(house_id__in=house_ids).values_list("pk", flat=True))
+    order_ids = list(PaymentOrder.objects.filter(items__bill_id__in=bill_ids).values_list("pk", flat=True).distinct())
+    Refund.objects.filter(order_id__in=order_ids).delete()
+    PaymentOrder.objects.filter(pk__in=order_ids).delete()  # their items (OrderBill) cascade
+    HouseCredit.objects.filter(house_id__in=house_ids).delete()
+    HouseCredit.objects.filter(consumed_by_bill_id__in=bill_ids).delete()
+    MeterReading.objects.filter(house_id__in=house_ids).delete()
+    Bill.objects.filter(pk__in=bill_ids).delete()  # lines cascade
+    houses.model.objects.filter(pk__in=house_ids).delete()  # bindings and status history cascade
 
 
 @pytest.fixture(scope="package")
