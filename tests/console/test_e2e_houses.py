@@ -8,13 +8,16 @@ change a heating status but finds no edit button, and a technician sees phone nu
 Imports go to Celery; the test settings run tasks eagerly (inside the request), so here the import task runs
 on a background thread instead, as a worker would, in small slowed batches, so the page has an import in
 progress to follow. The import itself (apps.imports.services) is the real one. Every house these tests
-create is theirs (户号 E2E…) and is deleted afterwards: the company is shared with the other browser tests.
+create is theirs (户号 E2EIMP<run>… / E2EHSE<run>, <run> from the process id, so a leftover of an aborted run
+never collides) and is deleted afterwards with what hangs on it: the company is shared with the other
+browser tests.
 The test itself runs in a transaction rolled back at its end (the `console` fixture asks for pytest-django's
 db), so what the server must see is written and removed on a connection of its own (`_committed`)."""
 
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from decimal import Decimal
@@ -30,8 +33,12 @@ from apps.imports.tasks import run_house_import
 from apps.payments.models import PaymentOrder
 from apps.properties.models import Building, Community, HeatingStatusChange, House, Unit
 
+from .conftest import purge_houses
+
 HEADER = "户号,小区,楼号,单元,室号,建筑面积,套内面积,类别,低保特困,热表编号,供热状态,户主姓名,户主电话,证件号码"
-IMPORT_PREFIX = "E2EIMP"
+RUN = f"{os.getpid() % 100000:05d}"
+IMPORT_PREFIX = f"E2EIMP{RUN}"
+HOUSE_NO = f"E2EHSE{RUN}"
 ROWS = 60  # three batches of 20 (BATCH_ROWS below), so the bar has steps to show
 
 
@@ -94,9 +101,11 @@ def _committed(schema: str, work):
 
 @pytest.fixture
 def own_houses(console_tenant):
-    """Deletes, after the test, every house whose 户号 starts with E2E (their status history goes with them)."""
+    """Deletes, after the test, this run's houses (imported or E2EHSE<run>) with their bills, payments and status
+    history, in dependency order; other modules' houses are theirs to remove."""
     yield
-    _committed(console_tenant.info.schema, lambda: House.objects.filter(account_no__startswith="E2E").delete())
+    _committed(console_tenant.info.schema, lambda: purge_houses(
+        House.objects.filter(account_no__startswith=IMPORT_PREFIX) | House.objects.filter(account_no=HOUSE_NO)))
 
 
 def _ledger_rows(bad: bool) -> str:
@@ -188,11 +197,11 @@ def test_admin_imports_a_file_with_bad_rows_fixes_it_and_imports(console, consol
 
 @pytest.fixture
 def e2e_house(console_tenant, own_houses):
-    """A house of the test's own (E2EHSE01), heating, in 幸福里小区 1号楼 1单元."""
+    """A house of the test's own (HOUSE_NO), heating, in 幸福里小区 1号楼 1单元."""
     def create():
         community = Community.objects.get(name="幸福里小区")
         building = Building.objects.get(community=community, name="1号楼")
-        return House.objects.create(account_no="E2EHSE01", community=community, building=building,
+        return House.objects.create(account_no=HOUSE_NO, community=community, building=building,
                                     unit=Unit.objects.get(building=building, name="1单元"), room="999",
                                     building_area=Decimal("88.00"), owner_name="测试户主", owner_phone="13912345678")
 
@@ -249,20 +258,20 @@ def test_houses_table_filters_and_a_house_opens(console, console_tenant, e2e_hou
     page.get_by_test_id("houses-export-close").click()
 
     page.get_by_role("button", name="重 置").click()
-    page.get_by_test_id("houses-search").fill("E2EHSE")
+    page.get_by_test_id("houses-search").fill(HOUSE_NO)
     page.get_by_test_id("houses-search").press("Enter")
     _wait_total(page, 1)
     assert len(_table_rows(page)) == 1
     console.shot("search")
 
-    page.get_by_test_id("house-link-E2EHSE01").click()
+    page.get_by_test_id(f"house-link-{HOUSE_NO}").click()
     page.get_by_test_id("house-detail").wait_for()
-    assert page.get_by_test_id("house-detail-account-no").inner_text() == "E2EHSE01"
+    assert page.get_by_test_id("house-detail-account-no").inner_text() == HOUSE_NO
     assert page.get_by_test_id("house-detail-phone").inner_text() == "13912345678"  # admins see it in full
     console.shot("detail")
 
     # 报停 with a reason: the status changes on the page and in the ledger, with its history row.
-    page.get_by_test_id("heating-status-E2EHSE01").click()
+    page.get_by_test_id(f"heating-status-{HOUSE_NO}").click()
     page.get_by_role("button", name="确认变更").click()
     page.get_by_text("请填写原因").wait_for()  # checked before anything is sent
     page.get_by_test_id("heating-status-reason").fill("房屋空置，业主申请报停")
@@ -270,7 +279,7 @@ def test_houses_table_filters_and_a_house_opens(console, console_tenant, e2e_hou
     page.wait_for_function("() => document.querySelector(\"[data-testid='house-detail-status']\").innerText === '报停'")
     console.shot("opted-out")
     with schema_context(console_tenant.info.schema):
-        change = HeatingStatusChange.objects.get(house__account_no="E2EHSE01")
+        change = HeatingStatusChange.objects.get(house__account_no=HOUSE_NO)
         assert (change.from_status, change.to_status) == ("normal", "opted_out")
         assert change.reason == "房屋空置，业主申请报停"
     connection.set_schema_to_public()
@@ -291,14 +300,14 @@ def test_houses_table_filters_and_a_house_opens(console, console_tenant, e2e_hou
     page.get_by_role("button", name="保 存").click()
     page.get_by_text("测试新户主").wait_for()
     with schema_context(console_tenant.info.schema):
-        house = House.objects.get(account_no="E2EHSE01")
+        house = House.objects.get(account_no=HOUSE_NO)
         assert (house.owner_name, house.building_area) == ("测试新户主", Decimal("90.50"))
         assert house.owner_phone == "13912345678"  # untouched: only changed fields are sent
     connection.set_schema_to_public()
     console.shot("edited")
 
     page.get_by_test_id("house-back").click()
-    page.get_by_test_id("house-link-E2EHSE01").wait_for()  # back on the same search
+    page.get_by_test_id(f"house-link-{HOUSE_NO}").wait_for()  # back on the same search
 
 
 def test_a_house_shows_its_bills_and_payments(console, console_tenant):
@@ -338,7 +347,7 @@ def test_collector_sees_the_houses_but_no_edit_button(console, console_tenant, e
     console.shot("houses")
     console.open(console_tenant.info.host, f"/console/houses/{e2e_house.pk}")
     page.get_by_test_id("house-detail").wait_for()
-    assert page.get_by_test_id("heating-status-E2EHSE01").count() == 1
+    assert page.get_by_test_id(f"heating-status-{HOUSE_NO}").count() == 1
     assert page.get_by_test_id("house-edit").count() == 0
     console.shot("detail-no-edit")
 
@@ -349,5 +358,5 @@ def test_technician_sees_phones_masked_and_changes_nothing(console, console_tena
     page.get_by_test_id("house-detail").wait_for()
     assert page.get_by_test_id("house-detail-phone").inner_text() == "139****5678"
     assert page.get_by_test_id("house-edit").count() == 0
-    assert page.get_by_test_id("heating-status-E2EHSE01").count() == 0
+    assert page.get_by_test_id(f"heating-status-{HOUSE_NO}").count() == 0
     console.shot("detail-masked")
