@@ -8,12 +8,14 @@
   支付 pays it) from the orders table: the amount is checked as typed, then the refund goes to the gateway and
   its status turns 已退款 when the gateway's refund notify arrives; the list then exports to Excel.
 
-Both use rows of their own in the shared console company (a collector, houses and bills, a merchant account
-they remove again), so the other browser tests find it as they left it."""
+Both use rows of their own in the shared console company (a collector, houses and bills, a resident, a merchant
+account) and remove them again with what the test added on them (orders, refunds, the shift), so the other
+browser tests (the dashboard counts the demo's bills and payments) find the company as they left it."""
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from decimal import Decimal
 from types import SimpleNamespace
@@ -25,11 +27,12 @@ from playwright.sync_api import expect
 
 from apps.billing.models import Bill
 from apps.payments.models import PaymentOrder, Refund
+from apps.properties.models import House
 from tests.factories.db import committed
 from tests.factories.pdf import pdf_text
 from tests.factories.tenants import PASSWORD
 
-ACCOUNT_NO = "E2E-C0001"
+ACCOUNT_NO = f"E2E-C{os.getpid() % 100000:05d}"  # per run: an aborted run's leftover never collides
 MCHID = "1900000888"
 
 
@@ -56,13 +59,33 @@ def _collector_and_house(tenant):
     return SimpleNamespace(username=user.username, bill_id=bill.pk, house=house)
 
 
+def _remove_desk(tenant, desk) -> None:
+    """The desk's house with its bill and orders, then the shift and the collector (held by PROTECT keys)."""
+    from apps.accounts.models import User
+    from apps.payments.models import CounterShift
+
+    from .conftest import purge_houses
+
+    with schema_context(tenant.schema):
+        purge_houses(House.objects.filter(pk=desk.house.pk))
+        CounterShift.objects.filter(collector__username=desk.username).delete()
+        User.objects.filter(username=desk.username).delete()
+
+
+@pytest.fixture
+def desk(console_tenant, console):
+    """A collector of our own and a house with this season's bill, removed after the test."""
+    made = committed(_collector_and_house, console_tenant.info)
+    yield made
+    committed(_remove_desk, console_tenant.info, made)
+
+
 def _fen_text(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
-def test_collector_takes_a_cash_part_payment_prints_the_receipt_and_closes_the_shift(console, console_tenant):
+def test_collector_takes_a_cash_part_payment_prints_the_receipt_and_closes_the_shift(console, console_tenant, desk):
     tenant = console_tenant.info
-    desk = committed(_collector_and_house, tenant)
     with schema_context(tenant.schema):
         due = Bill.objects.get(pk=desk.bill_id).principal_fen
     assert due == 240000
@@ -166,10 +189,17 @@ def _merchant_and_payer(tenant):
     return make_payer(tenant, SimpleNamespace(season=season, area=plan), openid="o-console-refund")
 
 
-def _remove_merchant(tenant):
+def _remove_merchant_and_payer(tenant, payer):
     from apps.payments.sandbox.models import SandboxMerchant, SandboxTrade
+    from apps.residents.models import Resident
     from tenants.models import MerchantAccount
 
+    from .conftest import purge_houses
+
+    if payer is not None:
+        with schema_context(tenant.schema):
+            purge_houses(House.objects.filter(pk__in=[h.pk for h in payer.houses]))  # bill, order, refund
+            Resident.objects.filter(pk=payer.resident.pk).delete()
     connection.set_schema_to_public()
     MerchantAccount.objects.filter(tenant__slug=tenant.slug, mchid=MCHID).delete()
     SandboxTrade.objects.filter(merchant_id=MCHID).delete()  # its refunds go with it
@@ -183,8 +213,9 @@ def online_order(console_tenant, console, settings):
     tenant, port = console_tenant.info, console.port  # the live server the browser talks to
     settings.PAYMENTS_WECHATPAY_GATEWAY = f"http://localhost:{port}/sandbox/wechatpay"
     settings.PAYMENTS_NOTIFY_BASE_URL = "http://{domain}:" + str(port)
-    payer = committed(_merchant_and_payer, tenant)
+    payer = None
     try:
+        payer = committed(_merchant_and_payer, tenant)
         created = _http(port, tenant.host, "/graphql/", {
             "query": """mutation($ids: [ID!]!) { createPayment(billIds: $ids, channel: WECHAT) {
                 order { outTradeNo amountFen } payParams { package } errors { code } } }""",
@@ -197,7 +228,7 @@ def online_order(console_tenant, console, settings):
         assert order.status == "paid", order.status
         yield order
     finally:
-        committed(_remove_merchant, tenant)
+        committed(_remove_merchant_and_payer, tenant, payer)
 
 
 def test_finance_refunds_part_of_an_online_order_and_sees_it_refunded(console, console_tenant, online_order):
