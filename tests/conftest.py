@@ -131,6 +131,16 @@ def gql(client, db) -> GQL:
 
 
 @pytest.fixture
+def empty_platform_log(db):
+    """The platform's log is public and shared: rows committed by live-server tests (a committed company's
+    suspension, say) would otherwise be read by a test counting its own. Emptied inside this test's
+    transaction, so nothing is lost after it."""
+    from heat_platform.models import OperatorAuditLog
+
+    OperatorAuditLog.objects.all().delete()
+
+
+@pytest.fixture
 def make_staff(gql):
     """make_staff(tenant, role) -> bearer token of a new staff member with that role."""
     from tests.factories.accounts import StaffFactory

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-import pytest
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
@@ -120,13 +119,6 @@ def test_a_company_sees_only_its_own_log(gql, alpha, beta):
 
 
 # --- the platform's log ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def empty_platform_log():
-    """The platform's log is public and shared: rows committed by live-server tests (a committed company's
-    suspension, say) outlive them. Emptied inside this test's transaction, so nothing is lost after it."""
-    OperatorAuditLog.objects.all().delete()
-
 
 def _op_page(gql, token, **f) -> dict:
     result = gql("localhost", OP_LOG, {"f": f} if f else {}, token=token)

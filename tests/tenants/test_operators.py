@@ -57,7 +57,7 @@ def test_tenants_list_is_operator_only(gql, alpha):
     assert gql("localhost", TENANTS, token=staff_token)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-def test_suspended_tenant_is_blocked_with_data_kept_and_restored(gql, client, alpha):
+def test_suspended_tenant_is_blocked_with_data_kept_and_restored(gql, client, alpha, empty_platform_log):
     token = gql.login("localhost", OPERATOR)
     staff_token = gql.login(alpha.host, alpha.admin)
     result = gql("localhost", SUSPEND, {"id": _id("alpha")}, token=token)["data"]["suspendTenant"]
@@ -79,7 +79,7 @@ def test_suspended_tenant_is_blocked_with_data_kept_and_restored(gql, client, al
     assert OperatorAuditLog.objects.filter(action="tenant.suspend").get().detail == {"reason": "欠费"}
 
 
-def test_operator_actions_reject_bad_state_and_ids(gql, alpha):
+def test_operator_actions_reject_bad_state_and_ids(gql, alpha, empty_platform_log):
     token = gql.login("localhost", OPERATOR)
     assert gql("localhost", REACTIVATE, {"id": _id("alpha")}, token=token)["data"]["reactivateTenant"]["errors"] == [
         {"field": "id", "code": "INVALID_STATUS"}]
@@ -97,7 +97,7 @@ def test_staff_cannot_suspend(gql, alpha):
     assert HeatingCompany.objects.get(slug="alpha").status == "active"
 
 
-def test_platform_admin_suspend_action_is_audited(client, alpha):
+def test_platform_admin_suspend_action_is_audited(client, alpha, empty_platform_log):
     client.post("/admin/login/", {"username": OPERATOR, "password": PASSWORD}, HTTP_HOST="localhost")
     resp = client.post("/admin/tenants/heatingcompany/", {"action": "suspend", "_selected_action": [_id("alpha")]},
                        HTTP_HOST="localhost")
