@@ -30,21 +30,12 @@ from django_tenants.utils import schema_context
 from tenants.models import HeatingCompany
 from tenants.services import tenant_register
 from tenants.spares import spare_pool_fill
+from tests.factories.console import BUNDLE, CHROMIUM, CHROMIUM_ARGS, unavailable
 from tests.factories.tenants import PASSWORD, registration, tenant_info
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-BUNDLE = ROOT / "apps" / "console" / "static" / "console" / "index.html"
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 STAFF_ROLES = ("TENANT_ADMIN", "COLLECTOR", "TECHNICIAN", "FINANCE")
-
-
-def _unavailable(message: str) -> None:
-    if os.environ.get("HEATCLOUD_E2E_REQUIRED"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +43,10 @@ def chromium(django_db_setup, django_db_blocker):
     """Started after the test database: once Playwright's loop runs on this thread, Django's connection
     handling (asgiref locals) would no longer see the switch to the test database."""
     if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(f"browser tests need Debian's chromium package at {CHROMIUM}: `make chromium` "
-                     "(or apt-get install chromium fonts-wqy-microhei)")
+        unavailable(f"browser tests need Debian's chromium package at {CHROMIUM}: `make chromium` "
+                    "(or apt-get install chromium fonts-wqy-microhei)")
     if not BUNDLE.exists():
-        _unavailable("the console bundle is not built: `make console`")
+        unavailable("the console bundle is not built: `make console`")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop on this thread, which Django takes for an async context
