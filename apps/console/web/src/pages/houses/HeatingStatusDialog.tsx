@@ -1,6 +1,8 @@
 // @access houses.heatingStatus
 // 报停 / 停供 / 恢复供热 with a reason and the date it takes effect (billing prorates from it). Shown only to
 // the roles access.ts names for 'houses.heatingStatus'; the API's typed errors land on their fields.
+// With `open`/`onOpenChange` it is controlled and draws no button of its own: the houses table renders one
+// dialog for the row chosen instead of a ModalForm (form store, modal, hooks) in each of its rows.
 import { ModalForm, ProFormDatePicker, ProFormSelect, ProFormTextArea } from '@ant-design/pro-components';
 import { Alert, App, Button, Form } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
@@ -28,14 +30,39 @@ interface Values {
 
 const REASON_MAX = 200;
 
+type HouseRef = { id: string; accountNo: string; heatingStatus: HeatingStatus };
+
+/** The button that opens the dialog (its test id names the house). */
+export function HeatingStatusButton({
+  house,
+  size = 'small',
+  onClick,
+}: {
+  house: HouseRef;
+  size?: 'small' | 'middle';
+  onClick?: () => void;
+}) {
+  const t = useT();
+  return (
+    <Button size={size} data-testid={`heating-status-${house.accountNo}`} onClick={onClick}>
+      {t('变更供热状态', 'Heating status')}
+    </Button>
+  );
+}
+
 export function HeatingStatusDialog({
   house,
   onChanged,
   size = 'small',
+  open,
+  onOpenChange,
 }: {
-  house: { id: string; accountNo: string; heatingStatus: HeatingStatus };
+  house: HouseRef;
   onChanged?: (status: HeatingStatus) => void;
   size?: 'small' | 'middle';
+  /** Controlled: shown while true, no trigger button. */
+  open?: boolean;
+  onOpenChange?: (open: boolean) => void;
 }) {
   const t = useT();
   const { message } = App.useApp();
@@ -49,11 +76,7 @@ export function HeatingStatusDialog({
       form={form}
       title={t(`变更供热状态 · ${house.accountNo}`, `Change heating status · ${house.accountNo}`)}
       width={480}
-      trigger={
-        <Button size={size} data-testid={`heating-status-${house.accountNo}`}>
-          {t('变更供热状态', 'Heating status')}
-        </Button>
-      }
+      {...(open === undefined ? { trigger: <HeatingStatusButton house={house} size={size} /> } : { open, onOpenChange })}
       modalProps={{ destroyOnHidden: true, onCancel: () => setGeneral([]) }}
       submitter={{ searchConfig: { submitText: t('确认变更', 'Change'), resetText: t('取消', 'Cancel') } }}
       initialValues={{ status: choices[0], effectiveDate: dayjs() }}

@@ -5,7 +5,7 @@
 // The filters live in the URL, so coming back from a house's detail page finds the same page of the table.
 import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { Tag } from 'antd';
-import { useRef } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { request } from '../../api/client';
 import { ExportButton } from '../../components/export/ExportButton';
@@ -14,7 +14,7 @@ import { optional, pageArgs, tablePage, type ProTableParams } from '../../compon
 import { graphql } from '../../gql/tenant';
 import type { HeatingStatus, HouseCategory, HouseFilter, HousesPageListQuery, LowIncome } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
-import { HeatingStatusDialog } from './HeatingStatusDialog';
+import { HeatingStatusButton, HeatingStatusDialog } from './HeatingStatusDialog';
 import { HEATING_STATUS_COLORS, categoryText, heatingStatusText, lowIncomeText, valueEnum } from './labels';
 
 export const HousesDoc = graphql(`
@@ -85,118 +85,129 @@ export default function HouseTable() {
   const action = useRef<ActionType>(null);
   // The filter of the page on screen: the export writes every house it matches, not just this page.
   const shown = useRef<HouseFilter>({});
-  const statusText = heatingStatusText(t);
+  // The row whose heating status is being changed: one dialog for the page, not one per row.
+  const [statusOf, setStatusOf] = useState<Row | null>(null);
 
-  const columns: ProColumns<Row>[] = [
-    {
-      title: t('搜索', 'Search'),
-      dataIndex: 'search',
-      hideInTable: true,
-      order: 10,
-      fieldProps: { placeholder: t('户号 / 户主姓名 / 完整手机号 / 地址', 'Account no. / owner / full phone / address'), 'data-testid': 'houses-search' },
-    },
-    {
-      title: t('小区', 'Community'),
-      dataIndex: 'communityId',
-      hideInTable: true,
-      order: 9,
-      valueType: 'select',
-      fieldProps: { showSearch: true, filterOption: false, 'data-testid': 'houses-community' },
-      debounceTime: 300,
-      request: async ({ keyWords }: { keyWords?: string }) => {
-        const { communities } = await request(CommunityOptionsDoc, { search: optional(keyWords) ?? null });
-        return communities.items.map((c) => ({ value: c.id, label: c.name }));
+  // Built once per language/role: new column objects on every render make ProTable redo its column state.
+  const columns = useMemo<ProColumns<Row>[]>(() => {
+    const statusText = heatingStatusText(t);
+    return [
+      {
+        title: t('搜索', 'Search'),
+        dataIndex: 'search',
+        hideInTable: true,
+        order: 10,
+        fieldProps: { placeholder: t('户号 / 户主姓名 / 完整手机号 / 地址', 'Account no. / owner / full phone / address'), 'data-testid': 'houses-search' },
       },
-    },
-    {
-      title: t('楼号', 'Building'),
-      dataIndex: 'buildingId',
-      hideInTable: true,
-      order: 8,
-      valueType: 'select',
-      dependencies: ['communityId'],
-      fieldProps: { showSearch: true, optionFilterProp: 'label', placeholder: t('先选小区', 'Choose a community first') },
-      request: async ({ communityId }: { communityId?: string }) => {
-        if (!communityId) return [];
-        const { buildings } = await request(BuildingOptionsDoc, { communityId });
-        return (buildings ?? []).map((b) => ({ value: b.id, label: b.name }));
+      {
+        title: t('小区', 'Community'),
+        dataIndex: 'communityId',
+        hideInTable: true,
+        order: 9,
+        valueType: 'select',
+        fieldProps: { showSearch: true, filterOption: false, 'data-testid': 'houses-community' },
+        debounceTime: 300,
+        request: async ({ keyWords }: { keyWords?: string }) => {
+          const { communities } = await request(CommunityOptionsDoc, { search: optional(keyWords) ?? null });
+          return communities.items.map((c) => ({ value: c.id, label: c.name }));
+        },
       },
-    },
-    {
-      title: t('欠费', 'In arrears'),
-      dataIndex: 'inArrears',
-      hideInTable: true,
-      order: 6,
-      valueType: 'select',
-      // Not true/false: the URL sync would turn those into booleans the select no longer recognises.
-      valueEnum: { yes: { text: t('有欠费', 'In arrears') }, no: { text: t('无欠费', 'Nothing owed') } },
-      fieldProps: { 'data-testid': 'houses-in-arrears' },
-    },
-    {
-      title: t('户号', 'Account no.'),
-      dataIndex: 'accountNo',
-      search: false,
-      width: 110,
-      render: (_, row) => (
-        <Link to={row.id} data-testid={`house-link-${row.accountNo}`}>
-          {row.accountNo}
-        </Link>
-      ),
-    },
-    { title: t('地址', 'Address'), dataIndex: 'address', search: false, ellipsis: true },
-    { title: t('户主', 'Owner'), dataIndex: 'ownerName', search: false, width: 100 },
-    { title: t('电话', 'Phone'), dataIndex: 'ownerPhone', search: false, width: 130 },
-    {
-      title: t('建筑面积（㎡）', 'Area (m²)'),
-      dataIndex: 'buildingArea',
-      search: false,
-      align: 'right',
-      width: 110,
-    },
-    {
-      title: t('类别', 'Category'),
-      dataIndex: 'category',
-      valueType: 'select',
-      valueEnum: valueEnum(categoryText(t)),
-      width: 90,
-      order: 5,
-    },
-    {
-      title: t('低保/特困', 'Low income'),
-      dataIndex: 'lowIncome',
-      valueType: 'select',
-      valueEnum: valueEnum(lowIncomeText(t)),
-      width: 90,
-      order: 4,
-    },
-    {
-      title: t('供热状态', 'Heating'),
-      dataIndex: 'heatingStatus',
-      valueType: 'select',
-      valueEnum: valueEnum(statusText),
-      width: 110,
-      order: 7,
-      fieldProps: { 'data-testid': 'houses-heating-status' },
-      render: (_, row) => (
-        <Tag color={HEATING_STATUS_COLORS[row.heatingStatus]} data-testid={`house-status-${row.accountNo}`}>
-          {statusText[row.heatingStatus]}
-        </Tag>
-      ),
-    },
-    {
-      title: t('操作', 'Actions'),
-      valueType: 'option',
-      width: 170,
-      render: (_, row) => [
-        <Link key="detail" to={row.id}>
-          {t('详情', 'Details')}
-        </Link>,
-        can('houses.heatingStatus') ? (
-          <HeatingStatusDialog key="status" house={row} onChanged={() => action.current?.reload()} />
-        ) : null,
-      ],
-    },
-  ];
+      {
+        title: t('楼号', 'Building'),
+        dataIndex: 'buildingId',
+        hideInTable: true,
+        order: 8,
+        valueType: 'select',
+        dependencies: ['communityId'],
+        fieldProps: { showSearch: true, optionFilterProp: 'label', placeholder: t('先选小区', 'Choose a community first') },
+        request: async ({ communityId }: { communityId?: string }) => {
+          if (!communityId) return [];
+          const { buildings } = await request(BuildingOptionsDoc, { communityId });
+          return (buildings ?? []).map((b) => ({ value: b.id, label: b.name }));
+        },
+      },
+      {
+        title: t('欠费', 'In arrears'),
+        dataIndex: 'inArrears',
+        hideInTable: true,
+        order: 6,
+        valueType: 'select',
+        // Not true/false: the URL sync would turn those into booleans the select no longer recognises.
+        valueEnum: { yes: { text: t('有欠费', 'In arrears') }, no: { text: t('无欠费', 'Nothing owed') } },
+        fieldProps: { 'data-testid': 'houses-in-arrears' },
+      },
+      {
+        title: t('户号', 'Account no.'),
+        dataIndex: 'accountNo',
+        search: false,
+        width: 110,
+        render: (_, row) => (
+          <Link to={row.id} data-testid={`house-link-${row.accountNo}`}>
+            {row.accountNo}
+          </Link>
+        ),
+      },
+      {
+        title: t('地址', 'Address'),
+        dataIndex: 'address',
+        search: false,
+        // CSS ellipsis only (showTitle: false) with the full text as a plain title: ProTable's `ellipsis: true`
+        // wraps each cell in an antd Typography ellipsis that measures its cell (a forced layout per row).
+        ellipsis: { showTitle: false },
+        render: (_, row) => <span title={row.address}>{row.address}</span>,
+      },
+      { title: t('户主', 'Owner'), dataIndex: 'ownerName', search: false, width: 100 },
+      { title: t('电话', 'Phone'), dataIndex: 'ownerPhone', search: false, width: 130 },
+      {
+        title: t('建筑面积（㎡）', 'Area (m²)'),
+        dataIndex: 'buildingArea',
+        search: false,
+        align: 'right',
+        width: 110,
+      },
+      {
+        title: t('类别', 'Category'),
+        dataIndex: 'category',
+        valueType: 'select',
+        valueEnum: valueEnum(categoryText(t)),
+        width: 90,
+        order: 5,
+      },
+      {
+        title: t('低保/特困', 'Low income'),
+        dataIndex: 'lowIncome',
+        valueType: 'select',
+        valueEnum: valueEnum(lowIncomeText(t)),
+        width: 90,
+        order: 4,
+      },
+      {
+        title: t('供热状态', 'Heating'),
+        dataIndex: 'heatingStatus',
+        valueType: 'select',
+        valueEnum: valueEnum(statusText),
+        width: 110,
+        order: 7,
+        fieldProps: { 'data-testid': 'houses-heating-status' },
+        render: (_, row) => (
+          <Tag color={HEATING_STATUS_COLORS[row.heatingStatus]} data-testid={`house-status-${row.accountNo}`}>
+            {statusText[row.heatingStatus]}
+          </Tag>
+        ),
+      },
+      {
+        title: t('操作', 'Actions'),
+        valueType: 'option',
+        width: 170,
+        render: (_, row) => [
+          <Link key="detail" to={row.id}>
+            {t('详情', 'Details')}
+          </Link>,
+          can('houses.heatingStatus') ? <HeatingStatusButton key="status" house={row} onClick={() => setStatusOf(row)} /> : null,
+        ],
+      },
+    ];
+  }, [t, can]);
 
   return (
     <div data-testid="houses-table">
@@ -222,6 +233,14 @@ export default function HouseTable() {
           return tablePage(houses);
         }}
       />
+      {statusOf && (
+        <HeatingStatusDialog
+          house={statusOf}
+          open
+          onOpenChange={(open) => !open && setStatusOf(null)}
+          onChanged={() => action.current?.reload()}
+        />
+      )}
     </div>
   );
 }
