@@ -132,6 +132,8 @@ class PaymentOrder(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"], name="payorder_status_created"),
+                   # The staff order list's sort (newest first), read a page at a time.
+                   models.Index(fields=["-created_at", "-id"], name="payorder_created_id"),
                    # Money collected per day (dashboard, reports): paid orders by payment time.
                    models.Index(fields=["paid_at"], condition=Q(status="paid"), name="payorder_paid_at")]
         constraints = [
