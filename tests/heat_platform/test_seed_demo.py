@@ -9,6 +9,7 @@ from apps.accounts.models import User
 from apps.billing.models import Bill
 from apps.properties.models import House
 from apps.tariffs.models import TariffPlan
+from heat_platform.models import TenantSummary
 from tenants.models import HeatingCompany
 
 
@@ -30,3 +31,6 @@ def test_seed_demo_twice(db):
         assert opted_out.lines.get().kind == "basic_fee"
         assert Bill.objects.filter(house__meter_no__gt="", lines__kind="metered_fee").exists()
     assert "admin / demo-admin-2026" in out.getvalue()
+    # The operator console's summary is filled at once, not after the first beat refresh.
+    summary = TenantSummary.objects.get(tenant=demo)
+    assert (summary.houses, summary.bill_count) == (240, 240)

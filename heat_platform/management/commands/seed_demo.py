@@ -14,6 +14,7 @@ from tenants.models import HeatingCompany, MiniProgramAccount
 from tenants.services import operator_create, platform_ensure, tenant_register
 from tenants.signals import Registration
 from tenants.spares import spare_pool_fill
+from tenants.stats import tenant_stats_refresh
 
 OPERATOR = ("operator", "operator-demo-2026")
 DEMO = Registration(
@@ -57,6 +58,9 @@ class Command(BaseCommand):
             houses = demo_ledger_seed()
             bills = demo_billing_seed()
             payments = demo_collections_seed(collector=User.objects.get(username="collector"))
+            # The operator console reads a summary the beat refreshes every few minutes: fill it now, so a
+            # new user's first look at the companies table shows the demo's figures.
+            tenant_stats_refresh()
         if houses or bills:
             self.stdout.write(f"seeded {houses} demo houses and {bills} bills")
         if payments:
