@@ -1,5 +1,5 @@
 // Counter methods as shown (zh, en), in the order the desk offers them.
-import type { BillStatus, CounterMethod } from '../../gql/tenant/graphql';
+import type { CounterMethod } from '../../gql/tenant/graphql';
 
 type Pair = readonly [zh: string, en: string];
 
@@ -18,17 +18,5 @@ export const METHOD_SHORT: Record<CounterMethod, Pair> = {
   TRANSFER: ['转账', 'Transfer'],
 };
 
-export const BILL_STATUS: Record<BillStatus, Pair> = {
-  ISSUED: ['未缴', 'Unpaid'],
-  PARTIALLY_PAID: ['部分缴费', 'Partly paid'],
-  PAID: ['已缴清', 'Paid'],
-  WAIVED: ['已减免', 'Waived'],
-  CANCELLED: ['已作废', 'Cancelled'],
-};
-export const BILL_STATUS_COLOR: Record<BillStatus, string> = {
-  ISSUED: 'red',
-  PARTIALLY_PAID: 'orange',
-  PAID: 'green',
-  WAIVED: 'default',
-  CANCELLED: 'default',
-};
+// One wording for bill statuses across the console.
+export { BILL_STATUS, BILL_STATUS_COLOR } from '../bills/labels';
