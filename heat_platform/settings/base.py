@@ -45,6 +45,7 @@ TENANT_APPS = [
     "apps.tariffs",
     "apps.billing",
     "apps.payments",
+    "apps.reconciliation",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
