@@ -3,6 +3,8 @@ pool of ready-made schemas that makes onboarding a rename."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
@@ -128,6 +130,9 @@ class MerchantAccount(models.Model):
     alipay_seller_id = models.CharField(_("支付宝商户PID"), max_length=32, blank=True)  # 2088…
     alipay_app_auth_token = EncryptedTextField(blank=True)  # ISV mode
     alipay_app_auth_expires_at = models.DateTimeField(null=True, blank=True)
+    # The channel's fee rate (WeChat Pay / Alipay 费率 as signed, 0.0060 = 0.60%): reconciliation expects
+    # fee = round-half-up(amount × rate) in fen on every bill row.
+    fee_rate = models.DecimalField(_("费率"), max_digits=6, decimal_places=4, default=Decimal("0.0060"))
 
     last_test_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
