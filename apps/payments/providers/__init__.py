@@ -15,6 +15,13 @@ code at the local sandbox gateways (apps/payments/sandbox) through
 
 Providers never touch our database and never fetch anything while verifying a
 notify; callers never run them inside a database transaction.
+
+`download_statement` fetches a day's bill (statement) into a caller's binary
+file, streaming: WeChat Pay's tradebill/fundflowbill (gzip, SHA1 of the
+decompressed bill checked against the signed answer's hash_value) and Alipay's
+`trade` bill (GBK zip; Alipay publishes no digest). ProviderError codes:
+NO_STATEMENT (nothing booked that day), NOT_READY (retryable: not generated
+yet), HASH_MISMATCH, UNSUPPORTED, NETWORK, the provider's own otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 # Trade states, the same for every provider.
 PAID = "paid"
@@ -158,6 +165,25 @@ class NotifyEvent:
     refund: RefundState | None = None
 
 
+# Statement kinds and download errors (ProviderError.code).
+STATEMENT_TRADE = "trade"
+STATEMENT_FUNDFLOW = "fundflow"  # WeChat Pay only
+NO_STATEMENT = "NO_STATEMENT"
+NOT_READY = "NOT_READY"
+HASH_MISMATCH = "HASH_MISMATCH"
+UNSUPPORTED = "UNSUPPORTED"
+
+
+@dataclass(frozen=True)
+class StatementDownload:
+    """What `download_statement` wrote into `dest`: the file as the provider served it."""
+
+    compression: str  # "gzip" (WeChat Pay) | "zip" (Alipay)
+    hash_type: str  # "SHA1" (WeChat Pay, checked over the decompressed bill) | "" (Alipay publishes none)
+    hash_value: str  # lower-case hex, as checked; "" when hash_type is ""
+    size: int  # bytes written into dest (compressed)
+
+
 @dataclass(frozen=True)
 class NotifyReply:
     """What to answer the gateway."""
@@ -194,6 +220,11 @@ class PaymentProvider(Protocol):
     def notify_success(self) -> NotifyReply: ...
 
     def notify_failure(self, reason: str) -> NotifyReply: ...
+
+    def download_statement(self, *, kind: str, bill_date: dt.date, dest: BinaryIO) -> StatementDownload:
+        """Write the day's bill (`kind` "trade", or "fundflow" for WeChat Pay) into `dest` as downloaded,
+        streaming; raise ProviderError (codes in the module docstring). Never inside a DB transaction."""
+        ...
 
     def test_connection(self) -> str:
         """Make one harmless signed call (query a made-up order) and verify the

@@ -18,6 +18,12 @@ d. `api_alipay_trade_create` looks for "alipay_trade_create" (no "_response"),
    checks `code`: every call goes through `server_api` and we check `code`
    ourselves. Unsigned answers are never trusted for a decision.
 
+Bills (`download_statement`): python-alipay-sdk has no bill call; the query goes
+through `server_api` like every other (ISV: with the app_auth_token), and the
+short-lived bill_download_url (it carries a token: never logged) is fetched at
+once with a plain streaming GET (Alipay signs neither the URL's answer nor the
+file; the URL itself came in a verified answer).
+
 A verified notify must name our app (`app_id`), a seller (`seller_id`, ours
 when the account records it) and, in ISV mode, the authorizing app
 (`auth_app_id`, ours when known); one that lacks them is rejected.
@@ -33,7 +39,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -47,7 +53,9 @@ from django.utils.translation import gettext as _
 
 from . import (
     CLOSED,
+    NO_STATEMENT,
     NOT_FOUND,
+    NOT_READY,
     OPEN,
     PAID,
     REFUND_CLOSED,
@@ -62,6 +70,7 @@ from . import (
     ProviderError,
     RefundRequest,
     RefundState,
+    StatementDownload,
     TradeState,
 )
 
@@ -80,6 +89,9 @@ BUYER_ID = re.compile(r"^2088\d{12}$")  # Alipay user id; anything else is an op
 APP_ID = re.compile(r"^\d{16}$")
 SELLER_ID = re.compile(r"^2088\d{12}$")
 MIN_KEY_BITS = 2048
+DOWNLOAD_CHUNK = 64 * 1024
+# Alipay publishes day D's bill by about 09:00 on D+1; "no bill" before then means "not yet".
+BILL_READY_AFTER = dt.time(10, 0)
 
 
 def beijing_now() -> dt.datetime:
@@ -439,6 +451,49 @@ class AlipayProvider:
     def notify_failure(reason: str) -> NotifyReply:
         # Anything but "success" makes Alipay retry; the reason goes to our log, not to them.
         return NotifyReply(status=200, content_type="text/plain", body=b"fail")
+
+    # --- bills
+
+    def download_statement(self, *, kind: str, bill_date: dt.date, dest: BinaryIO) -> StatementDownload:
+        """The `trade` bill of `bill_date` (GBK zip of the 业务明细 and 汇总 CSVs), streamed into `dest`."""
+        if kind != "trade":
+            raise ProviderError(_("支付宝只提供交易账单"), code="UNSUPPORTED")
+        resp = self._call("alipay.data.dataservice.bill.downloadurl.query",
+                          {"bill_type": "trade", "bill_date": bill_date.isoformat()})
+        if resp.get("code") != OK_CODE:
+            sub_code = str(resp.get("sub_code", ""))
+            # Alipay answers isp.bill_not_exist for a day without trades and, like "invalid arguments",
+            # for a bill it has not generated yet: which one it is depends on the date.
+            if sub_code in ("isp.bill_not_exist", "isv.invalid_arguments", "isv.invalid-arguments") and \
+                    beijing_now() < dt.datetime.combine(bill_date + dt.timedelta(days=1), BILL_READY_AFTER,
+                                                        tzinfo=SHANGHAI):
+                raise ProviderError(_("支付宝：%(date)s 的账单尚未生成，请稍后再试") % {"date": bill_date.isoformat()},
+                                    code=NOT_READY, retryable=True)
+            if sub_code == "isp.bill_not_exist":
+                raise ProviderError(_("支付宝：%(date)s 没有账单（当天没有交易）") % {"date": bill_date.isoformat()},
+                                    code=NO_STATEMENT)
+            raise _error(resp)
+        url = resp.get("bill_download_url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ProviderError("Alipay answered without a bill_download_url", code="malformed-response")
+        size = 0
+        try:
+            with requests.get(url, stream=True, timeout=settings.PAYMENTS_HTTP_TIMEOUT) as response:
+                if response.status_code != 200:
+                    raise ProviderError(f"Alipay bill download answered HTTP {response.status_code}",
+                                        code=f"http-{response.status_code}", retryable=True)
+                for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                    if not size and chunk and not chunk.startswith(b"PK"):
+                        # An expired URL answers an error page, not the zip.
+                        raise ProviderError("Alipay bill download is not a zip file", code="BAD_FILE", retryable=True)
+                    dest.write(chunk)
+                    size += len(chunk)
+        except requests.RequestException as exc:
+            raise ProviderError(f"Alipay bill download failed: {type(exc).__name__}", code="network",
+                                retryable=True) from None
+        if size == 0:
+            raise ProviderError("Alipay bill download was empty", code="BAD_FILE", retryable=True)
+        return StatementDownload(compression="zip", hash_type="", hash_value="", size=size)
 
     def test_connection(self) -> str:
         # A correctly signed ACQ.TRADE_NOT_EXIST proves app id, both keys and (ISV) the token.

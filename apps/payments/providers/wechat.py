@@ -13,6 +13,12 @@ Guards around the SDK, each pinned by tests/apps/payments/test_wechatpayv3_guard
   failure into None or a bare Exception: `parse_notify` checks the headers, the timestamp and the serial and
   verifies the signature itself, then decrypts the resource with the cached AES-GCM key (the SDK's `callback`
   would verify the signature a second time and parse the body twice more), so each rejection has its own reason.
+- Bills (`download_statement`): the SDK's `trade_bill`/`fundflow_bill` verify only 2xx answers and its
+  `download_bill` reads the whole file into memory (and builds a wrong URL for a download_url on another host), so
+  we make the signed GETs ourselves: every answer we act on is verified (an unsigned "no bill that day" would hide
+  a day's differences), the file is streamed into the caller's file while its decompressed bytes are hashed, and
+  our Authorization header only goes to the gateway's own host. The file answer carries no signature: its SHA1
+  against the signed hash_value is what proves it. download_url carries a token: it never reaches a log line.
 - A verified notify must still name the merchant (and, for payments, the app) this mode always carries
   (`mchid`/`appid`, or `sp_mchid`/`sp_appid`/`sub_mchid`[/`sub_appid`] for a sub-merchant): one that lacks
   them is rejected, never settled against whatever the order says. Settlement then compares them with the order.
@@ -31,9 +37,11 @@ import secrets
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
@@ -50,13 +58,17 @@ from wechatpayv3.utils import aes_decrypt, build_authorization, load_private_key
 from . import (
     CLOSED,
     FAILED,
+    HASH_MISMATCH,
+    NO_STATEMENT,
     NOT_FOUND,
+    NOT_READY,
     OPEN,
     PAID,
     REFUND_ABNORMAL,
     REFUND_CLOSED,
     REFUND_PROCESSING,
     REFUND_SUCCESS,
+    UNSUPPORTED,
     ClientPayParams,
     CreateOrderRequest,
     MerchantConfig,
@@ -66,6 +78,7 @@ from . import (
     ProviderError,
     RefundRequest,
     RefundState,
+    StatementDownload,
     TradeState,
 )
 
@@ -84,6 +97,8 @@ REFUND_STATES = {
     "SUCCESS": REFUND_SUCCESS, "CLOSED": REFUND_CLOSED, "PROCESSING": REFUND_PROCESSING, "ABNORMAL": REFUND_ABNORMAL,
 }
 REFUND_EVENTS = {"REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED"}
+DOWNLOAD_CHUNK = 64 * 1024
+INFLATE_LIMIT = 1024 * 1024  # decompressed bytes per step: a gzip bomb costs time, never memory
 
 
 def _refuse_certificate_download(*args: Any, **kwargs: Any) -> None:
@@ -359,6 +374,74 @@ class WeChatPayProvider:
             raise NotifyRejected("bad_signature")
         return serial
 
+    # --- bills -----------------------------------------------------------------------------------------------
+
+    def download_statement(self, *, kind: str, bill_date: dt.date, dest: BinaryIO) -> StatementDownload:
+        """tradebill (ALL) or fundflowbill (BASIC) of `bill_date`, gzip, streamed into `dest`."""
+        if kind == "trade":
+            query = {"bill_date": bill_date.isoformat(), "bill_type": "ALL", "tar_type": "GZIP", **self._sub_mchid()}
+            path = "/v3/bill/tradebill?" + urlencode(query)
+        elif kind == "fundflow":
+            if self._partner:
+                # A sub-merchant's fund flow is /v3/bill/sub-merchant-fundflowbill, encrypted per part with a key
+                # wrapped by our certificate: not implemented (fund flow is for settlement checks, not matching).
+                raise ProviderError(_("服务商模式暂不支持下载子商户资金账单"), code=UNSUPPORTED)
+            query = {"bill_date": bill_date.isoformat(), "account_type": "BASIC", "tar_type": "GZIP"}
+            path = "/v3/bill/fundflowbill?" + urlencode(query)
+        else:
+            raise ValueError(f"unknown statement kind {kind!r}")
+        response = self._signed_get(path)
+        body = _json_object(response.text)
+        if response.status_code >= 500 or response.status_code == 429:
+            raise ProviderError(_("微信支付暂时不可用（HTTP %(status)s）") % {"status": response.status_code},
+                                code=str(body.get("code") or response.status_code), retryable=True)
+        try:
+            self._verify_signed(response.headers, response.text)
+        except NotifyRejected as exc:
+            raise ProviderError(_("微信支付账单应答验签失败"), code=exc.reason) from None
+        code = body.get("code")
+        if response.status_code != 200:
+            if code == "NO_STATEMENT_EXIST":
+                raise ProviderError(_("微信支付：%(date)s 没有账单（当天没有交易或资金变动）")
+                                    % {"date": bill_date.isoformat()}, code=NO_STATEMENT)
+            if code == "STATEMENT_CREATING":
+                raise ProviderError(_("微信支付：%(date)s 的账单还在生成中，请稍后再试")
+                                    % {"date": bill_date.isoformat()}, code=NOT_READY, retryable=True)
+            raise _error(response.status_code, body)
+        hash_type, hash_value, url = body.get("hash_type"), body.get("hash_value"), body.get("download_url")
+        if hash_type != "SHA1" or not isinstance(hash_value, str) or not isinstance(url, str):
+            raise ProviderError(_("微信支付账单应答格式无效"), code="BAD_ANSWER")
+        digest, size = self._download(url, dest)
+        if digest != hash_value.lower():
+            raise ProviderError(_("微信支付账单文件校验失败：SHA1 与应答中的 hash_value 不一致"), code=HASH_MISMATCH)
+        return StatementDownload(compression="gzip", hash_type="SHA1", hash_value=digest, size=size)
+
+    def _download(self, url: str, dest: BinaryIO) -> tuple[str, int]:
+        """GET download_url signed (same host as the gateway only), unsigned answer; (SHA1 of the
+        decompressed stream, compressed bytes written)."""
+        gateway, target = urlsplit(self._gateway), urlsplit(url)
+        if (target.scheme, target.netloc) != (gateway.scheme, gateway.netloc):
+            raise ProviderError(_("微信支付账单下载地址不在微信支付网关域名下"), code="BAD_ANSWER")
+        # What WeChat signs is the URL after the host; our gateway may carry a path prefix (the sandbox's).
+        full = target.path + (f"?{target.query}" if target.query else "")
+        signed = full[len(gateway.path.rstrip("/")):] if gateway.path.strip("/") else full
+        authorization = build_authorization(signed, "GET", self.config.mchid, self.config.merchant_serial_no,
+                                            self._signing_key)
+        try:
+            with requests.get(url, timeout=self._timeout, stream=True,
+                              headers={"Accept": "*/*", "Authorization": authorization}) as response:
+                if response.status_code != 200:
+                    body = _json_object(response.content[:4096])
+                    # An expired or used URL: asking for the bill again gives a fresh one.
+                    raise ProviderError(_("微信支付账单下载失败（%(code)s），请重新申请账单")
+                                        % {"code": body.get("code") or response.status_code},
+                                        code=str(body.get("code") or f"HTTP_{response.status_code}"),
+                                        retryable=True)
+                return _write_gunzip_hashed(response.iter_content(DOWNLOAD_CHUNK), dest)
+        except requests.RequestException as exc:
+            raise ProviderError(_("无法下载微信支付账单（%(error)s）") % {"error": type(exc).__name__},
+                                code="NETWORK", retryable=True) from None
+
     # --- connection test and maintenance ----------------------------------------------------------------------
 
     def test_connection(self) -> str:
@@ -449,6 +532,29 @@ class WeChatPayProvider:
             raise ProviderError(_("微信支付暂时不可用（HTTP %(status)s）") % {"status": status},
                                 code=str(body.get("code") or status), retryable=True)
         return status, body
+
+
+def _write_gunzip_hashed(chunks: Any, dest: BinaryIO) -> tuple[str, int]:
+    """Write gzip chunks into dest; SHA1 of what they decompress to (every gzip member), compressed size."""
+    sha1, size = hashlib.sha1(usedforsecurity=False), 0
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        for chunk in chunks:
+            if not chunk:
+                continue
+            dest.write(chunk)
+            size += len(chunk)
+            pending = chunk
+            while pending:
+                if inflater.eof:  # the previous gzip member ended: another one follows
+                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                sha1.update(inflater.decompress(pending, INFLATE_LIMIT))
+                pending = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+    except zlib.error:
+        raise ProviderError(_("微信支付账单文件不是有效的 gzip 文件"), code="BAD_FILE") from None
+    if size == 0 or not inflater.eof:
+        raise ProviderError(_("微信支付账单文件不完整"), code="BAD_FILE")
+    return sha1.hexdigest(), size
 
 
 def trade_state_from(data: Mapping) -> TradeState:
