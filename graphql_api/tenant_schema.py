@@ -15,6 +15,8 @@ from .payments.mutations import CounterMutations, MerchantMutations, PaymentMuta
 from .payments.queries import CounterQueries, PaymentQueries
 from .properties.mutations import LedgerMutations
 from .properties.queries import LedgerQueries
+from .reconciliation.mutations import ReconciliationMutations
+from .reconciliation.queries import ReconciliationQueries
 from .reports.queries import ReportQueries
 from .residents.mutations import ResidentAuthMutations
 from .residents.queries import ResidentQueries
@@ -24,13 +26,13 @@ from .tariffs.queries import TariffQueries
 
 class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries, BillingQueries,
             BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries,
-            AuditQueries, graphene.ObjectType):
+            AuditQueries, ReconciliationQueries, graphene.ObjectType):
     pass
 
 
 class Mutation(SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations,
                TariffMutations, BillingMutations, BillRunMutations, PaymentMutations, MerchantMutations,
-               CounterMutations, BrandingMutations, graphene.ObjectType):
+               CounterMutations, BrandingMutations, ReconciliationMutations, graphene.ObjectType):
     staff_login = StaffLogin.Field()
 
 

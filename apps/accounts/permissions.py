@@ -32,3 +32,6 @@ SHIFT_VIEW_ALL = (Role.TENANT_ADMIN, Role.FINANCE)  # collectors see their own s
 
 # Reports and the dashboard: the company's money per day and channel (collectors: their own counter money)
 REPORT_VIEW = (Role.TENANT_ADMIN, Role.FINANCE)
+
+# Statement reconciliation (对账): runs, differences and their resolution
+RECONCILE = (Role.TENANT_ADMIN, Role.FINANCE)
