@@ -346,3 +346,12 @@ CELERY_BEAT_SCHEDULE["tenants-purge-closed"] = {"task": "tenants.purge_closed_te
 CELERY_IMPORTS = [*CELERY_IMPORTS, "tenants.stats_tasks"]
 CELERY_BEAT_SCHEDULE["tenants-refresh-stats"] = {"task": "tenants.refresh_all_tenant_stats",
                                                  "schedule": env.int("TENANT_STATS_REFRESH_SECONDS", default=600)}
+
+# --- Statement reconciliation (apps/reconciliation): bills are generated from 09:00 Beijing (WeChat: fetch after
+# 10:00); yesterday's runs are requested at 10:30 and bills not generated yet are retried at 12:30 and 15:30.
+# A payment or refund within this many seconds of midnight may be booked on the other day's bill (CROSS_DAY).
+RECONCILIATION_CROSS_DAY_WINDOW_SECONDS = env.int("RECONCILIATION_CROSS_DAY_WINDOW_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["reconciliation-daily-runs"] = {"task": "reconciliation.request_daily_runs",
+                                                     "schedule": crontab(hour=10, minute=30)}
+CELERY_BEAT_SCHEDULE["reconciliation-retry-not-ready"] = {"task": "reconciliation.retry_not_ready",
+                                                          "schedule": crontab(hour="12,15", minute=30)}
