@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", tenant_admin_site.urls),
     path("files/", include("apps.imports.urls")),
     path("files/", include("tenants.miniprogram_urls")),
+    path("files/", include("apps.reconciliation.urls")),
     path("payments/", include("apps.payments.urls")),
     path("healthz", health),
     path("console/", include("apps.console.urls")),  # the web console (SPA; apps/console)

@@ -2,6 +2,7 @@
 Each parses its input, calls one service and returns the object read back through the selectors."""
 
 import graphene
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import RECONCILE
@@ -9,6 +10,7 @@ from apps.reconciliation import selectors
 from apps.reconciliation.errors import ReconciliationErrorCode
 from apps.reconciliation.models import StatementRun as StatementRunModel
 from apps.reconciliation.resolution import difference_resolve, run_close
+from apps.reconciliation.services import run_request
 from heat_platform.kernel.actors import client_ip
 from heat_platform.kernel.errors import field_error
 
@@ -46,10 +48,9 @@ class StartStatementRun(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, merchant_account_id, bill_date, kind=None):
-        from apps.reconciliation.services import run_request
-
         run = run_request(merchant_account_id=to_pk(merchant_account_id), bill_date=bill_date,
-                          kind=kind.value if kind else StatementRunModel.Kind.TRADE, actor=info.context.actor.user)
+                          kind=kind.value if kind else StatementRunModel.Kind.TRADE, actor=info.context.actor.user,
+                          ip=client_ip(info.context))
         return cls(run=_run(run.pk), errors=[])
 
 
@@ -66,13 +67,15 @@ class RerunStatementRun(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, id):
-        from apps.reconciliation.services import run_request
-
         existing = _run(to_pk(id))
         if existing is None:
             raise field_error("id", _("找不到该对账批次。"), ReconciliationErrorCode.NOT_FOUND)
-        run = run_request(merchant_account_id=existing.merchant_account_id, bill_date=existing.bill_date,
-                          kind=existing.kind, actor=info.context.actor.user)
+        try:
+            run = run_request(merchant_account_id=existing.merchant_account_id, bill_date=existing.bill_date,
+                              kind=existing.kind, actor=info.context.actor.user, ip=client_ip(info.context))
+        except ValidationError as exc:  # about the run's account or date: this mutation's input is its id
+            raise ValidationError({"id": [e for errors in exc.error_dict.values() for e in errors]}
+                                  if hasattr(exc, "error_dict") else {"id": exc.error_list}) from exc
         return cls(run=_run(run.pk), errors=[])
 
 
@@ -112,6 +115,7 @@ class CloseStatementRun(BaseMutation):
 
 
 class ReconciliationMutations(graphene.ObjectType):
-    # startStatementRun / rerunStatementRun are wired once apps.reconciliation.services lands
+    start_statement_run = StartStatementRun.Field()
+    rerun_statement_run = RerunStatementRun.Field()
     resolve_statement_difference = ResolveStatementDifference.Field()
     close_statement_run = CloseStatementRun.Field()

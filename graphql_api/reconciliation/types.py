@@ -175,6 +175,7 @@ class StatementRun(graphene.ObjectType):
     local_paid_fen = graphene.BigInt(description="Payments in the ledger for the day; null before matching")
     channel_refunded_fen = graphene.BigInt(description="Refunds on the bill; null before matching")
     local_refunded_fen = graphene.BigInt(description="Refunds in the ledger for the day; null before matching")
+    channel_fee_fen = graphene.BigInt(description="Net fee on the bill; null before matching")
     open_difference_count = graphene.Int(required=True, description="Differences still OPEN (block closing)")
     difference_counts = graphene.List(graphene.NonNull(StatementDifferenceCount), required=True,
                                       description="By kind, kinds with none left out")
@@ -239,6 +240,10 @@ class StatementRun(graphene.ObjectType):
     @staticmethod
     def resolve_local_refunded_fen(root, info):
         return (root.totals or {}).get("local_refunded_fen")
+
+    @staticmethod
+    def resolve_channel_fee_fen(root, info):
+        return (root.totals or {}).get("channel_fee_fen")
 
     @staticmethod
     def resolve_open_difference_count(root, info):
