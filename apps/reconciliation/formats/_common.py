@@ -14,7 +14,8 @@ from . import StatementFormatError
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Plain decimal yuan: digits, optional sign and fraction. Rejects "1e3", "NaN", "1,000", " 1".
-_YUAN = re.compile(r"-?\d+(?:\.\d+)?")
+_YUAN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_TWO_DECIMALS = re.compile(r"-?[0-9]+\.[0-9][0-9]")
 _HUNDRED = Decimal(100)
 
 
@@ -22,12 +23,19 @@ def yuan_to_fen(text: str) -> int | None:
     """"12.34" → 1234 exactly (Decimal, never float). None when the text is not plain yuan or is not a whole
     number of fen ("0.015"). Extra zero decimals ("0.00000", as some WeChat bills print 手续费) are exact and
     accepted; fewer decimals ("0", "0.0", as in WeChat's own samples) too."""
+    if _TWO_DECIMALS.fullmatch(text):  # the usual shape: the digits are the fen (exact integer arithmetic)
+        return int(text.replace(".", "", 1))
     if not _YUAN.fullmatch(text):
         return None
     fen = Decimal(text) * _HUNDRED
     if fen != fen.to_integral_value():
         return None
     return int(fen)
+
+
+def to_count(text: str) -> int | None:
+    """"12" → 12; None unless ASCII digits (str.isdigit also takes "²", which int() refuses)."""
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def fen_to_yuan(fen: int) -> str:

@@ -38,7 +38,7 @@ from typing import IO, BinaryIO
 from django.utils.translation import gettext as _
 
 from . import PAYMENT, REFUND, SUCCESS, Entry, StatementFormatError, Summary
-from ._common import BEIJING, bad_row, fen_to_yuan, format_beijing, mismatch, parse_beijing, yuan_to_fen
+from ._common import BEIJING, bad_row, fen_to_yuan, format_beijing, mismatch, parse_beijing, to_count, yuan_to_fen
 
 DETAIL_COLUMNS = (
     "支付宝交易号", "商户订单号", "业务类型", "商品名称", "创建时间", "完成时间", "门店编号", "门店名称", "操作员",
@@ -63,7 +63,7 @@ DETAIL_SUFFIX = "_业务明细.csv"
 SUMMARY_SUFFIX = "_业务明细(汇总).csv"
 
 _ACCOUNT = re.compile(r"#账号[：:]\[(\w*)\]")
-_TRAILER = re.compile(r"#(交易|退款)合计[：:](\d+)笔[，,]商家实收共(-?\d+(?:\.\d+)?)元")
+_TRAILER = re.compile(r"#(交易|退款)合计[：:]([0-9]+)笔[，,]商家实收共(-?[0-9]+(?:\.[0-9]+)?)元")
 _ENCODING = "gb18030"  # a superset of GBK: reads every GBK file the same
 
 
@@ -150,8 +150,7 @@ class TradeBill:
             for name in (*_COUNTS, *_SUMMED):
                 if name in header:
                     text_value = cells[header[name]]
-                    value = int(text_value) if name in _COUNTS and text_value.isdigit() else (
-                        None if name in _COUNTS else yuan_to_fen(text_value))
+                    value = to_count(text_value) if name in _COUNTS else yuan_to_fen(text_value)
                     if value is None:
                         raise bad_row(reader.line_num, _("汇总文件“%(column)s”的值“%(value)s”无法识别")
                                       % {"column": name, "value": text_value})

@@ -45,7 +45,7 @@ from . import (
     StatementFormatError,
     Summary,
 )
-from ._common import bad_row, fen_to_yuan, format_beijing, mismatch, parse_beijing, yuan_to_fen
+from ._common import bad_row, fen_to_yuan, format_beijing, mismatch, parse_beijing, to_count, yuan_to_fen
 
 # The ALL bill's columns in the order WeChat prints them (DOMAIN §5).
 TRADE_COLUMNS = (
@@ -167,7 +167,8 @@ class _BacktickBill:
             if len(cells) != width:
                 raise bad_row(line, _("应有 %(want)s 列，实有 %(got)s 列") % {"want": width, "got": len(cells)})
             self.line_no = line
-            yield line, self._row([_cell(c) for c in cells], line)
+            # Inline rather than _cell(): this runs for every cell of every row.
+            yield line, self._row([c[1:].strip() if c[:1] == "`" else c.strip() for c in cells], line)
 
         values = next((cells for cells in reader if any(c.strip() for c in cells)), None)
         if summary_names is None or values is None:
@@ -185,7 +186,7 @@ class _BacktickBill:
         if name not in summary:
             raise StatementFormatError(_("账单汇总缺少“%(figure)s”") % {"figure": name}, code="SUMMARY_MISSING")
         text = summary[name]
-        value = yuan_to_fen(text) if money else (int(text) if text.isdigit() else None)
+        value = yuan_to_fen(text) if money else to_count(text)
         if value is None:
             raise StatementFormatError(
                 _("账单汇总“%(figure)s”的值“%(value)s”无法识别") % {"figure": name, "value": text}, code="BAD_ROW")
