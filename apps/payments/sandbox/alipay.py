@@ -9,6 +9,10 @@ time, ±15 min) and answers `{"<method>_response": {...}, "sign": ...}` signed
 with the sandbox's own Alipay key over the exact JSON text of the response
 object. Confirming a payment (JSON endpoint or the tiny pay page) and every
 refund POST a real signed form notify to the trade's notify_url after commit.
+`confirm` {"trade_no", "result": "pay"|"fail", "late"?, "notify"?: false,
+"success_time"?: "…+08:00"} can pay without the notify and at a chosen time.
+`alipay.data.dataservice.bill.downloadurl.query` and the bill download, and the
+knobs that make bills disagree (bill-tweak, foreign-trade, bill-merchant): bills.py.
 
 Trades are scoped by seller (the merchant's 2088… PID), as Alipay scopes
 out_trade_no: SandboxTrade.merchant_id is the seller id, app_id the calling app.
@@ -36,6 +40,7 @@ from django.utils import timezone
 
 from apps.payments.providers.alipay import ALIPAY_TIME, SHANGHAI, beijing_now, fen, load_private_key, yuan
 
+from .bills import KnobError, alipay_bill
 from .keys import new_rsa_key
 from .models import SandboxKey, SandboxMerchant, SandboxRefund, SandboxTrade
 from .tasks import deliver_notify
@@ -380,12 +385,22 @@ def _refund_query(*, params: Mapping[str, str], seller: str, biz: dict) -> dict:
             "gmt_refund_pay": _bj(refund.success_time)}
 
 
+def _bill_url(*, params: Mapping[str, str], seller: str, biz: dict) -> dict:
+    merchant = SandboxMerchant.objects.get(channel=ALIPAY, merchant_id=params["app_id"])
+    try:
+        url = alipay_bill(merchant, seller, biz)
+    except KnobError as exc:
+        raise _business(exc.code, exc.message) from None
+    return {"code": "10000", "msg": "Success", "bill_download_url": url}
+
+
 HANDLERS: dict[str, Callable[..., dict]] = {
     "alipay.trade.create": _create,
     "alipay.trade.query": _query,
     "alipay.trade.close": _close,
     "alipay.trade.refund": _refund,
     "alipay.trade.fastpay.refund.query": _refund_query,
+    "alipay.data.dataservice.bill.downloadurl.query": _bill_url,  # bills.py
 }
 
 
@@ -412,10 +427,12 @@ def _notify_after_commit(trade: SandboxTrade, extra: Mapping[str, str] | None = 
     transaction.on_commit(partial(deliver_notify.delay, trade.notify_url, body, dict(NOTIFY_HEADERS)))
 
 
-def confirm_trade(*, trade_no: str, result: str, late: bool = False) -> SandboxTrade:
+def confirm_trade(*, trade_no: str, result: str, late: bool = False, notify: bool = True,
+                  success_time: dt.datetime | None = None) -> SandboxTrade:
     """The buyer's answer in my.tradePay. "pay" → TRADE_SUCCESS and a notify after
-    commit ("late" pays a closed trade, as when payment races the close);
-    "fail" leaves the trade waiting (Alipay keeps it payable) and sends nothing."""
+    commit ("late" pays a closed trade, as when payment races the close; `notify`
+    False sends none; `success_time`, default now, is the payment time Alipay
+    reports); "fail" leaves the trade waiting (Alipay keeps it payable) and sends nothing."""
     if result not in ("pay", "fail"):
         raise ConfirmRefusedError(400, "INVALID_RESULT")
     with transaction.atomic():
@@ -427,8 +444,9 @@ def confirm_trade(*, trade_no: str, result: str, late: bool = False) -> SandboxT
             return trade
         if trade.state == CLOSED and not late:
             raise ConfirmRefusedError(409, "TRADE_CLOSED")
-        trade.state, trade.success_time = SUCCESS, timezone.now()
+        trade.state, trade.success_time = SUCCESS, (success_time or timezone.now()).replace(microsecond=0)
         trade.transaction_id = trade.prepay_id
         trade.save(update_fields=["state", "success_time", "transaction_id"])
-        _notify_after_commit(trade)
+        if notify:
+            _notify_after_commit(trade)
         return trade

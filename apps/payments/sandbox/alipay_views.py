@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.payments.providers.alipay import yuan
 
+from . import bills
 from .alipay import ALIPAY, ConfirmRefusedError, confirm_trade, gateway_response, signed_response
+from .bills import KnobError
 from .models import SandboxTrade
 
 
@@ -28,7 +31,23 @@ def gateway(request: HttpRequest) -> HttpResponse:
                         "sub_msg": f"参数{key}重复"}
                 return _json(signed_response("error_response", body))
             params[key] = values[0]
-    return _json(gateway_response(params))
+    base = bills.ALIPAY_DOWNLOAD_BASE.set(request.build_absolute_uri(reverse("sandbox-alipay-bill-download")))
+    try:
+        return _json(gateway_response(params))
+    finally:
+        bills.ALIPAY_DOWNLOAD_BASE.reset(base)
+
+
+@require_http_methods(["GET"])
+def bill_download(request: HttpRequest) -> HttpResponse:
+    """bill_download_url: no signature, the token is the key; an expired one gets an error page, as Alipay's."""
+    try:
+        found = bills.take_file(ALIPAY, request.GET.get("token", ""))
+    except KnobError:
+        return HttpResponse(_("下载链接已失效"), status=200, content_type="text/html; charset=utf-8")
+    response = HttpResponse(bytes(found.content), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response
 
 
 def _json(text: str) -> HttpResponse:
@@ -41,14 +60,59 @@ def confirm(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body or b"{}")
         trade_no, result, late = str(data["trade_no"]), str(data["result"]), bool(data.get("late", False))
-    except (ValueError, KeyError, TypeError):
+        moment = bills.parse_moment(data["success_time"]) if data.get("success_time") else None
+    except (ValueError, KeyError, TypeError, KnobError):
         return JsonResponse({"error": "INVALID_REQUEST"}, status=400)
     try:
-        trade = confirm_trade(trade_no=trade_no, result=result, late=late)
+        trade = confirm_trade(trade_no=trade_no, result=result, late=late, notify=data.get("notify") is not False,
+                              success_time=moment)
     except ConfirmRefusedError as exc:
         return JsonResponse({"error": exc.code}, status=exc.status)
     return JsonResponse({"trade_no": trade.prepay_id, "out_trade_no": trade.out_trade_no,
                          "trade_status": trade.state})
+
+
+def _knob(handler):
+    """A JSON test/demo knob like `confirm`: POST, JSON object in, JSON out, no signature."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(handler)
+    def view(request: HttpRequest) -> JsonResponse:
+        try:
+            data = json.loads(request.body or b"{}")
+            if not isinstance(data, dict):
+                raise ValueError
+        except ValueError:
+            return JsonResponse({"error": "INVALID_REQUEST"}, status=400)
+        try:
+            return JsonResponse(handler(data))
+        except KnobError as exc:
+            return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
+
+    return view
+
+
+@_knob
+def bill_tweak(data: dict) -> dict:
+    return bills.tweak(ALIPAY, kind=str(data.get("kind", "")), out_trade_no=str(data.get("out_trade_no") or ""),
+                       out_refund_no=str(data.get("out_refund_no") or ""),
+                       merchant_id=str(data.get("merchant_id") or ""), value=data.get("value"))
+
+
+@_knob
+def foreign_trade(data: dict) -> dict:
+    moment = bills.parse_moment(data["success_time"]) if data.get("success_time") else None
+    trade = bills.foreign_trade(ALIPAY, merchant_id=str(data.get("merchant_id", "")), amount_fen=data.get("amount_fen"),
+                                app_id=str(data.get("app_id") or ""), out_trade_no=str(data.get("out_trade_no") or ""),
+                                success_time=moment)
+    return {"out_trade_no": trade.out_trade_no, "trade_no": trade.prepay_id, "trade_status": trade.state}
+
+
+@_knob
+def bill_merchant(data: dict) -> dict:
+    return bills.merchant_bills(ALIPAY, str(data.get("merchant_id", "")), fee_rate=data.get("fee_rate"),
+                                bill_url_ttl=data.get("bill_url_ttl"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,5 +136,9 @@ def pay_page(request: HttpRequest, trade_no: str) -> HttpResponse:
 urlpatterns = [
     path("gateway.do", gateway, name="sandbox-alipay-gateway"),
     path("confirm", confirm, name="sandbox-alipay-confirm"),
+    path("bill/download", bill_download, name="sandbox-alipay-bill-download"),
+    path("bill-tweak", bill_tweak, name="sandbox-alipay-bill-tweak"),
+    path("foreign-trade", foreign_trade, name="sandbox-alipay-foreign-trade"),
+    path("bill-merchant", bill_merchant, name="sandbox-alipay-bill-merchant"),
     path("pay/<str:trade_no>/", pay_page, name="sandbox-alipay-pay"),
 ]

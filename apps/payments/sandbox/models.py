@@ -68,6 +68,9 @@ class SandboxTrade(models.Model):
     time_expire = models.DateTimeField(null=True, blank=True)
     success_time = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # How this trade's row is misreported in the bills (apps/payments/sandbox/bills.py): omit, amount_delta,
+    # fee_delta, book_next_day. Empty: the bill says what the gateway processed.
+    bill_tweaks = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "merchant_id", "out_trade_no"],
@@ -87,9 +90,29 @@ class SandboxRefund(models.Model):
     notify_url = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     success_time = models.DateTimeField(null=True, blank=True)
+    bill_tweaks = models.JSONField(default=dict, blank=True)  # as SandboxTrade.bill_tweaks
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["trade", "out_refund_no"], name="sandbox_one_refund")]
 
     def __str__(self) -> str:
         return f"{self.out_refund_no} {self.status}"
+
+
+class SandboxBillFile(models.Model):
+    """A bill rendered for one download URL: served once (WeChat) or until it expires (Alipay), then refused,
+    as the real gateways refuse a download_url after 30 seconds. The token itself is never stored."""
+
+    channel = models.CharField(max_length=8)
+    merchant_id = models.CharField(max_length=32)  # WeChat: the mchid that asked (only it may download)
+    token_hash = models.CharField(max_length=64, unique=True)
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=64)
+    filename = models.CharField(max_length=128)
+    one_time = models.BooleanField(default=True)
+    expires_at = models.DateTimeField()
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.merchant_id} {self.filename}"

@@ -7,11 +7,14 @@ self-signed platform certificate for merchants in legacy certificate mode), noti
 the merchant's APIv3 key (AEAD_AES_256_GCM), errors have WeChat's JSON shape and status codes.
 
 Test knobs (not part of WeChat's API):
-- `POST confirm` {"prepay_id", "result": "pay"|"fail", "late": false}: the payer pays or fails. Paying a closed or
-  expired order is refused unless "late" is true, which simulates WeChat accepting a payment just before our close
-  reached it: the CLOSED trade becomes SUCCESS and a notify is sent.
+- `POST confirm` {"prepay_id", "result": "pay"|"fail", "late": false, "notify": true, "success_time": null}: the
+  payer pays or fails. Paying a closed or expired order is refused unless "late" is true, which simulates WeChat
+  accepting a payment just before our close reached it: the CLOSED trade becomes SUCCESS and a notify is sent.
+  "notify": false pays without the notify ever being sent (the payment only shows in queries and the bill);
+  "success_time" ("2026-12-01T23:59:59+08:00", not in the future) is when WeChat says it was paid.
 - `POST refund-result` {"out_refund_no", "status": "ABNORMAL"|"CLOSED"}: a PROCESSING refund ends that way.
 A refund otherwise turns SUCCESS right after the request commits.
+- Bills and the knobs that make them disagree (bill-tweak, foreign-trade, bill-merchant): see bills.py.
 
 Everything lives in the public schema: the gateway is one service for every company.
 """
@@ -367,9 +370,11 @@ def trade_resource(trade: SandboxTrade) -> dict:
     return data
 
 
-def confirm_payment(prepay_id: str, result: str, *, late: bool = False) -> SandboxTrade:
+def confirm_payment(prepay_id: str, result: str, *, late: bool = False, notify: bool = True,
+                    success_time: dt.datetime | None = None) -> SandboxTrade:
     """The payer's side: "pay" marks the trade SUCCESS and sends TRANSACTION.SUCCESS after commit; "fail" marks
-    it PAYERROR (WeChat sends no notify for that). `late` lets a CLOSED trade be paid (see module doc)."""
+    it PAYERROR (WeChat sends no notify for that). `late` lets a CLOSED trade be paid (see module doc); `notify`
+    False sends no notify; `success_time` (default now) is when WeChat says it was paid."""
     _require(result in ("pay", "fail"), "result 应为 pay 或 fail")
     with schema_context("public"), transaction.atomic():
         trade = _locked_trades().filter(prepay_id=prepay_id).first()
@@ -386,9 +391,10 @@ def confirm_payment(prepay_id: str, result: str, *, late: bool = False) -> Sandb
             return trade
         trade.state = SUCCESS
         trade.transaction_id = "4200" + "".join(secrets.choice("0123456789") for _ in range(24))
-        trade.success_time = timezone.now().replace(microsecond=0)
+        trade.success_time = (success_time or timezone.now()).replace(microsecond=0)
         trade.save(update_fields=["state", "transaction_id", "success_time"])
-        transaction.on_commit(partial(_notify_trade, trade.pk))
+        if notify:
+            transaction.on_commit(partial(_notify_trade, trade.pk))
         return trade
 
 

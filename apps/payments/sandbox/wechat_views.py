@@ -10,13 +10,14 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from heat_platform.money import fen_to_yuan_str
 
-from . import wechat
+from . import bills, wechat
+from .bills import KnobError
 from .models import SandboxTrade
 from .wechat import GatewayError
 
@@ -97,6 +98,44 @@ def certificates(request, merchant, data):
     return 200, wechat.certificates(merchant)
 
 
+def _bill(request, merchant, kind: str):
+    url = request.build_absolute_uri(reverse("sandbox-wechat-bill-download"))
+    try:
+        return 200, bills.wechat_bill(merchant, request.GET.dict(), kind=kind, download_url=url)
+    except KnobError as exc:
+        raise GatewayError(exc.status, exc.code, exc.message) from None
+
+
+@_api("GET")
+def tradebill(request, merchant, data):
+    return _bill(request, merchant, "trade")
+
+
+@_api("GET")
+def fundflowbill(request, merchant, data):
+    return _bill(request, merchant, "fundflow")
+
+
+def bill_download(request: HttpRequest) -> HttpResponse:
+    """GET download_url: the merchant's signed request, the file as is (unsigned, as WeChat serves it)."""
+    merchant = None
+    try:
+        if request.method != "GET":
+            raise GatewayError(405, "METHOD_NOT_ALLOWED", "请求方法不正确")
+        merchant, params = wechat.request_merchant(request.headers.get("Authorization", ""))
+        full = request.get_full_path()
+        wechat.verify_request(merchant, params, method="GET", url=full[full.index("/v3/"):], body="")
+        found = bills.take_file(wechat.WECHAT, request.GET.get("token", ""), merchant_id=merchant.merchant_id)
+    except KnobError as exc:
+        return _answer(exc.status, {"code": exc.code, "message": exc.message}, merchant)
+    except GatewayError as exc:
+        return _answer(exc.status, {"code": exc.code, "message": exc.message}, merchant)
+    response = HttpResponse(bytes(found.content), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response["Request-ID"] = secrets.token_hex(16)
+    return response
+
+
 def _json_knob(handler: Callable) -> Callable:
     """A test/demo knob: JSON in, JSON out, no merchant signature."""
 
@@ -113,7 +152,7 @@ def _json_knob(handler: Callable) -> Callable:
             return JsonResponse({"code": "PARAM_ERROR", "message": "请求体应为JSON对象"}, status=400)
         try:
             return JsonResponse(handler(data))
-        except GatewayError as exc:
+        except (GatewayError, KnobError) as exc:
             return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
 
     return view
@@ -121,9 +160,37 @@ def _json_knob(handler: Callable) -> Callable:
 
 @_json_knob
 def confirm(data: dict) -> dict:
+    moment = bills.parse_moment(data["success_time"]) if data.get("success_time") else None
     trade = wechat.confirm_payment(str(data.get("prepay_id", "")), str(data.get("result", "")),
-                                   late=data.get("late") is True)
-    return {"out_trade_no": trade.out_trade_no, "trade_state": trade.state, "transaction_id": trade.transaction_id}
+                                   late=data.get("late") is True, notify=data.get("notify") is not False,
+                                   success_time=moment)
+    return {"out_trade_no": trade.out_trade_no, "trade_state": trade.state, "transaction_id": trade.transaction_id,
+            "success_time": wechat.rfc3339(trade.success_time) if trade.success_time else None}
+
+
+@_json_knob
+def bill_tweak(data: dict) -> dict:
+    return bills.tweak(wechat.WECHAT, kind=str(data.get("kind", "")), out_trade_no=str(data.get("out_trade_no") or ""),
+                       out_refund_no=str(data.get("out_refund_no") or ""),
+                       merchant_id=str(data.get("merchant_id") or ""), value=data.get("value"))
+
+
+@_json_knob
+def foreign_trade(data: dict) -> dict:
+    moment = bills.parse_moment(data["success_time"]) if data.get("success_time") else None
+    trade = bills.foreign_trade(wechat.WECHAT, merchant_id=str(data.get("merchant_id", "")),
+                                amount_fen=data.get("amount_fen"), sub_merchant_id=str(data.get("sub_mchid") or ""),
+                                app_id=str(data.get("app_id") or ""), out_trade_no=str(data.get("out_trade_no") or ""),
+                                success_time=moment)
+    return {"out_trade_no": trade.out_trade_no, "transaction_id": trade.transaction_id, "trade_state": trade.state,
+            "success_time": wechat.rfc3339(trade.success_time)}
+
+
+@_json_knob
+def bill_merchant(data: dict) -> dict:
+    return bills.merchant_bills(wechat.WECHAT, str(data.get("merchant_id", "")), fee_rate=data.get("fee_rate"),
+                                bill_url_ttl=data.get("bill_url_ttl"),
+                                corrupt_next_download=data.get("corrupt_next_download"))
 
 
 @_json_knob
@@ -160,7 +227,13 @@ urlpatterns = [
     path("v3/refund/domestic/refunds", refunds),
     path("v3/refund/domestic/refunds/<str:out_refund_no>", refund_query),
     path("v3/certificates", certificates),
+    path("v3/bill/tradebill", tradebill),
+    path("v3/bill/fundflowbill", fundflowbill),
+    path("v3/billdownload/file", bill_download, name="sandbox-wechat-bill-download"),
     path("confirm", confirm, name="sandbox-wechat-confirm"),
     path("refund-result", refund_result, name="sandbox-wechat-refund-result"),
+    path("bill-tweak", bill_tweak, name="sandbox-wechat-bill-tweak"),
+    path("foreign-trade", foreign_trade, name="sandbox-wechat-foreign-trade"),
+    path("bill-merchant", bill_merchant, name="sandbox-wechat-bill-merchant"),
     path("pay/<str:prepay_id>/", pay_page, name="sandbox-wechat-pay"),
 ]
