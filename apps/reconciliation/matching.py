@@ -26,8 +26,9 @@ Classes of a bill row (first that applies):
   window of midnight on the adjacent day → CROSS_DAY (no difference: the
   adjacent run carries it); paid further away → CROSS_DAY, OPEN (a difference).
 - refund: no local refund → CHANNEL_ONLY; one side SUCCESS, the other not →
-  STATUS_MISMATCH; amounts differ → AMOUNT_MISMATCH; fee ≠ −round-half-up(amount
-  × rate) → FEE_MISMATCH; finished on D (or not final on either side) →
+  STATUS_MISMATCH; amounts differ → AMOUNT_MISMATCH; the fee given back ≠ the
+  order's expected fee in proportion (−round-half-up(order fee × refund / order
+  amount), as the providers return it) → FEE_MISMATCH; finished on D (or not final on either side) →
   MATCHED; else CROSS_DAY as for payments.
 
 `apply_auto_actions` then asks the provider about each new CHANNEL_ONLY,
@@ -144,16 +145,18 @@ _REFUNDS = f"""
 WITH cls AS (
   SELECT e.id AS entry_id, e.out_trade_no, e.out_refund_no, e.amount_fen, e.fee_fen, e.status AS channel_status,
          r.id AS refund_id, r.order_id, r.amount_fen AS local_amount, COALESCE(r.status, '') AS local_status,
-         -ROUND(e.amount_fen * %(rate)s::numeric)::bigint AS expected_fee,
+         -ROUND(ROUND(r.order_amount * %(rate)s::numeric) * e.amount_fen / r.order_amount)::bigint AS expected_fee,
          CASE WHEN r.id IS NULL THEN 'channel_only'
               WHEN r.status <> e.status AND (r.status = 'success' OR e.status = 'success') THEN 'status_mismatch'
               WHEN r.amount_fen <> e.amount_fen THEN 'amount_mismatch'
-              WHEN e.status = 'success' AND e.fee_fen <> -ROUND(e.amount_fen * %(rate)s::numeric) THEN 'fee_mismatch'
+              WHEN e.status = 'success'
+                   AND e.fee_fen <> -ROUND(ROUND(r.order_amount * %(rate)s::numeric) * e.amount_fen / r.order_amount)
+                   THEN 'fee_mismatch'
               WHEN e.status <> 'success' OR (r.finished_at >= %(start)s AND r.finished_at < %(end)s) THEN 'matched'
               ELSE 'cross_day' END AS cls,
          (r.finished_at < %(start)s - %(window)s OR r.finished_at >= %(end)s + %(window)s) AS far
   FROM {ENTRY} e LEFT JOIN (
-    SELECT r.id, r.order_id, r.out_refund_no, r.amount_fen, r.status, r.finished_at
+    SELECT r.id, r.order_id, r.out_refund_no, r.amount_fen, r.status, r.finished_at, ro.amount_fen AS order_amount
     FROM {REFUND} r JOIN {ORDER} ro ON ro.id = r.order_id WHERE ro.channel = %(channel)s
   ) r ON r.out_refund_no = e.out_refund_no
   WHERE e.run_id = %(run)s AND e.kind = 'refund'
