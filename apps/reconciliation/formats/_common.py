@@ -65,11 +65,13 @@ def bad_row(line_no: int, what: str) -> StatementFormatError:
                                 code="BAD_ROW")
 
 
-def mismatch(figure: str, file_fen: int, ours_fen: int, *, money: bool = True) -> StatementFormatError:
-    """The file's own summary disagrees with its rows: name the figure and both values (yuan, or counts)."""
+def mismatch(figure: str, file_fen: int, ours_fen: int, *, money: bool = True,
+             against: str | None = None) -> StatementFormatError:
+    """The file's own summary disagrees with its rows: name the figure and both values (yuan, or counts).
+    `against` names what `ours_fen` is when it is not the sum of the rows."""
     theirs, ours = (fen_to_yuan(file_fen), fen_to_yuan(ours_fen)) if money else (str(file_fen), str(ours_fen))
     return StatementFormatError(
-        _("账单汇总“%(figure)s”为 %(theirs)s，明细合计为 %(ours)s，两者不一致")
-        % {"figure": figure, "theirs": theirs, "ours": ours},
+        _("账单汇总“%(figure)s”为 %(theirs)s，%(against)s为 %(ours)s，两者不一致")
+        % {"figure": figure, "theirs": theirs, "ours": ours, "against": against or _("明细合计")},
         code="SUMMARY_MISMATCH",
     )

@@ -265,7 +265,8 @@ class TradeBill:
         if stores:
             for name, theirs in total.items():
                 if stores.get(name, 0) != theirs:
-                    raise mismatch(f"各门店{name}之和", stores.get(name, 0), theirs, money=name not in _COUNTS)
+                    raise mismatch(f"各门店{name}之和", stores.get(name, 0), theirs, money=name not in _COUNTS,
+                                   against=_("“合计”行"))
         return Summary(count=self._counts[TRADE] + self._counts[REFUND_WORD], paid_fen=self._trailer[TRADE][1],
                        refunded_fen=-self._trailer[REFUND_WORD][1], fee_fen=-total["服务费（元）"])
 
