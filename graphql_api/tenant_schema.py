@@ -15,8 +15,10 @@ from .payments.mutations import CounterMutations, MerchantMutations, PaymentMuta
 from .payments.queries import CounterQueries, PaymentQueries
 from .properties.mutations import LedgerMutations
 from .properties.queries import LedgerQueries
+from .reconciliation.daily_close import DailyCloseMutations, DailyCloseQueries
 from .reconciliation.mutations import ReconciliationMutations
 from .reconciliation.queries import ReconciliationQueries
+from .reports.finance import FinanceReportQueries, ReportExportMutations
 from .reports.queries import ReportQueries
 from .residents.mutations import ResidentAuthMutations
 from .residents.queries import ResidentQueries
@@ -26,13 +28,14 @@ from .tariffs.queries import TariffQueries
 
 class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries, BillingQueries,
             BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries,
-            AuditQueries, ReconciliationQueries, graphene.ObjectType):
+            AuditQueries, ReconciliationQueries, DailyCloseQueries, FinanceReportQueries, graphene.ObjectType):
     pass
 
 
 class Mutation(SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations,
                TariffMutations, BillingMutations, BillRunMutations, PaymentMutations, MerchantMutations,
-               CounterMutations, BrandingMutations, ReconciliationMutations, graphene.ObjectType):
+               CounterMutations, BrandingMutations, ReconciliationMutations, DailyCloseMutations,
+               ReportExportMutations, graphene.ObjectType):
     staff_login = StaffLogin.Field()
 
 

@@ -41,6 +41,7 @@ from heat_platform.kernel.tasks import enqueue_on_commit
 from .columns import HEADERS
 from .exports import _export_row
 from .models import ExportJob
+from .report_exports import REPORT_SHEETS
 from .selectors import EXPORT_FIELDS
 from .validation import FORMULA_TRIGGERS
 
@@ -121,6 +122,7 @@ SHEETS: dict[str, _Sheet] = {
     ExportJob.Kind.PAYMENTS: _Sheet(
         "收费记录", ("商户订单号", "渠道", "状态", "金额(元)", "已退款(元)", "支付时间", "收据号", "收费员", "户号"),
         _payment_count, _payment_rows),
+    **REPORT_SHEETS,  # finance reports (report_exports.py)
 }
 
 

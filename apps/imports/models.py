@@ -94,6 +94,13 @@ class ExportJob(models.Model):
         HOUSES = "houses", _("房屋台账")
         BILLS = "bills", _("账单")
         PAYMENTS = "payments", _("收费记录")
+        # Finance reports (apps/imports/report_exports.py)
+        COLLECTIONS_BY_MONTH = "collections_by_month", _("收款月报")
+        COLLECTION_BY_BUILDING = "collection_by_building", _("楼栋收缴率")
+        COUNTER_BY_COLLECTOR = "counter_by_collector", _("收费员收款汇总")
+        REFUND_REPORT = "refund_report", _("退款汇总")
+        STATEMENT_DIFFERENCES = "statement_differences", _("对账差异")
+        DAILY_CLOSES = "daily_closes", _("日结汇总")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -103,7 +110,7 @@ class ExportJob(models.Model):
         EXPIRED = "expired", _("已过期")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     filters = models.JSONField(default=dict, blank=True)  # the list's filter, as the selector takes it
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     masked = models.BooleanField(default=False)  # phone and ID numbers masked for the requester's role

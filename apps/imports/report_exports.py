@@ -1,0 +1,179 @@
+"""Finance reports as background .xlsx exports (ExportJob kinds beside houses, bills and
+payments): each sheet is the report the API answers, one row per line of it, amounts in
+yuan. The rows come from the same selectors as the API, so the file equals the screen.
+
+`report_params_check(kind, filters)` validates a request before the job is queued (the
+same ValidationErrors the selectors raise); parameters travel in the job row as JSON
+(dates as ISO strings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.billing.selectors import collection_by_building
+from apps.payments.models import CollectionChannel, CounterMethod, Refund
+from apps.payments.selectors_reports import (
+    collections_by_month,
+    counter_collection_by_collector,
+    day_range_check,
+    month_range_check,
+    refund_report,
+)
+from apps.reconciliation.models import Difference
+from heat_platform.kernel.errors import field_error
+
+from .models import ExportJob
+
+
+@dataclass(frozen=True)
+class ReportSheet:
+    title: str
+    headers: tuple[str, ...]
+    count: Callable[[dict], int]
+    rows: Callable[[dict, bool], Iterator[list]]
+
+
+def _yuan(fen: int | None) -> Decimal:
+    return (Decimal(fen or 0) / 100).quantize(Decimal("0.01"))
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _local(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+_CHANNEL = dict(CollectionChannel.choices)
+_METHODS = tuple(CounterMethod.values)
+
+
+def _months(f: dict) -> list[list]:
+    out = []
+    for r in collections_by_month(month_from=_date(f["month_from"]), month_to=_date(f["month_to"])):
+        out.append([r.month.strftime("%Y-%m"), str(_CHANNEL[r.channel]), r.count, _yuan(r.collected_fen),
+                    r.refund_count, _yuan(r.refunded_fen), _yuan(r.net_fen)])
+    return out
+
+
+def _buildings(f: dict) -> list[list]:
+    return [[r["community_name"], r["building_name"], r["house_count"], r["bill_count"], r["paid_count"],
+             _yuan(r["billed_fen"]), _yuan(r["collected_fen"]), _yuan(r["outstanding_fen"]), r["collection_rate"]]
+            for r in collection_by_building(season_id=f["season_id"], community_id=f.get("community_id"))]
+
+
+def _collectors(f: dict) -> list[list]:
+    out = []
+    for c in counter_collection_by_collector(date_from=_date(f["date_from"]), date_to=_date(f["date_to"])):
+        by_method = {m.method: m for m in c.methods}
+        out.append([c.display_name or c.username, c.username, c.count,
+                    *[_yuan(by_method[m].collected_fen) for m in _METHODS], _yuan(c.collected_fen),
+                    c.refund_count, _yuan(c.refunded_fen), _yuan(c.net_fen)])
+    return out
+
+
+_REFUND_STATUS = dict(Refund.Status.choices)
+
+
+def _refunds(f: dict) -> list[list]:
+    return [[str(_CHANNEL[g.channel]), str(_REFUND_STATUS[g.status]), g.count, _yuan(g.amount_fen)]
+            for g in refund_report(date_from=_date(f["date_from"]), date_to=_date(f["date_to"]))]
+
+
+def _difference_qs(f: dict):
+    from apps.reconciliation.selectors import difference_list
+
+    return difference_list(status=f.get("status"), date_from=_date(f["date_from"]) if f.get("date_from") else None,
+                           date_to=_date(f["date_to"]) if f.get("date_to") else None)
+
+
+_KIND, _STATUS = dict(Difference.Kind.choices), dict(Difference.Status.choices)
+_RESOLUTION = dict(Difference.Resolution.choices)
+
+
+def _differences(f: dict, masked: bool) -> Iterator[list]:
+    for d in _difference_qs(f).iterator(chunk_size=2000):
+        yield [d.run.bill_date.isoformat(), str(_CHANNEL.get(d.run.channel, d.run.channel)), d.run_id,
+               str(_KIND.get(d.kind, d.kind)), d.subject, d.out_trade_no, d.out_refund_no,
+               _yuan(d.channel_amount_fen) if d.channel_amount_fen is not None else "",
+               _yuan(d.local_amount_fen) if d.local_amount_fen is not None else "",
+               _yuan(d.channel_fee_fen) if d.channel_fee_fen is not None else "",
+               _yuan(d.expected_fee_fen) if d.expected_fee_fen is not None else "",
+               d.channel_status, d.local_status, d.auto_action, str(_STATUS.get(d.status, d.status)),
+               str(_RESOLUTION.get(d.resolution, "")) if d.resolution else "", d.note,
+               (d.resolved_by.display_name or d.resolved_by.username) if d.resolved_by else "", _local(d.resolved_at)]
+
+
+def _closes(f: dict) -> list[list]:
+    from apps.reconciliation.daily_close import daily_close_list
+
+    out = []
+    for view in daily_close_list(date_from=_date(f["date_from"]), date_to=_date(f["date_to"])):
+        figures = {c.channel: c for c in view.figures.channels}
+        out.append([view.day.isoformat(), _("已日结") if view.status == "closed" else _("未日结"),
+                    *[_yuan(figures[ch].net_fen) for ch in CollectionChannel.values],
+                    _yuan(view.figures.collected_fen), _yuan(view.figures.refunded_fen), _yuan(view.figures.fee_fen),
+                    _yuan(view.figures.adjustments_fen), _yuan(view.figures.net_fen)])
+    return out
+
+
+def _small(build: Callable[[dict], list[list]]) -> tuple[Callable[[dict], int], Callable[[dict, bool], Iterator]]:
+    """Aggregate reports are a few rows: counted by building them (a few queries), written from the list."""
+    return (lambda f: len(build(f))), (lambda f, masked: iter(build(f)))
+
+
+_CHANNEL_NAMES = tuple(str(label) for label in CollectionChannel.labels)
+_METHOD_NAMES = tuple(str(label) for label in CounterMethod.labels)
+
+REPORT_SHEETS: dict[str, ReportSheet] = {
+    ExportJob.Kind.COLLECTIONS_BY_MONTH: ReportSheet(
+        "收款月报", ("月份", "渠道", "笔数", "收款(元)", "退款笔数", "退款(元)", "净额(元)"), *_small(_months)),
+    ExportJob.Kind.COLLECTION_BY_BUILDING: ReportSheet(
+        "楼栋收缴率", ("小区", "楼号", "户数", "账单数", "已缴清", "应收(元)", "实收(元)", "欠费(元)", "收缴率(%)"),
+        *_small(_buildings)),
+    ExportJob.Kind.COUNTER_BY_COLLECTOR: ReportSheet(
+        "收费员收款汇总", ("收费员", "账号", "笔数", *[f"{m}(元)" for m in _METHOD_NAMES], "收款合计(元)",
+                     "退款笔数", "退款(元)", "净额(元)"), *_small(_collectors)),
+    ExportJob.Kind.REFUND_REPORT: ReportSheet("退款汇总", ("渠道", "状态", "笔数", "金额(元)"), *_small(_refunds)),
+    ExportJob.Kind.STATEMENT_DIFFERENCES: ReportSheet(
+        "对账差异", ("账单日期", "渠道", "对账批次", "差异类型", "对象", "商户订单号", "商户退款单号", "渠道金额(元)",
+                 "本地金额(元)", "渠道手续费(元)", "应收手续费(元)", "渠道状态", "本地状态", "系统处理", "处理状态",
+                 "处理方式", "处理说明", "处理人", "处理时间"),
+        lambda f: _difference_qs(f).count(), _differences),
+    ExportJob.Kind.DAILY_CLOSES: ReportSheet(
+        "日结汇总", ("日期", "状态", *[f"{c}净额(元)" for c in _CHANNEL_NAMES], "收款(元)", "退款(元)", "手续费(元)",
+                 "调整(元)", "净额(元)"), *_small(_closes)),
+}
+
+
+def report_params_check(kind: str, filters: dict) -> None:
+    """The request's parameters, checked as the report would check them (no report query)."""
+    if kind == ExportJob.Kind.COLLECTIONS_BY_MONTH:
+        for key in ("month_from", "month_to"):
+            if not filters.get(key):
+                raise field_error(key, _("请选择月份。"), "REQUIRED")
+        month_range_check(month_from=_date(filters["month_from"]), month_to=_date(filters["month_to"]))
+    elif kind == ExportJob.Kind.COLLECTION_BY_BUILDING:
+        from apps.tariffs.models import Season
+
+        if not filters.get("season_id") or not Season.objects.filter(pk=filters["season_id"]).exists():
+            raise field_error("season_id", _("找不到该采暖季。"), "NOT_FOUND")
+    elif kind == ExportJob.Kind.STATEMENT_DIFFERENCES:
+        _difference_qs(filters)  # the selector checks the range
+    else:
+        for key in ("date_from", "date_to"):
+            if not filters.get(key):
+                raise field_error(key, _("请选择日期。"), "REQUIRED")
+        if kind == ExportJob.Kind.DAILY_CLOSES:
+            from apps.reconciliation.daily_close import MAX_LIST_DAYS
+
+            if (_date(filters["date_to"]) - _date(filters["date_from"])).days >= MAX_LIST_DAYS:
+                raise field_error("date_to", _("一次最多导出 %(days)s 天。") % {"days": MAX_LIST_DAYS}, "INVALID")
+        day_range_check(date_from=_date(filters["date_from"]), date_to=_date(filters["date_to"]))
