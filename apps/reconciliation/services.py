@@ -178,7 +178,7 @@ def run_execute(*, run_id: int) -> StatementRun:
             if fetched is None:
                 return run
             empty = fetched == "empty"
-            if not _parse_and_load(run, tmp, empty=empty):
+            if not run_parse(run=run, stream=tmp, empty=empty):
                 return run
         if run.kind == StatementRun.Kind.TRADE:
             try:
@@ -239,9 +239,11 @@ def _reader(run: StatementRun, tmp: BinaryIO):
     return alipay.TradeBill(tmp)
 
 
-def _parse_and_load(run: StatementRun, tmp: BinaryIO, *, empty: bool) -> bool:
-    """Replace the run's rows with the file's, in one transaction → PARSED; False when the file is refused
-    (FAILED, nothing loaded: the previous attempt's rows stay as they were)."""
+def run_parse(*, run: StatementRun, stream: BinaryIO, empty: bool = False) -> bool:
+    """FETCHED → PARSED: replace the run's rows with those of the downloaded file `stream` (as downloaded:
+    gzip / zip), in one transaction; False when the file is refused (FAILED with the format error's code,
+    nothing loaded: the previous attempt's rows stay as they were). `empty`: NO_STATEMENT, no file."""
+    tmp = stream
     try:
         with transaction.atomic():
             StatementRun.objects.select_for_update().filter(pk=run.pk).first()  # as resolution does: run first
