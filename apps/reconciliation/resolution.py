@@ -1,9 +1,10 @@
 """What finance does with a matched run: resolve each difference with a reason,
 then close the run (MATCHED → CLOSED) once no difference is open.
 
-Both lock the run row first (the order a re-run uses too), then move their row
-by compare-and-set, and write an audit row naming the person. Nothing changes
-on a closed day (日结): a late correction is a DayAdjustment instead.
+Both take the day's shared lock (so a day close waits for them), then the run
+row (a re-run locks it too), then move their row by compare-and-set and write
+an audit row naming the person. Nothing changes on a closed day (日结): a late
+correction is a DayAdjustment instead.
 
 SETTLED and REVERTED say the system itself settled or reverted the order while
 matching; matching records that at the start of `Difference.auto_action`
@@ -20,8 +21,9 @@ from django.utils.translation import gettext as _
 from apps.audit.services import audit_record
 from heat_platform.kernel.errors import field_error
 
+from .daily_close import ensure_day_open
 from .errors import ReconciliationErrorCode as Code
-from .models import DailyClose, Difference, StatementRun
+from .models import Difference, StatementRun
 
 # The first word of Difference.auto_action when matching settled / reverted the order itself.
 AUTO_SETTLED = Difference.Resolution.SETTLED.value
@@ -35,14 +37,16 @@ def auto_action_done(difference: Difference) -> str | None:
     return head if head in (AUTO_SETTLED, AUTO_REVERTED) else None
 
 
-def day_closed(day) -> bool:
-    return DailyClose.objects.filter(day=day, status=DailyClose.Status.CLOSED).exists()
-
-
-def _locked_run(run_id: int, field: str) -> StatementRun:
+def _open_day_locked_run(run_id: int | None, not_found: str) -> StatementRun:
+    """The run, locked, once its day is known open. The day's shared lock comes first (a day close
+    takes it exclusively before it reads the runs), then the run row (a re-run locks it too)."""
+    bill_date = StatementRun.objects.filter(pk=run_id).values_list("bill_date", flat=True).first()
+    if bill_date is None:
+        raise field_error("id", not_found, Code.NOT_FOUND)
+    ensure_day_open(bill_date, field_name="id")
     run = StatementRun.objects.select_for_update().filter(pk=run_id).first()
     if run is None:
-        raise field_error(field, _("找不到该对账批次。"), Code.NOT_FOUND)
+        raise field_error("id", not_found, Code.NOT_FOUND)
     return run
 
 
@@ -64,9 +68,7 @@ def difference_resolve(*, difference_id: int, resolution: str, note: str, actor,
     if resolution not in Difference.Resolution.values:
         raise field_error("resolution", _("请选择处理方式。"), Code.INVALID)
     run_id = Difference.objects.filter(pk=difference_id).values_list("run_id", flat=True).first()
-    if run_id is None:
-        raise field_error("id", _("找不到该对账差异。"), Code.NOT_FOUND)
-    run = _locked_run(run_id, "id")  # the run first, as a re-run locks it before replacing open differences
+    run = _open_day_locked_run(run_id, _("找不到该对账差异。"))
     diff = Difference.objects.select_for_update().filter(pk=difference_id, run_id=run.pk).first()
     if diff is None:
         raise field_error("id", _("找不到该对账差异。"), Code.NOT_FOUND)
@@ -76,9 +78,6 @@ def difference_resolve(*, difference_id: int, resolution: str, note: str, actor,
     if run.status != StatementRun.Status.MATCHED:
         raise field_error("id", _("对账批次当前为「%(status)s」，只有已比对的批次可以处理差异。")
                           % {"status": run.get_status_display()}, Code.NOT_ALLOWED_IN_STATE)
-    if day_closed(run.bill_date):
-        raise field_error("id", _("%(day)s 已日结，不能再修改；请在下一个未日结的日期做日结调整。")
-                          % {"day": run.bill_date.isoformat()}, Code.DAY_CLOSED)
     done = auto_action_done(diff)
     if resolution == Difference.Resolution.SETTLED and done != AUTO_SETTLED:
         raise field_error("resolution", _("系统未按渠道入账该订单，不能选择「已按渠道入账」；请选择以渠道为准、"
@@ -102,12 +101,10 @@ def difference_resolve(*, difference_id: int, resolution: str, note: str, actor,
 @transaction.atomic
 def run_close(*, run_id: int, actor, ip: str | None = None) -> StatementRun:
     """MATCHED → CLOSED when no difference of the run is OPEN (CARRIED and CLEARED ones do not block)."""
-    run = _locked_run(run_id, "id")
+    run = _open_day_locked_run(run_id, _("找不到该对账批次。"))
     if run.status != StatementRun.Status.MATCHED:
         raise field_error("id", _("对账批次当前为「%(status)s」，只有已比对的批次可以关闭。")
                           % {"status": run.get_status_display()}, Code.NOT_ALLOWED_IN_STATE)
-    if day_closed(run.bill_date):
-        raise field_error("id", _("%(day)s 已日结，不能再修改。") % {"day": run.bill_date.isoformat()}, Code.DAY_CLOSED)
     open_count = run.differences.filter(status=Difference.Status.OPEN).count()
     if open_count:
         raise field_error("id", _("还有 %(n)s 条差异未处理，处理完后才能关闭批次。") % {"n": open_count},
