@@ -205,7 +205,7 @@ class CreateDayAdjustment(BaseMutation):
     class Arguments:
         corrects_day = graphene.Date(required=True)
         channel = CollectionChannel(required=True)
-        amount_fen = graphene.BigInt(required=True, description="Signed, not 0")
+        amount_fen = graphene.Int(required=True, description="Signed fen, not 0")
         reason = graphene.String(required=True, description="At least 2 characters")
         difference_id = graphene.ID(description="The statement difference of that day it settles")
 
