@@ -120,8 +120,12 @@ def pay_page(request: HttpRequest, trade_no: str) -> HttpResponse:
     message = ""
     if request.method == "POST":
         try:
-            confirm_trade(trade_no=trade_no, result=request.POST.get("result", ""))
+            moment = bills.parse_moment(request.POST["success_time"]) if request.POST.get("success_time") else None
+            confirm_trade(trade_no=trade_no, result=request.POST.get("result", ""), success_time=moment,
+                          notify=request.POST.get("silent") != "1")
             message = _("已支付") if request.POST.get("result") == "pay" else _("支付失败（用户取消），交易仍待支付")
+        except KnobError as exc:
+            message = exc.message
         except ConfirmRefusedError as exc:
             if exc.status == 404:
                 return HttpResponse(_("交易不存在"), status=404, content_type="text/plain; charset=utf-8")

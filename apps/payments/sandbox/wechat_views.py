@@ -204,9 +204,11 @@ def pay_page(request: HttpRequest, prepay_id: str) -> HttpResponse:
     message, status = "", 200
     if request.method == "POST":
         try:
-            wechat.confirm_payment(prepay_id, request.POST.get("result", ""))
+            moment = bills.parse_moment(request.POST["success_time"]) if request.POST.get("success_time") else None
+            wechat.confirm_payment(prepay_id, request.POST.get("result", ""), success_time=moment,
+                                   notify=request.POST.get("silent") != "1")
             message = _("支付成功") if request.POST.get("result") == "pay" else _("已模拟支付失败")
-        except GatewayError as exc:
+        except (GatewayError, KnobError) as exc:
             message, status = exc.message, exc.status
     trade = SandboxTrade.objects.filter(channel=wechat.WECHAT, prepay_id=prepay_id).first()
     if trade is None:

@@ -247,3 +247,37 @@ def test_alipay_bill_and_knobs(alipay_direct):
         foreign_state = AlipayProvider(alipay_direct).query_order("HC-AK-X")
     assert revoked.state == CLOSED and revoked.paid_at is None
     assert foreign_state.state == PAID and foreign_state.amount_fen == 500
+
+
+# --- the demo pages ------------------------------------------------------------------------------------------------
+
+
+def test_pay_page_pays_silently_at_a_chosen_time(direct, client):
+    day = past_day(3)
+    with http():
+        prepay_id = WeChatPayProvider(direct).create_order(order("HCPAGE0001", 1500)).prepay_id
+    form = client.get(f"/sandbox/wechatpay/pay/{prepay_id}/", HTTP_HOST="localhost").content.decode()
+    assert 'name="silent"' in form and 'name="success_time"' in form and "/sandbox/bills/" in form
+    with http() as calls:
+        page = client.post(f"/sandbox/wechatpay/pay/{prepay_id}/", HTTP_HOST="localhost",
+                           data={"result": "pay", "silent": "1", "success_time": at(day, 23, 59, 59).isoformat()})
+    assert page.status_code == 200
+    assert notify_calls(calls) == []
+    assert rows(wechat_rows(direct, day)) == {(PAYMENT, "HCPAGE0001"): (1500, 9, at(day, 23, 59, 59))}
+
+
+def test_bills_page_lists_rows_and_sets_a_difference(direct, wechat_day, client):
+    day, baseline = wechat_day
+    page = client.get("/sandbox/bills/", HTTP_HOST="localhost")
+    assert page.status_code == 200
+    assert "HCKNOB0001" in page.content.decode() and "HCKNRF03" in page.content.decode()
+
+    done = client.post("/sandbox/bills/", HTTP_HOST="localhost",
+                       data={"action": "tweak", "channel": "wechat", "merchant_id": MCHID,
+                             "out_trade_no": "HCKNOB0001", "kind": "amount_delta", "value": "1"})
+    refused = client.post("/sandbox/bills/", HTTP_HOST="localhost",
+                          data={"action": "tweak", "channel": "wechat", "out_trade_no": "HCKNOB0002",
+                                "kind": "amount_delta", "value": "one"})
+    assert done.status_code == 200 and refused.status_code == 400
+    key = (PAYMENT, "HCKNOB0001")
+    assert rows(wechat_rows(direct, day)) == {**baseline, key: (10001, 60, baseline[key][2])}
