@@ -4,6 +4,7 @@ import {
   AuditOutlined,
   BankOutlined,
   BarChartOutlined,
+  CarryOutOutlined,
   CalculatorOutlined,
   DashboardOutlined,
   FileTextOutlined,
@@ -95,6 +96,13 @@ export const STAFF_PAGES: readonly PageDef[] = [
     title: ['对账', 'Reconciliation'],
     icon: <ReconciliationOutlined />,
     component: lazy(() => import('./pages/reconciliation/ReconciliationPage')),
+  },
+  {
+    access: 'dailyClose',
+    path: 'daily-close',
+    title: ['日结', 'Daily close'],
+    icon: <CarryOutOutlined />,
+    component: lazy(() => import('./pages/dailyClose/DailyClosePage')),
   },
   {
     access: 'reports',

@@ -135,3 +135,21 @@ export const ReconClassTotalsDoc = graphql(`
     crossDayOpen: statementDifferences(kind: CROSS_DAY, status: OPEN, dateFrom: $dateFrom, dateTo: $dateTo, channel: $channel, limit: 0) { totalCount }
   }
 `);
+
+export const ReconStartRunDoc = graphql(`
+  mutation ReconStartRun($merchantAccountId: ID!, $billDate: Date!, $kind: StatementKind) {
+    startStatementRun(merchantAccountId: $merchantAccountId, billDate: $billDate, kind: $kind) {
+      run { id status }
+      errors { field message code }
+    }
+  }
+`);
+
+export const ReconRerunDoc = graphql(`
+  mutation ReconRerun($id: ID!) {
+    rerunStatementRun(id: $id) {
+      run { id status }
+      errors { field message code }
+    }
+  }
+`);
