@@ -458,8 +458,13 @@ class AlipayProvider:
         """The `trade` bill of `bill_date` (GBK zip of the 业务明细 and 汇总 CSVs), streamed into `dest`."""
         if kind != "trade":
             raise ProviderError(_("支付宝只提供交易账单"), code="UNSUPPORTED")
-        resp = self._call("alipay.data.dataservice.bill.downloadurl.query",
-                          {"bill_type": "trade", "bill_date": bill_date.isoformat()})
+        try:
+            resp = self._call("alipay.data.dataservice.bill.downloadurl.query",
+                              {"bill_type": "trade", "bill_date": bill_date.isoformat()})
+        except ProviderError as exc:
+            if exc.code == "network":  # the statement contract's spelling (other calls keep theirs)
+                raise ProviderError(str(exc), code="NETWORK", retryable=True) from None
+            raise
         if resp.get("code") != OK_CODE:
             sub_code = str(resp.get("sub_code", ""))
             # Alipay answers isp.bill_not_exist for a day without trades and, like "invalid arguments",
@@ -489,7 +494,7 @@ class AlipayProvider:
                     dest.write(chunk)
                     size += len(chunk)
         except requests.RequestException as exc:
-            raise ProviderError(f"Alipay bill download failed: {type(exc).__name__}", code="network",
+            raise ProviderError(f"Alipay bill download failed: {type(exc).__name__}", code="NETWORK",
                                 retryable=True) from None
         if size == 0:
             raise ProviderError("Alipay bill download was empty", code="BAD_FILE", retryable=True)

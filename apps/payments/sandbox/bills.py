@@ -220,6 +220,8 @@ def issue_file(merchant: SandboxMerchant, *, content: bytes, content_type: str, 
     """Keep a rendered file behind a fresh token; return the token."""
     token = secrets.token_urlsafe(24)
     ttl = int((merchant.extra or {}).get("bill_url_ttl", BILL_URL_TTL))
+    # Files nobody can fetch any more go, so a long demo does not keep every bill it ever served.
+    SandboxBillFile.objects.filter(expires_at__lt=timezone.now() - dt.timedelta(hours=1)).delete()
     SandboxBillFile.objects.create(
         channel=merchant.channel, merchant_id=merchant.merchant_id, token_hash=_token_hash(token), content=content,
         content_type=content_type, filename=filename, one_time=one_time,
