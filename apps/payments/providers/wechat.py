@@ -420,11 +420,12 @@ class WeChatPayProvider:
         """GET download_url signed (same host as the gateway only), unsigned answer; (SHA1 of the
         decompressed stream, compressed bytes written)."""
         gateway, target = urlsplit(self._gateway), urlsplit(url)
-        if (target.scheme, target.netloc) != (gateway.scheme, gateway.netloc):
+        prefix = gateway.path.rstrip("/")
+        if (target.scheme, target.netloc) != (gateway.scheme, gateway.netloc) or \
+                not target.path.startswith(prefix + "/v3/"):
             raise ProviderError(_("微信支付账单下载地址不在微信支付网关域名下"), code="BAD_ANSWER")
         # What WeChat signs is the URL after the host; our gateway may carry a path prefix (the sandbox's).
-        full = target.path + (f"?{target.query}" if target.query else "")
-        signed = full[len(gateway.path.rstrip("/")):] if gateway.path.strip("/") else full
+        signed = target.path[len(prefix):] + (f"?{target.query}" if target.query else "")
         authorization = build_authorization(signed, "GET", self.config.mchid, self.config.merchant_serial_no,
                                             self._signing_key)
         try:
