@@ -6,13 +6,43 @@ import type { ColumnsType } from 'antd/es/table';
 import { useMemo, useState } from 'react';
 import { useGraphQL } from '../../api/hooks';
 import { EChart, type EChartsOption } from '../../charts/EChart';
-import type { ReportsCollectionRateQuery } from '../../gql/tenant/graphql';
+import type { ReportsCollectionByBuildingQuery, ReportsCollectionRateQuery } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
-import { ReportsCollectionRateDoc } from './documents';
+import { ReportsCollectionByBuildingDoc, ReportsCollectionRateDoc } from './documents';
 import { SeasonPicker } from './pickers';
+import { ReportExport } from './ReportExport';
 
 type Community = NonNullable<ReportsCollectionRateQuery['collectionByCommunity']>[number];
+type Building = NonNullable<ReportsCollectionByBuildingQuery['collectionByBuilding']>[number];
+
+function Buildings({ seasonId, communityId }: { seasonId: string; communityId: string }) {
+  const t = useT();
+  const { data, error, isLoading } = useGraphQL(ReportsCollectionByBuildingDoc, { seasonId, communityId });
+  const money = (f: number) => formatFen(f);
+  const columns: ColumnsType<Building> = [
+    { title: t('楼栋', 'Building'), dataIndex: 'buildingName' },
+    { title: t('户数', 'Houses'), dataIndex: 'houseCount', align: 'right' },
+    { title: t('账单数', 'Bills'), dataIndex: 'billCount', align: 'right' },
+    { title: t('已缴清', 'Paid'), dataIndex: 'paidCount', align: 'right' },
+    { title: t('应收', 'Billed'), dataIndex: 'billedFen', align: 'right', render: money },
+    { title: t('实收', 'Collected'), dataIndex: 'collectedFen', align: 'right', render: money },
+    { title: t('欠费', 'Outstanding'), dataIndex: 'outstandingFen', align: 'right', render: money },
+    { title: t('收缴率', 'Rate'), dataIndex: 'collectionRate', align: 'right', render: (r: string) => `${r}%` },
+  ];
+  if (error) return <Alert type="error" showIcon message={error.message} />;
+  return (
+    <Table<Building>
+      rowKey="buildingId"
+      size="small"
+      loading={isLoading}
+      columns={columns}
+      dataSource={data?.collectionByBuilding ?? []}
+      pagination={false}
+      data-testid="table-rate-building"
+    />
+  );
+}
 
 export function CollectionRateTab() {
   const t = useT();
@@ -62,7 +92,21 @@ export function CollectionRateTab() {
 
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }} data-testid="report-rate">
-      <SeasonPicker value={seasonId} onChange={(id) => { setSeasonId(id); setCommunityId(null); }} />
+      <Space wrap>
+        <SeasonPicker
+          value={seasonId}
+          onChange={(id) => {
+            setSeasonId(id);
+            setCommunityId(null);
+          }}
+        />
+        {seasonId && (
+          <ReportExport
+            testId="export-rate"
+            params={{ kind: 'COLLECTION_BY_BUILDING', seasonId, communityId: communityId ?? null }}
+          />
+        )}
+      </Space>
       {error && <Alert type="error" showIcon message={error.message} />}
       {isLoading || !summary ? (
         <Skeleton active />
@@ -84,9 +128,13 @@ export function CollectionRateTab() {
           </Row>
           <EChart option={option} height={Math.max(200, communities.length * 40)} testId="chart-rate-community" />
           <Table<Community> rowKey="communityId" size="small" columns={columns} dataSource={communities} pagination={false} data-testid="table-rate-community" />
-          {communityId && (
-            <Card size="small" title={communities.find((c) => c.communityId === communityId)?.communityName}>
-              <Typography.Text type="secondary">{t('按楼栋', 'By building')}</Typography.Text>
+          {communityId && seasonId && (
+            <Card
+              size="small"
+              title={t(`${communities.find((c) => c.communityId === communityId)?.communityName ?? ''} · 按楼栋`, `${communities.find((c) => c.communityId === communityId)?.communityName ?? ''} by building`)}
+              extra={<Typography.Link onClick={() => setCommunityId(null)}>{t('收起', 'Hide')}</Typography.Link>}
+            >
+              <Buildings seasonId={seasonId} communityId={communityId} />
             </Card>
           )}
         </>

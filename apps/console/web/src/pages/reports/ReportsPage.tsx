@@ -6,6 +6,9 @@ import { useT } from '../../i18n';
 import { AgingTab } from './AgingTab';
 import { CollectionRateTab } from './CollectionRateTab';
 import { CollectionsTab } from './CollectionsTab';
+import { CollectorsTab } from './CollectorsTab';
+import { RefundsTab } from './RefundsTab';
+import { StatementsTab } from './StatementsTab';
 
 const TABS = ['collections', 'rate', 'aging', 'refunds', 'collectors', 'statements'] as const;
 type Tab = (typeof TABS)[number];
@@ -18,6 +21,9 @@ export default function ReportsPage() {
     { key: 'collections', label: t('收款统计', 'Collections'), children: <CollectionsTab /> },
     { key: 'rate', label: t('收缴率', 'Collection rate'), children: <CollectionRateTab /> },
     { key: 'aging', label: t('欠费账龄', 'Arrears aging'), children: <AgingTab /> },
+    { key: 'refunds', label: t('退款', 'Refunds'), children: <RefundsTab /> },
+    { key: 'collectors', label: t('柜台收款（按收费员）', 'Counter, by collector'), children: <CollectorsTab /> },
+    { key: 'statements', label: t('对账结果', 'Statement results'), children: <StatementsTab /> },
   ];
   return (
     <Card data-testid="reports">
