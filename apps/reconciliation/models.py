@@ -104,7 +104,7 @@ class StatementEntry(models.Model):
     amount_fen = models.BigIntegerField()
     fee_fen = models.BigIntegerField(default=0)
     booked_at = models.DateTimeField()
-    # Difference.Kind of this row after matching ("matched" when it agrees).
+    # Difference.Kind of this row after matching; empty when it agrees (only disagreeing rows are written).
     match_class = models.CharField(max_length=16, blank=True)
 
     class Meta:

@@ -61,8 +61,9 @@ logger = logging.getLogger(__name__)
 Status = StatementRun.Status
 LOCK_SCOPE = "reconciliation.run"
 PROVIDER_MONTHS = 3  # WeChat Pay and Alipay serve bills of the last 3 months
-# Provider answers after which trying again later may help.
-RETRYABLE = frozenset({"NOT_READY", "NETWORK"})
+RETRY_LATER = "RETRY_LATER"  # error_code of a retryable provider failure other than NOT_READY / HASH_MISMATCH
+# Failures the beat tries again (the provider said trying later may help).
+RETRYABLE = frozenset({"NOT_READY", "HASH_MISMATCH", RETRY_LATER})
 
 
 class RunBusyError(Exception):
@@ -207,10 +208,17 @@ def _fetch(run: StatementRun, account: MerchantAccount, tmp: BinaryIO) -> str | 
             _move(run, to=Status.FETCHED, sources=(Status.PENDING,), fetched_at=timezone.now(), file_path="",
                   file_sha1="", file_size=0)
             return "empty"
-        code = exc.code if exc.code in ("NOT_READY", "HASH_MISMATCH") else Code.PROVIDER_ERROR
+        # Retryable failures (not generated yet, a corrupt or expired download, the network) are tried again by
+        # the beat (tasks.retry_not_ready); the others wait for finance.
+        if exc.code in ("NOT_READY", "HASH_MISMATCH"):
+            code = exc.code
+        else:
+            code = RETRY_LATER if exc.retryable else Code.PROVIDER_ERROR
+        reason = f"{exc.code} {exc}".strip()[:300]
         message = {"NOT_READY": _("渠道尚未生成该日账单，稍后自动重试。"),
-                   "HASH_MISMATCH": _("账单文件校验值不符，请重新对账。")}.get(
-            exc.code, _("下载账单失败：%(reason)s") % {"reason": f"{exc.code} {exc}".strip()[:300]})
+                   "HASH_MISMATCH": _("账单文件校验值不符，稍后自动重试，也可重新对账。"),
+                   RETRY_LATER: _("下载账单暂时失败（%(reason)s），稍后自动重试。") % {"reason": reason}}.get(
+            code, _("下载账单失败：%(reason)s") % {"reason": reason})
         _fail(run, code=code, message=message)
         return None
     except ValueError as exc:  # a provider that refuses the kind (fund-flow bill on Alipay)

@@ -81,11 +81,12 @@ def request_daily_runs(day: str | None = None) -> dict[str, dict]:
 
 @shared_task(name="reconciliation.retry_not_ready")
 def retry_not_ready() -> dict[str, int]:
-    """Beat, 12:30 and 15:30 Beijing: runs whose bill was not generated yet (FAILED, NOT_READY) of the last
-    few days are requested again."""
+    """Beat, 12:30 and 15:30 Beijing: runs of the last few days that failed in a way worth retrying (the bill
+    not generated yet, a corrupt or expired download, the network: services.RETRYABLE) are requested again."""
     from tenants.models import MerchantAccount
 
     from .models import StatementRun
+    from .services import RETRYABLE
 
     since = timezone.localdate() - dt.timedelta(days=3)
     out: dict[str, int] = {}
@@ -93,7 +94,7 @@ def retry_not_ready() -> dict[str, int]:
         counts: dict[str, int] = {}
         with tenant_context(tenant):
             try:
-                runs = StatementRun.objects.filter(status=StatementRun.Status.FAILED, error_code="NOT_READY",
+                runs = StatementRun.objects.filter(status=StatementRun.Status.FAILED, error_code__in=RETRYABLE,
                                                    bill_date__gte=since)
                 accounts = {a.pk: a for a in MerchantAccount.objects.filter(tenant_id=tenant.pk, is_active=True)}
                 for run in runs:

@@ -152,8 +152,8 @@ def test_every_class_of_payment_and_refund_row(ledger):
     assert (amount_diff.channel_amount_fen, amount_diff.local_amount_fen) == (9001, 9000)
     classes = dict(StatementEntry.objects.filter(run=run).values_list("out_trade_no", "match_class")
                    .filter(kind="payment"))
-    assert classes[matched.out_trade_no] == "matched"
-    assert StatementEntry.objects.get(run=run, out_refund_no=ok_refund.out_refund_no).match_class == "matched"
+    assert classes[matched.out_trade_no] == ""  # agreeing rows are left unmarked
+    assert StatementEntry.objects.get(run=run, out_refund_no=ok_refund.out_refund_no).match_class == ""
     assert run.totals["count"] == len(rows) and run.totals["matched"] == 2
     assert run.totals["channel_paid_fen"] == 12000 + 1500 + 8000 + 9001 + 10000 + 5000 + 4000
     assert run.totals["local_paid_fen"] == 12000 + 9000 + 10000 + 5000 + 7000 + 6000
