@@ -101,6 +101,10 @@ class ExportJob(models.Model):
         REFUND_REPORT = "refund_report", _("退款汇总")
         STATEMENT_DIFFERENCES = "statement_differences", _("对账差异")
         DAILY_CLOSES = "daily_closes", _("日结汇总")
+        COLLECTIONS_BY_DAY = "collections_by_day", _("收款日报")
+        COLLECTION_BY_COMMUNITY = "collection_by_community", _("小区收缴率")
+        ARREARS_AGING = "arrears_aging", _("欠费账龄")
+        STATEMENT_RUNS = "statement_runs", _("对账批次")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")

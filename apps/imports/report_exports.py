@@ -16,16 +16,17 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.billing.selectors import collection_by_building
+from apps.billing.selectors import ArrearsAge, arrears_aging, collection_by_building, collection_by_community
 from apps.payments.models import CollectionChannel, CounterMethod, Refund
 from apps.payments.selectors_reports import (
+    collections_by_day,
     collections_by_month,
     counter_collection_by_collector,
     day_range_check,
     month_range_check,
     refund_report,
 )
-from apps.reconciliation.models import Difference
+from apps.reconciliation.models import Difference, StatementRun
 from heat_platform.kernel.errors import field_error
 
 from .models import ExportJob
@@ -124,6 +125,76 @@ def _closes(f: dict) -> list[list]:
     return out
 
 
+def _days(f: dict) -> list[list]:
+    # Finance and admins only (startReportExport), so every collector's money, as collectionsByDay shows them.
+    return [[r.day.isoformat(), str(_CHANNEL[r.channel]), r.count, _yuan(r.collected_fen), _yuan(r.refunded_fen),
+             _yuan(r.collected_fen - r.refunded_fen)]
+            for r in collections_by_day(date_from=_date(f["date_from"]), date_to=_date(f["date_to"]))]
+
+
+def _communities(f: dict) -> list[list]:
+    return [[r["community_name"], r["bill_count"], r["paid_count"], _yuan(r["billed_fen"]), _yuan(r["collected_fen"]),
+             _yuan(r["outstanding_fen"]), r["collection_rate"]]
+            for r in collection_by_community(season_id=f["season_id"])]
+
+
+_AGE = dict(ArrearsAge.choices)
+
+
+def _aging(f: dict) -> list[list]:
+    """A row per age, then the totals (a house owing in several ages counts once, as in arrearsAging)."""
+    result = arrears_aging(season_id=f["season_id"], community_id=f.get("community_id"))
+    rows = [[str(_AGE[age]), b["houses"], b["bills"], _yuan(b["owed"])] for age, b in result["buckets"].items()]
+    rows.append([_("合计"), result["house_count"], sum(b["bills"] for b in result["buckets"].values()),
+                 _yuan(result["outstanding_fen"])])
+    return rows
+
+
+def _run_qs(f: dict):
+    from apps.reconciliation.selectors import run_list
+
+    return run_list(date_from=_date(f["date_from"]) if f.get("date_from") else None,
+                    date_to=_date(f["date_to"]) if f.get("date_to") else None)
+
+
+_RUN_STATUS, _RUN_KIND = dict(StatementRun.Status.choices), dict(StatementRun.Kind.choices)
+_RUN_BATCH = 500
+
+
+def _or_blank(value):
+    return "" if value is None else value
+
+
+def _run_rows(runs: list[StatementRun]) -> Iterator[list]:
+    from apps.reconciliation.selectors import difference_counts
+
+    counts = difference_counts([r.pk for r in runs])  # one query per batch, as with_counts does per page
+    for r in runs:
+        summary, totals = r.summary or {}, r.totals or {}
+        by_kind = {c.kind: c.total for c in counts.get(r.pk, [])}
+        figures = ([summary["count"], *[_yuan(summary.get(k, 0)) for k in ("paid_fen", "refunded_fen", "fee_fen")]]
+                   if "count" in summary else ["", "", "", ""])  # statementRuns: summary null before parsing
+        money = ["" if totals.get(k) is None else _yuan(totals[k])
+                 for k in ("channel_paid_fen", "local_paid_fen", "channel_refunded_fen", "local_refunded_fen",
+                           "channel_fee_fen")]
+        yield [r.bill_date.isoformat(), str(_CHANNEL.get(r.channel, r.channel)), r.merchant_id,
+               str(_RUN_KIND.get(r.kind, r.kind)), str(_RUN_STATUS.get(r.status, r.status)), r.pk, *figures,
+               _or_blank(totals.get("matched")), *money, r.open_differences,
+               *[by_kind.get(kind, 0) for kind in Difference.Kind.values], r.error,
+               r.started_by.shown_name if r.started_by else "", r.closed_by.shown_name if r.closed_by else "",
+               _local(r.closed_at)]
+
+
+def _runs(f: dict, masked: bool) -> Iterator[list]:
+    batch: list[StatementRun] = []
+    for run in _run_qs(f).iterator(chunk_size=_RUN_BATCH):
+        batch.append(run)
+        if len(batch) == _RUN_BATCH:
+            yield from _run_rows(batch)
+            batch = []
+    yield from _run_rows(batch)
+
+
 def _small(build: Callable[[dict], list[list]]) -> tuple[Callable[[dict], int], Callable[[dict, bool], Iterator]]:
     """Aggregate reports are a few rows: counted by building them (a few queries), written from the list."""
     return (lambda f: len(build(f))), (lambda f, masked: iter(build(f)))
@@ -131,6 +202,8 @@ def _small(build: Callable[[dict], list[list]]) -> tuple[Callable[[dict], int], 
 
 _CHANNEL_NAMES = tuple(str(label) for label in CollectionChannel.labels)
 _METHOD_NAMES = tuple(str(label) for label in CounterMethod.labels)
+# "长款（渠道有、本地无）" → "长款": a column header per difference kind.
+_DIFFERENCE_KIND_NAMES = tuple(str(label).split("（")[0] for label in Difference.Kind.labels)
 
 REPORT_SHEETS: dict[str, ReportSheet] = {
     ExportJob.Kind.COLLECTIONS_BY_MONTH: ReportSheet(
@@ -150,6 +223,19 @@ REPORT_SHEETS: dict[str, ReportSheet] = {
     ExportJob.Kind.DAILY_CLOSES: ReportSheet(
         "日结汇总", ("日期", "状态", *[f"{c}净额(元)" for c in _CHANNEL_NAMES], "收款(元)", "退款(元)", "手续费(元)",
                  "调整(元)", "净额(元)"), *_small(_closes)),
+    ExportJob.Kind.COLLECTIONS_BY_DAY: ReportSheet(
+        "收款日报", ("日期", "渠道", "笔数", "收款(元)", "退款(元)", "净额(元)"), *_small(_days)),
+    ExportJob.Kind.COLLECTION_BY_COMMUNITY: ReportSheet(
+        "小区收缴率", ("小区", "账单数", "已缴清", "应收(元)", "实收(元)", "欠费(元)", "收缴率(%)"),
+        *_small(_communities)),
+    ExportJob.Kind.ARREARS_AGING: ReportSheet("欠费账龄", ("账龄", "欠费户数", "账单数", "欠费本金(元)"),
+                                              *_small(_aging)),
+    ExportJob.Kind.STATEMENT_RUNS: ReportSheet(
+        "对账批次", ("账单日期", "渠道", "商户号", "账单类型", "状态", "对账批次", "账单笔数", "账单收款(元)",
+                 "账单退款(元)", "账单手续费(元)", "已匹配笔数", "渠道收款(元)", "本地收款(元)", "渠道退款(元)",
+                 "本地退款(元)", "渠道手续费(元)", "待处理差异", *_DIFFERENCE_KIND_NAMES, "失败原因", "发起人",
+                 "关闭人", "关闭时间"),
+        lambda f: _run_qs(f).count(), _runs),
 }
 
 
@@ -160,13 +246,16 @@ def report_params_check(kind: str, filters: dict) -> None:
             if not filters.get(key):
                 raise field_error(key, _("请选择月份。"), "REQUIRED")
         month_range_check(month_from=_date(filters["month_from"]), month_to=_date(filters["month_to"]))
-    elif kind == ExportJob.Kind.COLLECTION_BY_BUILDING:
+    elif kind in (ExportJob.Kind.COLLECTION_BY_BUILDING, ExportJob.Kind.COLLECTION_BY_COMMUNITY,
+                  ExportJob.Kind.ARREARS_AGING):
         from apps.tariffs.models import Season
 
         if not filters.get("season_id") or not Season.objects.filter(pk=filters["season_id"]).exists():
             raise field_error("season_id", _("找不到该采暖季。"), "NOT_FOUND")
     elif kind == ExportJob.Kind.STATEMENT_DIFFERENCES:
         _difference_qs(filters)  # the selector checks the range
+    elif kind == ExportJob.Kind.STATEMENT_RUNS:
+        _run_qs(filters)  # the selector checks the range (dates optional, as in statementRuns)
     else:
         for key in ("date_from", "date_to"):
             if not filters.get(key):

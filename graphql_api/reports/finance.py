@@ -189,12 +189,17 @@ class FinanceReportQueries(graphene.ObjectType):
 
 _REPORT_KINDS = (_ExportJob.Kind.COLLECTIONS_BY_MONTH, _ExportJob.Kind.COLLECTION_BY_BUILDING,
                  _ExportJob.Kind.COUNTER_BY_COLLECTOR, _ExportJob.Kind.REFUND_REPORT,
-                 _ExportJob.Kind.STATEMENT_DIFFERENCES, _ExportJob.Kind.DAILY_CLOSES)
+                 _ExportJob.Kind.STATEMENT_DIFFERENCES, _ExportJob.Kind.DAILY_CLOSES,
+                 _ExportJob.Kind.COLLECTIONS_BY_DAY, _ExportJob.Kind.COLLECTION_BY_COMMUNITY,
+                 _ExportJob.Kind.ARREARS_AGING, _ExportJob.Kind.STATEMENT_RUNS)
+_SEASON_KINDS = (_ExportJob.Kind.COLLECTION_BY_BUILDING, _ExportJob.Kind.COLLECTION_BY_COMMUNITY,
+                 _ExportJob.Kind.ARREARS_AGING)
 ReportExportKind = graphene.Enum(
     "ReportExportKind", [(k.name, k.value) for k in _REPORT_KINDS],
-    description="COLLECTIONS_BY_MONTH (monthFrom, monthTo), COLLECTION_BY_BUILDING (seasonId, communityId), "
-                "COUNTER_BY_COLLECTOR, REFUND_REPORT, DAILY_CLOSES (dateFrom, dateTo), "
-                "STATEMENT_DIFFERENCES (differenceStatus, dateFrom, dateTo by bill date; all optional)")
+    description="COLLECTIONS_BY_MONTH (monthFrom, monthTo), COLLECTION_BY_BUILDING and ARREARS_AGING (seasonId, "
+                "communityId), COLLECTION_BY_COMMUNITY (seasonId), COLLECTIONS_BY_DAY, COUNTER_BY_COLLECTOR, "
+                "REFUND_REPORT, DAILY_CLOSES (dateFrom, dateTo), STATEMENT_DIFFERENCES (differenceStatus, dateFrom, "
+                "dateTo by bill date; all optional), STATEMENT_RUNS (dateFrom, dateTo by bill date; optional)")
 
 
 class StartReportExport(BaseMutation):
@@ -224,9 +229,10 @@ class StartReportExport(BaseMutation):
         if kind == _ExportJob.Kind.COLLECTIONS_BY_MONTH:
             filters = {"month_from": parse_month(month_from, "month_from").isoformat() if month_from else None,
                        "month_to": parse_month(month_to, "month_to").isoformat() if month_to else None}
-        elif kind == _ExportJob.Kind.COLLECTION_BY_BUILDING:
-            filters = {"season_id": to_pk(season_id) if season_id else None,
-                       "community_id": to_optional_pk(community_id)}
+        elif kind in _SEASON_KINDS:
+            filters = {"season_id": to_pk(season_id) if season_id else None}
+            if kind != _ExportJob.Kind.COLLECTION_BY_COMMUNITY:  # per company: no community filter
+                filters["community_id"] = to_optional_pk(community_id)
         else:
             filters = {"date_from": date_from.isoformat() if date_from else None,
                        "date_to": date_to.isoformat() if date_to else None}
