@@ -1,5 +1,6 @@
 // @access dailyClose
-// Days (/daily-close): each day of a range (at most 93) with its status, figures and whether it can close.
+// Days (/daily-close): each day of a range (at most 93) with its status, figures and whether it can close;
+// the range exports to .xlsx as a background job.
 import { Alert, Card, DatePicker, Space, Switch, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import dayjs from 'dayjs';
@@ -9,6 +10,7 @@ import { useGraphQL } from '../../api/hooks';
 import type { DailyCloseDaysQuery } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
+import { ReportExport } from '../reports/ReportExport';
 import { DailyClosesDoc } from './documents';
 import { DAY_STATUS, DAY_STATUS_COLOR } from './labels';
 
@@ -71,6 +73,7 @@ export default function DaysList() {
             onChange={(v) => v?.[0] && v[1] && setRange([v[0].format('YYYY-MM-DD'), v[1].format('YYYY-MM-DD')])}
             data-testid="days-range"
           />
+          <ReportExport testId="export-days" params={{ kind: 'DAILY_CLOSES', dateFrom: range[0], dateTo: range[1] }} />
         </Space>
       }
     >

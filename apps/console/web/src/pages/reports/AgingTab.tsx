@@ -12,6 +12,7 @@ import { AGE_LABELS } from '../dashboard/labels';
 import { ReportsArrearsAgingDoc } from './documents';
 import { chartYuan } from './figures';
 import { SeasonPicker } from './pickers';
+import { ReportExport } from './ReportExport';
 
 type Bucket = ReportsArrearsAgingQuery['arrearsAging']['buckets'][number];
 
@@ -39,7 +40,10 @@ export function AgingTab() {
   ];
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }} data-testid="report-aging">
-      <SeasonPicker value={seasonId} onChange={setSeasonId} />
+      <Space wrap>
+        <SeasonPicker value={seasonId} onChange={setSeasonId} />
+        {seasonId && <ReportExport testId="export-aging" params={{ kind: 'ARREARS_AGING', seasonId }} />}
+      </Space>
       {error && <Alert type="error" showIcon message={error.message} />}
       {isLoading || !aging ? (
         <Skeleton active />

@@ -101,10 +101,7 @@ export function CollectionRateTab() {
           }}
         />
         {seasonId && (
-          <ReportExport
-            testId="export-rate"
-            params={{ kind: 'COLLECTION_BY_BUILDING', seasonId, communityId: communityId ?? null }}
-          />
+          <ReportExport testId="export-rate" params={{ kind: 'COLLECTION_BY_COMMUNITY', seasonId }} />
         )}
       </Space>
       {error && <Alert type="error" showIcon message={error.message} />}
@@ -132,7 +129,12 @@ export function CollectionRateTab() {
             <Card
               size="small"
               title={t(`${communities.find((c) => c.communityId === communityId)?.communityName ?? ''} · 按楼栋`, `${communities.find((c) => c.communityId === communityId)?.communityName ?? ''} by building`)}
-              extra={<Typography.Link onClick={() => setCommunityId(null)}>{t('收起', 'Hide')}</Typography.Link>}
+              extra={
+                <Space>
+                  <ReportExport testId="export-rate-building" params={{ kind: 'COLLECTION_BY_BUILDING', seasonId, communityId }} />
+                  <Typography.Link onClick={() => setCommunityId(null)}>{t('收起', 'Hide')}</Typography.Link>
+                </Space>
+              }
             >
               <Buildings seasonId={seasonId} communityId={communityId} />
             </Card>

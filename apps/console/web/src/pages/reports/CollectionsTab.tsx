@@ -1,14 +1,12 @@
 // @access reports
 // 收款 per day and per month, by channel (WeChat, Alipay, cash, POS, transfer): chart and table with totals.
-// Exports: the month view as its report; the day view as the payments it sums (by channel and payment day).
+// Each view exports its own report (.xlsx, a background job).
 import { Alert, DatePicker, Segmented, Skeleton, Space } from 'antd';
 import dayjs from 'dayjs';
 import { useMemo, useState } from 'react';
-import { request } from '../../api/client';
 import { useGraphQL } from '../../api/hooks';
-import { ExportButton } from '../../components/export/ExportButton';
 import { useT } from '../../i18n';
-import { ReportsCollectionsByDayDoc, ReportsCollectionsByMonthDoc, ReportsStartPaymentExportDoc } from './documents';
+import { ReportsCollectionsByDayDoc, ReportsCollectionsByMonthDoc } from './documents';
 import type { PeriodFigures } from './figures';
 import { PeriodCollections } from './PeriodCollections';
 import { lastDays, RangePicker, type Range } from './pickers';
@@ -50,11 +48,7 @@ export function CollectionsTab() {
         {by === 'day' ? (
           <>
             <RangePicker value={range} onChange={setRange} />
-            <ExportButton
-              testId="export-collections-day"
-              label={t('导出收款明细', 'Export the payments')}
-              start={async () => (await request(ReportsStartPaymentExportDoc, { filter: { dateFrom: range[0], dateTo: range[1] } })).startPaymentExport}
-            />
+            <ReportExport testId="export-collections-day" params={{ kind: 'COLLECTIONS_BY_DAY', dateFrom: range[0], dateTo: range[1] }} />
           </>
         ) : (
           <>

@@ -6,6 +6,6 @@ import { ExportButton } from '../../components/export/ExportButton';
 import type { ReportsStartExportMutationVariables } from '../../gql/tenant/graphql';
 import { ReportsStartExportDoc } from './documents';
 
-export function ReportExport({ params, testId }: { params: ReportsStartExportMutationVariables; testId: string }) {
-  return <ExportButton testId={testId} start={async () => (await request(ReportsStartExportDoc, params)).startReportExport} />;
+export function ReportExport({ params, testId, label }: { params: ReportsStartExportMutationVariables; testId: string; label?: string }) {
+  return <ExportButton testId={testId} label={label} start={async () => (await request(ReportsStartExportDoc, params)).startReportExport} />;
 }

@@ -107,7 +107,13 @@ export function StatementsTab() {
         />
         <ReportExport
           testId="export-statements"
+          label={t('导出差异', 'Export the differences')}
           params={{ kind: 'STATEMENT_DIFFERENCES', dateFrom: range[0], dateTo: range[1], differenceStatus: status === 'ALL' ? null : status }}
+        />
+        <ReportExport
+          testId="export-statement-runs"
+          label={t('导出对账批次', 'Export the runs')}
+          params={{ kind: 'STATEMENT_RUNS', dateFrom: range[0], dateTo: range[1] }}
         />
       </Space>
       {error && <Alert type="error" showIcon message={error.message} />}

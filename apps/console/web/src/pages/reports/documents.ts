@@ -164,12 +164,3 @@ export const ReportsStartExportDoc = graphql(`
     }
   }
 `);
-
-export const ReportsStartPaymentExportDoc = graphql(`
-  mutation ReportsStartPaymentExport($filter: PaymentExportFilter) {
-    startPaymentExport(filter: $filter) {
-      job { id }
-      errors { field message code }
-    }
-  }
-`);
