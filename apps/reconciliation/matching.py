@@ -45,6 +45,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from decimal import Decimal
+from queue import Queue
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -87,6 +88,15 @@ _COLUMNS = ("run_id", "line_no", "kind", "out_trade_no", "transaction_id", "out_
             "amount_fen", "fee_fen", "booked_at", "match_class")
 
 
+class _BoundedQueueWriter(QueuedLibpqWriter):
+    """psycopg's queued COPY writer (a thread sends while the caller parses) with a short queue: its default holds
+    up to 1,024 blocks of 32 KiB, so a server slower than the parser would let memory grow with the file."""
+
+    def __init__(self, cursor, *, blocks: int = 16) -> None:
+        super().__init__(cursor)
+        self._queue = Queue(maxsize=blocks)
+
+
 def clear_entries(*, run_id: int) -> None:
     """Delete a run's rows in two statements (the ORM would load every row to null the differences' links)."""
     with connection.cursor() as cur:
@@ -103,7 +113,7 @@ def load_entries(*, run_id: int, entries: Iterable[Entry]) -> int:
     numbered = entries.numbered() if hasattr(entries, "numbered") else enumerate(entries, 1)
     # The queued writer sends from a thread: the server digests the rows (indexes, keys) while Python parses.
     with connection.cursor() as cur, cur.cursor.copy(
-            f"COPY {ENTRY} ({', '.join(_COLUMNS)}) FROM STDIN", writer=QueuedLibpqWriter(cur.cursor)) as copy:
+            f"COPY {ENTRY} ({', '.join(_COLUMNS)}) FROM STDIN", writer=_BoundedQueueWriter(cur.cursor)) as copy:
         for line, e in numbered:
             copy.write_row((run_id, line, e.kind, e.out_trade_no, e.transaction_id, e.out_refund_no, e.refund_id,
                             e.status, e.amount_fen, e.fee_fen, e.booked_at, ""))
