@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { session } from '../../auth/session';
@@ -108,5 +108,48 @@ describe('DayView', () => {
     expect(calls.filter((c) => c.operation === 'DailyCloseClose').map((c) => c.variables)).toEqual([{ day: '2026-12-06' }]);
     expect(screen.queryByTestId('day-close')).toBeNull();
     expect(screen.getByTestId('day-adjust')).toBeTruthy();
+  });
+
+  it('corrects a closed day with a signed amount in fen and a reason; the API’s refusal lands on the amount', async () => {
+    let refuse = true;
+    const calls = fakeGraphQL((call) => {
+      if (call.operation === 'DailyCloseOneDay')
+        return { data: { dailyClose: { ...DAY, status: 'CLOSED', canClose: false, blockers: [], closedAt: '2026-12-07T10:00:00+08:00', closedBy: '财务' } } };
+      if (call.operation === 'DailyCloseAdjust')
+        return refuse
+          ? { data: { createDayAdjustment: { adjustment: null, errors: [{ field: 'amountFen', code: 'INVALID', message: '调整金额不能为 0。' }] } } }
+          : {
+              data: {
+                createDayAdjustment: {
+                  adjustment: { id: '1', day: '2026-12-07', correctsDay: '2026-12-06', channel: 'CASH', amountFen: -1250, reason: '现金短款', createdBy: '财务', createdAt: '2026-12-07T10:00:00+08:00' },
+                  errors: [],
+                },
+              },
+            };
+      return { data: {} };
+    });
+    const user = userEvent.setup({ delay: null });
+    const errorOf = (testId: string) => screen.getByTestId(testId).closest('.ant-form-item')?.querySelector('.ant-form-item-explain-error')?.textContent ?? null;
+    renderWithProviders(<DailyClosePage />, { route: '/2026-12-06' });
+    await user.click(await screen.findByTestId('day-adjust'));
+    fireEvent.change(screen.getByTestId('day-adjust-amount'), { target: { value: '0' } });
+    await waitFor(() => expect(errorOf('day-adjust-amount')).toBe('调整金额不能为 0'));
+    await user.click(screen.getByTestId('day-adjust-submit'));
+    await waitFor(() => expect(errorOf('day-adjust-reason')).toBe('请填写原因'));
+    await user.click(screen.getByTestId('day-adjust-channel').querySelector('.ant-select-selector') as HTMLElement);
+    await user.click(await screen.findByTitle('现金'));
+    fireEvent.change(screen.getByTestId('day-adjust-amount'), { target: { value: '-12.5' } });
+    fireEvent.change(screen.getByTestId('day-adjust-reason'), { target: { value: ' 现金短款 ' } });
+    await user.click(screen.getByTestId('day-adjust-submit'));
+    await waitFor(() => expect(errorOf('day-adjust-amount')).toBe('调整金额不能为 0。'));
+    refuse = false;
+    await user.click(screen.getByTestId('day-adjust-submit'));
+    expect(await screen.findByText('调整已记入 2026-12-07')).toBeTruthy();
+    expect(calls.filter((c) => c.operation === 'DailyCloseAdjust').map((c) => c.variables)[1]).toEqual({
+      correctsDay: '2026-12-06',
+      channel: 'CASH',
+      amountFen: -1250,
+      reason: '现金短款',
+    });
   });
 });
