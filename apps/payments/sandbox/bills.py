@@ -24,6 +24,8 @@ production):
   - `book_next_day` (true/false): the row is listed on the next day's bill (its time stays as it was).
   - `success_time` (value: ISO 8601 with offset): when the gateway says it was paid/refunded (query answers,
     later notifies and the bill day follow), e.g. "2026-12-01T23:59:59+08:00".
+  - `status` (WeChat; value in the bill's words): the row shows another state while the gateway's answers do not
+    change: a payment row "REVOKED", a refund row "PROCESSING" / "ABNORMAL" / "CLOSED"; "SUCCESS" undoes it.
   - `revoke` (trades): the channel now says not paid (WeChat CLOSED, Alipay TRADE_CLOSED): out of every bill.
   - `clear`: the row is reported as processed again.
 - `foreign_trade(channel, merchant_id=…, amount_fen=…, …)`, endpoint `foreign-trade`
@@ -54,7 +56,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from apps.reconciliation.formats import PAYMENT, REFUND, Entry
+from apps.reconciliation.formats import ABNORMAL, CLOSED, PAYMENT, PROCESSING, REFUND, REVOKED, SUCCESS, Entry
 from apps.reconciliation.formats.alipay import render_trade_zip
 from apps.reconciliation.formats.wechat import EXPENSE, INCOME, FundFlowRow, render_fundflowbill, render_tradebill
 
@@ -66,7 +68,12 @@ DEFAULT_FEE_RATE = "0.60%"
 BILL_URL_TTL = 30  # seconds, both gateways
 HISTORY_DAYS = 92  # "the last 3 months"
 PUBLISHED_AT = dt.time(9, 0)  # day D's bill exists from D+1 09:00
-TWEAK_KINDS = ("omit", "amount_delta", "fee_delta", "book_next_day", "success_time", "revoke", "clear")
+TWEAK_KINDS = ("omit", "amount_delta", "fee_delta", "book_next_day", "success_time", "status", "revoke", "clear")
+# `status` tweak (WeChat only: Alipay's bill lists finished rows and has no state column): the state the row
+# shows, in the bill's own words. A payment row REVOKED (撤销) while the gateway still answers paid; a refund
+# row not SUCCESS while the refund succeeded.
+ROW_STATES = {"trade": {"REVOKED": REVOKED}, "refund": {"PROCESSING": PROCESSING, "ABNORMAL": ABNORMAL,
+                                                        "CLOSED": CLOSED}}
 WECHAT_PAID = ("SUCCESS", "REFUND")
 
 # Where the Alipay gateway's download endpoint is, as seen by the caller (set by the gateway view per request).
@@ -166,7 +173,8 @@ def bill_entries(scope: BillScope, bill_date: dt.date) -> list:
             amount_fen=trade.amount_fen + int(tweaks.get("amount_delta", 0)),
             fee_fen=fee_fen(trade.amount_fen, rate) + int(tweaks.get("fee_delta", 0)),
             booked_at=trade.success_time.astimezone(CN_TZ), merchant_id=trade.merchant_id,
-            sub_merchant_id=trade.sub_merchant_id, app_id=trade.app_id, fee_rate=scope.rate_text)))
+            sub_merchant_id=trade.sub_merchant_id, app_id=trade.app_id, fee_rate=scope.rate_text,
+            status=tweaks.get("status", SUCCESS))))
     for refund in refunds:
         tweaks, trade = refund.bill_tweaks or {}, refund.trade
         if tweaks.get("omit") or _bill_day(refund.success_time, tweaks) != bill_date:
@@ -178,7 +186,8 @@ def bill_entries(scope: BillScope, bill_date: dt.date) -> list:
             fee_fen=-given_back + int(tweaks.get("fee_delta", 0)),
             booked_at=refund.success_time.astimezone(CN_TZ), out_refund_no=refund.out_refund_no,
             refund_id=refund.refund_id if scope.channel == WECHAT else "", merchant_id=trade.merchant_id,
-            sub_merchant_id=trade.sub_merchant_id, app_id=trade.app_id, fee_rate=scope.rate_text)))
+            sub_merchant_id=trade.sub_merchant_id, app_id=trade.app_id, fee_rate=scope.rate_text,
+            status=tweaks.get("status", SUCCESS))))
     rows.sort(key=lambda row: (row[0], row[1], row[2].out_trade_no, row[2].out_refund_no))
     return [entry for _moment, _kind, entry in rows]
 
@@ -372,6 +381,15 @@ def _apply(row: SandboxTrade | SandboxRefund, kind: str, value: Any, *, channel:
         tweaks.pop(kind, None)
         if value:
             tweaks[kind] = value
+    elif kind == "status":
+        states = ROW_STATES["trade" if is_trade else "refund"]
+        if channel != WECHAT:
+            raise KnobError(400, "PARAM_ERROR", "支付宝账单只列已完成的交易和退款，没有状态列")
+        if value not in states and value not in ("SUCCESS", None, ""):
+            raise KnobError(400, "PARAM_ERROR", f"value 应为 SUCCESS 或 {'、'.join(states)} 之一")
+        tweaks.pop("status", None)
+        if value in states:
+            tweaks["status"] = states[value]
     elif kind == "success_time":
         moment = parse_moment(value)
         if row.success_time is None or (not is_trade and row.status != "SUCCESS"):

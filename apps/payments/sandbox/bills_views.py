@@ -22,6 +22,7 @@ KIND_LABELS = {
     "fee_delta": gettext_lazy("手续费偏差（分）"),
     "book_next_day": gettext_lazy("记入次日账单"),
     "success_time": gettext_lazy("改成功时间（如 2026-12-01T23:59:59+08:00）"),
+    "status": gettext_lazy("账单显示的状态（微信：交易 REVOKED，退款 PROCESSING / ABNORMAL / CLOSED）"),
     "revoke": gettext_lazy("渠道撤销（改为未支付）"),
     "clear": gettext_lazy("恢复如实记账"),
 }

@@ -124,6 +124,22 @@ def test_each_wechat_tweak_changes_only_its_row(direct, wechat_day, target, kind
         assert next_day == {}
 
 
+def test_status_tweak_changes_the_rows_state_not_the_gateways(direct, wechat_day):
+    day, baseline = wechat_day
+    for target, value in (({"out_trade_no": "HCKNOB0002"}, "REVOKED"), ({"out_refund_no": "HCKNRF03"}, "CLOSED")):
+        answer = knob(WECHAT_KNOBS, "bill-tweak", kind="status", value=value, **target)
+        assert answer.status_code == 200, answer.content
+    states = {(e.kind, e.out_refund_no or e.out_trade_no): e.status for e in wechat_rows(direct, day)}
+    assert states == {(PAYMENT, "HCKNOB0001"): "success", (PAYMENT, "HCKNOB0002"): "revoked",
+                      (PAYMENT, "HCKNOB0003"): "success", (REFUND, "HCKNRF03"): "closed"}
+    assert rows(wechat_rows(direct, day)) == baseline  # amounts, fees and times unchanged
+    with http():
+        assert WeChatPayProvider(direct).query_order("HCKNOB0002").state == PAID  # the gateway still says paid
+    assert knob(WECHAT_KNOBS, "bill-tweak", kind="status", value="SUCCESS", out_trade_no="HCKNOB0002").ok
+    assert {e.status for e in wechat_rows(direct, day) if e.out_trade_no == "HCKNOB0002" and e.kind == PAYMENT} \
+        == {"success"}
+
+
 def wechat_rows_or_empty(config, day):
     try:
         return wechat_rows(config, day)
@@ -206,6 +222,7 @@ def test_fee_rate_knob(direct, wechat_day):
     ({"kind": "revoke", "out_refund_no": "HCKNRF03"}, 400, "PARAM_ERROR"),
     ({"kind": "revoke", "out_trade_no": "HCKNOB0003"}, 409, "INVALID_STATE"),  # it has a refund
     ({"kind": "amount_delta", "out_trade_no": "HCKNOB0001", "value": "1"}, 400, "PARAM_ERROR"),
+    ({"kind": "status", "out_trade_no": "HCKNOB0001", "value": "CLOSED"}, 400, "PARAM_ERROR"),  # not a trade state
     ({"kind": "success_time", "out_trade_no": "HCKNOB0001", "value": "2999-01-01T00:00:00+08:00"}, 400, "PARAM_ERROR"),
     ({"kind": "success_time", "out_trade_no": "HCKNOB0001", "value": "2026-01-01 00:00"}, 400, "PARAM_ERROR"),
 ])
