@@ -152,6 +152,9 @@ class RefundState:
     merchant_id: str = ""
     sub_merchant_id: str = ""
     raw_status: str = ""
+    # When the provider completed the refund (SUCCESS), if it says: the refund is booked then, as its bill
+    # books it, not when we heard of it (a query or a late notify can come days later).
+    success_time: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

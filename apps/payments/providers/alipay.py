@@ -115,6 +115,14 @@ def _beijing_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, ALIPAY_TIME).replace(tzinfo=SHANGHAI)
 
 
+def _refund_time(resp: Mapping) -> dt.datetime | None:
+    """gmt_refund_pay of a refund answer (when the money went back), or None when absent or unreadable."""
+    try:
+        return _beijing_time(resp["gmt_refund_pay"]) if resp.get("gmt_refund_pay") else None
+    except (TypeError, ValueError):
+        return None
+
+
 # --- keys: PEM (PKCS#1 or PKCS#8 / SPKI) or the bare base64 the Alipay console shows
 
 
@@ -351,7 +359,8 @@ class AlipayProvider:
         if resp.get("fund_change") == "Y":
             return RefundState(out_refund_no=request.out_refund_no, status=REFUND_SUCCESS,
                                out_trade_no=request.out_trade_no, amount_fen=request.amount_fen,
-                               merchant_id=self.config.alipay_app_id, raw_status="fund_change=Y")
+                               merchant_id=self.config.alipay_app_id, raw_status="fund_change=Y",
+                               success_time=_refund_time(resp))
         # "N": the money moved on an earlier call with this out_request_no (a retry), or not at all.
         return self.query_refund(out_refund_no=request.out_refund_no, out_trade_no=request.out_trade_no)
 
@@ -369,7 +378,8 @@ class AlipayProvider:
                 amount = fen(resp.get("refund_amount", ""))
             except ValueError:
                 raise ProviderError("Alipay answered a malformed amount", code="malformed-response") from None
-            return RefundState(status=REFUND_SUCCESS, amount_fen=amount, raw_status="REFUND_SUCCESS", **common)
+            return RefundState(status=REFUND_SUCCESS, amount_fen=amount, raw_status="REFUND_SUCCESS",
+                               success_time=_refund_time(resp), **common)
         # No refund_status: Alipay has not (yet) refunded this request number. Retrying the refund
         # with the same out_request_no is safe, so this is not final.
         return RefundState(status=REFUND_PROCESSING, raw_status="", **common)

@@ -592,7 +592,17 @@ def refund_state_from(data: Mapping) -> RefundState:
         merchant_id=data.get("sp_mchid") or data.get("mchid") or "",
         sub_merchant_id=data.get("sub_mchid") or "",
         raw_status=raw,
+        success_time=_moment(data.get("success_time")),
     )
+
+
+def _moment(text) -> dt.datetime | None:
+    """An RFC 3339 time of an answer, or None when absent or unreadable (only a date to book by)."""
+    try:
+        moment = dt.datetime.fromisoformat(text) if isinstance(text, str) and text else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def rfc3339(moment: dt.datetime) -> str:

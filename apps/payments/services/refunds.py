@@ -15,6 +15,7 @@ order; counter payments take shift → bills, so neither waits on the other."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
@@ -157,13 +158,17 @@ def refund_sync(*, refund: Refund) -> str:
     return refund_settle(state=state, channel=order.channel, source="query").result
 
 
-def _refund_finish_locked(refund: Refund, order: PaymentOrder, *, status: str, provider_refund_id: str) -> None:
-    """processing → success / closed / abnormal; abnormal → success / closed (it is not final)."""
+def _refund_finish_locked(refund: Refund, order: PaymentOrder, *, status: str, provider_refund_id: str,
+                          success_time: dt.datetime | None = None) -> None:
+    """processing → success / closed / abnormal; abnormal → success / closed (it is not final).
+    A refund is finished when the provider says it completed it (`success_time`, never later than now), as
+    its bill books it: a query or a late notify days after must not move the money to the day we heard."""
     now = timezone.now()
     final = status != Refund.Status.ABNORMAL
+    finished = min(success_time, now) if success_time is not None and status == Refund.Status.SUCCESS else now
     sources = Refund.PENDING if final else (Refund.Status.PROCESSING,)
     updated = Refund.objects.filter(pk=refund.pk, status__in=sources).update(
-        status=status, finished_at=now if final else None,
+        status=status, finished_at=finished if final else None,
         provider_refund_id=provider_refund_id[:64] or refund.provider_refund_id)
     if not updated:
         return
@@ -204,7 +209,8 @@ def refund_settle(*, state: p.RefundState, channel: str, source: str) -> Outcome
             return Outcome(IGNORED, f"refund {state.raw_status or state.status}", order)
         if refund.status not in Refund.PENDING or refund.status == status:
             return Outcome(DUPLICATE, "refund already recorded", order)
-        _refund_finish_locked(refund, order, status=status, provider_refund_id=state.provider_refund_id)
+        _refund_finish_locked(refund, order, status=status, provider_refund_id=state.provider_refund_id,
+                              success_time=state.success_time)
     return Outcome(SETTLED, source, order)
 
 
