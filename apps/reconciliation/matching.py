@@ -294,6 +294,21 @@ def match_run(*, run_id: int, fee_rate: Decimal, merchant_id: str, sub_merchant_
     return run
 
 
+def refresh_local_totals(*, run_id: int, merchant_id: str, sub_merchant_id: str = "") -> None:
+    """Re-read the ledger's side of the run's totals after the automatic actions settled or reverted orders,
+    so the run shows the ledger as it now is (the bill's side and the difference counts do not change)."""
+    with transaction.atomic():
+        run = StatementRun.objects.select_for_update().get(pk=run_id)
+        start, end = day_bounds(run.bill_date)
+        params = {"run": run.pk, "channel": run.channel, "start": start, "end": end, "merchant_id": merchant_id,
+                  "sub_merchant_id": sub_merchant_id or ""}
+        with connection.cursor() as cur:
+            cur.execute(_LOCAL_TOTALS, params)
+            local_paid, local_refunded, _counts = cur.fetchone()
+        totals = {**run.totals, "local_paid_fen": int(local_paid), "local_refunded_fen": int(local_refunded)}
+        StatementRun.objects.filter(pk=run.pk).update(totals=totals, updated_at=timezone.now())
+
+
 def _totals(by_class, local_paid: int, local_refunded: int, diff_counts: dict) -> dict:
     totals: dict = {"count": 0, "matched": 0, "channel_paid_fen": 0, "channel_refunded_fen": 0, "channel_fee_fen": 0,
                     "local_paid_fen": int(local_paid), "local_refunded_fen": int(local_refunded)}

@@ -188,7 +188,9 @@ def run_execute(*, run_id: int) -> StatementRun:
                 return _fail(run, code=Code.CHANNEL_NOT_CONFIGURED, message=_("平台服务商账户未配置。"))
             matching.match_run(run_id=run.pk, fee_rate=account.fee_rate, merchant_id=identity["merchant_id"],
                                sub_merchant_id=identity.get("sub_merchant_id", ""))
-            matching.apply_auto_actions(run_id=run.pk, provider=provider_for(account))
+            if matching.apply_auto_actions(run_id=run.pk, provider=provider_for(account)):
+                matching.refresh_local_totals(run_id=run.pk, merchant_id=identity["merchant_id"],
+                                              sub_merchant_id=identity.get("sub_merchant_id", ""))
         else:  # a fund-flow bill is kept and checked against its summary; orders are matched on the trade bill
             _move(run, to=Status.MATCHED, sources=(Status.PARSED,), matched_at=timezone.now(),
                   totals=dict(run.summary))

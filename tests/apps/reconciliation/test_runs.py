@@ -24,7 +24,7 @@ from apps.payments.sandbox import bills as sandbox_bills
 from apps.reconciliation import tasks
 from apps.reconciliation.formats import PAYMENT, Entry
 from apps.reconciliation.formats.wechat import render_tradebill
-from apps.reconciliation.matching import BILL_TZ
+from apps.reconciliation.matching import BILL_TZ, day_bounds
 from apps.reconciliation.models import Difference, StatementEntry, StatementRun
 from apps.reconciliation.services import run_parse, run_request
 from tests.factories.payments import MCHID, add_wechat_account, create_payment, make_payer, prepay_id_of
@@ -149,6 +149,12 @@ def test_each_difference_class_through_the_sandbox_with_automatic_actions(
     fee_diff = found[(K.FEE_MISMATCH, fee_off.out_trade_no)]
     assert fee_diff.channel_fee_fen == fee_diff.expected_fee_fen + 1
     with schema_context(alpha.schema):
+        # The run's ledger side is read after the automatic actions: the settled order in, the reverted one out.
+        start, end = day_bounds(day)
+        ledger = PaymentOrder.objects.filter(channel="wechat", status="paid", paid_at__gte=start, paid_at__lt=end)
+        run.refresh_from_db()
+        assert lost_notify.pk in {o.pk for o in ledger} and revoked.pk not in {o.pk for o in ledger}
+        assert run.totals["local_paid_fen"] == sum(o.amount_fen for o in ledger)
         assert AuditLog.objects.filter(action="payment.reverted", target_id=revoked.pk).count() == 1
         assert list(AuditLog.objects.filter(target_type="reconciliation.statementrun", target_id=run.pk)
                     .order_by("id").values_list("action", flat=True)) == [
