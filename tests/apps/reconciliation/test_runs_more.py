@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -22,13 +24,16 @@ from apps.payments.sandbox.alipay import sandbox_alipay_merchant
 from apps.payments.sandbox.models import SandboxRefund, SandboxTrade
 from apps.payments.sandbox.wechat import sandbox_wechat_merchant
 from apps.payments.services.refunds import refund_request
+from apps.reconciliation.daily_close import day_close
 from apps.reconciliation.matching import BILL_TZ
 from apps.reconciliation.models import Difference, StatementEntry, StatementRun
 from apps.reconciliation.resolution import difference_resolve, run_close
 from apps.reconciliation.services import run_request
 from tenants.models import HeatingCompany, MerchantAccount, ServiceProviderAccount
 from tests.factories.accounts import staff
+from tests.factories.db import committed
 from tests.factories.payments import add_wechat_account, create_payment, make_payer, prepay_id_of
+from tests.factories.reconciliation import make_difference, make_run
 from tests.factories.tariffs import tianjin_season
 from tests.sandbox_http import sandbox_http
 
@@ -404,3 +409,135 @@ def test_a_run_never_touches_another_companys_order_with_the_same_number(
     with schema_context(alpha.schema):
         assert PaymentOrder.objects.get(pk=ours.pk).status == "failed"
         assert list(StatementRun.objects.values_list("pk", flat=True)) == [run.pk]
+
+
+# --- 4. finance at the same time (committed data, one connection per thread) ----------------------------------------
+
+def _in(schema: str, fn, *args, **kwargs):
+    """`fn` in the company's schema on a thread of its own, committed."""
+    def call():
+        with schema_context(schema):
+            return fn(*args, **kwargs)
+
+    return committed(call)
+
+
+def _race(schema: str, *calls) -> list[str]:
+    """Run the calls at the same moment, each on its own thread and connection; "ok" or the error code each."""
+    start = threading.Barrier(len(calls))
+    out: list[str] = [""] * len(calls)
+
+    def work(i, fn):
+        try:
+            with schema_context(schema):
+                start.wait()
+                fn()
+            out[i] = "ok"
+        except ValidationError as exc:
+            out[i] = next(iter(exc.error_dict.values()))[0].code
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
+
+
+def _setup_runs(days: list[dt.date], account_id: int) -> tuple:
+    finance = staff(f"fin-race-{days[0]:%m%d}", role="finance")
+    pairs = []
+    for day in days:
+        run = make_run(bill_date=day, merchant_account_id=account_id)
+        pairs.append((run, make_difference(run, kind=K.AMOUNT_MISMATCH, channel_amount_fen=12001)))
+    return finance, pairs
+
+
+@pytest.mark.django_db
+def test_two_resolves_of_one_difference_at_once_one_wins_with_one_audit_row(committed_tenant):
+    schema = committed_tenant.info.schema
+    finance, pairs = _in(schema, _setup_runs, [days_ago(40 + i) for i in range(4)], 9001)
+    for _run, diff in pairs:
+        outcomes = _race(schema, *[
+            (lambda note=note, d=diff: difference_resolve(difference_id=d.pk, resolution="accept_channel",
+                                                          note=note, actor=finance))
+            for note in ("第一位处理", "第二位处理")])
+        assert sorted(outcomes) == ["NOT_ALLOWED_IN_STATE", "ok"], outcomes
+        winner = ("第一位处理", "第二位处理")[outcomes.index("ok")]
+        with schema_context(schema):
+            diff.refresh_from_db()
+            assert (diff.status, diff.note) == (S.RESOLVED, winner)
+            assert AuditLog.objects.filter(action="reconciliation.difference_resolve", target_id=diff.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_closing_a_run_while_its_last_difference_is_resolved_never_closes_it_open(committed_tenant):
+    schema = committed_tenant.info.schema
+    finance, pairs = _in(schema, _setup_runs, [days_ago(50 + i) for i in range(4)], 9002)
+    for run, diff in pairs:
+        resolved, closed = _race(
+            schema,
+            lambda d=diff: difference_resolve(difference_id=d.pk, resolution="other", note="已核实", actor=finance),
+            lambda r=run: run_close(run_id=r.pk, actor=finance))
+        assert resolved == "ok" and closed in ("ok", "OPEN_DIFFERENCES"), (resolved, closed)
+        with schema_context(schema):
+            run.refresh_from_db()
+            diff.refresh_from_db()
+            assert diff.status == S.RESOLVED
+            if closed == "ok":  # closed after the resolution committed, never before
+                assert run.status == StatementRun.Status.CLOSED and diff.resolved_at <= run.closed_at
+            else:
+                assert run.status == StatementRun.Status.MATCHED and run.closed_at is None
+
+
+@pytest.mark.django_db
+def test_a_day_close_waits_for_a_resolution_in_flight_and_then_sees_its_run_closed(committed_tenant):
+    """The day lock: resolving and closing the day's run hold it shared, so a day close started meanwhile
+    waits for them (it would otherwise read the run as not closed, or freeze half-resolved work); once the day
+    is closed, a resolution of that day is refused."""
+    schema = committed_tenant.info.schema
+    day = days_ago(30)
+    account_id = MerchantAccount.objects.get(tenant__schema_name=schema, channel="wechat").pk
+    finance, [(run, diff)] = _in(schema, _setup_runs, [day], account_id)
+    later = _in(schema, make_difference, run, kind=K.FEE_MISMATCH)
+    ready, go = threading.Event(), threading.Event()
+    result: dict = {}
+
+    def resolver():
+        try:
+            with schema_context(schema), transaction.atomic():
+                difference_resolve(difference_id=diff.pk, resolution="other", note="已核实", actor=finance)
+                difference_resolve(difference_id=later.pk, resolution="other", note="已核实", actor=finance)
+                run_close(run_id=run.pk, actor=finance)
+                ready.set()
+                go.wait(30)
+        finally:
+            connections.close_all()
+
+    def closer():
+        try:
+            with schema_context(schema):
+                result["close"] = day_close(day=day, actor=finance).status
+        except ValidationError as exc:
+            result["close"] = next(iter(exc.error_dict.values()))[0].code
+        finally:
+            result["at"] = timezone.now()
+            connections.close_all()
+
+    first = threading.Thread(target=resolver)
+    first.start()
+    assert ready.wait(30)
+    second = threading.Thread(target=closer)
+    second.start()
+    second.join(1.0)
+    assert second.is_alive() and "close" not in result  # waiting for the resolver's shared day lock
+    released = timezone.now()
+    go.set()
+    first.join(30)
+    second.join(30)
+    assert result["close"] == "closed" and result["at"] >= released
+    with pytest.raises(ValidationError) as refused:
+        _in(schema, difference_resolve, difference_id=diff.pk, resolution="other", note="再次处理", actor=finance)
+    assert refused.value.error_dict["id"][0].code == "DAY_CLOSED"
