@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 
 from apps.payments.models import PaymentOrder, Refund
 from apps.reconciliation.formats import PAYMENT, REFUND, REVOKED, SUCCESS, Entry
-from apps.reconciliation.matching import BILL_TZ, load_entries, match_run
+from apps.reconciliation.matching import BILL_TZ, load_entries, match_run, refresh_local_totals
 from apps.reconciliation.models import Difference, StatementEntry, StatementRun
 from apps.reconciliation.resolution import difference_resolve
 from tests.factories.payments import APPID, MCHID, add_wechat_account
@@ -253,3 +253,17 @@ def test_a_refund_gives_back_the_orders_fee_in_proportion(ledger):
     run = match(ledger, parsed_run(ledger, D, rows))
     assert diffs(run) == {(K.FEE_MISMATCH, "refund", small.out_trade_no, r.out_refund_no, S.OPEN)}
     assert Difference.objects.get(run=run).expected_fee_fen == -1
+
+
+def test_local_totals_are_read_again_after_the_ledger_changed(ledger):
+    day = dt.date(2026, 11, 20)
+    kept = order(7000, at(day, 9))
+    late = order(2500, None, status="created")  # a lost notify: settled later by the automatic action
+    run = match(ledger, parsed_run(ledger, day, [pay_row(kept, at(day, 9)), pay_row(late, at(day, 10))]))
+    assert run.totals["local_paid_fen"] == 7000
+    PaymentOrder.objects.filter(pk=late.pk).update(status="paid", paid_at=at(day, 10))
+    refund(kept, 300, at(day, 11))
+    refresh_local_totals(run_id=run.pk, merchant_id=MCHID)
+    run.refresh_from_db()
+    assert (run.totals["local_paid_fen"], run.totals["local_refunded_fen"]) == (9500, 300)
+    assert run.totals["channel_paid_fen"] == 9500 and run.totals["channel_only"] == 1  # the bill's side is kept
