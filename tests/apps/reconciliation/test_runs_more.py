@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -18,12 +19,14 @@ from django_tenants.utils import schema_context
 
 from apps.audit.models import AuditLog
 from apps.billing.models import Bill
-from apps.payments.models import PaymentOrder, Refund
+from apps.payments.models import OrderBill, PaymentOrder, Refund
 from apps.payments.sandbox import bills as sandbox_bills
 from apps.payments.sandbox.alipay import sandbox_alipay_merchant
 from apps.payments.sandbox.models import SandboxRefund, SandboxTrade
 from apps.payments.sandbox.wechat import sandbox_wechat_merchant
 from apps.payments.services.refunds import refund_request
+from apps.payments.services.reversal import order_revert_unpaid
+from apps.properties.models import HouseBinding
 from apps.reconciliation.daily_close import day_close
 from apps.reconciliation.matching import BILL_TZ
 from apps.reconciliation.models import Difference, StatementEntry, StatementRun
@@ -34,6 +37,7 @@ from tests.factories.accounts import staff
 from tests.factories.db import committed
 from tests.factories.payments import add_wechat_account, create_payment, make_payer, prepay_id_of
 from tests.factories.reconciliation import make_difference, make_run
+from tests.factories.residents import ResidentFactory, resident_token
 from tests.factories.tariffs import tianjin_season
 from tests.sandbox_http import sandbox_http
 
@@ -541,3 +545,81 @@ def test_a_day_close_waits_for_a_resolution_in_flight_and_then_sees_its_run_clos
     with pytest.raises(ValidationError) as refused:
         _in(schema, difference_resolve, difference_id=diff.pk, resolution="other", note="再次处理", actor=finance)
     assert refused.value.error_dict["id"][0].code == "DAY_CLOSED"
+
+
+# --- reverting a truly unpaid order (短款) ------------------------------------------------------------------------
+
+ORDERS_FAILED = """{ paymentOrders(filter: {status: FAILED}, first: 20) { totalCount
+  items { outTradeNo status paidAt refundedFen needsRefundFen } } }"""
+
+
+def test_a_revert_takes_the_money_back_exactly_as_a_full_refund_once_and_shows_in_the_order_list(
+        gql, alpha, season, finance, make_staff, http, django_capture_on_commit_callbacks):
+    cap = django_capture_on_commit_callbacks
+    add_wechat_account("alpha")
+    one = make_payer(alpha, season, openid="o-revert-1")
+    two = make_payer(alpha, season, openid="o-revert-2")
+    day = days_ago(2)
+    refunded = pay(gql, alpha, one, one.bills[0], when=at(day, 9), capture=cap)
+    reverted = pay(gql, alpha, two, two.bills[0], when=at(day, 9), capture=cap)
+    assert refunded.amount_fen == reverted.amount_fen
+    assert refund(alpha, refunded, refunded.amount_fen, finance, capture=cap).status == "success"
+    with schema_context(alpha.schema):
+        order_revert_unpaid(order_id=reverted.pk, reason="渠道查询为「已关闭」", actor=finance)
+
+        def state(order, bill):
+            b = Bill.objects.get(pk=bill.pk)
+            lines = sorted((line.kind, line.amount_fen) for line in b.lines.all())
+            items = [(i.applied_fen, i.refunded_fen) for i in OrderBill.objects.filter(order=order)]
+            return b.paid_fen, b.status, lines, items
+
+        assert state(reverted, two.bills[0]) == state(refunded, one.bills[0])
+        assert Bill.objects.get(pk=two.bills[0].pk).paid_fen == 0
+        order = PaymentOrder.objects.get(pk=reverted.pk)
+        assert (order.status, order.refunded_fen, order.needs_refund_fen, order.paid_at) == (
+            "failed", 0, 0, reverted.paid_at)
+        assert order.flag_reason.startswith("对账撤销")
+        [audit] = AuditLog.objects.filter(action="payment.reverted", target_id=order.pk)
+        assert audit.actor_id == finance.pk
+        # Once only: a second revert is refused and changes nothing.
+        with pytest.raises(ValidationError) as again:
+            order_revert_unpaid(order_id=reverted.pk, reason="再次撤销", actor=finance)
+        assert again.value.error_dict["orderId"][0].code == "INVALID_STATUS"
+        assert AuditLog.objects.filter(action="payment.reverted").count() == 1
+        assert state(reverted, two.bills[0]) == state(refunded, one.bills[0])
+        # A refunded order is never reverted (the provider gave money back: it was paid).
+        with pytest.raises(ValidationError):
+            order_revert_unpaid(order_id=refunded.pk, reason="误操作", actor=finance)
+    listed = gql(alpha.host, ORDERS_FAILED, token=make_staff(alpha, "finance"))["data"]["paymentOrders"]
+    assert [(o["outTradeNo"], o["status"], o["refundedFen"]) for o in listed["items"]] == [
+        (reverted.out_trade_no, "FAILED", 0)]
+    assert listed["items"][0]["paidAt"]  # what we had believed, kept as the trace
+
+
+def test_reverting_an_order_no_bill_took_leaves_the_bill_paid_by_the_other_order(
+        gql, alpha, season, finance, http, django_capture_on_commit_callbacks):
+    """Never below what other orders paid: an order paid after it was superseded holds its whole amount as
+    money no bill took; reverting it clears that, the bill keeps the other order's payment."""
+    cap = django_capture_on_commit_callbacks
+    add_wechat_account("alpha")
+    payer = make_payer(alpha, season, openid="o-revert-late")
+    bill = payer.bills[0]
+    with schema_context(alpha.schema):  # a second resident of the same house pays it too
+        other = ResidentFactory(openid="o-revert-late-2")
+        HouseBinding.objects.create(house=payer.houses[0], resident=other)
+    first = create_payment(gql, alpha, payer, [bill])
+    second = create_payment(gql, alpha, SimpleNamespace(token=resident_token(alpha, other)), [bill])  # supersedes
+    assert first["order"]["outTradeNo"] != second["order"]["outTradeNo"]
+    _post("/sandbox/wechatpay/confirm", {"prepay_id": prepay_id_of(second), "result": "pay"}, cap)
+    _post("/sandbox/wechatpay/confirm", {"prepay_id": prepay_id_of(first), "result": "pay", "late": True}, cap)
+    with schema_context(alpha.schema):
+        late = PaymentOrder.objects.get(out_trade_no=first["order"]["outTradeNo"])
+        assert late.status == "paid" and late.needs_refund_fen == late.amount_fen
+        paid_before = Bill.objects.get(pk=bill.pk)
+        assert paid_before.status == "paid"
+        order_revert_unpaid(order_id=late.pk, reason="渠道查询为「未支付」", actor=None)
+        late.refresh_from_db()
+        assert (late.status, late.needs_refund_fen, late.refunded_fen) == ("failed", 0, 0)
+        after = Bill.objects.get(pk=bill.pk)
+        assert (after.paid_fen, after.status) == (paid_before.paid_fen, "paid")
+        assert AuditLog.objects.get(action="payment.reverted", target_id=late.pk).detail["bills"] == []
