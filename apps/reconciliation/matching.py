@@ -19,6 +19,8 @@ the run row locked (the order resolution uses too):
 5. stores the totals and moves PARSED → MATCHED.
 
 Classes of a bill row (first that applies):
+Only orders placed with M (its merchant_id / sub_merchant_id, as the local side) can match a row: an order of
+the company's previous merchant with the same number is not this merchant's money.
 - payment: no local order → CHANNEL_ONLY; the row is not a success (revoked):
   STATUS_MISMATCH when we have it paid, else agreed; local order not paid →
   CHANNEL_ONLY (长款); amounts differ → AMOUNT_MISMATCH; fee ≠ round-half-up(
@@ -142,6 +144,7 @@ WITH cls AS (
               ELSE 'cross_day' END AS cls,
          (o.paid_at < %(start)s - %(window)s OR o.paid_at >= %(end)s + %(window)s) AS far
   FROM {ENTRY} e LEFT JOIN {ORDER} o ON o.out_trade_no = e.out_trade_no AND o.channel = %(channel)s
+    AND o.merchant_id = %(merchant_id)s AND o.sub_merchant_id = %(sub_merchant_id)s
   WHERE e.run_id = %(run)s AND e.kind = 'payment'
 ), upd AS (
   UPDATE {ENTRY} SET match_class = cls.cls FROM cls WHERE {ENTRY}.id = cls.entry_id AND cls.cls <> 'matched'
@@ -170,6 +173,7 @@ WITH cls AS (
   FROM {ENTRY} e LEFT JOIN (
     SELECT r.id, r.order_id, r.out_refund_no, r.amount_fen, r.status, r.finished_at, ro.amount_fen AS order_amount
     FROM {REFUND} r JOIN {ORDER} ro ON ro.id = r.order_id WHERE ro.channel = %(channel)s
+      AND ro.merchant_id = %(merchant_id)s AND ro.sub_merchant_id = %(sub_merchant_id)s
   ) r ON r.out_refund_no = e.out_refund_no
   WHERE e.run_id = %(run)s AND e.kind = 'refund'
 ), upd AS (

@@ -623,3 +623,34 @@ def test_reverting_an_order_no_bill_took_leaves_the_bill_paid_by_the_other_order
         after = Bill.objects.get(pk=bill.pk)
         assert (after.paid_fen, after.status) == (paid_before.paid_fen, "paid")
         assert AuditLog.objects.get(action="payment.reverted", target_id=late.pk).detail["bills"] == []
+
+
+# --- a bill row is matched only against orders of the run's merchant ------------------------------------------------
+
+def test_after_a_merchant_switch_the_new_merchants_trades_never_match_or_settle_old_merchants_orders(
+        gql, alpha, payer, http, django_capture_on_commit_callbacks):
+    cap = django_capture_on_commit_callbacks
+    add_wechat_account("alpha")
+    day = days_ago(3)
+    old_paid = pay(gql, alpha, payer, payer.bills[0], when=at(day, 9), capture=cap)
+    old_open = create_payment(gql, alpha, payer, [payer.bills[1]])["order"]["outTradeNo"]
+    new = add_wechat_account("alpha", mchid="1900000909")  # the company changed its WeChat Pay merchant
+    # The new merchant's bill has trades numbered like the old merchant's orders (another system's numbers).
+    same_paid = sandbox_bills.foreign_trade("wechat", merchant_id=new.mchid, amount_fen=old_paid.amount_fen,
+                                            out_trade_no=old_paid.out_trade_no, success_time=at(day, 10))
+    same_open = sandbox_bills.foreign_trade("wechat", merchant_id=new.mchid, amount_fen=555,
+                                            out_trade_no=old_open, success_time=at(day, 11))
+
+    run = run_day(alpha, new, day, cap)
+    assert run.status == StatementRun.Status.MATCHED, (run.error_code, run.error)
+    found = diffs(alpha, run)
+    # Neither is ours at this merchant: both are 长款 for finance, not a match hiding the new merchant's money.
+    assert {(k, no) for k, no in found} == {(K.CHANNEL_ONLY, same_paid.out_trade_no),
+                                            (K.CHANNEL_ONLY, same_open.out_trade_no)}
+    assert run.totals["matched"] == 0
+    for diff in found.values():
+        assert diff.order_id is None and diff.auto_action.startswith("queried:"), diff.auto_action
+    with schema_context(alpha.schema):
+        assert PaymentOrder.objects.get(out_trade_no=old_open).status == "created"  # not settled by a foreign trade
+        assert PaymentOrder.objects.get(pk=old_paid.pk).status == "paid"
+    assert bill_now(alpha, payer.bills[1]).paid_fen == 0
