@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -192,6 +193,15 @@ def bill_now(tenant, bill) -> Bill:
         return Bill.objects.get(pk=bill.pk)
 
 
+def round_half_up(value) -> int:
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def fee_of(amount_fen: int) -> int:
+    """The sandbox's fee at its default 0.60%, computed here apart from the code under test."""
+    return round_half_up(Decimal(amount_fen) * Decimal("0.006"))
+
+
 # --- 1. Alipay, direct and ISV --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["direct", "isv"])
@@ -228,6 +238,21 @@ def test_alipay_run_with_a_refund_and_an_amount_difference(
             found[(K.AMOUNT_MISMATCH, off.out_trade_no)].local_amount_fen) == (off.amount_fen + 1, off.amount_fen)
     assert run.totals["matched"] == 3 and run.totals["channel_refunded_fen"] == run.totals["local_refunded_fen"] == 1000
     assert run.totals["local_paid_fen"] == plain.amount_fen + refunded.amount_fen + off.amount_fen
+
+    # Finance resolves, closes the run and the day: the frozen Alipay figures are the bill's money.
+    with schema_context(alpha.schema):
+        difference_resolve(difference_id=found[(K.AMOUNT_MISMATCH, off.out_trade_no)].pk,
+                           resolution="accept_channel", note="渠道多 1 分，已核实", actor=finance)
+        run_close(run_id=run.pk, actor=finance)
+        closed = day_close(day=day, actor=finance, today=timezone.localdate())
+    figures = closed.totals["by_channel"]["alipay"]
+    channel_paid = plain.amount_fen + refunded.amount_fen + off.amount_fen + 1
+    fees = [fee_of(plain.amount_fen), fee_of(refunded.amount_fen), fee_of(off.amount_fen + 1),
+            -round_half_up(Decimal(fee_of(refunded.amount_fen)) * 1000 / refunded.amount_fen)]
+    assert (figures["collected_fen"], figures["count"], figures["refunded_fen"], figures["refund_count"]) == (
+        channel_paid, 3, 1000, 1)
+    assert figures["fee_fen"] == sum(fees) and figures["net_fen"] == channel_paid - 1000
+    assert (figures["ledger_collected_fen"], figures["ledger_refunded_fen"]) == (channel_paid - 1, 1000)
 
 
 # --- 2. WeChat Pay partner mode -------------------------------------------------------------------------------------
