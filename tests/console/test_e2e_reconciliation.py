@@ -46,7 +46,7 @@ def _make_run(tenant):
                               expected_fee_fen=1289)
         carried = make_difference(run, kind=Difference.Kind.CROSS_DAY, status=Difference.Status.CARRIED,
                                   out_trade_no=f"E2EDAY{ACCOUNT_ID}", channel_amount_fen=None,
-                                  local_amount_fen=213601)
+                                  local_amount_fen=213601, auto_action="queried: 渠道查询已支付，本地已入账。")
         assert run.status == StatementRun.Status.MATCHED
     return SimpleNamespace(id=run.pk, day=day, amount=amount.pk, fee=fee.pk, carried=carried.pk,
                            audit_mark=audit_mark)
@@ -105,6 +105,13 @@ def test_finance_resolves_differences_closes_the_run_and_reads_the_day_and_the_r
     assert page.get_by_test_id("run-close-reason").get_attribute("data-reason") == "还有 2 条差异未处理"
     expect(page.get_by_test_id(f"diff-status-{run.carried}")).to_have_attribute("data-status", "CARRIED")
     expect(page.get_by_test_id(f"diff-resolve-{run.carried}")).to_have_count(0)
+    # Both sides' states by name, and what the system did as a tag with its text (no raw API strings).
+    carried_row = page.get_by_test_id("differences-table").locator(
+        "tr", has=page.get_by_test_id(f"diff-kind-{run.carried}"))
+    expect(carried_row).to_contain_text("成功")
+    expect(carried_row).to_contain_text("已支付")
+    expect(carried_row).not_to_contain_text("success")
+    expect(page.get_by_test_id(f"diff-auto-{run.carried}")).to_have_text("已查询渠道渠道查询已支付，本地已入账。")
     console.shot("run")
 
     # Resolve the amount difference: refused without a note (on the field), then with one.

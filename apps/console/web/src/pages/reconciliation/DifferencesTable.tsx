@@ -10,8 +10,9 @@ import { optional, pageArgs, tablePage, type ProTableParams } from '../../compon
 import type { ReconDifferencesQuery, StatementDifferenceKind, StatementDifferenceStatus } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
+import { AutoAction } from './AutoAction';
 import { ReconDifferencesDoc } from './documents';
-import { DIFF_KIND, DIFF_KIND_COLOR, DIFF_KIND_HINT, DIFF_KINDS, DIFF_STATUS, DIFF_STATUS_COLOR, DIFF_STATUSES, RESOLUTION, SUBJECT } from './labels';
+import { DIFF_KIND, DIFF_KIND_COLOR, DIFF_KIND_HINT, DIFF_KINDS, DIFF_STATUS, DIFF_STATUS_COLOR, DIFF_STATUSES, RESOLUTION, sideStatus, SUBJECT } from './labels';
 
 export type DifferenceRow = NonNullable<ReconDifferencesQuery['statementRun']>['differences']['items'][number];
 
@@ -25,10 +26,9 @@ interface Props {
   onResolve: ((row: DifferenceRow) => void) | null;
 }
 
-/** Both sides of a figure, the differing one in red. */
-function Pair({ channel, local, money = true }: { channel: number | string | null; local: number | string | null; money?: boolean }) {
+/** Both sides of a figure, the channel's in red when they differ. */
+function Pair({ channel, local, money = true, differs = channel !== local }: { channel: number | string | null; local: number | string | null; money?: boolean; differs?: boolean }) {
   const show = (v: number | string | null) => (v === null || v === '' ? '—' : money ? formatFen(v) : String(v));
-  const differs = channel !== local;
   return (
     <Space direction="vertical" size={0}>
       <Typography.Text type={differs ? 'danger' : undefined}>{show(channel)}</Typography.Text>
@@ -90,14 +90,22 @@ export const DifferencesTable = forwardRef<DifferencesTableHandle, Props>(functi
       title: t('状态 渠道/本地', 'Status bill/ledger'),
       key: 'state',
       search: false,
-      render: (_, row) => <Pair channel={row.channelStatus} local={row.localStatus} money={false} />,
+      // The two sides name their states differently (success vs paid): the class says whether they disagree.
+      render: (_, row) => (
+        <Pair
+          channel={sideStatus(row.subject, 'channel', row.channelStatus, t)}
+          local={sideStatus(row.subject, 'local', row.localStatus, t)}
+          money={false}
+          differs={row.kind === 'STATUS_MISMATCH'}
+        />
+      ),
     },
     {
       title: t('系统处理', 'Done automatically'),
       dataIndex: 'autoAction',
       search: false,
       width: 220,
-      render: (_, row) => row.autoAction || '—',
+      render: (_, row) => <AutoAction value={row.autoAction} testId={`diff-auto-${row.id}`} />,
     },
     {
       title: t('处理状态', 'Status'),

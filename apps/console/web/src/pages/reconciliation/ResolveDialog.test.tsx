@@ -20,10 +20,10 @@ const DIFF: ResolveTarget = {
 const errorOf = (testId: string) =>
   screen.getByTestId(testId).closest('.ant-form-item')?.querySelector('.ant-form-item-explain-error')?.textContent ?? null;
 
-function open(answer: Handler) {
+function open(answer: Handler, difference: ResolveTarget = DIFF) {
   const calls = fakeGraphQL((call) => (call.operation === 'ReconResolveDifference' ? answer(call) : { data: {} }));
   const onDone = vi.fn();
-  renderWithProviders(<ResolveDialog difference={DIFF} onClose={vi.fn()} onDone={onDone} />);
+  renderWithProviders(<ResolveDialog difference={difference} onClose={vi.fn()} onDone={onDone} />);
   return { onDone, sent: () => calls.filter((c) => c.operation === 'ReconResolveDifference').map((c) => c.variables) };
 }
 
@@ -87,5 +87,12 @@ describe('ResolveDialog', () => {
       { id: '31', resolution: 'ACCEPT_CHANNEL', note: '银行到账为准' },
       { id: '31', resolution: 'ACCEPT_CHANNEL', note: '银行到账为准' },
     ]);
+  });
+
+  it('shows what the system already did as a tag and its text, without the machine prefix', async () => {
+    open(() => ({ data: {} }), { ...DIFF, kind: 'LOCAL_ONLY', autoAction: 'queried: 渠道查询已支付，入账未完成（账单已关闭），请人工核实。' });
+    const auto = await screen.findByTestId('resolve-auto-action');
+    expect(auto.querySelector('.ant-tag-blue')?.textContent).toBe('已查询渠道');
+    expect(auto.textContent).toBe('已查询渠道渠道查询已支付，入账未完成（账单已关闭），请人工核实。');
   });
 });

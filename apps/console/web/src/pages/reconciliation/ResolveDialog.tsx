@@ -8,6 +8,7 @@ import { graphql } from '../../gql/tenant';
 import type { ReconResolveDifferenceMutation, StatementDifferenceKind, StatementDifferenceResolution } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
+import { AutoAction } from './AutoAction';
 import { DIFF_KIND, DIFF_KIND_COLOR, RESOLUTION } from './labels';
 
 const ReconResolveDifferenceDoc = graphql(`
@@ -96,7 +97,11 @@ export function ResolveDialog({ difference, onClose, onDone }: { difference: Res
           <Descriptions.Item label={t('渠道 / 本地金额', 'Channel / ledger amount')}>
             {formatFen(difference.channelAmountFen)} / {formatFen(difference.localAmountFen)}
           </Descriptions.Item>
-          {difference.autoAction && <Descriptions.Item label={t('系统已处理', 'Done automatically')}>{difference.autoAction}</Descriptions.Item>}
+          {difference.autoAction && (
+            <Descriptions.Item label={t('系统已处理', 'Done automatically')}>
+              <AutoAction value={difference.autoAction} testId="resolve-auto-action" />
+            </Descriptions.Item>
+          )}
         </Descriptions>
       )}
       {general.length > 0 && <Alert type="error" showIcon message={general.join(' ')} style={{ marginBottom: 16 }} data-testid="resolve-error" />}

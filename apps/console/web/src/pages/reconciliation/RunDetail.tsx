@@ -140,7 +140,13 @@ export default function RunDetail() {
             showIcon
             style={{ marginBottom: 16 }}
             message={t('对账失败', 'The run failed')}
-            description={`${run.error ?? ''}${run.errorCode ? ` (${run.errorCode})` : ''}`}
+            description={
+              <>
+                {run.error}
+                {/* The provider's or parser's code, for support: named as a code rather than left bare. */}
+                {run.errorCode && <Typography.Text type="secondary">{t(`（错误码 ${run.errorCode}）`, ` (code ${run.errorCode})`)}</Typography.Text>}
+              </>
+            }
             data-testid="run-error"
           />
         )}

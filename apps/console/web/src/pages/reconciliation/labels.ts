@@ -8,6 +8,7 @@ import type {
   StatementRunStatus,
   StatementSubject,
 } from '../../gql/tenant/graphql';
+import type { T } from '../../i18n';
 
 type Pair = readonly [zh: string, en: string];
 
@@ -89,3 +90,48 @@ export const RESOLUTION: Record<StatementDifferenceResolution, Pair> = {
 };
 
 export const SUBJECT: Record<StatementSubject, Pair> = { PAYMENT: ['支付', 'Payment'], REFUND: ['退款', 'Refund'] };
+
+// A difference's channelStatus / localStatus are the raw lower-case states of each side (not GraphQL enums):
+// the bill row's (apps.reconciliation.formats), the local order's or refund's (apps.payments).
+const BILL_STATE: Record<string, Pair> = {
+  success: ['成功', 'Success'],
+  revoked: ['已撤销', 'Revoked'],
+  processing: ['处理中', 'Processing'],
+  closed: ['已关闭', 'Closed'],
+  abnormal: ['异常', 'Abnormal'],
+};
+const ORDER_STATE: Record<string, Pair> = {
+  paid: ['已支付', 'Paid'],
+  created: ['待支付', 'Unpaid'],
+  closed: ['已关闭', 'Closed'],
+  failed: ['支付失败', 'Failed'],
+};
+const REFUND_STATE: Record<string, Pair> = {
+  success: ['已退款', 'Refunded'],
+  processing: ['退款中', 'Refunding'],
+  closed: ['退款关闭', 'Refund closed'],
+  abnormal: ['退款异常', 'Refund abnormal'],
+};
+
+/** One side's state as shown; a value we do not know is shown as it is (empty stays empty). */
+export function sideStatus(subject: StatementSubject, side: 'channel' | 'local', value: string | null, t: T): string {
+  if (!value) return '';
+  const states = side === 'channel' ? BILL_STATE : subject === 'REFUND' ? REFUND_STATE : ORDER_STATE;
+  return Object.hasOwn(states, value) ? t(...states[value]) : value;
+}
+
+// What the matcher did on its own, written as "<prefix>: <text>" (apps.reconciliation.matching).
+export type AutoActionKind = 'settled' | 'reverted' | 'queried' | 'error';
+export const AUTO_ACTION: Record<AutoActionKind, Pair> = {
+  settled: ['已自动入账', 'Settled automatically'],
+  reverted: ['已自动撤销', 'Reverted automatically'],
+  queried: ['已查询渠道', 'Channel queried'],
+  error: ['自动处理失败', 'Automatic handling failed'],
+};
+export const AUTO_ACTION_COLOR: Record<AutoActionKind, string> = { settled: 'green', reverted: 'orange', queried: 'blue', error: 'red' };
+
+/** "settled: 渠道查询已支付…" → the prefix and the text after it; no known prefix: kind null, the text as it is. */
+export function splitAutoAction(value: string): { kind: AutoActionKind | null; text: string } {
+  const m = /^(settled|reverted|queried|error):\s*/.exec(value);
+  return m ? { kind: m[1] as AutoActionKind, text: value.slice(m[0].length) } : { kind: null, text: value };
+}
