@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
@@ -679,3 +680,31 @@ def test_after_a_merchant_switch_the_new_merchants_trades_never_match_or_settle_
         assert PaymentOrder.objects.get(out_trade_no=old_open).status == "created"  # not settled by a foreign trade
         assert PaymentOrder.objects.get(pk=old_paid.pk).status == "paid"
     assert bill_now(alpha, payer.bills[1]).paid_fen == 0
+
+
+# --- nothing secret in logs, errors or audit rows -------------------------------------------------------------------
+
+def test_download_urls_and_their_tokens_never_reach_logs_errors_or_audit_rows(
+        gql, alpha, payer, http, caplog, django_capture_on_commit_callbacks):
+    cap = django_capture_on_commit_callbacks
+    account = add_wechat_account("alpha")
+    day = days_ago(3)
+    pay(gql, alpha, payer, payer.bills[0], when=at(day, 9), capture=cap)
+    caplog.set_level(logging.DEBUG)
+    sandbox_bills.merchant_bills("wechat", account.mchid, bill_url_ttl=0)  # the link expires before it is used
+    failed = run_day(alpha, account, day, cap)
+    assert (failed.status, failed.error_code) == (StatementRun.Status.FAILED, "RETRY_LATER")
+    sandbox_bills.merchant_bills("wechat", account.mchid, bill_url_ttl=30)
+    done = run_day(alpha, account, day, cap)
+    assert done.status == StatementRun.Status.MATCHED
+    urls = [c.request.url for c in http.calls if "token=" in c.request.url]
+    tokens = [url.split("token=", 1)[1].split("&", 1)[0] for url in urls]
+    assert len(tokens) == 2 and all(len(t) >= 16 for t in tokens)
+    with schema_context(alpha.schema):
+        stored = [failed.error, done.error, done.file_path] + [
+            json.dumps(a.detail, ensure_ascii=False) for a in AuditLog.objects.filter(target_id=done.pk)]
+    assert f"statement run {failed.pk} failed" in caplog.text  # the failure was logged (and read here)
+    seen = caplog.text + "\n".join(stored)
+    for secret in [*tokens, account.apiv3_key]:
+        assert secret not in seen
+    assert "token=" not in seen
