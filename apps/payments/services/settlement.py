@@ -223,8 +223,11 @@ def order_apply(order: PaymentOrder, items: list[OrderBill] | None = None) -> Ap
         bill_id=i.bill_id, amount_fen=i.amount_fen, discount_fen=i.discount_fen, late_fee_fen=i.late_fee_fen,
         quoted_paid_fen=i.quoted_paid_fen, quoted_principal_fen=i.quoted_principal_fen) for i in items])
     for item, took in zip(items, taken, strict=True):
-        item.applied_fen, item.priced_as_quoted = took.applied_fen, took.priced_as_quoted
-        item.save(update_fields=["applied_fen", "priced_as_quoted"])
+        # Each settlement starts the item afresh. An order is settled only from created, closed or failed, so it
+        # has no refund; what a reconciliation revert took back (refunded_fen) ended that earlier application,
+        # and kept here it would make a later refund take nothing off the bill.
+        item.applied_fen, item.priced_as_quoted, item.refunded_fen = took.applied_fen, took.priced_as_quoted, 0
+        item.save(update_fields=["applied_fen", "priced_as_quoted", "refunded_fen"])
     # An order's amount is the sum of its items; anything beyond that (a provider
     # reporting more) is excess too.
     return Applied(applied_fen=sum(t.applied_fen for t in taken),

@@ -708,3 +708,35 @@ def test_download_urls_and_their_tokens_never_reach_logs_errors_or_audit_rows(
     for secret in [*tokens, account.apiv3_key]:
         assert secret not in seen
     assert "token=" not in seen
+
+
+def test_an_order_paid_after_its_revert_is_refunded_off_its_bill_again(
+        gql, alpha, payer, finance, http, django_capture_on_commit_callbacks):
+    """The channel said closed (短款: reverted), then the payment that raced the close went through after all:
+    the late notify settles the order again, and a full refund must take that money back off the bill."""
+    cap = django_capture_on_commit_callbacks
+    account = add_wechat_account("alpha")
+    day = days_ago(3)
+    bill = payer.bills[0]
+    created = create_payment(gql, alpha, payer, [bill])
+    _post("/sandbox/wechatpay/confirm", {"prepay_id": prepay_id_of(created), "result": "pay",
+                                         "success_time": at(day, 9).isoformat()}, cap)
+    number = created["order"]["outTradeNo"]
+    sandbox_bills.tweak("wechat", kind="revoke", out_trade_no=number)
+    run = run_day(alpha, account, day, cap)
+    assert diffs(alpha, run)[(K.LOCAL_ONLY, number)].auto_action.startswith("reverted:")
+    assert bill_now(alpha, bill).paid_fen == 0
+    _post("/sandbox/wechatpay/confirm", {"prepay_id": prepay_id_of(created), "result": "pay", "late": True}, cap)
+    with schema_context(alpha.schema):
+        order = PaymentOrder.objects.get(out_trade_no=number)
+    assert order.status == "paid" and bill_now(alpha, bill).status == "paid"
+    paid_fen = bill_now(alpha, bill).paid_fen
+    assert paid_fen > 0
+
+    back = refund(alpha, order, order.amount_fen, finance, capture=cap)
+    assert back.status == "success"
+    after = bill_now(alpha, bill)
+    assert (after.paid_fen, after.status) == (0, "issued")
+    with schema_context(alpha.schema):
+        assert [(i.applied_fen, i.refunded_fen) for i in OrderBill.objects.filter(order=order)] == [
+            (paid_fen, paid_fen)]
