@@ -36,7 +36,8 @@ the company's previous merchant with the same number is not this merchant's mone
 `apply_auto_actions` then asks the provider about each new CHANNEL_ONLY,
 LOCAL_ONLY and STATUS_MISMATCH difference, outside any transaction: a paid
 trade is settled through payments' normal path (`payment_settle`), a truly
-unpaid one reverted (`order_revert_unpaid`), a refund synced (`refund_sync`).
+unpaid one reverted (`order_revert_unpaid`; one still payable is closed at the
+provider first), a refund synced (`refund_sync`).
 What it did is written to `Difference.auto_action` ("settled: …", "reverted:
 …", "queried: …", "error: …" — resolution reads the first word); the difference
 stays OPEN for finance."""
@@ -376,6 +377,10 @@ def _act(run: StatementRun, diff: Difference, provider: p.PaymentProvider) -> st
     if diff.kind == K.LOCAL_ONLY:
         if trade.state == p.PAID:
             return "queried: " + _("渠道查询已支付，账单未列出，请人工核实。")
+        if trade.state == p.OPEN:
+            # Still payable at the channel: close it there first, so the order we revert (its bills owed again)
+            # cannot be paid behind our back. A refusal (paid meanwhile) leaves it for the next run.
+            provider.close_order(diff.out_trade_no)
         order_revert_unpaid(order_id=diff.order_id, actor=None,
                             reason=_("渠道查询为「%(state)s」，%(day)s 账单无此笔") % {
                                 "state": state, "day": run.bill_date.isoformat()})

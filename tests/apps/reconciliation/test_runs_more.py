@@ -740,3 +740,30 @@ def test_an_order_paid_after_its_revert_is_refunded_off_its_bill_again(
     with schema_context(alpha.schema):
         assert [(i.applied_fen, i.refunded_fen) for i in OrderBill.objects.filter(order=order)] == [
             (paid_fen, paid_fen)]
+
+
+def test_a_local_only_order_the_channel_still_holds_open_is_closed_there_before_its_revert(
+        gql, alpha, payer, http, django_capture_on_commit_callbacks):
+    cap = django_capture_on_commit_callbacks
+    account = add_wechat_account("alpha")
+    day = days_ago(3)
+    created = create_payment(gql, alpha, payer, [payer.bills[0]])
+    _post("/sandbox/wechatpay/confirm", {"prepay_id": prepay_id_of(created), "result": "pay",
+                                         "success_time": at(day, 9).isoformat()}, cap)
+    number = created["order"]["outTradeNo"]
+    with schema_context("public"):  # the channel still waits for the payer (NOTPAY): the notify was wrong
+        SandboxTrade.objects.filter(out_trade_no=number).update(state="NOTPAY", success_time=None, transaction_id="")
+    run = run_day(alpha, account, day, cap)
+    assert diffs(alpha, run)[(K.LOCAL_ONLY, number)].auto_action.startswith("reverted:")
+    with schema_context("public"):
+        assert SandboxTrade.objects.get(out_trade_no=number).state == "CLOSED"
+    saved = connection.tenant
+    with cap(execute=True):  # the payer cannot pay the reverted order any more
+        late = Client().post("/sandbox/wechatpay/confirm", data=json.dumps(
+            {"prepay_id": prepay_id_of(created), "result": "pay"}), content_type="application/json",
+            HTTP_HOST="localhost")
+    connection.set_tenant(saved)
+    assert late.status_code == 400 and late.json()["code"] == "ORDER_CLOSED", late.content
+    with schema_context(alpha.schema):
+        assert PaymentOrder.objects.get(out_trade_no=number).status == "failed"
+    assert bill_now(alpha, payer.bills[0]).paid_fen == 0
