@@ -29,16 +29,17 @@ from apps.payments.sandbox.wechat import sandbox_wechat_merchant
 from apps.payments.services.refunds import refund_request
 from apps.payments.services.reversal import order_revert_unpaid
 from apps.properties.models import HouseBinding
+from apps.reconciliation import tasks
 from apps.reconciliation.daily_close import day_close
 from apps.reconciliation.matching import BILL_TZ
 from apps.reconciliation.models import Difference, StatementEntry, StatementRun
 from apps.reconciliation.resolution import difference_resolve, run_close
-from apps.reconciliation.services import run_request
+from apps.reconciliation.services import run_execute, run_request
 from tenants.models import HeatingCompany, MerchantAccount, ServiceProviderAccount
 from tests.factories.accounts import staff
 from tests.factories.db import committed
 from tests.factories.payments import add_wechat_account, create_payment, make_payer, prepay_id_of
-from tests.factories.reconciliation import make_difference, make_run
+from tests.factories.reconciliation import close_day, make_difference, make_run
 from tests.factories.residents import ResidentFactory, resident_token
 from tests.factories.tariffs import tianjin_season
 from tests.sandbox_http import sandbox_http
@@ -767,3 +768,31 @@ def test_a_local_only_order_the_channel_still_holds_open_is_closed_there_before_
     with schema_context(alpha.schema):
         assert PaymentOrder.objects.get(out_trade_no=number).status == "failed"
     assert bill_now(alpha, payer.bills[0]).paid_fen == 0
+
+
+# --- a closed day (日结) is never reconciled again ---------------------------------------------------------------
+
+def test_a_closed_day_is_neither_requested_nor_executed_nor_retried(
+        gql, alpha, payer, http, monkeypatch, django_capture_on_commit_callbacks):
+    cap = django_capture_on_commit_callbacks
+    account = add_wechat_account("alpha")
+    day = days_ago(2)
+    order = pay(gql, alpha, payer, payer.bills[0], when=at(day, 9), capture=cap)
+    sandbox_bills.tweak("wechat", kind="revoke", out_trade_no=order.out_trade_no)  # would be reverted if matched
+    monkeypatch.setattr(sandbox_bills, "bill_availability", lambda bill_date, now=None: "not_ready")
+    run = run_day(alpha, account, day, cap)
+    assert (run.status, run.error_code, run.attempts) == (StatementRun.Status.FAILED, "NOT_READY", 1)
+    monkeypatch.undo()
+    with schema_context(alpha.schema):
+        close_day(day)  # closed by someone meanwhile (the figures are frozen)
+        with pytest.raises(ValidationError) as refused:
+            run_request(merchant_account_id=account.pk, bill_date=day)
+        assert refused.value.error_dict["billDate"][0].code == "DAY_CLOSED"
+        assert run_execute(run_id=run.pk).status == StatementRun.Status.FAILED  # a delivery already queued
+    with cap(execute=True):
+        assert tasks.retry_not_ready()["alpha"] == 0
+    with schema_context(alpha.schema):
+        run.refresh_from_db()
+        assert (run.status, run.attempts) == (StatementRun.Status.FAILED, 1)
+        assert not StatementEntry.objects.filter(run=run).exists() and not Difference.objects.exists()
+        assert PaymentOrder.objects.get(pk=order.pk).status == "paid"
