@@ -221,6 +221,9 @@ def test_alipay_run_with_a_refund_and_an_amount_difference(
         (mode, ALIPAY_APP) if mode == "direct" else (mode, ISV_APP))
     back = refund(alpha, refunded, 1000, finance, capture=cap)
     assert back.status == "success"  # Alipay refunds synchronously
+    with schema_context("public"):  # booked at the time Alipay gives (gmt_refund_pay), to the second
+        paid_back = SandboxRefund.objects.get(out_refund_no=back.out_refund_no).success_time
+        assert back.finished_at == paid_back.replace(microsecond=0)
     refunded_on(alpha, "alipay", back, at(day, 14))
     sandbox_bills.tweak("alipay", kind="amount_delta", out_trade_no=off.out_trade_no, value=1)
 
