@@ -23,6 +23,7 @@ from heat_platform.kernel.errors import field_error
 
 from .daily_close import ensure_day_open
 from .errors import ReconciliationErrorCode as Code
+from .matching import AUTO_KINDS
 from .models import Difference, StatementRun
 
 # The first word of Difference.auto_action when matching settled / reverted the order itself.
@@ -78,6 +79,10 @@ def difference_resolve(*, difference_id: int, resolution: str, note: str, actor,
     if run.status != StatementRun.Status.MATCHED:
         raise field_error("id", _("对账批次当前为「%(status)s」，只有已比对的批次可以处理差异。")
                           % {"status": run.get_status_display()}, Code.NOT_ALLOWED_IN_STATE)
+    if diff.kind in AUTO_KINDS and not diff.auto_action:
+        # The run is MATCHED before the provider is asked about its 长款/短款/status rows; resolving one now could
+        # be overtaken by the settle or revert on its way. It is resolvable once the system wrote what it did.
+        raise field_error("id", _("系统正在向渠道核实该差异，请稍后再处理（或重新对账）。"), Code.NOT_ALLOWED_IN_STATE)
     done = auto_action_done(diff)
     if resolution == Difference.Resolution.SETTLED and done != AUTO_SETTLED:
         raise field_error("resolution", _("系统未按渠道入账该订单，不能选择「已按渠道入账」；请选择以渠道为准、"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from apps.reconciliation.matching import AUTO_KINDS
 from apps.reconciliation.models import DailyClose, Difference, StatementRun
 
 _numbers = itertools.count(1)
@@ -20,7 +21,11 @@ def make_run(*, bill_date: dt.date = dt.date(2026, 11, 20), status: str = Statem
 
 
 def make_difference(run: StatementRun, *, kind: str = Difference.Kind.LOCAL_ONLY,
-                    status: str = Difference.Status.OPEN, auto_action: str = "", **fields) -> Difference:
+                    status: str = Difference.Status.OPEN, auto_action: str | None = None, **fields) -> Difference:
+    """`auto_action` None: what matching leaves once the provider was asked (a "queried: …" text for the
+    kinds it asks about, nothing for the others); "" for a difference still waiting for that."""
+    if auto_action is None:
+        auto_action = "queried: 渠道查询为「已支付」，请人工核实。" if kind in AUTO_KINDS else ""
     n = next(_numbers)
     defaults = {"subject": "payment", "out_trade_no": f"HC{n:012d}", "channel_amount_fen": 12000,
                 "local_amount_fen": 12000, "channel_status": "success", "local_status": "paid"}

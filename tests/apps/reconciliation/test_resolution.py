@@ -143,6 +143,21 @@ def test_resolving_twice_keeps_the_first_resolution(finance):
     assert len(_audits("reconciliation.difference_resolve")) == 1
 
 
+@pytest.mark.parametrize("kind", [Difference.Kind.CHANNEL_ONLY, Difference.Kind.LOCAL_ONLY,
+                                  Difference.Kind.STATUS_MISMATCH])
+def test_a_difference_waiting_for_the_channel_query_is_not_resolvable_yet(finance, kind):
+    # The run is MATCHED before the provider is asked; a resolution now could be overtaken by the settle or revert.
+    diff = make_difference(make_run(), kind=kind, auto_action="")
+    before = _snapshot(diff)
+    with pytest.raises(ValidationError) as exc:
+        difference_resolve(difference_id=diff.pk, resolution=R.ACCEPT_CHANNEL, note="先处理", actor=finance)
+    assert _code(exc) == Code.NOT_ALLOWED_IN_STATE
+    assert _snapshot(diff) == before and _audits("reconciliation.difference_resolve") == []
+    Difference.objects.filter(pk=diff.pk).update(auto_action="queried: 渠道查询为「已支付」，请人工核实。")
+    assert difference_resolve(difference_id=diff.pk, resolution=R.ACCEPT_CHANNEL, note="已核实",
+                              actor=finance).status == Difference.Status.RESOLVED
+
+
 @pytest.mark.parametrize("run_status", [StatementRun.Status.PARSED, StatementRun.Status.FAILED,
                                         StatementRun.Status.CLOSED, StatementRun.Status.PENDING])
 def test_differences_are_resolved_only_on_a_matched_run(finance, run_status):
