@@ -1,5 +1,6 @@
 import graphene
 
+from apps.accounts.permissions import PAYMENT_VIEW
 from apps.payments.errors import PaymentErrorCode as _Code
 from apps.payments.models import Channel as _Channel
 from apps.payments.models import CollectionChannel as _CollectionChannel
@@ -14,6 +15,7 @@ from tenants.models import MerchantAccount as _Account
 
 from ..billing.types import Bill
 from ..core.mutations import error_type
+from ..core.permissions import HasRole, PermissionsField
 
 PaymentErrorCode = graphene.Enum.from_enum(_Code, name="PaymentErrorCode")
 
@@ -125,12 +127,20 @@ class PaymentOrder(graphene.ObjectType):
     refunded_fen = graphene.Int(required=True)
     refund_status = graphene.Field(OrderRefundStatus, required=True)
     needs_refund_fen = graphene.Int(required=True, description="Money received that no bill took; to be refunded.")
+    flag_reason = PermissionsField(
+        graphene.String, permissions=[HasRole(*PAYMENT_VIEW)],
+        description="Why the order needs attention (paid after it closed, a bill already paid, reverted by "
+                    "reconciliation …); null when nothing is flagged")
     counter_method = graphene.Field(CounterMethod)
     receipt_no = graphene.String()
     receipt_url = graphene.String(description="Printable receipt (PDF) of a counter payment: payment staff and the "
                                               "residents of its houses download it with their Bearer token.")
     items = graphene.List(graphene.NonNull(OrderItem), required=True)
     refunds = graphene.List(graphene.NonNull(Refund), required=True)
+
+    @staticmethod
+    def resolve_flag_reason(root, info):
+        return root.flag_reason or None
 
     @staticmethod
     def resolve_counter_method(root, info):

@@ -67,3 +67,31 @@ def test_a_malformed_day_is_refused(gql, alpha, dated_orders, make_staff):
 def test_another_companys_staff_see_none_of_them(gql, alpha, beta, dated_orders, make_staff):
     data = gql(beta.host, ORDERS, {"f": {"dateFrom": "2026-11-01"}}, token=make_staff(beta, "finance"))
     assert data["data"]["paymentOrders"] == {"totalCount": 0, "items": []}
+
+
+ORDER_FLAG = "query($no: String!) { order(outTradeNo: $no) { status flagReason } }"
+
+
+def test_why_an_order_is_flagged_is_for_payment_staff_only(gql, alpha, make_staff):
+    """A reverted or otherwise flagged order says why to finance (orders page); its resident may read the order
+    but not that field (PERMISSION_DENIED), and an unflagged order says null."""
+    from tests.factories.payments import make_payer
+    from tests.factories.tariffs import tianjin_season
+
+    with schema_context(alpha.schema):
+        season = tianjin_season()
+    payer = make_payer(alpha, season, openid="o-flag", houses=1)
+    with schema_context(alpha.schema):
+        order = PaymentOrder.objects.create(
+            out_trade_no="W2612FLAG0000000001", channel="wechat", status="failed", amount_fen=1000,
+            description="供暖费", resident=payer.resident, flag_reason="对账撤销：渠道查询为「已关闭」")
+        plain = PaymentOrder.objects.create(out_trade_no="W2612FLAG0000000002", channel="wechat", status="created",
+                                            amount_fen=1000, description="供暖费", resident=payer.resident)
+    finance = make_staff(alpha, "finance")
+    flagged = gql(alpha.host, ORDER_FLAG, {"no": order.out_trade_no}, token=finance)
+    assert flagged["data"]["order"] == {"status": "FAILED", "flagReason": "对账撤销：渠道查询为「已关闭」"}
+    assert gql(alpha.host, ORDER_FLAG, {"no": plain.out_trade_no}, token=finance)["data"]["order"]["flagReason"] is None
+    mine = gql(alpha.host, ORDER_FLAG, {"no": order.out_trade_no}, token=payer.token)
+    assert [e["extensions"]["code"] for e in mine["errors"]] == ["PERMISSION_DENIED"]
+    assert gql(alpha.host, "query($no: String!) { order(outTradeNo: $no) { status } }", {"no": order.out_trade_no},
+               token=payer.token)["data"]["order"] == {"status": "FAILED"}

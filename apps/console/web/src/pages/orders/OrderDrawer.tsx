@@ -104,6 +104,11 @@ export function OrderDrawer({ outTradeNo, onClose, onRefund }: Props) {
                 <Typography.Text type="danger">{formatFen(order.needsRefundFen)}</Typography.Text>
               </Descriptions.Item>
             )}
+            {order.flagReason && (
+              <Descriptions.Item label={t('需关注', 'Flagged')} span={2}>
+                <Typography.Text type="warning" data-testid="order-flag-reason">{order.flagReason}</Typography.Text>
+              </Descriptions.Item>
+            )}
             <Descriptions.Item label={t('说明', 'Description')} span={2}>
               {order.description}
             </Descriptions.Item>

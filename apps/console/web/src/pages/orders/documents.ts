@@ -41,6 +41,7 @@ export const OrderDetailDoc = graphql(`
       refundedFen
       refundStatus
       needsRefundFen
+      flagReason
       counterMethod
       receiptNo
       receiptUrl
