@@ -14,10 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import timedelta
-from decimal import Decimal
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -43,6 +41,7 @@ from .exports import _export_row
 from .models import ExportJob
 from .report_exports import REPORT_SHEETS
 from .selectors import EXPORT_FIELDS
+from .sheets import Sheet, yuan
 from .validation import FORMULA_TRIGGERS
 
 logger = logging.getLogger(__name__)
@@ -53,16 +52,6 @@ PROGRESS_EVERY = 2000
 EXPORT_TTL = timedelta(hours=24)  # then the file is deleted (it may hold personal data)
 
 
-@dataclass(frozen=True)
-class _Sheet:
-    title: str
-    headers: tuple[str, ...]
-    count: Callable[[dict], int]
-    rows: Callable[[dict, bool], Iterator[list]]
-
-
-def _yuan(fen: int | None) -> Decimal:
-    return (Decimal(fen or 0) / 100).quantize(Decimal("0.01"))
 
 
 def _local(moment: dt.datetime | None) -> str:
@@ -80,8 +69,8 @@ _BILL_STATUS = dict(Bill.Status.choices)
 def _bill_rows(filters: dict, masked: bool) -> Iterator[list]:
     for (account_no, community, building, unit, room, owner, season, principal, paid, status,
          issued_at) in bill_export_rows(chunk_size=PROGRESS_EVERY, **filters):
-        yield [account_no, community, building, unit or "", room, owner, season, _yuan(principal), _yuan(paid),
-               _yuan(max(0, principal - paid)) if status in ("issued", "partially_paid") else _yuan(0),
+        yield [account_no, community, building, unit or "", room, owner, season, yuan(principal), yuan(paid),
+               yuan(max(0, principal - paid)) if status in ("issued", "partially_paid") else yuan(0),
                str(_BILL_STATUS.get(status, status)), _local(issued_at)]
 
 
@@ -98,7 +87,7 @@ def _payment_rows(filters: dict, masked: bool) -> Iterator[list]:
     for (out_trade_no, channel, status, amount, refunded, paid_at, receipt_no, collector,
          account_nos) in payment_export_rows(chunk_size=PROGRESS_EVERY, **_payment_filters(filters)):
         yield [out_trade_no, str(_CHANNEL.get(channel, channel or "")), str(_ORDER_STATUS.get(status, status)),
-               _yuan(amount), _yuan(refunded), _local(paid_at), receipt_no, collector or "",
+               yuan(amount), yuan(refunded), _local(paid_at), receipt_no, collector or "",
                "、".join(a for a in account_nos if a)]
 
 
@@ -114,12 +103,12 @@ def _bill_count(filters: dict) -> int:
     return bill_list(**filters).count()
 
 
-SHEETS: dict[str, _Sheet] = {
-    ExportJob.Kind.HOUSES: _Sheet("房屋台账", tuple(HEADERS), lambda f: house_list(**f).count(), _house_rows),
-    ExportJob.Kind.BILLS: _Sheet(
+SHEETS: dict[str, Sheet] = {
+    ExportJob.Kind.HOUSES: Sheet("房屋台账", tuple(HEADERS), lambda f: house_list(**f).count(), _house_rows),
+    ExportJob.Kind.BILLS: Sheet(
         "账单", ("户号", "小区", "楼号", "单元", "室号", "户主姓名", "采暖季", "应收(元)", "已缴(元)", "欠费(元)",
                 "状态", "出账时间"), _bill_count, _bill_rows),
-    ExportJob.Kind.PAYMENTS: _Sheet(
+    ExportJob.Kind.PAYMENTS: Sheet(
         "收费记录", ("商户订单号", "渠道", "状态", "金额(元)", "已退款(元)", "支付时间", "收据号", "收费员", "户号"),
         _payment_count, _payment_rows),
     **REPORT_SHEETS,  # finance reports (report_exports.py)
