@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test test-js bench lint sdl install clean console chromium pgbouncer prod-check
+.PHONY: run test test-js bench lint sdl messages install clean console chromium pgbouncer prod-check
 
 # Installs run under a lock (and re-check the stamp inside it): two makes started at once share one venv.
 LOCKED := $(PYTHON) heat_platform/devrun.py locked
@@ -92,6 +92,15 @@ bench: install console chromium  ## performance benchmarks (tests/perf), not par
 
 sdl: install  ## rewrite graphql_api/*.graphql after an API change
 	DJANGO_SETTINGS_MODULE=heat_platform.settings.test DATABASE_URL=postgres://unused/unused $(PY) manage.py export_sdl
+
+# The English catalogue (locale/en): new gettext strings appear untranslated; translate them, then run it again to
+# compile. tests/heat_platform/test_i18n.py fails while any string is untranslated or the .mo is stale.
+MSG_IGNORE := --ignore ".venv/*" --ignore "*/node_modules/*" --ignore "tests/*" --ignore "miniprogram-template/*" \
+  --ignore "deploy/*" --ignore "media/*" --ignore "test-artifacts/*" --ignore ".data/*" --ignore "apps/console/web/*" \
+  --ignore "apps/console/static/*"
+messages: install  ## update locale/en/LC_MESSAGES/django.po from the code and compile it
+	DJANGO_SETTINGS_MODULE=heat_platform.settings.test DATABASE_URL=postgres://unused/unused $(PY) manage.py makemessages -l en $(MSG_IGNORE)
+	DJANGO_SETTINGS_MODULE=heat_platform.settings.test DATABASE_URL=postgres://unused/unused $(PY) manage.py compilemessages -l en $(MSG_IGNORE)
 
 lint: install
 	$(VENV)/bin/ruff check .

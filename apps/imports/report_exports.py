@@ -132,7 +132,8 @@ def _aging(f: dict) -> list[list]:
     """A row per age, then the totals (a house owing in several ages counts once, as in arrearsAging)."""
     result = arrears_aging(season_id=f["season_id"], community_id=f.get("community_id"))
     rows = [[str(_AGE[age]), b["houses"], b["bills"], yuan(b["owed"])] for age, b in result["buckets"].items()]
-    rows.append([_("合计"), result["house_count"], sum(b["bills"] for b in result["buckets"].values()),
+    # Chinese like the sheet titles and headers of every export (not translated).
+    rows.append(["合计", result["house_count"], sum(b["bills"] for b in result["buckets"].values()),
                  yuan(result["outstanding_fen"])])
     return rows
 
