@@ -46,6 +46,7 @@ TENANT_APPS = [
     "apps.billing",
     "apps.payments",
     "apps.reconciliation",
+    "apps.invoices",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
