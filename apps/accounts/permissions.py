@@ -35,3 +35,7 @@ REPORT_VIEW = (Role.TENANT_ADMIN, Role.FINANCE)
 
 # Statement reconciliation (对账): runs, differences and their resolution
 RECONCILE = (Role.TENANT_ADMIN, Role.FINANCE)
+
+# E-invoices (数电票): the list and files; retry, manual red reversal, settings and fee-item tax treatment
+INVOICE_VIEW = (Role.TENANT_ADMIN, Role.FINANCE, Role.COLLECTOR)
+INVOICE_MANAGE = (Role.TENANT_ADMIN, Role.FINANCE)
