@@ -34,6 +34,8 @@ export const ACCESS = {
   counter: ['TENANT_ADMIN', 'COLLECTOR'],
   orders: ['TENANT_ADMIN', 'FINANCE'],
   'orders.refund': ['TENANT_ADMIN', 'FINANCE'],
+  invoices: ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
+  'invoices.manage': ['TENANT_ADMIN', 'FINANCE'],
   reconciliation: ['TENANT_ADMIN', 'FINANCE'],
   dailyClose: ['TENANT_ADMIN', 'FINANCE'],
   reports: ['TENANT_ADMIN', 'FINANCE'],

@@ -8,6 +8,7 @@ import {
   CalculatorOutlined,
   DashboardOutlined,
   FileTextOutlined,
+  FileDoneOutlined,
   HomeOutlined,
   ImportOutlined,
   ReconciliationOutlined,
@@ -89,6 +90,13 @@ export const STAFF_PAGES: readonly PageDef[] = [
     title: ['订单与退款', 'Orders and refunds'],
     icon: <ShoppingCartOutlined />,
     component: lazy(() => import('./pages/orders/OrdersPage')),
+  },
+  {
+    access: 'invoices',
+    path: 'invoices',
+    title: ['电子发票', 'E-invoices'],
+    icon: <FileDoneOutlined />,
+    component: lazy(() => import('./pages/invoices/InvoicesPage')),
   },
   {
     access: 'reconciliation',
