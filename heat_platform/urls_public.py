@@ -21,3 +21,5 @@ urlpatterns = [
 if apps.is_installed("apps.payments.sandbox"):  # dev and tests only: the fake payment gateways
     urlpatterns.append(path("sandbox/", include("apps.payments.sandbox.urls")))
     urlpatterns.append(path("sandbox/wxopen/", include("tenants.publishing.sandbox")))  # fake WeChat Open Platform
+if apps.is_installed("apps.invoices.sandbox"):  # dev and tests only: the fake Nuonuo e-invoice cloud
+    urlpatterns.append(path("sandbox/nuonuo/", include("apps.invoices.sandbox.views")))

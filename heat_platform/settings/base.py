@@ -34,6 +34,7 @@ SHARED_APPS = [
     "graphql_api",  # the GraphiQL template and its vendored assets (no CDN)
     "rest_framework",
     "apps.payments.sandbox",  # fake payment gateways for dev/tests; production removes it
+    "apps.invoices.sandbox",  # fake Nuonuo e-invoice cloud for dev/tests; production removes it
     "apps.console",  # the staff/operator web console (SPA at /console/ on both kinds of host)
 ]
 TENANT_APPS = [
@@ -76,6 +77,9 @@ PAYMENTS_ORDER_TTL_MINUTES = env.int("PAYMENTS_ORDER_TTL_MINUTES", default=30)
 # Orders still open this long after creation are queried at the provider by the sweeper.
 PAYMENTS_SWEEP_AFTER_MINUTES = env.int("PAYMENTS_SWEEP_AFTER_MINUTES", default=5)
 PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=10.0)
+# E-invoices: the Nuonuo open platform (apps/invoices/providers/nuonuo.py appends /open/v1/services); dev and tests
+# point it at the sandbox cloud on this server (apps/invoices/sandbox).
+INVOICE_NUONUO_GATEWAY = env("INVOICE_NUONUO_GATEWAY", default="https://sdk.nuonuo.com")
 # Spare, fully migrated schemas kept ready so onboarding is a rename (see tenants/spares.py).
 SPARE_SCHEMA_POOL_SIZE = env.int("SPARE_SCHEMA_POOL_SIZE", default=3)
 

@@ -42,6 +42,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 PAYMENTS_WECHATPAY_GATEWAY = env("PAYMENTS_WECHATPAY_GATEWAY", default=f"{_PLATFORM_ORIGIN}/sandbox/wechatpay")
 PAYMENTS_ALIPAY_GATEWAY = env("PAYMENTS_ALIPAY_GATEWAY", default=f"{_PLATFORM_ORIGIN}/sandbox/alipay/gateway.do")
 PAYMENTS_NOTIFY_BASE_URL = env("PAYMENTS_NOTIFY_BASE_URL", default=_TENANT_ORIGIN)
+# E-invoices go to the sandbox Nuonuo cloud served by this same server (apps/invoices/sandbox).
+INVOICE_NUONUO_GATEWAY = env("INVOICE_NUONUO_GATEWAY", default=f"{_PLATFORM_ORIGIN}/sandbox/nuonuo")
 
 # The mini-program talks to http://<slug>.localhost:<port>; publishing goes to the fake Open Platform
 # served by this same server (tenants/publishing/sandbox.py). Dev-only values, public on purpose.

@@ -48,9 +48,11 @@ if "sandbox" in (WECHAT_LOGIN_PROVIDER, SMS_PROVIDER) and not SMOKE_TEST:
                                "(only HEATCLOUD_SMOKE_TEST=1, for `make prod-check`, allows them)")
 if not SMOKE_TEST:
     # The fake payment gateways are never installed in production, and real gateways are https.
-    SHARED_APPS = [a for a in SHARED_APPS if a != "apps.payments.sandbox"]
-    INSTALLED_APPS = [a for a in INSTALLED_APPS if a != "apps.payments.sandbox"]
-    for _name in ("PAYMENTS_WECHATPAY_GATEWAY", "PAYMENTS_ALIPAY_GATEWAY", "PAYMENTS_NOTIFY_BASE_URL"):
+    _SANDBOXES = ("apps.payments.sandbox", "apps.invoices.sandbox")
+    SHARED_APPS = [a for a in SHARED_APPS if a not in _SANDBOXES]
+    INSTALLED_APPS = [a for a in INSTALLED_APPS if a not in _SANDBOXES]
+    for _name in ("PAYMENTS_WECHATPAY_GATEWAY", "PAYMENTS_ALIPAY_GATEWAY", "PAYMENTS_NOTIFY_BASE_URL",
+                  "INVOICE_NUONUO_GATEWAY"):
         if not globals()[_name].startswith("https://"):
             raise ImproperlyConfigured(f"Production settings refuse a non-https {_name}")
 MINIPROGRAM_REQUIRE_HTTPS = not SMOKE_TEST  # branded builds refuse an http API origin (tenants/miniprogram_build.py)

@@ -31,6 +31,7 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{o
 PAYMENTS_WECHATPAY_GATEWAY = "http://localhost/sandbox/wechatpay"
 PAYMENTS_ALIPAY_GATEWAY = "http://localhost/sandbox/alipay/gateway.do"
 PAYMENTS_NOTIFY_BASE_URL = "http://{domain}"
+INVOICE_NUONUO_GATEWAY = "http://localhost/sandbox/nuonuo"  # the sandbox Nuonuo cloud (apps/invoices/sandbox)
 
 # The mini-program and the fake Open Platform (tenants/publishing/sandbox.py), reached in-process.
 MINIPROGRAM_API_BASE_URL = "http://{domain}"
