@@ -11,6 +11,8 @@ from .branding.mutations import BrandingMutations
 from .branding.queries import BrandingQueries
 from .imports.mutations import ImportMutations
 from .imports.queries import ImportQueries
+from .invoices.mutations import InvoiceMutations
+from .invoices.queries import InvoiceQueries
 from .payments.mutations import CounterMutations, MerchantMutations, PaymentMutations
 from .payments.queries import CounterQueries, PaymentQueries
 from .properties.mutations import LedgerMutations
@@ -26,15 +28,16 @@ from .tariffs.mutations import TariffMutations
 from .tariffs.queries import TariffQueries
 
 
-class Query(MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries, BillingQueries,
-            BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries,
+# New domains go first: graphene lists the last base's fields first, so the committed SDL only grows at the end.
+class Query(InvoiceQueries, MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries,
+            BillingQueries, BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries,
             AuditQueries, ReconciliationQueries, DailyCloseQueries, FinanceReportQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations, ImportMutations,
-               TariffMutations, BillingMutations, BillRunMutations, PaymentMutations, MerchantMutations,
-               CounterMutations, BrandingMutations, ReconciliationMutations, DailyCloseMutations,
+class Mutation(InvoiceMutations, SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations,
+               ImportMutations, TariffMutations, BillingMutations, BillRunMutations, PaymentMutations,
+               MerchantMutations, CounterMutations, BrandingMutations, ReconciliationMutations, DailyCloseMutations,
                ReportExportMutations, graphene.ObjectType):
     staff_login = StaffLogin.Field()
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("files/", include("tenants.miniprogram_urls")),
     path("files/", include("apps.reconciliation.urls")),
     path("payments/", include("apps.payments.urls")),
+    path("", include("apps.invoices.urls")),  # /files/invoices/<id>.pdf|.ofd, /invoices/callback/nuonuo/
     path("healthz", health),
     path("console/", include("apps.console.urls")),  # the web console (SPA; apps/console)
     path("readyz", ready),

@@ -83,6 +83,12 @@ LIST_SIZES = {
     "PlatformFigures.tenants": 3,
     "Query.houseResidents": 5,  # HOUSE_BINDING_CAP
     "Query.serviceProviderAccounts": 2,
+    # E-invoices (issue #15): lines per fee item of a few bills, a few red invoices per blue one.
+    "Invoice.lines": 10,
+    "Invoice.reds": 3,
+    "Invoice.redConfirmations": 3,
+    "Query.myInvoiceTitles": 20,  # MAX_TITLES
+    "Query.feeItemTaxes": 8,
 }
 # Page maxima other than MAX_PAGE.
 PAGE_MAXIMA = {"ImportJob.errors": 1000}

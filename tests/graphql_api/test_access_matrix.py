@@ -149,6 +149,27 @@ def _foreign_bill(alpha, owner) -> str:
         return str(bill_issue(house=house, season=season, plan=plan).pk)
 
 
+def _foreign_invoice(alpha, owner) -> str:
+    from tests.factories.invoice_rows import blue_invoice, paid_order
+
+    with schema_context(alpha.schema):
+        return str(blue_invoice(paid_order(owner), files=False).pk)
+
+
+def _foreign_paid_order(alpha, owner) -> str:
+    from tests.factories.invoice_rows import paid_order
+
+    with schema_context(alpha.schema):
+        return str(paid_order(owner).pk)
+
+
+def _foreign_title(alpha, owner) -> str:
+    from apps.invoices.models import InvoiceTitle
+
+    with schema_context(alpha.schema):
+        return str(InvoiceTitle.objects.create(resident=owner, kind="personal", name="owner").pk)
+
+
 # For each (field, id argument) a resident may call: how to make another
 # resident's object of that kind, or None when the id names something shared
 # by the whole company (a season), not owned by a resident.
@@ -157,6 +178,11 @@ FOREIGN_IDS = {
     ("bill", "id"): _foreign_bill,
     ("myBills", "seasonId"): None,
     ("createPayment", "billIds"): lambda alpha, owner: [_foreign_bill(alpha, owner)],
+    ("myInvoice", "id"): _foreign_invoice,
+    ("requestInvoice", "orderId"): _foreign_paid_order,
+    ("requestInvoice", "titleId"): _foreign_title,
+    ("saveInvoiceTitle", "id"): _foreign_title,
+    ("deleteInvoiceTitle", "id"): _foreign_title,
 }
 
 RESIDENT_ID_ARGS = [
