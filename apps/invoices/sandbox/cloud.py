@@ -81,15 +81,22 @@ def envelope(code: str = "E0000", describe: str = "调用成功", result: Any = 
 
 
 def register_app(*, tax_no: str, seller_name: str = "", queries_per_step: int = 1, seconds_per_step: int = 0,
-                 credit_total_fen: int = 100_000_000) -> NuonuoApp:
-    """Register (or replace the credentials of) the app authorized for a tax number; knobs reset."""
+                 credit_total_fen: int = 100_000_000, rotate: bool = False) -> NuonuoApp:
+    """Register the app authorized for a tax number: session ok, credit line unused, knobs reset. An existing
+    app keeps its credentials (a seed may run twice) unless `rotate`."""
     _require(TAX_NO.match(tax_no or ""), "税号格式不正确")
-    with schema_context("public"):
-        app, _created = NuonuoApp.objects.update_or_create(user_tax=tax_no, defaults={
-            "app_key": "SD" + secrets.token_hex(7).upper(), "app_secret": secrets.token_hex(16).upper(),
-            "access_token": secrets.token_hex(16), "seller_name": seller_name, "session_state": SESSION_OK,
-            "face_qr_token": "", "credit_total_fen": credit_total_fen, "credit_used_fen": 0,
-            "knobs": {"queries_per_step": queries_per_step, "seconds_per_step": seconds_per_step}})
+    state = {"seller_name": seller_name, "session_state": SESSION_OK, "face_qr_token": "",
+             "credit_total_fen": credit_total_fen, "credit_used_fen": 0,
+             "knobs": {"queries_per_step": queries_per_step, "seconds_per_step": seconds_per_step}}
+    fresh = {"app_key": "SD" + secrets.token_hex(7).upper(), "app_secret": secrets.token_hex(16).upper(),
+             "access_token": secrets.token_hex(16)}
+    with schema_context("public"), transaction.atomic():
+        app = NuonuoApp.objects.select_for_update().filter(user_tax=tax_no).first()
+        if app is None:
+            return NuonuoApp.objects.create(user_tax=tax_no, **fresh, **state)
+        for name, value in {**state, **(fresh if rotate else {})}.items():
+            setattr(app, name, value)
+        app.save()
         return app
 
 
@@ -728,12 +735,12 @@ def send_red_callback(red_pk: int) -> None:
 
 
 def sandbox_nuonuo_app(*, tax_no: str, seller_name: str = "", queries_per_step: int = 1, seconds_per_step: int = 0,
-                       credit_total_fen: int = 100_000_000):
-    """Register an app for a tax number at the sandbox (fresh credentials) → the adapter's ProviderCredentials.
+                       credit_total_fen: int = 100_000_000, rotate: bool = False):
+    """Register an app for a tax number at the sandbox (register_app) → the adapter's ProviderCredentials.
     For tests (query-driven steps) and the demo seed (seconds_per_step=2: invoices finish on their own)."""
     from apps.invoices.providers import ProviderCredentials
 
     app = register_app(tax_no=tax_no, seller_name=seller_name, queries_per_step=queries_per_step,
-                       seconds_per_step=seconds_per_step, credit_total_fen=credit_total_fen)
+                       seconds_per_step=seconds_per_step, credit_total_fen=credit_total_fen, rotate=rotate)
     return ProviderCredentials(provider="nuonuo", app_key=app.app_key, app_secret=app.app_secret,
                                access_token=app.access_token, seller_tax_no=app.user_tax)

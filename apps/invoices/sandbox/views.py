@@ -6,8 +6,8 @@ settings.INVOICE_NUONUO_GATEWAY = "http://<platform>/sandbox/nuonuo" (the adapte
 - GET files/<token>.pdf|ofd|xml: layout files of an issued invoice (files.py).
 - GET/POST face/<token>: the face-verification "QR code" page; POST = the drawer scanned it (session back to ok).
 - Test/demo knobs, JSON POST (no signature), answer JSON or {"code", "message"} with 400/404:
-  knobs/register {tax_no, seller_name?, queries_per_step?=1, seconds_per_step?=0, credit_total_fen?}
-      → {appKey, appSecret, accessToken, userTax}
+  knobs/register {tax_no, seller_name?, queries_per_step?=1, seconds_per_step?=0, credit_total_fen?, rotate?=false}
+      → {appKey, appSecret, accessToken, userTax} (an existing app keeps its credentials unless rotate)
   knobs/fail-next {tax_no, status: "22"|"24", cause?}   the next order (or re-issue) fails that way
   knobs/session {tax_no, state: "ok"|"login_required"|"face_required"}
   knobs/credit {tax_no, total_fen, used_fen?}
@@ -122,7 +122,8 @@ def knob_register(data: dict) -> dict:
     app = cloud.register_app(tax_no=str(data.get("tax_no") or ""), seller_name=str(data.get("seller_name") or ""),
                              queries_per_step=_int(data, "queries_per_step", 1),
                              seconds_per_step=_int(data, "seconds_per_step", 0),
-                             credit_total_fen=_int(data, "credit_total_fen", 100_000_000))
+                             credit_total_fen=_int(data, "credit_total_fen", 100_000_000),
+                             rotate=data.get("rotate") is True)
     return {"appKey": app.app_key, "appSecret": app.app_secret, "accessToken": app.access_token,
             "userTax": app.user_tax}
 

@@ -417,5 +417,26 @@ def test_knobs_answer_json_and_refuse_unknown_companies(db, http):
     assert missing.status_code == 404 and missing.json()["code"] == "070306"
     bad = requests.post(f"{SANDBOX}/knobs/fail-next", json={"tax_no": TAX_NO, "status": "3"}, timeout=5)
     assert bad.status_code == 400
+    again = requests.post(f"{SANDBOX}/knobs/register", json={"tax_no": TAX_NO}, timeout=5).json()
+    assert again["appSecret"] == response.json()["appSecret"]  # a seed run twice keeps working
+    rotated = requests.post(f"{SANDBOX}/knobs/register", json={"tax_no": TAX_NO, "rotate": True}, timeout=5).json()
+    assert rotated["appSecret"] != response.json()["appSecret"]
     state = requests.post(f"{SANDBOX}/knobs/state", json={"tax_no": TAX_NO}, timeout=5).json()
     assert state["session"] == "ok" and state["orders"] == []
+
+
+def test_the_clock_task_and_the_advance_knob_move_orders_without_queries(nuonuo, http,
+                                                                         django_capture_on_commit_callbacks):
+    from apps.invoices.sandbox.tasks import advance_order
+
+    knob("steps", tax_no=TAX_NO, queries_per_step=0, seconds_per_step=5)
+    nuonuo.issue(blue())
+    order = NuonuoOrder.objects.get(order_no="HCI00000001")
+    advance_order.delay(order.pk)  # not due yet
+    assert NuonuoOrder.objects.get(pk=order.pk).status == "20"
+    NuonuoOrder.objects.filter(pk=order.pk).update(changed_at=timezone.now() - dt.timedelta(seconds=5))
+    advance_order.delay(order.pk)
+    assert NuonuoOrder.objects.get(pk=order.pk).status == "21"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert knob("advance", tax_no=TAX_NO, order_no="HCI00000001") == {"orderNo": "HCI00000001", "status": "2"}
+    assert [c["content"]["c_status"] for c in callbacks(http)] == ["1"]
