@@ -149,8 +149,13 @@ class Invoice(models.Model):
     ofd_path = models.CharField(max_length=200, blank=True)
     xml_path = models.CharField(max_length=200, blank=True)
     fail_reason = models.CharField(_("失败原因"), max_length=255, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)  # submissions to the provider (0: never sent)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Submissions on `attempts_on` (the company's day): capped per day as the provider caps a serial (E9613).
+    attempts_on = models.DateField(null=True, blank=True)
+    day_attempts = models.PositiveSmallIntegerField(default=0)
+    # Refunds of the order already netted out of the lines (built after they succeeded): no red for them.
+    netted_refund_ids = models.JSONField(default=list, blank=True)
     requested_by_resident = models.ForeignKey("residents.Resident", null=True, blank=True,
                                               on_delete=models.SET_NULL, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -360,3 +360,10 @@ CELERY_BEAT_SCHEDULE["reconciliation-daily-runs"] = {"task": "reconciliation.req
                                                      "schedule": crontab(hour=10, minute=30)}
 CELERY_BEAT_SCHEDULE["reconciliation-retry-not-ready"] = {"task": "reconciliation.retry_not_ready",
                                                           "schedule": crontab(hour="12,15", minute=30)}
+
+# --- E-invoices (apps/invoices): due submissions, polls, retries and red confirmations every minute; the
+# tax-bureau session and credit line every 10 minutes. A failing invoice is sent at most this many times a day
+# (Nuonuo refuses a serial retried more than 20 times a day: E9613).
+INVOICE_DAILY_RETRY_CAP = env.int("INVOICE_DAILY_RETRY_CAP", default=10)
+CELERY_BEAT_SCHEDULE["invoices-sweep"] = {"task": "invoices.sweep_all_tenants", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["invoices-session-check"] = {"task": "invoices.session_check_all_tenants", "schedule": 600.0}
