@@ -11,8 +11,8 @@
  *     PERMISSION_DENIED  top-level error with extensions.code PERMISSION_DENIED
  *     PAYLOAD            a mutation's own `errors: [{field, message, code}]` (see unwrap)
  *     CONFIG             the app has no API address (ext config missing)
- *     DOCUMENT           a downloaded file (a receipt PDF) could not be opened
- *                        (raised by services/payments.js, not by this client)
+ *     DOCUMENT           a downloaded file (a receipt or invoice PDF) could not be opened
+ *                        (raised by services/files.js, not by this client)
  * - Retries only NETWORK failures, with backoff: queries always; mutations only
  *   when the request certainly never reached the server (connection refused,
  *   DNS failure, offline). A timeout or reset may have reached the server, so a

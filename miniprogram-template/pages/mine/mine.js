@@ -1,5 +1,5 @@
 'use strict';
-/** 我的: profile and phone, my houses, payment records, service phone, about. */
+/** 我的: profile and phone, my houses, payment records, invoices, service phone, about. */
 const pageBehavior = require('../../behaviors/page');
 const auth = require('../../services/auth');
 const session = require('../../utils/session');
@@ -41,6 +41,10 @@ Component({
 
     onPayments() {
       nav.go('/pages/payments/payments');
+    },
+
+    onInvoices() {
+      nav.go('/pages/invoices/invoices');
     },
 
     onAbout() {

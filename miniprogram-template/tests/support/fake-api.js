@@ -10,6 +10,14 @@
  * unless the order is a counter payment whose houses are all bound to the
  * resident, else 200 with a temp file. `api.counterPayment(billIds)` records a
  * payment taken at the counter (paid at once, with a receipt).
+ *
+ * E-invoices as graphql_api/invoices answers them: myInvoices lists the blue
+ * invoices of the resident's orders (their red ones under `reds`), requestInvoice
+ * and the title book validate like the server (field errors camel-cased, the
+ * company tax number checked as a unified social credit code), and GET
+ * /files/invoices/<id>.pdf answers like apps/invoices/views.py (401 / 404 unless
+ * the resident's and issued / 200). `api.issueInvoice(id)`, `api.failInvoice(id,
+ * reason)` and `api.redInvoice(blueId, fen)` move invoices as the lifecycle would.
  */
 
 function gqlError(code, message) {
@@ -58,6 +66,43 @@ function defaultSeed() {
         lines: [{ kind: 'HEATING_FEE', amountFen: 172500, explanation: '采暖费：75.00㎡ × 23.00元/㎡' }] },
     ],
     profile: { id: '7', displayName: '微信用户', phoneMasked: null },
+    invoicingEnabled: true,
+    invoices: [],
+    titles: [],
+  };
+}
+
+// GB 32100-2015 check character, written out here independently of utils/invoice.js.
+const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+function serverTaxNoValid(text) {
+  const t = String(text || '').trim().toUpperCase();
+  if (t.length === 18) {
+    if ([...t].some((c) => USCC.indexOf(c) < 0)) return false;
+    const total = [...t.slice(0, 17)].reduce((sum, c, i) => sum + USCC.indexOf(c) * USCC_W[i], 0);
+    return USCC[(31 - (total % 31)) % 31] === t[17];
+  }
+  return (t.length === 15 || t.length === 20) && /^[0-9A-Za-z]+$/.test(t);
+}
+
+/** invoice_title_clean: a company needs its tax number, a person's is dropped; errors like the server's. */
+function cleanTitle(input) {
+  const errors = [];
+  const kind = input.kind;
+  const name = String(input.name || '').trim();
+  const taxNo = String(input.taxNo || '').trim().toUpperCase();
+  if (!name) errors.push({ field: 'name', message: '请填写该字段。', code: 'REQUIRED' });
+  if (kind === 'COMPANY' && !taxNo) errors.push({ field: 'taxNo', message: '请填写单位税号。', code: 'REQUIRED' });
+  else if (kind === 'COMPANY' && !serverTaxNoValid(taxNo)) {
+    errors.push({ field: 'taxNo', message: '税号不是有效的统一社会信用代码。', code: 'INVALID_TAX_NO' });
+  }
+  if (input.phone && !/^[0-9+\-() ]{5,20}$/.test(input.phone)) errors.push({ field: 'phone', message: '请输入有效的电话号码。', code: 'INVALID' });
+  if (input.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.email)) errors.push({ field: 'email', message: '请输入有效的电子邮箱。', code: 'INVALID' });
+  return {
+    errors,
+    title: { kind, name, taxNo: kind === 'COMPANY' ? taxNo : '', phone: input.phone || '', email: input.email || '',
+      addressPhone: input.addressPhone || '', bankAccount: input.bankAccount || '' },
   };
 }
 
@@ -145,6 +190,66 @@ function createFakeApi(seedOverrides) {
     return o.billIds.every((id) => state.bound.indexOf(state.bills.find((b) => b.id === id).houseId) >= 0);
   }
 
+  function orderOwned(o) {
+    return o.billIds.every((id) => state.bound.indexOf(state.bills.find((b) => b.id === id).houseId) >= 0);
+  }
+
+  function invoiceOwned(inv) {
+    const o = orders.find((x) => x.id === inv.orderId);
+    return Boolean(o) && orderOwned(o);
+  }
+
+  function invoiceShape(inv) {
+    const reds = state.invoices.filter((r) => r.blueId === inv.id).sort((a, b) => Number(a.id) - Number(b.id));
+    return Object.assign({}, inv, {
+      pdfUrl: inv.status === 'ISSUED' || inv.status === 'REVERSED' || inv.status === 'RED_REQUESTED' ? `/files/invoices/${inv.id}.pdf` : null,
+      reds: inv.kind === 'BLUE' ? reds.map(invoiceShape) : [],
+    });
+  }
+
+  function titleShape(t) {
+    return Object.assign({}, t, { taxNo: t.taxNo || null, phone: t.phone || null, email: t.email || null,
+      addressPhone: t.addressPhone || null, bankAccount: t.bankAccount || null });
+  }
+
+  /** The lifecycle issued it: number, date, lines (residential heating exempt: 免税 03), the PDF. */
+  function issueInvoice(id) {
+    const inv = state.invoices.find((x) => x.id === String(id));
+    const o = orders.find((x) => x.id === inv.orderId);
+    inv.status = 'ISSUED';
+    inv.invoiceNumber = `2611200000000000${inv.id.padStart(4, '0')}`;
+    inv.issuedAt = '2026-12-01T03:00:00Z';
+    inv.failReason = null;
+    inv.lines = o.billIds.map((billId, i) => ({
+      index: i + 1, goodsName: '*供热*采暖费', taxRate: '0', exclFen: o.amounts[billId], taxFen: 0, inclFen: o.amounts[billId],
+      explanation: `价税合计 ${(o.amounts[billId] / 100).toFixed(2)} 元，免税（03）`,
+    }));
+    inv.exclFen = inv.totalFen;
+    inv.taxFen = 0;
+    return inv;
+  }
+
+  function failInvoice(id, reason) {
+    const inv = state.invoices.find((x) => x.id === String(id));
+    inv.status = 'FAILED';
+    inv.failReason = reason;
+    return inv;
+  }
+
+  /** A refund took fen (positive) from the order: an issued red invoice for it; all of it reverses the blue one. */
+  function redInvoice(blueId, fen) {
+    const blue = state.invoices.find((x) => x.id === String(blueId));
+    seq += 1;
+    const red = Object.assign({}, blue, {
+      id: String(900 + seq), kind: 'RED', status: 'ISSUED', blueId: blue.id, totalFen: -fen, exclFen: -fen, taxFen: 0,
+      invoiceNumber: `2611200000000009${String(seq).padStart(4, '0')}`, issuedAt: '2026-12-05T03:00:00Z', createdAt: '2026-12-05T02:00:00Z',
+      lines: [{ index: 1, goodsName: '*供热*采暖费', taxRate: '0', exclFen: -fen, taxFen: 0, inclFen: -fen, explanation: '红字冲销，免税（03）' }],
+    });
+    state.invoices.unshift(red);
+    if (fen >= blue.totalFen) blue.status = 'REVERSED';
+    return red;
+  }
+
   /** The fake wx's downloadFile: {statusCode, tempFilePath} like WeChat gives for any HTTP answer. */
   async function download(req) {
     const auth = (req.header && req.header.Authorization) || '';
@@ -152,6 +257,12 @@ function createFakeApi(seedOverrides) {
     downloads.push({ url: req.url, token });
     const file = (statusCode) => ({ statusCode, tempFilePath: `http://tmp/download-${downloads.length}-${statusCode}` });
     if (overrides.download) return overrides.download(req, { token }, api);
+    const invoiceFile = /^https?:\/\/[^/]+\/files\/invoices\/(\d+)\.pdf$/.exec(req.url);
+    if (invoiceFile) {
+      if (!token || !tokens.has(token)) return file(401);
+      const inv = state.invoices.find((x) => x.id === invoiceFile[1]);
+      return file(inv && invoiceOwned(inv) && invoiceShape(inv).pdfUrl ? 200 : 404);
+    }
     const match = /^https?:\/\/[^/]+\/payments\/receipts\/([^/]+)\.pdf$/.exec(req.url);
     if (!match) return file(404);
     if (!token || !tokens.has(token)) return file(401);
@@ -260,6 +371,78 @@ function createFakeApi(seedOverrides) {
     Branding() {
       return { branding: state.branding || null };
     },
+    MyInvoices({ offset, limit }, ctx) {
+      requireResident(ctx);
+      const mine = state.invoices.filter((inv) => inv.kind === 'BLUE' && invoiceOwned(inv));
+      const start = offset || 0;
+      const size = Math.min(limit || 20, 100);
+      return { myInvoices: { totalCount: mine.length, items: mine.slice(start, start + size).map(invoiceShape) } };
+    },
+    MyInvoice({ id }, ctx) {
+      requireResident(ctx);
+      const inv = state.invoices.find((x) => x.id === String(id));
+      return { myInvoice: inv && invoiceOwned(inv) ? invoiceShape(inv) : null };
+    },
+    RequestInvoice({ orderId, titleId, title }, ctx) {
+      requireResident(ctx);
+      const refuse = (field, message, code) => ({ requestInvoice: { invoice: null, errors: [{ field, message, code }] } });
+      const o = orders.find((x) => x.id === String(orderId));
+      if (!o || !orderOwned(o)) return refuse('orderId', '找不到该订单。', 'NOT_FOUND');
+      let buyer;
+      if (titleId) {
+        buyer = state.titles.find((t) => t.id === String(titleId));
+        if (!buyer) return refuse('titleId', '找不到该抬头。', 'NOT_FOUND');
+      } else if (title) {
+        const cleaned = cleanTitle(title);
+        if (cleaned.errors.length) return { requestInvoice: { invoice: null, errors: cleaned.errors } };
+        buyer = cleaned.title;
+      } else {
+        return refuse('title', '请选择或填写发票抬头。', 'REQUIRED');
+      }
+      if (!state.invoicingEnabled) return refuse(null, '本公司尚未启用电子发票。', 'NOT_ENABLED');
+      if (o.status !== 'PAID') return refuse('orderId', '订单尚未支付成功。', 'ORDER_NOT_PAID');
+      if (state.invoices.some((inv) => inv.orderId === o.id && inv.kind === 'BLUE')) {
+        return refuse('orderId', '该订单已申请过发票。', 'ALREADY_REQUESTED');
+      }
+      seq += 1;
+      const inv = {
+        id: String(500 + seq), kind: 'BLUE', status: 'REQUESTED', orderId: o.id, outTradeNo: o.outTradeNo, blueId: null,
+        buyerKind: buyer.kind, buyerName: buyer.name, buyerTaxNo: buyer.taxNo || null, totalFen: o.amountFen, exclFen: 0, taxFen: 0,
+        invoiceNumber: null, issuedAt: null, failReason: null, createdAt: '2026-12-01T02:10:00Z', lines: [],
+      };
+      state.invoices.unshift(inv);
+      return { requestInvoice: { invoice: invoiceShape(inv), errors: [] } };
+    },
+    MyInvoiceTitles(v, ctx) {
+      requireResident(ctx);
+      const sorted = state.titles.slice().sort((a, b) => (b.isDefault - a.isDefault) || (Number(b.id) - Number(a.id)));
+      return { myInvoiceTitles: sorted.map(titleShape) };
+    },
+    SaveInvoiceTitle({ id, input, isDefault }, ctx) {
+      requireResident(ctx);
+      let row = null;
+      if (id) {
+        row = state.titles.find((t) => t.id === String(id));
+        if (!row) return { saveInvoiceTitle: { title: null, errors: [{ field: 'id', message: '找不到该抬头。', code: 'NOT_FOUND' }] } };
+      }
+      const cleaned = cleanTitle(input);
+      if (cleaned.errors.length) return { saveInvoiceTitle: { title: null, errors: cleaned.errors } };
+      if (!row) {
+        seq += 1;
+        row = { id: String(300 + seq), isDefault: state.titles.length === 0 };
+        state.titles.push(row);
+      }
+      Object.assign(row, cleaned.title);
+      if (isDefault === true) state.titles.forEach((t) => { t.isDefault = t === row; });
+      return { saveInvoiceTitle: { title: titleShape(row), errors: [] } };
+    },
+    DeleteInvoiceTitle({ id }, ctx) {
+      requireResident(ctx);
+      const index = state.titles.findIndex((t) => t.id === String(id));
+      if (index < 0) return { deleteInvoiceTitle: { deletedId: null, errors: [{ field: 'id', message: '找不到该抬头。', code: 'NOT_FOUND' }] } };
+      state.titles.splice(index, 1);
+      return { deleteInvoiceTitle: { deletedId: String(id), errors: [] } };
+    },
   };
 
   async function transport(req) {
@@ -291,6 +474,9 @@ function createFakeApi(seedOverrides) {
     handlers,
     settle,
     counterPayment,
+    issueInvoice,
+    failInvoice,
+    redInvoice,
     requireResident,
     on(op, fn) { overrides[op] = fn; return api; },
     off(op) { delete overrides[op]; return api; },
