@@ -8,7 +8,7 @@ depth validator re-expanded every spread: exponential in nested fragments).
 
 Cost (Saleor's cost map, GitHub's node limit): every field costs 1 (or its
 entry in FIELD_COSTS), times the number of parent objects it is resolved for.
-A field with a `first` argument multiplies what is below it by its page size
+A field with a `first` (or `limit`) argument multiplies what is below it by its page size
 (the argument, a variable, the schema default, else the page default; at
 most the page maximum); on a page object (`{totalCount items}`) the size
 applies to its list. Other lists multiply by LIST_SIZES or DEFAULT_LIST_SIZE.
@@ -57,6 +57,8 @@ from graphql.utilities import type_from_ast
 from .pagination import MAX_PAGE
 
 PAGE_DEFAULT = 50  # pagination.page()'s default when `first` is absent or null
+# The arguments that size a page: `first` (Relay-style and most lists) or `limit` (offset/limit pages).
+PAGE_ARGS = ("first", "limit")
 DEFAULT_LIST_SIZE = 20
 # Plain lists (no `first`) with a known or typical size.
 LIST_SIZES = {
@@ -219,8 +221,9 @@ class Analysis:
         if node.selection_set is None:
             return summary
         multiplier, child_pending = 1, None
-        if "first" in definition.args:
-            size = self._page_size(node, definition, coordinate)
+        page_arg = next((arg for arg in PAGE_ARGS if arg in definition.args), None)
+        if page_arg is not None:
+            size = self._page_size(node, definition, coordinate, page_arg)
             if _is_list(definition.type):
                 multiplier = size
             else:
@@ -238,11 +241,11 @@ class Analysis:
             return Summary()
         return self.selection_set(node.selection_set, type_, pending)
 
-    def _page_size(self, node: FieldNode, definition, coordinate: str) -> int:
+    def _page_size(self, node: FieldNode, definition, coordinate: str, page_arg: str) -> int:
         maximum = PAGE_MAXIMA.get(coordinate, MAX_PAGE)
         value = Undefined
         for argument in node.arguments:
-            if argument.name.value == "first":
+            if argument.name.value == page_arg:
                 value = argument.value
         if isinstance(value, VariableNode):
             var = value.name.value
@@ -250,7 +253,7 @@ class Analysis:
         if isinstance(value, IntValueNode):
             value = int(value.value)
         if value is Undefined:
-            default = definition.args["first"].default_value
+            default = definition.args[page_arg].default_value
             value = default if isinstance(default, int) else None
         if isinstance(value, NullValueNode) or value is None:
             value = PAGE_DEFAULT

@@ -17,7 +17,14 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import schema_context
-from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, get_introspection_query, parse
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    get_introspection_query,
+    parse,
+)
 from graphql.utilities import type_from_ast
 
 from graphql_api import platform_schema, tenant_schema
@@ -149,6 +156,18 @@ def test_page_sizes_count_from_arguments_variables_and_defaults(client, alpha, m
         literal = query.replace("($n: Int)", "").replace("$n", "5000")
         error = _refused(_post(client, alpha.host, literal, token=token)[0], "QUERY_TOO_COMPLEX")
         assert error["extensions"]["actual"] == 1102  # the server caps pages at 100, so does the estimate
+
+
+def test_limit_pages_count_like_first_pages(client, alpha, make_staff):
+    """Offset/limit pages (statement runs and their differences, invoices …) are sized by `limit` as `first` pages
+    are by `first`: a nested 100 × 100 is priced as 10,000 rows, not as two default lists."""
+    token = make_staff(alpha, "finance")
+    query = ("query($n: Int, $m: Int) { statementRuns(limit: $n) { items { id "
+             "differences(limit: $m) { items { id outTradeNo } } } } }")
+    with override_settings(GRAPHQL_COST_LIMITS={**settings.GRAPHQL_COST_LIMITS, "staff": 1000}):
+        assert _post(client, alpha.host, query, {"n": 5, "m": 5}, token=token)[0].status_code == 200
+        error = _refused(_post(client, alpha.host, query, {"n": 100, "m": 100}, token=token)[0], "QUERY_TOO_COMPLEX")
+        assert error["extensions"]["actual"] >= 100 * 100 * 2
 
 
 def test_alias_floods_are_refused(client, alpha, make_staff):
@@ -295,7 +314,10 @@ def _sample(type_, name: str):
         return [_sample(type_.of_type, name)]
     if isinstance(type_, GraphQLEnumType):
         return next(iter(type_.values))
-    return {"ID": "1", "String": "13800138000", "Int": 100 if name == "first" else 0, "Boolean": True}[type_.name]
+    if isinstance(type_, GraphQLInputObjectType):  # every field filled, as a full form would send it
+        return {field: _sample(spec.type, field) for field, spec in type_.fields.items()}
+    return {"ID": "1", "String": "13800138000", "Int": 100 if name in ("first", "limit") else 0, "Boolean": True,
+            "Date": "2026-12-01", "Decimal": "0.09", "BigInt": 100}[type_.name]
 
 
 @pytest.mark.parametrize("key", sorted(DOCUMENTS))
