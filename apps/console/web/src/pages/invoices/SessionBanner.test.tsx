@@ -28,8 +28,8 @@ const BASE: Omit<Session, 'state'> = {
   creditRemainingFen: 87654321,
   creditCheckedAt: '2026-12-07T09:30:00+08:00',
 };
-const LOGIN_ACTION = '开票人需重新登录电子税务局：请开票人在开票服务商平台完成电子税务局登录，然后点击「刷新状态」。';
-const FACE_ACTION = '开票人需完成人脸认证：点击「获取认证二维码」，由开票人用个人所得税 App 或电子税务局 App 扫码认证，然后点击「刷新状态」。';
+const LOGIN_ACTION = '电子税务局登录已失效：请开票人登录诺诺开票平台，按提示完成电子税务局登录（短信验证）。恢复后待开发票将自动开具。';
+const FACE_ACTION = '需要开票人人脸认证：请点击“获取人脸认证二维码”，用个人所得税或电子税务局 App 扫码认证。认证后待开发票将自动开具。';
 const QR = 'https://sandbox.example/sandbox/nuonuo/face/3f9a2c';
 const QR_IMAGE = 'data:image/png;base64,iVBORw0KGgo=';
 
@@ -98,7 +98,7 @@ describe('SessionBanner', () => {
     });
     expect((await banner()).dataset.state).toBe('FACE_REQUIRED');
     expect(screen.getByTestId('invoice-session-action').textContent).toBe(FACE_ACTION);
-    expect(buttons()).toEqual(['获取认证二维码', '刷新状态']);
+    expect(buttons()).toEqual(['获取人脸认证二维码', '刷新状态']);
     expect(screen.queryByTestId('invoice-face-qr')).toBeNull();
     const user = userEvent.setup({ delay: null });
     await user.click(screen.getByTestId('invoice-face-qr-get'));

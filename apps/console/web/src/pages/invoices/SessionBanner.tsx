@@ -11,7 +11,7 @@ import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
 import { InvoicesSessionDoc } from './documents';
 import { InvoiceFaceQrDoc, InvoiceSessionRefreshDoc } from './manageDocuments';
-import { sessionCallToAction } from './session';
+import { REFRESH_LATER, sessionCallToAction } from './session';
 
 export type InvoiceSession = NonNullable<InvoicesPageSessionQuery['invoiceSession']>;
 
@@ -115,7 +115,10 @@ export function SessionBanner({ canAct }: { canAct: boolean }) {
             </Typography.Text>
           )}
           {canAct && session?.action ? (
-            <Typography.Text data-testid="invoice-session-action">{session.action}</Typography.Text>
+            <Space direction="vertical" size={0}>
+              <Typography.Text data-testid="invoice-session-action">{session.action}</Typography.Text>
+              {(session.state === 'LOGIN_REQUIRED' || session.state === 'FACE_REQUIRED') && <Typography.Text>{t(...REFRESH_LATER)}</Typography.Text>}
+            </Space>
           ) : (
             cta.steps.length > 0 && (
             <ol style={{ margin: 0, paddingInlineStart: 20 }} data-testid="invoice-session-steps">
@@ -131,7 +134,7 @@ export function SessionBanner({ canAct }: { canAct: boolean }) {
             <Space>
               {cta.buttons.includes('faceQr') && (
                 <Button type="primary" loading={busy === 'faceQr'} disabled={busy !== null} onClick={() => act('faceQr')} data-testid="invoice-face-qr-get">
-                  {session?.faceQrUrl ? t('重新获取二维码', 'Get a new QR code') : t('获取认证二维码', 'Get the QR code')}
+                  {session?.faceQrUrl ? t('重新获取二维码', 'Get a new QR code') : t('获取人脸认证二维码', 'Get the face-verification QR code')}
                 </Button>
               )}
               {cta.buttons.includes('refresh') && (

@@ -19,7 +19,7 @@ export interface CallToAction {
 }
 
 const ASK: Pair = ['请联系财务或管理员处理（开票人需在场）。', 'Ask finance or an administrator (with the drawer present).'];
-const REFRESH_LATER: Pair = ['完成后点击「刷新状态」；状态恢复后，暂停的发票会自动继续开具。', 'Then click "Refresh status"; paused invoices resume by themselves once it is back.'];
+export const REFRESH_LATER: Pair = ['完成后点击「刷新状态」；状态恢复后，暂停的发票会自动继续开具。', 'Then click "Refresh status"; paused invoices resume by themselves once it is back.'];
 
 export function sessionCallToAction(state: InvoiceSessionState | null | undefined, canAct: boolean): CallToAction {
   switch (state) {
@@ -47,7 +47,7 @@ export function sessionCallToAction(state: InvoiceSessionState | null | undefine
         type: 'warning',
         title: ['需要开票人人脸认证，开票已暂停', "The drawer's face verification is due: issuing is paused"],
         steps: canAct ? [
-          ['点击「获取认证二维码」。', 'Click "Get the QR code".'],
+          ['点击「获取人脸认证二维码」。', 'Click "Get the face-verification QR code".'],
           ['开票人用「电子税务局」App 或「个人所得税」App 扫码，完成刷脸。', 'The drawer scans it with the tax bureau app (or the IIT app) and completes the face scan.'],
           REFRESH_LATER,
         ] : [],
