@@ -30,6 +30,13 @@ def test_seed_demo_twice(db):
         opted_out = Bill.objects.filter(house__heating_status="opted_out").first()
         assert opted_out.lines.get().kind == "basic_fee"
         assert Bill.objects.filter(house__meter_no__gt="", lines__kind="metered_fee").exists()
+    with schema_context(demo.schema_name):
+        from apps.invoices.models import FeeItemTax, InvoiceSettings
+
+        config = InvoiceSettings.objects.get()  # e-invoices on, on request, at the sandbox Nuonuo cloud
+        assert config.enabled and config.policy == "on_request" and config.app_secret and config.access_token
+        assert FeeItemTax.objects.count() == 8
+        assert FeeItemTax.objects.get(line_kind="heating_fee", category="residential").favoured_policy == "03"
     assert "admin / demo-admin-2026" in out.getvalue()
     # The operator console's summary is filled at once, not after the first beat refresh.
     summary = TenantSummary.objects.get(tenant=demo)

@@ -7,6 +7,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import Role, User
 from apps.accounts.services import staff_create
 from apps.billing.demo import demo_billing_seed
+from apps.invoices.demo import demo_invoices_seed
 from apps.payments.demo import demo_collections_seed, demo_payments_seed
 from apps.properties.demo import demo_ledger_seed
 from tenants.branding import branding_demo_seed
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         branding_demo_seed(tenant=demo)  # complete mini-program branding + sandbox Open Platform authorization
         if demo_payments_seed(tenant=demo, app_id=DEMO_APP_ID):
             self.stdout.write("registered the demo's WeChat Pay and Alipay merchants at the sandbox gateways")
+        if demo_invoices_seed(tenant=demo):
+            self.stdout.write("turned on e-invoices for the demo at the sandbox Nuonuo cloud")
         with schema_context(demo.schema_name):
             for username, password, role in DEMO_STAFF:
                 if not User.objects.filter(username=username).exists():
