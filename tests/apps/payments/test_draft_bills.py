@@ -110,8 +110,10 @@ def test_no_money_is_taken_at_the_counter_on_a_draft_bill(gql, alpha, draft, mak
 
 # Every resident root field whose answer can contain a bill, and how it keeps drafts out:
 # directly through the billing selectors (tested above), or only through orders, which
-# createPayment and the counter never make on a draft bill (tested above).
-RESIDENT_BILL_FIELDS = {"myBills": "selector", "bill": "selector", "myPayments": "orders", "order": "orders"}
+# createPayment and the counter never make on a draft bill (tested above). Invoices show bills only through the
+# paid order they were issued for.
+RESIDENT_BILL_FIELDS = {"myBills": "selector", "bill": "selector", "myPayments": "orders", "order": "orders",
+                        "myInvoices": "orders", "myInvoice": "orders", "requestInvoice": "orders"}
 
 
 def _reaches(type_, name: str, seen: set) -> bool:
