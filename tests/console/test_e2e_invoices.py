@@ -177,3 +177,80 @@ def test_a_collector_reads_the_banner_and_the_list_without_the_buttons(console, 
     page.get_by_test_id("invoice-lines").wait_for()
     assert page.get_by_test_id("invoice-reverse").count() == 0
     console.shot("collector")
+
+
+def _remove_settings(tenant, audit_mark: int) -> None:
+    from apps.audit.models import AuditLog
+    from apps.invoices.models import FeeItemTax, InvoiceSettings
+
+    with schema_context(tenant.schema):
+        FeeItemTax.objects.all().delete()
+        InvoiceSettings.objects.all().delete()
+        AuditLog.objects.filter(pk__gt=audit_mark, action__startswith="invoice").delete()
+
+
+def _audit_mark(tenant) -> int:
+    from apps.audit.models import AuditLog
+
+    with schema_context(tenant.schema):
+        return AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+@pytest.fixture
+def no_invoice_settings(console_tenant, console):
+    mark = committed(_audit_mark, console_tenant.info)
+    yield
+    committed(_remove_settings, console_tenant.info, mark)
+
+
+def test_admin_sets_up_invoicing_and_the_secrets_stay_write_only(console, console_tenant, no_invoice_settings):
+    from apps.invoices.models import FeeItemTax, InvoiceSettings
+
+    host = console_tenant.info.host
+    page = console.login(host, console_tenant.staff["TENANT_ADMIN"])
+    console.open(host, "/console/settings?tab=invoices")
+    page.get_by_test_id("invoice-settings-form").wait_for()
+    assert page.get_by_test_id("invoice-has-app-secret").inner_text() == "未设置"
+    page.get_by_test_id("invoice-seller-name").fill("滨海热力有限公司")
+    page.get_by_test_id("invoice-seller-tax-no").fill(TAX_NO.lower())
+    page.get_by_test_id("invoice-drawer").fill("王会计")
+    page.get_by_test_id("invoice-app-key").fill("SD-E2E-KEY")
+    page.get_by_test_id("invoice-settings-save").click()
+    secret = page.get_by_test_id("invoice-app-secret")
+    page.locator(".ant-form-item", has=secret).locator(".ant-form-item-explain-error").wait_for()  # required at first
+    secret.fill("e2e-app-secret")
+    page.get_by_test_id("invoice-access-token").fill("e2e-access-token")
+    page.get_by_test_id("invoice-settings-save").click()
+    page.locator('[data-testid="invoice-has-app-secret"]', has_text="已设置").wait_for()
+    with schema_context(console_tenant.info.schema):
+        saved = InvoiceSettings.objects.get()
+    assert (saved.seller_tax_no, saved.app_secret, saved.access_token) == (TAX_NO, "e2e-app-secret", "e2e-access-token")
+
+    # Back later: the secrets are said to be set, never shown; saving untouched keeps them.
+    console.open(host, "/console/settings?tab=invoices")
+    page.locator('[data-testid="invoice-has-access-token"]', has_text="已设置").wait_for()
+    assert page.get_by_test_id("invoice-app-secret").input_value() == ""
+    assert page.get_by_test_id("invoice-access-token").input_value() == ""
+    assert "e2e-app-secret" not in page.content()
+    page.get_by_test_id("invoice-drawer").fill("李会计")
+    page.get_by_test_id("invoice-settings-save").click()
+    page.get_by_text("已保存").first.wait_for()
+    with schema_context(console_tenant.info.schema):
+        saved = InvoiceSettings.objects.get()
+    assert (saved.drawer, saved.app_secret, saved.access_token) == ("李会计", "e2e-app-secret", "e2e-access-token")
+    console.shot("settings")
+
+    # Residential heating: exempt (03), which sets the rate to 0.
+    row = "fee-item-HEATING_FEE-RESIDENTIAL"
+    page.get_by_test_id(f"{row}-unset").wait_for()
+    page.get_by_test_id(f"{row}-goods-name").fill("*供热*采暖费")
+    page.get_by_test_id(f"{row}-tax-code").fill("1100301010000000000")
+    page.get_by_test_id(f"{row}-policy").click()
+    page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text="03 免税").click()
+    page.get_by_test_id(f"{row}-save").click()
+    page.get_by_test_id(f"{row}-unset").wait_for(state="detached")
+    console.shot("fee-item")
+    with schema_context(console_tenant.info.schema):
+        item = FeeItemTax.objects.get(line_kind="heating_fee", category="residential")
+    assert (item.goods_name, item.tax_code, str(item.tax_rate), item.favoured_policy) == (
+        "*供热*采暖费", "1100301010000000000", "0.0000", "03")

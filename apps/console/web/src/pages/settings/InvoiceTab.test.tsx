@@ -121,12 +121,8 @@ describe('InvoiceTab', () => {
     expect(sent('SettingsSaveInvoiceSettings')[0].input).toMatchObject({ sellerTaxNo: '91110108MA01ABCD2X', appSecret: 's', accessToken: 'a' });
   });
 
-  it('fee items: stored values shown, unset rows flagged, 0% needs 免税/不征税, the API’s errors under the fields', async () => {
-    const { sent } = open(SETTINGS, (call) =>
-      call.operation === 'SettingsSaveFeeItemTax'
-        ? { data: { saveFeeItemTax: { feeItemTax: null, errors: [{ field: 'taxCode', message: '税收分类编码应为 19 位数字。', code: 'INVALID_TAX_CODE' }] } } }
-        : { data: {} },
-    );
+  it('fee items: stored values shown, unset rows flagged; a short tax code and 0% without 免税/不征税 are refused as typed', async () => {
+    const { sent } = open(SETTINGS);
     const row = 'fee-item-HEATING_FEE-NON_RESIDENTIAL';
     expect(((await screen.findByTestId('fee-item-HEATING_FEE-RESIDENTIAL-tax-code')) as HTMLInputElement).value).toBe('1100301010000000000');
     expect(screen.queryByTestId('fee-item-HEATING_FEE-RESIDENTIAL-unset')).toBeNull();
@@ -142,10 +138,22 @@ describe('InvoiceTab', () => {
     await user.click(screen.getByTestId(`${row}-save`));
     await waitFor(() => expect(errorOf(`${row}-policy`)).toBe('税率为 0 时须选择免税（03）或不征税（04）'));
     expect(sent('SettingsSaveFeeItemTax')).toHaveLength(0);
+  });
+
+  it('fee items: sends the row’s values; the API’s errors land under their fields', async () => {
+    const { sent } = open(SETTINGS, (call) =>
+      call.operation === 'SettingsSaveFeeItemTax'
+        ? { data: { saveFeeItemTax: { feeItemTax: null, errors: [{ field: 'taxCode', message: '税收分类编码不存在。', code: 'INVALID_TAX_CODE' }] } } }
+        : { data: {} },
+    );
+    const row = 'fee-item-HEATING_FEE-NON_RESIDENTIAL';
+    const user = userEvent.setup({ delay: null });
+    fireEvent.change(await screen.findByTestId(`${row}-goods-name`), { target: { value: '*供热*采暖费' } });
+    fireEvent.change(screen.getByTestId(`${row}-tax-code`), { target: { value: '1100301010000000000' } });
     await user.click(screen.getByTestId(`${row}-tax-rate`).closest('.ant-select')?.querySelector('.ant-select-selector') as HTMLElement);
     await user.click(await option('9%'));
     await user.click(screen.getByTestId(`${row}-save`));
-    await waitFor(() => expect(errorOf(`${row}-tax-code`)).toBe('税收分类编码应为 19 位数字。'));
+    await waitFor(() => expect(errorOf(`${row}-tax-code`)).toBe('税收分类编码不存在。'));
     expect(sent('SettingsSaveFeeItemTax')).toEqual([
       {
         input: {

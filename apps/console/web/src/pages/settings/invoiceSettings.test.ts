@@ -44,6 +44,7 @@ describe('fee item rules', () => {
     expect(TAX_NO_RE.test('91110108MA01ABCD2X')).toBe(true);
     expect(TAX_NO_RE.test('110108123456789')).toBe(true);
     expect(TAX_NO_RE.test('91110108MA01ABCD2')).toBe(false);
+    expect(TAX_NO_RE.test('91110108MA01ABCDOX')).toBe(false); // no O in a 统一社会信用代码
     expect(TAX_CODE_RE.test('1100301010000000000')).toBe(true);
     expect(TAX_CODE_RE.test('110030101000000000')).toBe(false);
   });

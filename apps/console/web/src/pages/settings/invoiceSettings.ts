@@ -35,8 +35,8 @@ export function invoiceSettingsInput(v: InvoiceSettingsValues): InvoiceSettingsI
   return out;
 }
 
-/** 统一社会信用代码 (18) or the older 15/20-character taxpayer numbers: digits and capital letters. */
-export const TAX_NO_RE = /^[0-9A-Z]{15}$|^[0-9A-Z]{18}$|^[0-9A-Z]{20}$/;
+/** 统一社会信用代码 (18: digits and capitals without I, O, S, V, Z) or the older 15/20-character taxpayer numbers. */
+export const TAX_NO_RE = /^[0-9A-Z]{15}$|^[0-9A-HJ-NP-RTUWXY]{18}$|^[0-9A-Z]{20}$/;
 /** 税收分类编码: 19 digits. */
 export const TAX_CODE_RE = /^\d{19}$/;
 /** The VAT rates a line may carry (0 for exempt / not taxed). */
