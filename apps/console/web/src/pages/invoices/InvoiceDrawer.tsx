@@ -117,8 +117,21 @@ export function InvoiceDrawer({ id, onClose, onRetry, onReverse }: Props) {
         </Tag>
       ),
     },
+    {
+      title: t('红冲明细', 'Lines reversed'),
+      render: (_, r) => (
+        <Space direction="vertical" size={0} data-testid={`invoice-red-lines-${r.id}`}>
+          {r.lines.map((l) => (
+            <span key={l.index}>
+              {l.goodsName} {formatFen(l.inclFen)}
+            </span>
+          ))}
+          {r.failReason && <Typography.Text type="danger">{r.failReason}</Typography.Text>}
+        </Space>
+      ),
+    },
     { title: t('开票日期', 'Issued'), dataIndex: 'issuedAt', render: when },
-    { title: t('文件', 'Files'), render: (_, r) => <FileButtons pdfUrl={r.pdfUrl} ofdUrl={null} name={fileName(r)} testId={`invoice-red-${r.id}`} /> },
+    { title: t('文件', 'Files'), render: (_, r) => <FileButtons pdfUrl={r.pdfUrl} ofdUrl={r.ofdUrl} name={fileName(r)} testId={`invoice-red-${r.id}`} /> },
   ];
   const confirmations: ColumnsType<Confirmation> = [
     { title: t('确认单编号', 'Confirmation no.'), dataIndex: 'confirmationNo', render: (n: string | null) => n || '—' },
@@ -150,7 +163,21 @@ export function InvoiceDrawer({ id, onClose, onRetry, onReverse }: Props) {
       {invoice && (
         <Space direction="vertical" size="large" style={{ width: '100%' }}>
           {invoice.status === 'FAILED' && invoice.failReason && (
-            <Alert type="error" showIcon message={t('开票失败', 'Issuing failed')} description={invoice.failReason} data-testid="invoice-fail-reason" />
+            <Alert
+              type="error"
+              showIcon
+              message={t('开票失败', 'Issuing failed')}
+              description={
+                <Space direction="vertical" size={0}>
+                  <span data-testid="invoice-fail-reason">{invoice.failReason}</span>
+                  {invoice.nextAttemptAt && (
+                    <Typography.Text type="secondary">
+                      {t(`将于 ${when(invoice.nextAttemptAt)} 自动重试`, `Retried by itself at ${when(invoice.nextAttemptAt)}`)}
+                    </Typography.Text>
+                  )}
+                </Space>
+              }
+            />
           )}
           <Space wrap>
             {onRetry && invoice.status === 'FAILED' && (
@@ -198,7 +225,12 @@ export function InvoiceDrawer({ id, onClose, onRetry, onReverse }: Props) {
             </Descriptions.Item>
             <Descriptions.Item label={t('购方税号', 'Buyer tax no.')}>{invoice.buyerTaxNo || '—'}</Descriptions.Item>
             <Descriptions.Item label={t('商户订单号', 'Order no.')}>{invoice.outTradeNo ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('申请时间', 'Requested')}>{when(invoice.createdAt)}</Descriptions.Item>
+            <Descriptions.Item label={t('申请时间', 'Requested')}>
+              {when(invoice.createdAt)}
+              {invoice.requestedBy && <Typography.Text type="secondary">（{invoice.requestedBy}）</Typography.Text>}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('提交次数', 'Submissions')}>{invoice.attempts ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('票种', 'Type')}>{invoice.invoiceLine === 'bs' ? t('数电专票', 'Digital special VAT invoice') : t('数电普票', 'Digital ordinary invoice')}</Descriptions.Item>
             <Descriptions.Item label={t('不含税金额', 'Excl. tax')}>{formatFen(invoice.exclFen)}</Descriptions.Item>
             <Descriptions.Item label={t('税额', 'Tax')}>{formatFen(invoice.taxFen)}</Descriptions.Item>
             <Descriptions.Item label={t('价税合计', 'Total')} span={2}>

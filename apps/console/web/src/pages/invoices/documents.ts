@@ -61,8 +61,12 @@ export const InvoiceDetailDoc = graphql(`
       pdfUrl
       ofdUrl
       createdAt
+      invoiceLine
+      attempts
+      nextAttemptAt
+      requestedBy
       lines { index goodsName taxRate exclFen taxFen inclFen reversedFen explanation }
-      reds { id invoiceNumber status totalFen issuedAt pdfUrl }
+      reds { id invoiceNumber status totalFen issuedAt pdfUrl ofdUrl failReason lines { index goodsName inclFen } }
       redConfirmations { id status reason full totalFen confirmationNo failReason createdAt }
     }
   }
