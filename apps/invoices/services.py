@@ -385,8 +385,8 @@ def invoice_submit(*, invoice_id: int) -> Invoice | None:
 def _submit(invoice_id: int) -> Invoice | None:
     config = invoice_settings_enabled()
     invoice = Invoice.objects.filter(pk=invoice_id).first()
-    if invoice is None or config is None or invoice.status != S.REQUESTED:
-        return invoice
+    if invoice is None or config is None or invoice.status != S.REQUESTED or invoice.kind != Invoice.Kind.BLUE:
+        return invoice  # a red invoice is never sent as an order: the bureau issues it from its confirmation
     now = timezone.now()
     today = timezone.localdate(now)
     if session_paused(config):
@@ -562,6 +562,9 @@ def invoice_retry(*, invoice_id: int, actor=None) -> Invoice:
         raise field_error("id", _("找不到该发票。"), InvoiceErrorCode.NOT_FOUND)
     if invoice.status != S.FAILED:
         raise field_error("id", _("只有开票失败的发票可以重试。"), InvoiceErrorCode.NOT_ALLOWED_IN_STATE)
+    if invoice.kind != Invoice.Kind.BLUE:
+        raise field_error("id", _("红字发票由税局依红字确认单开具，不能重试；请对蓝字发票重新红冲。"),
+                          InvoiceErrorCode.NOT_ALLOWED_IN_STATE)
     if _day_attempts(invoice, timezone.localdate()) >= daily_cap():
         raise field_error("id", _("今日重试次数已达上限（%(cap)s 次），请明日再试。") % {"cap": daily_cap()},
                           InvoiceErrorCode.DAILY_CAP)
@@ -702,14 +705,17 @@ def invoices_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     counts = {"submitted": 0, "polled": 0, "retried": 0, "red": 0}
+    # Only blue invoices are sent: a red one is issued by the bureau from its confirmation (red.py polls it).
+    blue = Q(kind=Invoice.Kind.BLUE)
     if not session_paused(config):
-        for pk in Invoice.objects.filter(due, status=S.REQUESTED).values_list("pk", flat=True)[:200]:
+        for pk in Invoice.objects.filter(due, blue, status=S.REQUESTED).values_list("pk", flat=True)[:200]:
             invoice_submit(invoice_id=pk)
             counts["submitted"] += 1
     for pk in Invoice.objects.filter(due, status=S.ISSUING).values_list("pk", flat=True)[:200]:
         invoice_poll(invoice_id=pk)
         counts["polled"] += 1
-    for pk in Invoice.objects.filter(status=S.FAILED, next_attempt_at__lte=now).values_list("pk", flat=True)[:200]:
+    failed = Invoice.objects.filter(blue, status=S.FAILED, next_attempt_at__lte=now)
+    for pk in failed.values_list("pk", flat=True)[:200]:
         try:
             invoice_retry(invoice_id=pk, actor=None)
         except Exception as exc:  # the cap reached meanwhile: its next attempt is tomorrow

@@ -117,3 +117,25 @@ def test_staff_reverse_by_hand_within_what_each_line_has_left(world):
     with pytest.raises(ValidationError) as exc:  # partly reversed: a full reversal is no longer possible
         red_manual(invoice_id=blue.pk, reason="01", note="再冲", lines=None, actor=fin)
     assert exc.value.error_dict["lines"][0].code == "NOT_ALLOWED_IN_STATE"
+
+
+def test_the_sweeper_never_sends_a_red_invoice_as_an_order(world):
+    """The red invoice waits for its confirmation (the bureau issues it): a sweep before the bureau answered
+    must not send it through the blue path (the provider refused it there: E9108, the red invoice FAILED)."""
+    from apps.invoices.services import invoice_retry, invoices_sweep
+
+    blue = _issued(world)
+    refund = _refund(world, blue, 10_000)
+    confirmation = RedConfirmation.objects.get(refund=refund)
+    red = Invoice.objects.get(pk=confirmation.red_invoice_id)
+    assert red.kind == Invoice.Kind.RED and red.status == Invoice.Status.REQUESTED
+    with world.commit(execute=True):
+        invoices_sweep()  # sends the confirmation; the red invoice stays as it is
+    red.refresh_from_db()
+    assert red.status in (Invoice.Status.REQUESTED, Invoice.Status.ISSUING, Invoice.Status.ISSUED)
+    assert red.fail_reason == ""
+    red = _red_of(confirmation)
+    assert red.status == Invoice.Status.ISSUED and red.total_fen == -10_000
+    Invoice.objects.filter(pk=red.pk).update(status=Invoice.Status.FAILED)
+    with pytest.raises(ValidationError):
+        invoice_retry(invoice_id=red.pk)
