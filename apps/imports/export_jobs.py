@@ -30,6 +30,8 @@ from apps.accounts.permissions import PII_FULL
 from apps.audit.services import audit_record
 from apps.billing.models import Bill
 from apps.billing.selectors import bill_export_rows
+from apps.invoices.access import staff_invoice_list
+from apps.invoices.models import Invoice
 from apps.payments.models import CollectionChannel, PaymentOrder
 from apps.payments.selectors_reports import payment_export_rows
 from apps.properties.selectors import house_list
@@ -103,6 +105,24 @@ def _bill_count(filters: dict) -> int:
     return bill_list(**filters).count()
 
 
+_INVOICE_KIND = dict(Invoice.Kind.choices)
+_INVOICE_STATUS = dict(Invoice.Status.choices)
+_INVOICE_FIELDS = ("invoice_number", "issued_at", "kind", "status", "buyer_name", "buyer_tax_no",
+                   "order__out_trade_no", "excl_fen", "tax_fen", "total_fen", "fail_reason")
+
+
+def _invoice_qs(filters: dict):
+    """The staff list's own query (apps.invoices.access), so the file holds what the 电子发票 page shows."""
+    return staff_invoice_list(**_payment_filters(filters)).prefetch_related(None)
+
+
+def _invoice_rows(filters: dict, masked: bool) -> Iterator[list]:
+    for (number, issued_at, kind, status, buyer, tax_no, out_trade_no, excl, tax, total,
+         reason) in _invoice_qs(filters).values_list(*_INVOICE_FIELDS).iterator(chunk_size=PROGRESS_EVERY):
+        yield [number, _local(issued_at), str(_INVOICE_KIND.get(kind, kind)), str(_INVOICE_STATUS.get(status, status)),
+               buyer, tax_no, out_trade_no or "", yuan(excl), yuan(tax), yuan(total), reason]
+
+
 SHEETS: dict[str, Sheet] = {
     ExportJob.Kind.HOUSES: Sheet("房屋台账", tuple(HEADERS), lambda f: house_list(**f).count(), _house_rows),
     ExportJob.Kind.BILLS: Sheet(
@@ -111,6 +131,9 @@ SHEETS: dict[str, Sheet] = {
     ExportJob.Kind.PAYMENTS: Sheet(
         "收费记录", ("商户订单号", "渠道", "状态", "金额(元)", "已退款(元)", "支付时间", "收据号", "收费员", "户号"),
         _payment_count, _payment_rows),
+    ExportJob.Kind.INVOICES: Sheet(
+        "电子发票", ("发票号码", "开票日期", "类型", "状态", "购方", "税号", "订单号", "不含税(元)", "税额(元)",
+                 "价税合计(元)", "失败原因"), lambda f: _invoice_qs(f).count(), _invoice_rows),
     **REPORT_SHEETS,  # finance reports (report_exports.py)
 }
 

@@ -105,6 +105,7 @@ class ExportJob(models.Model):
         COLLECTION_BY_COMMUNITY = "collection_by_community", _("小区收缴率")
         ARREARS_AGING = "arrears_aging", _("欠费账龄")
         STATEMENT_RUNS = "statement_runs", _("对账批次")
+        INVOICES = "invoices", _("电子发票")  # the staff invoice list (apps/invoices)
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")

@@ -6,7 +6,9 @@ import graphene
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from apps.accounts.permissions import INVOICE_MANAGE
+from apps.accounts.permissions import INVOICE_MANAGE, INVOICE_VIEW
+from apps.imports.export_jobs import export_job_start
+from apps.imports.models import ExportJob as _ExportJob
 from apps.invoices import access
 from apps.invoices.errors import InvoiceErrorCode
 from apps.invoices.settings_services import (
@@ -25,7 +27,8 @@ from heat_platform.kernel.errors import field_error
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, IsResident
-from .queries import fee_item_rows, session_row
+from ..imports.types import ExportJob
+from .queries import InvoiceFilter, fee_item_rows, session_row
 from .types import (
     FACE_QR_CACHE_SECONDS,
     FeeItemTax,
@@ -273,6 +276,36 @@ class InvoiceFaceQr(BaseMutation):
         return cls(session=session_row(), errors=[])
 
 
+def invoice_filter_args(data) -> dict:
+    """InvoiceFilter as access.staff_invoice_list takes it."""
+    f = data or {}
+    status, kind = f.get("status"), f.get("kind")
+    return {"status": status.value if status else None, "kind": kind.value if kind else None,
+            "date_from": f.get("date_from"), "date_to": f.get("date_to"), "search": f.get("search")}
+
+
+class StartInvoiceExport(BaseMutation):
+    """Export the invoices the staff list shows with this filter to .xlsx in the background. Poll exportJob(id),
+    then download it."""
+
+    permissions = (HasRole(*INVOICE_VIEW),)
+    job = graphene.Field(ExportJob)
+    errors = graphene.List(graphene.NonNull(InvoiceError), required=True)
+
+    class Arguments:
+        filter = InvoiceFilter()
+
+    @classmethod
+    def perform_mutation(cls, root, info, filter=None):
+        filters = invoice_filter_args(filter)
+        access.staff_invoice_list(**filters)  # the list's own checks (date range, search length), before queueing
+        for day in ("date_from", "date_to"):  # the job row keeps JSON
+            filters[day] = filters[day].isoformat() if filters[day] else None
+        job = export_job_start(kind=_ExportJob.Kind.INVOICES, filters=filters, actor=info.context.actor.user,
+                               ip=client_ip(info.context))
+        return cls(job=job, errors=[])
+
+
 class InvoiceMutations(graphene.ObjectType):
     request_invoice = RequestInvoice.Field()
     save_invoice_title = SaveInvoiceTitle.Field()
@@ -283,3 +316,4 @@ class InvoiceMutations(graphene.ObjectType):
     save_fee_item_tax = SaveFeeItemTax.Field()
     refresh_invoice_session = RefreshInvoiceSession.Field()
     invoice_face_qr = InvoiceFaceQr.Field()
+    start_invoice_export = StartInvoiceExport.Field()

@@ -19,6 +19,7 @@ from .types import (
     FeeItemTax,
     Invoice,
     InvoiceKind,
+    InvoiceOptions,
     InvoicePage,
     InvoiceSession,
     InvoiceSettings,
@@ -59,6 +60,8 @@ class InvoiceQueries(graphene.ObjectType):
                     "a page")
     my_invoice = PermissionsField(Invoice, permissions=[IsResident], id=graphene.ID(required=True),
                                   description="One invoice of my orders (blue or red); null when not found")
+    invoice_options = PermissionsField(InvoiceOptions, required=True, permissions=[IsResident],
+                                       description="Whether my company issues e-invoices (and how)")
     my_invoice_titles = PermissionsField(graphene.List(graphene.NonNull(InvoiceTitle)), required=True,
                                          permissions=[IsResident], description="My saved titles, the default first")
     invoices = PermissionsField(
@@ -83,6 +86,12 @@ class InvoiceQueries(graphene.ObjectType):
     @staticmethod
     def resolve_my_invoice(root, info, id):
         return access.access_invoice_for_resident(resident=info.context.actor.resident, invoice_id=to_pk(id))
+
+    @staticmethod
+    def resolve_invoice_options(root, info):
+        row = invoice_settings_get()
+        enabled = bool(row and row.enabled)
+        return InvoiceOptions(enabled=enabled, policy=row.policy if enabled else None)
 
     @staticmethod
     def resolve_my_invoice_titles(root, info):

@@ -47,6 +47,13 @@ FeeItemCategory = graphene.Enum.from_enum(_FeeItemTax.Category, name="FeeItemCat
                                           description="The house's category: residential heating is usually exempt")
 
 
+class InvoiceOptions(graphene.ObjectType):
+    """What a resident's app offers: 开发票 / 我的发票 only while the company has e-invoices on."""
+
+    enabled = graphene.Boolean(required=True)
+    policy = graphene.Field(InvoicePolicy, description="null while disabled")
+
+
 class RedReason(graphene.Enum):
     """The bureau's red-letter reasons (stored as their codes 01–04)."""
 

@@ -34,7 +34,19 @@ const DELETE_INVOICE_TITLE = `mutation DeleteInvoiceTitle($id: ID!) {
   deleteInvoiceTitle(id: $id) { deletedId errors { field message code } }
 }`;
 
+const INVOICE_OPTIONS = `query InvoiceOptions { invoiceOptions { enabled policy } }`;
+
 const PDF_TEXTS = { unavailable: '发票文件暂不可用', openFailed: '无法打开发票，请稍后再试' };
+
+/**
+ * Whether my company issues e-invoices -> {enabled, policy} (policy AUTOMATIC | ON_REQUEST, null while
+ * disabled). The app offers 开发票 / 我的发票 only when enabled; callers treat a failure as disabled.
+ */
+async function options() {
+  const data = await client.query(INVOICE_OPTIONS);
+  const answer = data.invoiceOptions || {};
+  return { enabled: answer.enabled === true, policy: answer.policy || null };
+}
 
 /** My blue invoices, newest first (their red ones under `reds`) -> {totalCount, items}; limit ≤ 100. */
 async function myInvoices(offset, limit) {
@@ -96,5 +108,5 @@ function openPdf(pdfUrl) {
 }
 
 module.exports = {
-  myInvoices, myInvoice, forOrder, requestInvoice, myInvoiceTitles, saveInvoiceTitle, deleteInvoiceTitle, openPdf,
+  options, myInvoices, myInvoice, forOrder, requestInvoice, myInvoiceTitles, saveInvoiceTitle, deleteInvoiceTitle, openPdf,
 };

@@ -5,6 +5,7 @@ const auth = require('../../services/auth');
 const session = require('../../utils/session');
 const theme = require('../../utils/theme');
 const nav = require('../../utils/nav');
+const invoicesApi = require('../../services/invoices');
 
 Component({
   behaviors: [pageBehavior],
@@ -12,6 +13,7 @@ Component({
     displayName: '',
     avatarText: '住',
     phoneMasked: '',
+    invoicesEnabled: false, // 我的发票 only while the company issues e-invoices (invoiceOptions)
   },
   methods: {
     onShow() {
@@ -19,8 +21,18 @@ Component({
       this.refreshTheme();
       this.showProfile(session.getProfile());
       return auth.ensureLogin()
-        .then(() => auth.fetchProfile())
-        .then((profile) => this.showProfile(profile), () => {});
+        .then(() => Promise.all([
+          auth.fetchProfile().then((profile) => this.showProfile(profile)),
+          this.loadInvoiceOptions(),
+        ]))
+        .catch(() => {});
+    },
+
+    /** Hide 我的发票 when e-invoices are off, or when the answer does not come (an older server). */
+    loadInvoiceOptions() {
+      return invoicesApi.options()
+        .then((answer) => answer.enabled, () => false)
+        .then((enabled) => this.setData({ invoicesEnabled: enabled }));
     },
 
     showProfile(profile) {

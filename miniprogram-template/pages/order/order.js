@@ -60,7 +60,10 @@ Component({
       await this.loadInvoice();
     },
 
-    /** Whether the paid order has its invoice yet; on any failure (or a server without invoices) no button. */
+    /**
+     * Whether the paid order has its invoice yet; no button while the company has e-invoices off, nor on any
+     * failure (or a server without invoices).
+     */
     async loadInvoice() {
       const order = this.data.order;
       if (!order || order.status !== 'PAID') {
@@ -68,6 +71,10 @@ Component({
         return;
       }
       try {
+        if (!(await invoicesApi.options()).enabled) {
+          this.setData({ invoiceKnown: false, invoice: null });
+          return;
+        }
         const invoice = await invoicesApi.forOrder(order.id);
         this.setData({ invoiceKnown: true, invoice: invoice ? { id: String(invoice.id), statusText: label(INVOICE_STATUS, invoice.status) } : null });
       } catch (err) {

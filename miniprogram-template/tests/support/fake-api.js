@@ -371,6 +371,11 @@ function createFakeApi(seedOverrides) {
     Branding() {
       return { branding: state.branding || null };
     },
+    InvoiceOptions(v, ctx) {
+      requireResident(ctx);
+      const enabled = Boolean(state.invoicingEnabled);
+      return { invoiceOptions: { enabled, policy: enabled ? (state.invoicePolicy || 'ON_REQUEST') : null } };
+    },
     MyInvoices({ offset, limit }, ctx) {
       requireResident(ctx);
       const mine = state.invoices.filter((inv) => inv.kind === 'BLUE' && invoiceOwned(inv));

@@ -135,6 +135,43 @@ describe('开发票 / 查看发票 on the order page', () => {
   });
 });
 
+describe('only while the company has e-invoices on (invoiceOptions)', () => {
+  test('on: 开发票 on a paid order and 我的发票 under 我的', async () => {
+    const order = await paidOrder();
+    expect(await invoicesApi.options()).toEqual({ enabled: true, policy: 'ON_REQUEST' });
+    const page = await openPage('order', { outTradeNo: order.outTradeNo });
+    expect(text(page, '#invoice')).toBe('开发票');
+    const mine = await openPage('mine');
+    expect(text(mine, '#menu-invoices')).toContain('我的发票');
+  });
+
+  test('off: neither entry shows, and the order page does not read my invoices', async () => {
+    api.state.invoicingEnabled = false;
+    const order = await paidOrder();
+    expect(await invoicesApi.options()).toEqual({ enabled: false, policy: null });
+    const page = await openPage('order', { outTradeNo: order.outTradeNo });
+    expect(text(page, '#status')).toBe('支付成功');
+    expect(page.querySelector('#invoice')).toBeUndefined();
+    expect(opsOf('MyInvoices')).toHaveLength(0);
+    const mine = await openPage('mine');
+    expect(text(mine, '#menu-payments')).toContain('缴费记录');
+    expect(mine.querySelector('#menu-invoices')).toBeUndefined();
+
+    api.state.invoicingEnabled = true; // switched on later: 我的 shows it the next time it is shown
+    await mine.instance.onShow();
+    expect(text(mine, '#menu-invoices')).toContain('我的发票');
+  });
+
+  test('no answer (an older server without invoiceOptions): hidden too', async () => {
+    api.on('InvoiceOptions', () => { throw Object.assign(new Error('400'), { response: { statusCode: 400, data: { errors: [{ message: 'Cannot query field "invoiceOptions" on type "Query".' }] } } }); });
+    const order = await paidOrder();
+    const page = await openPage('order', { outTradeNo: order.outTradeNo });
+    expect(page.querySelector('#invoice')).toBeUndefined();
+    const mine = await openPage('mine');
+    expect(mine.querySelector('#menu-invoices')).toBeUndefined();
+  });
+});
+
 describe('申请开票', () => {
   async function openForm(order) {
     return openPage('invoice-request', { outTradeNo: order.outTradeNo });

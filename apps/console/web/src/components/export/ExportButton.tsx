@@ -1,4 +1,4 @@
-// @access houses, bills, orders, reports
+// @access houses, bills, orders, reports, invoices
 // "Export to Excel" for any list: the page starts its own export job (startHouseExport / startBillExport /
 // startPaymentExport with the filter the list shows) and hands the answer over; this button then polls
 // exportJob(id) with a progress bar and downloads the file (GET downloadUrl with the token) when it is ready.

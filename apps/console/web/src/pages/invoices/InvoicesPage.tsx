@@ -1,7 +1,8 @@
 // @access invoices
 // E-invoices (电子发票; finance and admins, collectors read): the provider session with what to do when issuing is
 // paused, then every invoice in a server-paginated table filtered by status, kind, creation days and a search
-// (buyer, invoice number, order number); one invoice in a drawer with retry and 红冲 for finance and admins.
+// (buyer, invoice number, order number), exported to .xlsx with the filter on screen; one invoice in a drawer with
+// retry and 红冲 for finance and admins.
 import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { useQueryClient } from '@tanstack/react-query';
 import { App, Space, Tag, Tooltip, Typography } from 'antd';
@@ -9,11 +10,12 @@ import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { ApiError, request } from '../../api/client';
 import { useCan } from '../../auth/useCan';
+import { ExportButton } from '../../components/export/ExportButton';
 import { optional, pageArgs, tablePage, type ProTableParams } from '../../components/table';
 import type { InvoiceFilter, InvoiceKind, InvoicesPageListQuery, InvoiceStatus } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
-import { InvoicesListDoc } from './documents';
+import { InvoicesListDoc, StartInvoiceExportDoc } from './documents';
 import { InvoiceDrawer, type InvoiceDetail } from './InvoiceDrawer';
 import { BUYER_KIND, INVOICE_KIND, INVOICE_KIND_COLOR, INVOICE_KINDS, INVOICE_STATUS, INVOICE_STATUS_COLOR, INVOICE_STATUSES } from './labels';
 import { InvoiceRetryDoc } from './manageDocuments';
@@ -41,6 +43,7 @@ export default function InvoicesPage() {
   const action = useRef<ActionType>(null);
   const [detail, setDetail] = useState<string | null>(null);
   const [target, setTarget] = useState<RedTarget | null>(null);
+  const shown = useRef<InvoiceFilter>({}); // the filter of the rows on screen: what Export writes
   const mayManage = can('invoices.manage');
 
   const retry = async (invoice: InvoiceDetail) => {
@@ -146,9 +149,17 @@ export default function InvoicesPage() {
         headerTitle={t('电子发票', 'E-invoices')}
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
         search={{ labelWidth: 'auto' }}
+        toolBarRender={() => [
+          <ExportButton
+            key="export"
+            testId="invoices-export"
+            start={async () => (await request(StartInvoiceExportDoc, { filter: shown.current })).startInvoiceExport}
+          />,
+        ]}
         request={async (params) => {
           const { first, offset } = pageArgs(params);
-          const { invoices } = await request(InvoicesListDoc, { offset, limit: first, filter: invoiceFilter(params) });
+          shown.current = invoiceFilter(params);
+          const { invoices } = await request(InvoicesListDoc, { offset, limit: first, filter: shown.current });
           return tablePage(invoices ?? { totalCount: 0, items: [] });
         }}
       />

@@ -71,3 +71,13 @@ export const InvoiceDetailDoc = graphql(`
     }
   }
 `);
+
+/** The list's filter to .xlsx in the background (ExportButton polls the job and downloads it). */
+export const StartInvoiceExportDoc = graphql(`
+  mutation StartInvoiceExport($filter: InvoiceFilter) {
+    startInvoiceExport(filter: $filter) {
+      job { id }
+      errors { field message code }
+    }
+  }
+`);
