@@ -19,45 +19,18 @@ from apps.invoices import services as svc
 from apps.invoices.models import FeeItemTax, Invoice, InvoiceSettings, InvoiceTitle
 from apps.invoices.sandbox import cloud
 from apps.invoices.sandbox.models import NuonuoOrder
-from apps.invoices.services import BuyerTitle, invoice_poll, invoice_request, invoice_retry, invoices_sweep
+from apps.invoices.services import BuyerTitle, invoice_request, invoice_retry, invoices_sweep
 from tests.factories.accounts import staff
-from tests.factories.billing import FULL, bill_for
-from tests.factories.invoices import SELLER_TAX_NO, enable_invoices
-from tests.factories.payments import pay
+from tests.factories.billing import FULL
+from tests.factories.invoices import COMPANY, PERSON, SELLER_TAX_NO, drive, enable_invoices, paid, request
 from tests.factories.residents import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
-PERSON = BuyerTitle(kind="personal", name="张三丰", phone="13800000000")
-COMPANY = BuyerTitle(kind="company", name="天津某某科技有限公司", tax_no="91110000802100433B")
-
-
-def _paid(world, *, category="residential", amount=FULL, bills=1):
-    made = [bill_for(world.season, category=category) for _ in range(bills)]
-    with world.commit(execute=True):
-        return pay(world.collector, made, amount * bills if amount == FULL else amount, f"NO.{made[0].pk}")
-
-
-def _drive(invoice: Invoice, rounds: int = 5) -> Invoice:
-    """Poll until the provider's answer is final (the sandbox moves one state per query)."""
-    for _ in range(rounds):
-        invoice.refresh_from_db()
-        if invoice.status != Invoice.Status.ISSUING:
-            break
-        invoice_poll(invoice_id=invoice.pk)
-    invoice.refresh_from_db()
-    return invoice
-
-
-def _request(world, order, title=PERSON, **kw) -> Invoice:
-    with world.commit(execute=True):
-        return invoice_request(order_id=order.pk, title=title, **kw)
-
-
 def test_a_counter_payments_invoice_is_issued_with_exempt_lines_and_its_files_stored(world):
     enable_invoices()
-    order = _paid(world)
-    invoice = _drive(_request(world, order))
+    order = paid(world)
+    invoice = drive(request(world, order))
     assert invoice.status == Invoice.Status.ISSUED, invoice.fail_reason
     assert invoice.order_no == svc.order_no_for("HCI", invoice.pk) and invoice.order_no.startswith("HCI")
     assert len(invoice.invoice_number) == 20 and invoice.issued_at is not None
@@ -79,30 +52,30 @@ def test_a_counter_payments_invoice_is_issued_with_exempt_lines_and_its_files_st
 
 def test_a_company_title_on_a_non_residential_house_is_taxed_at_9_percent(world):
     enable_invoices()
-    order = _paid(world, category="non_residential")
-    invoice = _drive(_request(world, order, title=COMPANY))
+    order = paid(world, category="non_residential")
+    invoice = drive(request(world, order, title=COMPANY))
     assert invoice.status == Invoice.Status.ISSUED
     assert (invoice.buyer_kind, invoice.buyer_tax_no) == ("company", COMPANY.tax_no)
     assert (invoice.excl_fen, invoice.tax_fen) == (220183, 19817)
 
 
 def test_nothing_happens_without_settings_or_when_disabled(world):
-    order = _paid(world)
+    order = paid(world)
     assert not Invoice.objects.exists()
     with pytest.raises(ValidationError) as exc:
         invoice_request(order_id=order.pk, title=PERSON)
     assert exc.value.error_dict["orderId"][0].code == "NOT_ENABLED"
     enable_invoices(policy=InvoiceSettings.Policy.AUTOMATIC)
     InvoiceSettings.objects.update(enabled=False)
-    _paid(world)
+    paid(world)
     assert not Invoice.objects.exists()
     assert not world.http.calls  # not a single call to the provider
 
 
 def test_automatic_policy_requests_the_invoice_after_a_counter_payment_for_the_owner(world):
     enable_invoices(policy=InvoiceSettings.Policy.AUTOMATIC)
-    order = _paid(world)
-    invoice = _drive(Invoice.objects.get(order=order))
+    order = paid(world)
+    invoice = drive(Invoice.objects.get(order=order))
     assert invoice.status == Invoice.Status.ISSUED
     owner = order.items.get().bill.house.owner_name
     assert (invoice.buyer_kind, invoice.buyer_name) == ("personal", owner)
@@ -113,7 +86,7 @@ def test_automatic_policy_uses_the_residents_default_title(world):
     resident = ResidentFactory()
     InvoiceTitle.objects.create(resident=resident, kind="company", name=COMPANY.name, tax_no=COMPANY.tax_no,
                                 is_default=True)
-    order = _paid(world)
+    order = paid(world)
     order.resident = resident  # as an online order of this resident would be
     order.save(update_fields=["resident"])
     Invoice.objects.filter(order=order).delete()
@@ -124,14 +97,14 @@ def test_automatic_policy_uses_the_residents_default_title(world):
 
 def test_the_same_request_twice_is_one_invoice_and_titles_are_validated(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     bad = BuyerTitle(kind="company", name="某公司", tax_no="91110000802100433C")
     with pytest.raises(ValidationError) as exc:
         invoice_request(order_id=order.pk, title=bad)
     assert exc.value.error_dict["taxNo"][0].code == "INVALID_TAX_NO"
-    first = _request(world, order)
-    assert _request(world, order).pk == first.pk
-    _drive(first)
+    first = request(world, order)
+    assert request(world, order).pk == first.pk
+    drive(first)
     with pytest.raises(ValidationError) as exc:
         invoice_request(order_id=order.pk, title=COMPANY)
     assert exc.value.error_dict["orderId"][0].code == "ALREADY_REQUESTED"
@@ -139,7 +112,7 @@ def test_the_same_request_twice_is_one_invoice_and_titles_are_validated(world):
 
 def test_a_resident_requests_only_for_their_own_orders(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     stranger = ResidentFactory()
     with pytest.raises(ValidationError) as exc:
         invoice_request(order_id=order.pk, title=PERSON, resident=stranger)
@@ -149,13 +122,13 @@ def test_a_resident_requests_only_for_their_own_orders(world):
 
 def test_late_success_after_a_timeout(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     cloud.set_timeout_next(SELLER_TAX_NO, "requestBillingNew")
-    invoice = _request(world, order)
+    invoice = request(world, order)
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.ISSUING and invoice.serial_no == ""  # we never heard the answer
     assert invoice.fail_reason
-    invoice = _drive(invoice)
+    invoice = drive(invoice)
     assert invoice.status == Invoice.Status.ISSUED and invoice.serial_no
     with schema_context("public"):
         assert NuonuoOrder.objects.filter(order_no=invoice.order_no).count() == 1
@@ -163,14 +136,14 @@ def test_late_success_after_a_timeout(world):
 
 def test_a_submission_the_provider_already_has_is_queried_not_issued_twice(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     invoice = invoice_request(order_id=order.pk, title=PERSON)  # its queued submission is lost (not run)
     # A worker sent it and died before recording anything.
     config = svc.invoice_settings_enabled()
     svc.invoice_provider(config).issue(svc._issue_request(invoice, config))
     with world.commit(execute=True):
         svc.invoice_submit(invoice_id=invoice.pk)
-    invoice = _drive(invoice)
+    invoice = drive(invoice)
     assert invoice.status == Invoice.Status.ISSUED
     with schema_context("public"):
         assert NuonuoOrder.objects.filter(order_no=invoice.order_no).count() == 1
@@ -178,16 +151,16 @@ def test_a_submission_the_provider_already_has_is_queried_not_issued_twice(world
 
 def test_a_failure_is_retried_with_backoff_and_issued_by_reissuing(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     cloud.set_fail_next(SELLER_TAX_NO, "22", "税局系统繁忙")
     before = timezone.now()
-    invoice = _drive(_request(world, order))
+    invoice = drive(request(world, order))
     assert invoice.status == Invoice.Status.FAILED and "税局系统繁忙" in invoice.fail_reason
     assert before + dt.timedelta(seconds=55) < invoice.next_attempt_at < timezone.now() + dt.timedelta(minutes=2)
     assert invoices_sweep()["retried"] == 0  # not due yet
     with world.commit(execute=True):
         assert invoices_sweep(now=invoice.next_attempt_at + dt.timedelta(seconds=1))["retried"] == 1
-    invoice = _drive(invoice)
+    invoice = drive(invoice)
     assert invoice.status == Invoice.Status.ISSUED and invoice.attempts == 2 and invoice.day_attempts == 2
     with schema_context("public"):
         assert NuonuoOrder.objects.get(order_no=invoice.order_no).attempts == 2  # re-issued, same serial
@@ -196,13 +169,13 @@ def test_a_failure_is_retried_with_backoff_and_issued_by_reissuing(world):
 def test_retries_stop_at_the_daily_cap_until_tomorrow(world, settings):
     settings.INVOICE_DAILY_RETRY_CAP = 2
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     cloud.set_fail_next(SELLER_TAX_NO, "22", "开票失败")
-    invoice = _drive(_request(world, order))
+    invoice = drive(request(world, order))
     cloud.set_fail_next(SELLER_TAX_NO, "22", "开票失败")
     with world.commit(execute=True):
         invoice_retry(invoice_id=invoice.pk, actor=None)
-    invoice = _drive(invoice)
+    invoice = drive(invoice)
     assert invoice.status == Invoice.Status.FAILED and invoice.day_attempts == 2
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     assert timezone.localtime(invoice.next_attempt_at).date() == tomorrow
@@ -213,18 +186,18 @@ def test_retries_stop_at_the_daily_cap_until_tomorrow(world, settings):
 
 def test_a_sign_failure_is_reissued(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     cloud.set_fail_next(SELLER_TAX_NO, "24", "签章失败")
-    invoice = _drive(_request(world, order), rounds=8)
+    invoice = drive(request(world, order), rounds=8)
     assert invoice.status == Invoice.Status.ISSUED
     assert AuditLog.objects.filter(action="invoice.reissued", target_id=invoice.pk).count() == 1
 
 
 def test_issuing_pauses_while_the_session_is_down_and_resumes_when_it_is_back(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     cloud.set_session(SELLER_TAX_NO, "login_required")
-    invoice = _request(world, order)
+    invoice = request(world, order)
     invoice.refresh_from_db()
     config = InvoiceSettings.objects.get()
     assert invoice.status == Invoice.Status.REQUESTED and invoice.next_attempt_at is None
@@ -236,15 +209,15 @@ def test_issuing_pauses_while_the_session_is_down_and_resumes_when_it_is_back(wo
     with world.commit(execute=True):
         config = svc.session_refresh()
     assert config.session_state == "ok" and config.credit_remaining_fen is not None
-    invoice = _drive(invoice)
+    invoice = drive(invoice)
     assert invoice.status == Invoice.Status.ISSUED and invoice.fail_reason == ""
 
 
 def test_a_fee_item_without_settings_fails_the_invoice_with_a_clear_reason(world):
     enable_invoices()
     FeeItemTax.objects.filter(line_kind="heating_fee", category="residential").delete()
-    order = _paid(world)
-    invoice = _request(world, order)
+    order = paid(world)
+    invoice = request(world, order)
     assert invoice.status == Invoice.Status.FAILED and invoice.next_attempt_at is None
     assert invoice.fail_reason == "收费项目「采暖费·居民」未设置开票信息"
     assert not world.http.calls
@@ -252,4 +225,4 @@ def test_a_fee_item_without_settings_fails_the_invoice_with_a_clear_reason(world
                               tax_code="1100301000000000000", favoured_policy="03")
     with world.commit(execute=True):
         invoice_retry(invoice_id=invoice.pk, actor=staff("fin", role="finance"))
-    assert _drive(invoice).status == Invoice.Status.ISSUED
+    assert drive(invoice).status == Invoice.Status.ISSUED

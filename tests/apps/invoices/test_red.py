@@ -12,17 +12,16 @@ from apps.invoices.red import RedLineInput, red_manual, red_poll
 from apps.invoices.services import invoice_request
 from apps.payments.models import Refund
 from apps.payments.services import refund_request
-from tests.apps.invoices.test_lifecycle import PERSON, _drive, _paid, _request
 from tests.factories.accounts import staff
 from tests.factories.billing import FULL
-from tests.factories.invoices import enable_invoices
+from tests.factories.invoices import PERSON, drive, enable_invoices, paid, request
 
 pytestmark = pytest.mark.django_db
 
 
-def _issued(world, **paid) -> Invoice:
+def _issued(world, **options) -> Invoice:
     enable_invoices()
-    invoice = _drive(_request(world, _paid(world, **paid)))
+    invoice = drive(request(world, paid(world, **options)))
     assert invoice.status == Invoice.Status.ISSUED
     return invoice
 
@@ -42,7 +41,7 @@ def _red_of(confirmation: RedConfirmation) -> Invoice:
         if confirmation.status not in (RedConfirmation.Status.REQUESTED, RedConfirmation.Status.PENDING):
             break
         red_poll(confirmation_id=confirmation.pk)
-    return _drive(Invoice.objects.get(pk=confirmation.red_invoice_id))
+    return drive(Invoice.objects.get(pk=confirmation.red_invoice_id))
 
 
 def test_a_full_refund_reverses_the_whole_invoice(world):
@@ -90,7 +89,7 @@ def test_a_partial_refund_reverses_exactly_the_lines_of_the_bills_it_took_money_
 
 def test_a_refund_before_the_invoice_was_sent_is_netted_not_reversed(world):
     enable_invoices()
-    order = _paid(world)
+    order = paid(world)
     invoice = invoice_request(order_id=order.pk, title=PERSON)  # queued, not sent yet
     with world.commit(execute=True):
         refund = refund_request(order_id=order.pk, amount_fen=40000, reason="退费", actor=staff("f", role="finance"))
@@ -98,7 +97,7 @@ def test_a_refund_before_the_invoice_was_sent_is_netted_not_reversed(world):
 
     with world.commit(execute=True):
         invoice_submit(invoice_id=invoice.pk)
-    invoice = _drive(invoice)
+    invoice = drive(invoice)
     assert invoice.status == Invoice.Status.ISSUED and invoice.total_fen == FULL - 40000
     assert invoice.netted_refund_ids == [refund.pk]
     assert not RedConfirmation.objects.exists()
