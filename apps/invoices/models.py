@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heat_platform.crypto import EncryptedTextField
 
@@ -73,7 +74,7 @@ class FeeItemTax(models.Model):
     tax_code = models.CharField(_("税收分类编码"), max_length=19)
     tax_rate = models.DecimalField(_("税率"), max_digits=5, decimal_places=4, default=Decimal("0"))
     favoured_policy = models.CharField(_("优惠政策标识"), max_length=2, blank=True)  # "03" 免税, "04" 不征税 …
-    unit = models.CharField(_("单位"), max_length=10, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "单位"), max_length=10, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["line_kind", "category"], name="one_tax_per_item_category")]

@@ -17,11 +17,13 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from heat_platform.money import fen_to_yuan_str
 
 EXEMPT_POLICIES = frozenset({"03", "04"})  # 免税, 不征税: rate 0, tax 0
-POLICY_NAMES = {"01": "简易征收", "03": "免税", "04": "不征税"}
+# Marked for the catalogue here, translated where the explanation is written.
+POLICY_NAMES = {"01": gettext_noop("简易征收"), "03": gettext_noop("免税"), "04": gettext_noop("不征税")}
 TOLERANCE_FEN = 6  # Nuonuo: tax = excl × rate within 0.06 yuan
 PRICE_PLACES = Decimal("0.00000001")  # unit prices go out with at most 8 decimal places
 QTY_PLACES = Decimal("0.0001")
