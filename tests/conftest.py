@@ -16,9 +16,11 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from apps.payments.sandbox.keys import generate_rsa_key, key_source
@@ -97,6 +99,9 @@ def _clean_state():
     cache.clear()
     yield
     connection.set_schema_to_public()
+    # A request with Accept-Language leaves its language active in this thread (LocaleMiddleware activates it
+    # and nothing deactivates it): the next test would read English where the default is Chinese.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 class GQL:
