@@ -34,3 +34,14 @@ def payer(alpha, season):
 def http():
     with sandbox_http() as mock:
         yield mock
+
+
+@pytest.fixture(autouse=True)
+def _one_minute_of_notifies(monkeypatch):
+    """Junk and duplicate notifies are counted per minute (apps.payments.notify_log): the tests' bursts all
+    fall in one minute, wherever the wall clock is (a burst that straddled a minute's end wrote two rows and
+    failed "one row for many" now and then). A test that moves through minutes sets `_clock` itself."""
+    from apps.payments import notify_log
+
+    start = 29_000_000 * 60.0
+    monkeypatch.setattr(notify_log, "_clock", lambda: start)
