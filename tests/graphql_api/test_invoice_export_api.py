@@ -45,7 +45,7 @@ def invoices(alpha, make_resident):
         issued = blue_invoice(paid_order(me), buyer_name="张三")
         red_invoice(issued)
         company = blue_invoice(paid_order(me, amount_fen=10900), buyer_name="天津某某科技有限公司", lines=1)
-        Invoice.objects.filter(pk=company.pk).update(buyer_kind="company", buyer_tax_no="91120116MA05JXXX4R",
+        Invoice.objects.filter(pk=company.pk).update(buyer_kind="company", buyer_tax_no="91120116MA05JKLN47",
                                                      excl_fen=10000, tax_fen=900)
         failed = blue_invoice(paid_order(me, amount_fen=5000), status=Invoice.Status.FAILED, buyer_name="张四")
         Invoice.objects.filter(pk=failed.pk).update(fail_reason="收费项目「采暖费·居民」未设置开票信息")
@@ -105,7 +105,7 @@ def test_the_file_shows_red_totals_tax_and_the_failure_reason(gql, alpha, invoic
     red = by_kind[("红字发票", "张三")]
     assert red[9] < 0 and red[3] == "已开票"
     company = by_kind[("蓝字发票", "天津某某科技有限公司")]
-    assert (company[5], company[7], company[8], company[9]) == ("91120116MA05JXXX4R", 100, 9, 109)
+    assert (company[5], company[7], company[8], company[9]) == ("91120116MA05JKLN47", 100, 9, 109)
     failed = by_kind[("蓝字发票", "张四")]
     assert (failed[0], failed[1], failed[3]) == (None, None, "开票失败")
     assert failed[10] == "收费项目「采暖费·居民」未设置开票信息"
@@ -136,7 +136,7 @@ def test_invoice_options_follow_the_company_settings(gql, alpha, make_resident, 
     _me, token = make_resident(alpha, "o-inv-options")
     assert _data(gql(alpha.host, OPTIONS, token=token), "invoiceOptions") == {"enabled": False, "policy": None}
     with schema_context(alpha.schema):
-        row = InvoiceSettings.objects.create(pk=1, enabled=False, seller_tax_no="91120116MA05JXXX4R",
+        row = InvoiceSettings.objects.create(pk=1, enabled=False, seller_tax_no="91120116MA05JKLN47",
                                              seller_name="天津滨海热力有限公司", drawer="王会计", app_key="SD63236305",
                                              policy="automatic")
     assert _data(gql(alpha.host, OPTIONS, token=token), "invoiceOptions") == {"enabled": False, "policy": None}

@@ -54,7 +54,7 @@ SESSION = """query { invoiceSession { state message faceQrUrl checkedAt creditTo
   creditCheckedAt action } }"""
 SECRET = "n0t-for-anyone-8f3a1c2e9b7d"
 TOKEN_SECRET = "tok-never-shown-77a1b2c3d4e5"
-SELLER = {"enabled": True, "sellerTaxNo": "91120116MA05JXXX4R", "sellerName": "天津滨海热力有限公司",
+SELLER = {"enabled": True, "sellerTaxNo": "91120116MA05JKLN47", "sellerName": "天津滨海热力有限公司",
           "drawer": "王会计", "appKey": "SD63236305", "appSecret": SECRET, "accessToken": TOKEN_SECRET,
           "policy": "ON_REQUEST"}
 
@@ -180,9 +180,9 @@ def test_title_book_keeps_one_default_and_refuses_someone_elses_titles(gql, alph
                       token=t["token"]), "saveInvoiceTitle")
     assert first["errors"] == [] and first["title"]["isDefault"] is True  # the first is the default
     company = _data(gql(alpha.host, SAVE_TITLE, {"input": {"kind": "COMPANY", "name": "天津某某科技有限公司",
-                                                           "taxNo": "91120116ma05jxxx4r"}, "d": True},
+                                                           "taxNo": "91120116ma05jkln47"}, "d": True},
                         token=t["token"]), "saveInvoiceTitle")
-    assert company["errors"] == [] and company["title"]["taxNo"] == "91120116MA05JXXX4R"
+    assert company["errors"] == [] and company["title"]["taxNo"] == "91120116MA05JKLN47"
     titles = _data(gql(alpha.host, TITLES, token=t["token"]), "myInvoiceTitles")
     assert [(x["name"], x["isDefault"]) for x in titles] == [("天津某某科技有限公司", True), ("张三", False)]
     # Someone else's title: NOT_FOUND for change and delete, and it stays as it was.
@@ -203,7 +203,7 @@ def test_title_book_keeps_one_default_and_refuses_someone_elses_titles(gql, alph
 def test_an_invalid_title_changes_nothing(gql, alpha, two_residents):
     t = two_residents
     bad = [({"kind": "COMPANY", "name": "某公司"}, "taxNo", "REQUIRED"),
-           ({"kind": "COMPANY", "name": "某公司", "taxNo": "91120116MA05JXXXIO"}, "taxNo", "INVALID_TAX_NO"),
+           ({"kind": "COMPANY", "name": "某公司", "taxNo": "91120116MA05JKLNIO"}, "taxNo", "INVALID_TAX_NO"),
            ({"kind": "PERSONAL", "name": "  "}, "name", "REQUIRED"),
            ({"kind": "PERSONAL", "name": "张三", "phone": "call me"}, "phone", "INVALID")]
     for title, field, code in bad:
@@ -356,7 +356,7 @@ def test_session_says_what_staff_must_do(gql, alpha, make_staff):
     unset = _data(gql(alpha.host, SESSION, token=collector), "invoiceSession")
     assert unset["state"] == "UNKNOWN" and "未启用" in unset["action"]
     with schema_context(alpha.schema):
-        InvoiceSettings.objects.create(enabled=True, seller_tax_no="91120116MA05JXXX4R", seller_name="热力",
+        InvoiceSettings.objects.create(enabled=True, seller_tax_no="91120116MA05JKLN47", seller_name="热力",
                                        drawer="王", app_key="k", app_secret="s", access_token="t",
                                        session_state="login_required", session_message="请重新登录",
                                        credit_total_fen=100_000_000, credit_remaining_fen=40_000_000)

@@ -20,14 +20,11 @@ settings.INVOICE_NUONUO_GATEWAY = "http://<platform>/sandbox/nuonuo" (the adapte
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from functools import wraps
-
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
+
+from apps.payments.sandbox.knobs import json_knob
 
 from . import cloud, files
 from .cloud import CloudError
@@ -87,27 +84,12 @@ def face(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponse(page)
 
 
-def _json_knob(handler: Callable) -> Callable:
-    @csrf_exempt
-    @wraps(handler)
-    def view(request: HttpRequest) -> JsonResponse:
-        if request.method != "POST":
-            return JsonResponse({"code": "METHOD_NOT_ALLOWED", "message": "请使用POST"}, status=405)
-        try:
-            data = json.loads(request.body or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
-            return JsonResponse({"code": "PARAM_ERROR", "message": "请求体应为JSON对象"}, status=400)
-        try:
-            return JsonResponse(handler(data))
-        except CloudError as exc:
-            status = 404 if exc.code in ("070306", "E9500") else 400
-            return JsonResponse({"code": exc.code, "message": exc.describe}, status=status)
-        finally:
-            connection.set_schema_to_public()
+def _cloud_refusal(exc: Exception) -> tuple[dict, int]:
+    status = 404 if exc.code in ("070306", "E9500") else 400
+    return {"code": exc.code, "message": exc.describe}, status
 
-    return view
+
+_json_knob = json_knob(refusals=(CloudError,), answer=_cloud_refusal)
 
 
 def _int(data: dict, name: str, default=None):

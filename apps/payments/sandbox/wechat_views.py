@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from heat_platform.money import fen_to_yuan_str
 
 from . import bills, wechat
 from .bills import KnobError
+from .knobs import json_knob
 from .models import SandboxTrade
 from .wechat import GatewayError
 
@@ -136,26 +137,9 @@ def bill_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _json_knob(handler: Callable) -> Callable:
-    """A test/demo knob: JSON in, JSON out, no merchant signature."""
-
-    @csrf_exempt
-    @wraps(handler)
-    def view(request: HttpRequest) -> JsonResponse:
-        if request.method != "POST":
-            return JsonResponse({"code": "METHOD_NOT_ALLOWED", "message": "请使用POST"}, status=405)
-        try:
-            data = json.loads(request.body or b"{}")
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
-            return JsonResponse({"code": "PARAM_ERROR", "message": "请求体应为JSON对象"}, status=400)
-        try:
-            return JsonResponse(handler(data))
-        except (GatewayError, KnobError) as exc:
-            return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
-
-    return view
+# A test/demo knob: JSON in, JSON out, no merchant signature.
+_json_knob = json_knob(refusals=(GatewayError, KnobError),
+                       answer=lambda exc: ({"code": exc.code, "message": exc.message}, exc.status))
 
 
 @_json_knob

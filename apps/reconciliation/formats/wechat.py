@@ -27,6 +27,7 @@ import gzip
 import hashlib
 import io
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -118,7 +119,7 @@ def _cell(text: str) -> str:
     return (text[1:] if text.startswith("`") else text).strip()
 
 
-class _BacktickBill:
+class _BacktickBill(ABC):
     """Header by name, backtick rows, then the summary title and values lines. Subclasses turn a row into an item
     (adding to their running sums) and check the summary."""
 
@@ -192,14 +193,17 @@ class _BacktickBill:
                 _("账单汇总“%(figure)s”的值“%(value)s”无法识别") % {"figure": name, "value": text}, code="BAD_ROW")
         return value
 
+    @abstractmethod
     def _prepare(self, columns: dict[str, int]) -> None:
-        raise NotImplementedError
+        """Find this bill's columns (by header name) before the first row."""
 
+    @abstractmethod
     def _row(self, cells: list[str], line: int) -> object:
-        raise NotImplementedError
+        """One row as this bill's item, added to its running sums."""
 
+    @abstractmethod
     def _check(self, summary: dict[str, str]) -> Summary | FundFlowSummary:
-        raise NotImplementedError
+        """The file's summary figures, each equal to the sums of the rows (else SUMMARY_MISMATCH)."""
 
 
 def _amount(cells: list[str], index: int, line: int, name: str) -> int:
