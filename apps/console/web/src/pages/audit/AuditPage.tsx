@@ -1,7 +1,7 @@
 // @access audit
 // The company's audit log (admins): who did what to which record, newest first, server-paginated, filtered by
 // actor (a staff member, or residents / the system), action (the log's own list), target and date range.
-import { ProTable, type ProColumns } from '@ant-design/pro-components';
+import type { ProColumns } from '@ant-design/pro-components';
 import { AutoComplete, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { request } from '../../api/client';
@@ -12,6 +12,7 @@ import type { AuditActorKind, AuditLogFilter, AuditPageLogQuery } from '../../gq
 import { useT } from '../../i18n';
 import { actionLabel, TARGET_LABELS, targetLabel } from '../../lib/audit';
 import { Detail } from './Detail';
+import DataTable from '../../components/DataTable';
 
 const Log = graphql(`
   query AuditPageLog($filter: AuditLogFilter, $first: Int, $offset: Int) {
@@ -115,7 +116,7 @@ export default function AuditPage() {
   ];
 
   return (
-    <ProTable<Row, ProTableParams>
+    <DataTable<Row, ProTableParams>
       rowKey="id"
       columns={columns}
       data-testid="audit-table"

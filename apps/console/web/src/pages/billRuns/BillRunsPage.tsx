@@ -3,7 +3,7 @@
 // bill: bills, principal, skipped and error houses per community), run it for real with a live progress bar
 // (polling billRun(id) while it is queued or running), read the results, and list the season's earlier runs.
 // The followed run and the season live in the URL (?season=&run=), so a reload keeps following it.
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Col, Empty, Progress, Row, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
@@ -17,6 +17,7 @@ import { useT } from '../../i18n';
 import { formatFen } from '../../lib/money';
 import { BillRunDoc, BillRunSeasonsDoc, BillRunsDoc, GenerateBillsDoc } from './documents';
 import { isActive, POLL_MS, progressPercent, sumTotals, type CommunityTotal } from './run';
+import DataTable from '../../components/DataTable';
 
 type Run = NonNullable<BillRunQuery['billRun']>;
 type HistoryRow = BillRunsQuery['billRuns']['items'][number];
@@ -344,7 +345,7 @@ export default function BillRunsPage() {
       )}
 
       {seasonId && (
-        <ProTable<HistoryRow, ProTableParams>
+        <DataTable<HistoryRow, ProTableParams>
           headerTitle={t('出账记录', 'Runs of this season')}
           rowKey="id"
           actionRef={history}

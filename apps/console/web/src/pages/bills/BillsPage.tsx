@@ -2,7 +2,7 @@
 // Bills (every staff role): a server-paginated table with filters (season, community, status, arrears, 户号 or
 // owner name), and a drawer with the bill's lines and what is due today; finance and admin adjust or waive
 // there. `?season=<id>` preselects a season (the bill-run page links here).
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQuery } from '@tanstack/react-query';
 import { Button, Tag } from 'antd';
 import dayjs from 'dayjs';
@@ -17,6 +17,7 @@ import { formatFen } from '../../lib/money';
 import { BillDrawer } from './BillDrawer';
 import { BillFilterCommunitiesDoc, BillFilterSeasonsDoc, BillsDoc, StartBillExportDoc } from './documents';
 import { BILL_STATUS, BILL_STATUS_COLOR } from './labels';
+import DataTable from '../../components/DataTable';
 
 type Row = BillsQuery['bills']['items'][number];
 
@@ -111,7 +112,7 @@ export default function BillsPage() {
 
   return (
     <>
-      <ProTable<Row, ProTableParams>
+      <DataTable<Row, ProTableParams>
         rowKey="id"
         actionRef={action}
         columns={columns}

@@ -3,7 +3,7 @@
 // heating status, arrears, category, low-income mark and a search by 户号 prefix / owner name / full phone number
 // / address words.
 // The filters live in the URL, so coming back from a house's detail page finds the same page of the table.
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { Tag } from 'antd';
 import { useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -16,6 +16,7 @@ import type { HeatingStatus, HouseCategory, HouseFilter, HousesPageListQuery, Lo
 import { useT } from '../../i18n';
 import { HeatingStatusButton, HeatingStatusDialog } from './HeatingStatusDialog';
 import { HEATING_STATUS_COLORS, categoryText, heatingStatusText, lowIncomeText, valueEnum } from './labels';
+import DataTable from '../../components/DataTable';
 
 export const HousesDoc = graphql(`
   query HousesPageList($filter: HouseFilter, $first: Int, $offset: Int) {
@@ -211,7 +212,7 @@ export default function HouseTable() {
 
   return (
     <div data-testid="houses-table">
-      <ProTable<Row, ProTableParams>
+      <DataTable<Row, ProTableParams>
         rowKey="id"
         actionRef={action}
         columns={columns}

@@ -3,7 +3,7 @@
 // (a dry run: the errors by row and column, or what it would create and update), import it with a live progress
 // bar, read the results. Past jobs are listed below with their reports.
 import { DownloadOutlined, InboxOutlined } from '@ant-design/icons';
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { Alert, App, Button, Card, Checkbox, Progress, Space, Steps, Typography, Upload } from 'antd';
 import { useRef, useState, type RefObject } from 'react';
 import { Link } from 'react-router-dom';
@@ -15,6 +15,7 @@ import { graphql } from '../../gql/tenant';
 import type { ImportPageHistoryQuery } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 import { ImportJobReport, ImportJobStatusTag, useImportJob, type ImportJobView } from './ImportJobReport';
+import DataTable from '../../components/DataTable';
 
 export const StartHouseImportDoc = graphql(`
   mutation ImportPageStart($uploadId: ID!, $dryRun: Boolean!, $createMissing: Boolean!) {
@@ -119,7 +120,7 @@ function JobHistory({ onOpen, reloadRef }: { onOpen: (id: string) => void; reloa
     },
   ];
   return (
-    <ProTable<JobRow, ProTableParams>
+    <DataTable<JobRow, ProTableParams>
       rowKey="id"
       actionRef={reloadRef}
       headerTitle={t('导入记录', 'Import history')}

@@ -3,7 +3,7 @@
 // paused, then every invoice in a server-paginated table filtered by status, kind, creation days and a search
 // (buyer, invoice number, order number), exported to .xlsx with the filter on screen; one invoice in a drawer with
 // retry and 红冲 for finance and admins.
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQueryClient } from '@tanstack/react-query';
 import { App, Space, Tag, Tooltip, Typography } from 'antd';
 import dayjs from 'dayjs';
@@ -21,6 +21,7 @@ import { BUYER_KIND, INVOICE_KIND, INVOICE_KIND_COLOR, INVOICE_KINDS, INVOICE_ST
 import { InvoiceRetryDoc } from './manageDocuments';
 import { RedDialog, type RedTarget } from './RedDialog';
 import { SessionBanner } from './SessionBanner';
+import DataTable from '../../components/DataTable';
 
 type Row = NonNullable<InvoicesPageListQuery['invoices']>['items'][number];
 
@@ -141,7 +142,7 @@ export default function InvoicesPage() {
   return (
     <>
       <SessionBanner canAct={mayManage} />
-      <ProTable<Row, ProTableParams>
+      <DataTable<Row, ProTableParams>
         rowKey="id"
         actionRef={action}
         columns={columns}

@@ -2,7 +2,7 @@
 // Orders and refunds (finance, admins): every payment order, online and at the counter, in a server-paginated
 // table filtered by status, channel, creation days, "holding money to refund" and a search (order no., receipt
 // no., the gateway's transaction id or 户号); one order in a drawer; refunds, part or all, with their status.
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQueryClient } from '@tanstack/react-query';
 import { App, Button, Space, Tag, Tooltip, Typography } from 'antd';
 import dayjs from 'dayjs';
@@ -30,6 +30,7 @@ import {
   refundableFen,
 } from './labels';
 import { RefundDialog } from './RefundDialog';
+import DataTable from '../../components/DataTable';
 
 type Row = NonNullable<OrdersPageListQuery['paymentOrders']>['items'][number];
 type Target = { id: string; outTradeNo: string; amountFen: number; refundable: number };
@@ -169,7 +170,7 @@ export default function OrdersPage() {
 
   return (
     <>
-      <ProTable<Row, ProTableParams>
+      <DataTable<Row, ProTableParams>
         rowKey="id"
         actionRef={action}
         columns={columns}

@@ -1,7 +1,7 @@
 // @access reconciliation
 // One run's differences, server-paginated, filtered by kind and status: each difference's channel vs local
 // amount, fee and status, what the system did on its own, and how finance resolved it (or a 处理 link).
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { Space, Tag, Tooltip, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { forwardRef, useImperativeHandle, useRef } from 'react';
@@ -13,6 +13,7 @@ import { formatFen } from '../../lib/money';
 import { AutoAction } from './AutoAction';
 import { ReconDifferencesDoc } from './documents';
 import { DIFF_KIND, DIFF_KIND_COLOR, DIFF_KIND_HINT, DIFF_KINDS, DIFF_STATUS, DIFF_STATUS_COLOR, DIFF_STATUSES, RESOLUTION, sideStatus, SUBJECT } from './labels';
+import DataTable from '../../components/DataTable';
 
 export type DifferenceRow = NonNullable<ReconDifferencesQuery['statementRun']>['differences']['items'][number];
 
@@ -142,7 +143,7 @@ export const DifferencesTable = forwardRef<DifferencesTableHandle, Props>(functi
   ];
 
   return (
-    <ProTable<DifferenceRow, ProTableParams>
+    <DataTable<DifferenceRow, ProTableParams>
       rowKey="id"
       actionRef={action}
       columns={columns}

@@ -1,7 +1,7 @@
 // @access reconciliation
 // Statement runs (/reconciliation): a server-paginated table filtered by bill dates, channel, bill kind and
 // status, the differences per class over what it shows, and (when the API offers it) a form to start a run.
-import { ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { Card, Space, Statistic, Tag, Typography } from 'antd';
 import { useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
@@ -25,6 +25,7 @@ import {
   STATEMENT_KINDS,
 } from './labels';
 import { StartRunButton } from './StartRunButton';
+import DataTable from '../../components/DataTable';
 
 type Row = ReconRunsQuery['statementRuns']['items'][number];
 interface Shown {
@@ -179,7 +180,7 @@ export default function RunsList() {
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <ClassTotals shown={shown} />
-      <ProTable<Row, ProTableParams>
+      <DataTable<Row, ProTableParams>
         rowKey="id"
         actionRef={action}
         columns={columns}

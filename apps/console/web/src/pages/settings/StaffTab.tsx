@@ -1,7 +1,7 @@
 // @access settings
 // Staff accounts: a server-paginated table; add a member with one role; rename / change role (a role change
 // signs the member out everywhere); disable / re-enable; set a new password; clear a login throttle.
-import { ModalForm, ProFormSelect, ProFormText, ProTable, type ActionType, type ProColumns, type ProFormInstance } from '@ant-design/pro-components';
+import { ModalForm, ProFormSelect, ProFormText, type ActionType, type ProColumns, type ProFormInstance } from '@ant-design/pro-components';
 import { Alert, App, Button, Dropdown, Popconfirm, Space, Tag } from 'antd';
 import { useRef, useState } from 'react';
 import { STAFF_ROLES, type StaffRole } from '../../access';
@@ -12,6 +12,7 @@ import { graphql } from '../../gql/tenant';
 import type { SettingsStaffListQuery } from '../../gql/tenant/graphql';
 import { useT, type T } from '../../i18n';
 import { ROLE_COLORS, roleLabel } from './labels';
+import DataTable from '../../components/DataTable';
 
 const StaffList = graphql(`
   query SettingsStaffList($first: Int, $offset: Int) {
@@ -356,7 +357,7 @@ export default function StaffTab() {
   ];
 
   return (
-    <ProTable<Row, ProTableParams>
+    <DataTable<Row, ProTableParams>
       rowKey="id"
       actionRef={action}
       columns={columns}

@@ -1,7 +1,7 @@
 // @access op.audit
 // The platform's audit log (operators): what an operator or the system did to which company, newest first,
 // server-paginated, filtered by action, company and date range.
-import { ProTable, type ProColumns } from '@ant-design/pro-components';
+import type { ProColumns } from '@ant-design/pro-components';
 import { Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
@@ -13,6 +13,7 @@ import type { OperatorAuditLogFilter, OperatorAuditPageLogQuery } from '../../..
 import { useT } from '../../../i18n';
 import { actionLabel } from '../../../lib/audit';
 import { Detail } from '../../../pages/audit/Detail';
+import DataTable from '../../../components/DataTable';
 
 const Log = graphql(`
   query OperatorAuditPageLog($filter: OperatorAuditLogFilter, $first: Int, $offset: Int) {
@@ -83,7 +84,7 @@ export default function OperatorAuditPage() {
   ];
 
   return (
-    <ProTable<Row, ProTableParams>
+    <DataTable<Row, ProTableParams>
       rowKey="id"
       columns={columns}
       data-testid="operator-audit-table"

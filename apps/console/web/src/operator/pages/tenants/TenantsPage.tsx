@@ -3,7 +3,7 @@
 // each company's live counts and its refreshed collection figures (latest published season, 收缴率, collected
 // of billed), the reason behind a suspension or closure, and suspend / reactivate / close, each with a reason
 // that goes into the platform's audit log. The reference page for tables (see apps/console/web/README.md).
-import { ModalForm, ProFormText, ProFormTextArea, ProTable, type ActionType, type ProColumns, type ProFormInstance } from '@ant-design/pro-components';
+import { ModalForm, ProFormText, ProFormTextArea, type ActionType, type ProColumns, type ProFormInstance } from '@ant-design/pro-components';
 import { Alert, App, Button, Progress, Space, Tag, Tooltip, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useRef, useState, type ReactNode } from 'react';
@@ -13,6 +13,7 @@ import { graphql } from '../../../gql/platform';
 import type { TenantStatus, TenantsQuery } from '../../../gql/platform/graphql';
 import { useT } from '../../../i18n';
 import { formatFen } from '../../../lib/money';
+import DataTable from '../../../components/DataTable';
 
 const Tenants = graphql(`
   query Tenants($status: TenantStatus, $search: String, $first: Int, $offset: Int) {
@@ -304,7 +305,7 @@ export default function TenantsPage() {
   ];
 
   return (
-    <ProTable<Row, ProTableParams>
+    <DataTable<Row, ProTableParams>
       rowKey="id"
       actionRef={action}
       columns={columns}
