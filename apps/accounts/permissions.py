@@ -39,3 +39,16 @@ RECONCILE = (Role.TENANT_ADMIN, Role.FINANCE)
 # E-invoices (数电票): the list and files; retry, manual red reversal, settings and fee-item tax treatment
 INVOICE_VIEW = (Role.TENANT_ADMIN, Role.FINANCE, Role.COLLECTOR)
 INVOICE_MANAGE = (Role.TENANT_ADMIN, Role.FINANCE)
+
+# Resident services (apps/services): tickets, room-temperature inspections and compensation, 报停 applications.
+# Technicians see and work only the tickets assigned to them (selectors); admins dispatch (accept, assign, reject).
+TICKET_VIEW = ALL_STAFF  # technicians: their assigned tickets only; finance: read-only
+TICKET_CREATE = (Role.TENANT_ADMIN, Role.COLLECTOR)  # filed for a caller (phone, counter)
+TICKET_DISPATCH = ADMIN
+TICKET_WORK = (Role.TENANT_ADMIN, Role.TECHNICIAN)  # on site, inspection, resolve (technicians: assigned only)
+COMPENSATION_VIEW = (Role.TENANT_ADMIN, Role.FINANCE)
+COMPENSATION_APPROVE = (Role.TENANT_ADMIN, Role.FINANCE)
+QUALITY_MANAGE = ADMIN  # room-temperature rules, ticket categories and SLAs, service settings
+OPT_OUT_VIEW = (Role.TENANT_ADMIN, Role.COLLECTOR, Role.TECHNICIAN, Role.FINANCE)
+OPT_OUT_REVIEW = (Role.TENANT_ADMIN, Role.COLLECTOR)  # approve / reject; file one at the counter
+OPT_OUT_SEAL = (Role.TENANT_ADMIN, Role.TECHNICIAN)  # 施封 / 启封 on site

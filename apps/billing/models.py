@@ -131,13 +131,21 @@ class HouseCredit(models.Model):
     (多退少补) lowered it. Per the plan's `true_up_credit` it is either consumed
     by the house's next bill run as a negative `credit` line
     (`consumed_by_bill` set, split when the next bill is smaller) or refunded
-    (`refundable`: payments does it)."""
+    (`refundable`: payments does it). A room-temperature compensation
+    (apps.services) of a season already paid becomes a credit too
+    (`source` COMPENSATION, with its own `explanation` for the bill line)."""
+
+    class Source(models.TextChoices):
+        TRUE_UP = "true_up", _("多退少补")
+        COMPENSATION = "compensation", _("室温补偿")
 
     house = models.ForeignKey("properties.House", on_delete=models.PROTECT, related_name="credits")
     # The season whose true-up produced the credit.
     season = models.ForeignKey("tariffs.Season", on_delete=models.PROTECT, related_name="house_credits")
     amount_fen = models.BigIntegerField(_("金额(分)"))
     refundable = models.BooleanField(_("退款"), default=False)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.TRUE_UP)
+    explanation = models.CharField(max_length=300, blank=True)  # the bill line's text ("" = the true-up's)
     consumed_by_bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="credits_consumed")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -147,8 +155,9 @@ class HouseCredit(models.Model):
         ordering = ["house_id", "season_id", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="house_credit_positive"),
-            # At most one open (not yet consumed) credit per house and season: the true-up updates it.
-            models.UniqueConstraint(fields=["house", "season"], condition=models.Q(consumed_by_bill__isnull=True),
+            # At most one open (not yet consumed) true-up credit per house and season: the true-up updates it.
+            models.UniqueConstraint(fields=["house", "season"],
+                                    condition=models.Q(consumed_by_bill__isnull=True, source="true_up"),
                                     name="one_open_credit_per_house_season"),
         ]
         verbose_name = _("结算余额")

@@ -129,7 +129,8 @@ def _true_up_batch(season: Season, bills: list[Bill], refund: dict[int, bool], r
     for change in HeatingStatusChange.objects.filter(house_id__in=house_ids):
         changes[change.house_id].append(change)
     credits: dict[int, list[HouseCredit]] = defaultdict(list)
-    for credit in HouseCredit.objects.select_for_update().filter(season=season, house_id__in=house_ids):
+    for credit in HouseCredit.objects.select_for_update().filter(
+            season=season, house_id__in=house_ids, source=HouseCredit.Source.TRUE_UP):
         credits[credit.house_id].append(credit)
 
     now = timezone.now()

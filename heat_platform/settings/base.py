@@ -48,6 +48,7 @@ TENANT_APPS = [
     "apps.payments",
     "apps.reconciliation",
     "apps.invoices",
+    "apps.services",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

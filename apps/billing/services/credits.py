@@ -56,9 +56,12 @@ def credit_lines(lines: Sequence[Line],
         used = min(entry.credit.amount_fen, remaining)
         remaining -= used
         uses.append((entry.credit, used))
-        out.append(one_off_line(BillLine.Kind.CREDIT, -used,
-                                f"上季结算多缴抵扣：{entry.season_name}采暖季多缴"
-                                f"{fen_to_yuan_str(entry.credit.amount_fen)}元，本次抵扣{fen_to_yuan_str(used)}元"))
+        if entry.credit.explanation:  # e.g. a room-temperature compensation (apps.services)
+            text = f"{entry.credit.explanation}，本次抵扣{fen_to_yuan_str(used)}元"
+        else:
+            text = (f"上季结算多缴抵扣：{entry.season_name}采暖季多缴"
+                    f"{fen_to_yuan_str(entry.credit.amount_fen)}元，本次抵扣{fen_to_yuan_str(used)}元")
+        out.append(one_off_line(BillLine.Kind.CREDIT, -used, text))
     return out, uses
 
 
@@ -70,7 +73,8 @@ def credits_consume(uses: Iterable[tuple[int, Sequence[tuple[HouseCredit, int]]]
         for credit, fen in bill_uses:
             if fen < credit.amount_fen:
                 rests.append(HouseCredit(house_id=credit.house_id, season_id=credit.season_id,
-                                         amount_fen=credit.amount_fen - fen, refundable=False))
+                                         amount_fen=credit.amount_fen - fen, refundable=False,
+                                         source=credit.source, explanation=credit.explanation))
             credit.amount_fen, credit.consumed_by_bill_id, credit.updated_at = fen, bill_id, now
             used.append(credit)
     if used:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ServicesConfig(AppConfig):
+    name = "apps.services"
+    label = "services"
+    verbose_name = "居民服务"
