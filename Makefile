@@ -80,9 +80,15 @@ prod-check: install console pgbouncer  ## production-mode smoke run, no containe
 
 test: install $(NPM_STAMP) console chromium pgbouncer  ## lint, JS tests (template, console), SDL drift check and the whole Python suite
 	$(VENV)/bin/ruff check .
-	cd miniprogram-template && npm test --silent
-	cd $(CONSOLE_WEB) && npm run typecheck --silent && npx vitest run --silent
-	HEATCLOUD_E2E_REQUIRED=1 $(PY) -m heat_platform.devrun test
+	cd $(CONSOLE_WEB) && npm run typecheck --silent
+	@# The JavaScript suites (template jest, console vitest: ~3 min, mostly one core) run beside the Python suite
+	@# (one core + PostgreSQL); their output follows the Python suite's, and either failing fails the target.
+	@mkdir -p .data
+	@( cd miniprogram-template && npm test --silent && cd ../$(CONSOLE_WEB) && npx vitest run --silent ) \
+	  > .data/js-tests.log 2>&1 & js=$$!; \
+	  HEATCLOUD_E2E_REQUIRED=1 $(PY) -m heat_platform.devrun test; py=$$?; \
+	  wait $$js; jsrc=$$?; echo "--- JavaScript tests (template jest, console vitest): exit $$jsrc ---"; \
+	  cat .data/js-tests.log; test $$py -eq 0 && test $$jsrc -eq 0
 
 test-js: $(NPM_STAMP)  ## only the template's JavaScript unit tests (jest)
 	cd miniprogram-template && npm test
