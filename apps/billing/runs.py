@@ -21,7 +21,9 @@ Rules per house:
   floor adjustment if it has one, the least the house can owe, since a bill
   never decreases with consumption). Its metered line shows 0 and says it will
   be settled after the final reading; `season_true_up` adds the rest;
-- opted out (报停): the opted-out basic fee (the engine does it from house_facts);
+- opted out (报停), or heated but with an approved 报停 for this season
+  (apps.services.optout.opted_out_house_ids, one query a batch): the
+  opted-out basic fee (the engine does it from house_facts);
 - open credits from an earlier season's true-up (多退少补, not refundable) are
   consumed as negative `credit` lines, at most down to a zero bill; a credit
   larger than the bill is split and the rest stays open;
@@ -310,6 +312,17 @@ def _load_changes(lo: int, hi: int) -> dict[int, list[HeatingStatusChange]]:
     return out
 
 
+def _mark_opted_out(state: _RunState, rows: list[_HouseRow]) -> None:
+    """Houses heated today with an approved 报停 for this season are billed as opted out (one query a batch)."""
+    from apps.services.optout import opted_out_house_ids
+
+    normal = [row.id for row in rows if not row.bill_exists and row.heating_status == House.HeatingStatus.NORMAL]
+    opted = opted_out_house_ids(season_id=state.season.pk, house_ids=normal) if normal else ()
+    for row in rows:
+        if row.id in opted:
+            row.heating_status = House.HeatingStatus.OPTED_OUT
+
+
 def _load_readings(state: _RunState, lo: int, hi: int) -> dict[int, dict[str, Decimal]]:
     out: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for house_id, kind, value in MeterReading.objects.filter(
@@ -370,6 +383,7 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
         if not rows:
             return None
         last = rows[-1].id
+        _mark_opted_out(state, rows)
         changes = _load_changes(after_id, last)
         readings = (_load_readings(state, after_id, last)
                     if state.has_two_part and any(row.meter_no.strip() for row in rows) else {})

@@ -77,9 +77,13 @@ def bill_issue(*, house, season, plan, consumption: Decimal | None = None, actor
     if Bill.objects.filter(house=house, season=season).exists():
         raise field_error("houseId", _("该房屋本采暖季已出账。"), BillingErrorCode.INVALID_STATUS)
     params = tariff_params(plan, season)
+    from apps.services.optout import opted_out_house_ids  # 报停 approved for this season
+
+    opted_out = (house.heating_status == house.HeatingStatus.NORMAL
+                 and house.pk in opted_out_house_ids(season_id=season.pk, house_ids=[house.pk]))
     try:
         lines = bill_lines(params, house_facts(house, season=season, consumption=consumption,
-                                               changes=house.status_changes.all()))
+                                               changes=house.status_changes.all(), opted_out=opted_out))
     except TariffError as exc:
         raise field_error("houseId", str(exc), BillingErrorCode.INVALID) from exc
     principal = sum(line.amount_fen for line in lines)
