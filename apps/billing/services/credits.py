@@ -81,3 +81,12 @@ def credits_consume(uses: Iterable[tuple[int, Sequence[tuple[HouseCredit, int]]]
         HouseCredit.objects.bulk_update(used, ["amount_fen", "consumed_by_bill", "updated_at"])
     if rests:
         HouseCredit.objects.bulk_create(rests)
+
+
+def compensation_credit_add(*, house_id: int, season_id: int, amount_fen: int, explanation: str) -> HouseCredit:
+    """A room-temperature compensation (apps.services.compensation) carried to the house's next bill: an open
+    COMPENSATION credit the next bill run consumes as a `credit` line reading `explanation` (keep it short:
+    the run appends "，本次抵扣…元" and a bill line holds 255 characters)."""
+    return HouseCredit.objects.create(house_id=house_id, season_id=season_id, amount_fen=amount_fen,
+                                      refundable=False, source=HouseCredit.Source.COMPENSATION,
+                                      explanation=explanation[:200])
