@@ -14,6 +14,7 @@ urlpatterns = [
     path("files/", include("apps.imports.urls")),
     path("files/", include("tenants.miniprogram_urls")),
     path("files/", include("apps.reconciliation.urls")),
+    path("files/", include("apps.services.urls")),  # service photos: upload, signed viewing
     path("payments/", include("apps.payments.urls")),
     path("", include("apps.invoices.urls")),  # /files/invoices/<id>.pdf|.ofd, /invoices/callback/nuonuo/
     path("healthz", health),

@@ -170,6 +170,18 @@ def _foreign_title(alpha, owner) -> str:
         return str(InvoiceTitle.objects.create(resident=owner, kind="personal", name="owner").pk)
 
 
+def _foreign_ticket(status: str):
+    """Another resident's ticket in `status` (one the intruder could act on, were it theirs)."""
+    def make(alpha, owner) -> str:
+        from tests.factories.services import bound_house, ticket_in
+
+        with schema_context(alpha.schema):
+            house, _owner = bound_house(owner)
+            return str(ticket_in(status, house=house, resident=owner).pk)
+
+    return make
+
+
 # For each (field, id argument) a resident may call: how to make another
 # resident's object of that kind, or None when the id names something shared
 # by the whole company (a season), not owned by a resident.
@@ -183,6 +195,10 @@ FOREIGN_IDS = {
     ("requestInvoice", "titleId"): _foreign_title,
     ("saveInvoiceTitle", "id"): _foreign_title,
     ("deleteInvoiceTitle", "id"): _foreign_title,
+    ("myTicket", "id"): _foreign_ticket("resolved"),
+    ("confirmTicket", "id"): _foreign_ticket("resolved"),
+    ("reopenTicket", "id"): _foreign_ticket("resolved"),
+    ("cancelTicket", "id"): _foreign_ticket("submitted"),
 }
 
 RESIDENT_ID_ARGS = [

@@ -1,0 +1,47 @@
+"""Celery tasks of resident services. The beat jobs iterate the active companies and run each sweep in that
+company's schema (one company's trouble never stops the others)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+
+logger = logging.getLogger(__name__)
+
+
+def active_tenants():
+    from tenants.models import HeatingCompany
+
+    return get_tenant_model().objects.exclude(schema_name=get_public_schema_name()).filter(
+        status=HeatingCompany.Status.ACTIVE)
+
+
+def for_each_tenant(label: str, fn) -> dict:
+    out = {}
+    for tenant in active_tenants():
+        with tenant_context(tenant):
+            try:
+                out[tenant.slug] = fn()
+            except Exception:
+                logger.exception("%s failed for %s", label, tenant.slug)
+    return out
+
+
+# --- Tickets ---------------------------------------------------------------------------------------------------
+
+@shared_task(name="services.sla_sweep_all_tenants")
+def sla_sweep_all_tenants() -> dict:
+    """Beat, every 5 minutes: overdue flags and escalations of every company's tickets."""
+    from .sla import sla_sweep
+
+    return for_each_tenant("ticket SLA sweep", sla_sweep)
+
+
+@shared_task(name="services.auto_close_all_tenants")
+def auto_close_all_tenants() -> dict:
+    """Beat, hourly: resolved tickets left unconfirmed past the company's auto-close days are closed."""
+    from .sla import tickets_auto_close
+
+    return for_each_tenant("ticket auto-close", tickets_auto_close)
