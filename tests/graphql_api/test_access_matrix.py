@@ -182,6 +182,21 @@ def _foreign_ticket(status: str):
     return make
 
 
+def _foreign_opt_out(alpha, owner) -> str:
+    """Another resident's submitted 报停 application (one the intruder could withdraw, were it theirs)."""
+    from apps.services.models import OptOutApplication
+
+    with schema_context(alpha.schema):
+        house = HouseFactory()
+        HouseBinding.objects.create(house=house, resident=owner)
+        season = Season.objects.create(name="matrix-optout", heating_start=dt.date(2027, 11, 15),
+                                       heating_end=dt.date(2028, 3, 15), payment_due=dt.date(2027, 12, 31),
+                                       late_fee_start=dt.date(2028, 1, 1))
+        return str(OptOutApplication.objects.create(
+            no="P-MATRIX", kind="opt_out", house=house, season=season, resident=owner, applicant_name="owner",
+            reason="x", effective_date=season.heating_start).pk)
+
+
 # For each (field, id argument) a resident may call: how to make another
 # resident's object of that kind, or None when the id names something shared
 # by the whole company (a season), not owned by a resident.
@@ -199,6 +214,8 @@ FOREIGN_IDS = {
     ("confirmTicket", "id"): _foreign_ticket("resolved"),
     ("reopenTicket", "id"): _foreign_ticket("resolved"),
     ("cancelTicket", "id"): _foreign_ticket("submitted"),
+    ("optOutOptions", "houseId"): _foreign_house,
+    ("cancelOptOut", "id"): _foreign_opt_out,
 }
 
 RESIDENT_ID_ARGS = [
