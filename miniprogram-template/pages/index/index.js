@@ -1,5 +1,5 @@
 'use strict';
-/** Home: my houses with what is due now, the season, and 去缴费. */
+/** Home: my houses with what is due now, the season, and 去缴费; shortcuts to the resident services. */
 const pageBehavior = require('../../behaviors/page');
 const auth = require('../../services/auth');
 const housesApi = require('../../services/houses');
@@ -79,6 +79,12 @@ Component({
 
     onBindHouse() {
       nav.go('/pages/house-bind/house-bind');
+    },
+
+    /** 报修投诉 / 室温报告 / 我的工单 / 报停 (data-target is the page's name). */
+    onService(e) {
+      const target = e.currentTarget.dataset.target;
+      if (['repair', 'temperature', 'tickets', 'opt-out'].indexOf(target) >= 0) nav.go(`/pages/${target}/${target}`);
     },
   },
 });

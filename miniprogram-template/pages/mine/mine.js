@@ -1,5 +1,5 @@
 'use strict';
-/** 我的: profile and phone, my houses, payment records, invoices, service phone, about. */
+/** 我的: profile and phone, my houses, payment records, invoices, service phone, about; resident services (工单, 报修, 室温, 报停). */
 const pageBehavior = require('../../behaviors/page');
 const auth = require('../../services/auth');
 const session = require('../../utils/session');
@@ -61,6 +61,22 @@ Component({
 
     onAbout() {
       nav.go('/pages/about/about');
+    },
+
+    onTickets() {
+      nav.go('/pages/tickets/tickets');
+    },
+
+    onRepair() {
+      nav.go('/pages/repair/repair');
+    },
+
+    onTemperature() {
+      nav.go('/pages/temperature/temperature');
+    },
+
+    onOptOut() {
+      nav.go('/pages/opt-out/opt-out');
     },
   },
 });
