@@ -15,6 +15,7 @@ import {
   ScheduleOutlined,
   SettingOutlined,
   ShoppingCartOutlined,
+  StopOutlined,
   TeamOutlined,
   ThunderboltOutlined,
   UserOutlined,
@@ -118,6 +119,14 @@ export const STAFF_PAGES: readonly PageDef[] = [
     title: ['财务报表', 'Finance reports'],
     icon: <BarChartOutlined />,
     component: lazy(() => import('./pages/reports/ReportsPage')),
+  },
+  // issue #16: resident services
+  {
+    access: 'optOuts',
+    path: 'opt-outs',
+    title: ['报停申请', 'Opt-out applications'],
+    icon: <StopOutlined />,
+    component: lazy(() => import('./pages/services/OptOutsPage')),
   },
   {
     access: 'settings',

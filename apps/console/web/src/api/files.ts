@@ -65,7 +65,13 @@ export async function downloadFile(path: string, fallbackName: string): Promise<
  * POST one file as multipart field `file`; resolves with the JSON answer. XMLHttpRequest rather than fetch:
  * only it reports upload progress (ledgers run to 50 MB).
  */
-export function uploadFile<T>(path: string, file: Blob, fileName: string, onProgress?: (percent: number) => void): Promise<T> {
+export function uploadFile<T>(
+  path: string,
+  file: Blob,
+  fileName: string,
+  onProgress?: (percent: number) => void,
+  fields: Record<string, string> = {}, // more multipart fields (a photo's `purpose`)
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);
@@ -86,6 +92,7 @@ export function uploadFile<T>(path: string, file: Blob, fileName: string, onProg
     };
     const form = new FormData();
     form.append('file', file, fileName);
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
     xhr.send(form);
   });
 }
