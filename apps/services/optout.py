@@ -427,7 +427,8 @@ def opted_out_house_ids(*, season_id: int, house_ids) -> set[int]:
 # --- reads ------------------------------------------------------------------------------------------------------
 
 def _base() -> QuerySet[App]:
-    return App.objects.select_related("house__community", "house__building", "house__unit", "season")
+    return App.objects.select_related("house__community", "house__building", "house__unit", "season",
+                                      "reviewed_by", "sealed_by").prefetch_related("photos")
 
 
 def applications_for_resident(resident) -> QuerySet[App]:

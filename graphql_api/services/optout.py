@@ -15,27 +15,19 @@ from heat_platform.kernel.errors import field_error
 
 from ..core.errors import bad_input
 from ..core.ids import to_optional_pk, to_pk
-from ..core.mutations import BaseMutation, error_type
+from ..core.mutations import BaseMutation
 from ..core.pagination import MAX_PAGE
 from ..core.permissions import HasRole, IsResident, PermissionsField
 from ..core.scalars import Decimal
 from ..reconciliation.types import offset_page
-from .types import ServiceErrorCode
+from .types import HouseRef, ServiceError, ServiceErrorCode, ServicePhoto, StaffRef
 
 OptOutKind = graphene.Enum.from_enum(_App.Kind, name="OptOutKind")
 OptOutStatus = graphene.Enum.from_enum(_App.Status, name="OptOutStatus")
-OptOutError = error_type("OptOutError", ServiceErrorCode)
 
 VIEWERS = (HasRole(*OPT_OUT_VIEW),)
 REVIEWERS = (HasRole(*OPT_OUT_REVIEW),)
 SEALERS = (HasRole(*OPT_OUT_SEAL),)
-
-
-class OptOutHouse(graphene.ObjectType):
-    id = graphene.ID(required=True)
-    account_no = graphene.String(required=True)
-    address = graphene.String(required=True)
-    heating_status = graphene.String(required=True, description="normal | opted_out | disconnected")
 
 
 class OptOutSeason(graphene.ObjectType):
@@ -52,7 +44,7 @@ class OptOutApplication(graphene.ObjectType):
     id = graphene.ID(required=True)
     no = graphene.String(required=True)
     kind = graphene.Field(OptOutKind, required=True)
-    house = graphene.Field(OptOutHouse, required=True)
+    house = graphene.Field(HouseRef, required=True)
     season = graphene.Field(OptOutSeason, required=True)
     applicant_name = graphene.String(required=True)
     contact_phone = graphene.String(required=True)
@@ -61,9 +53,13 @@ class OptOutApplication(graphene.ObjectType):
     status = graphene.Field(OptOutStatus, required=True)
     status_text = graphene.String(required=True)
     review_note = graphene.String(required=True)
+    reviewed_by = graphene.Field(StaffRef)
     reviewed_at = graphene.DateTime()
     seal_no = graphene.String(required=True)
+    sealed_by = graphene.Field(StaffRef)
     sealed_at = graphene.DateTime()
+    photos = graphene.List(graphene.NonNull(ServicePhoto), required=True,
+                           description="Proof of ownership (the applicant's) and the seal's (the technician's)")
     effective_at = graphene.DateTime()
     submitted_at = graphene.DateTime(required=True)
     adjustment_fen = graphene.Int(required=True, description="Resumption inside a billed season: what the bill "
@@ -86,6 +82,18 @@ class OptOutApplication(graphene.ObjectType):
     @staticmethod
     def resolve_contact_phone(root, info):
         return root.contact_phone or ""
+
+    @staticmethod
+    def resolve_photos(root, info):
+        return root.photos.all()
+
+    @staticmethod
+    def resolve_reviewed_by(root, info):
+        return root.reviewed_by if root.reviewed_by_id else None
+
+    @staticmethod
+    def resolve_sealed_by(root, info):
+        return root.sealed_by if root.sealed_by_id else None
 
     @staticmethod
     def resolve_resident_actions(root, info):
@@ -201,7 +209,7 @@ class OptOutQueries(graphene.ObjectType):
 
 class _Payload:
     application = graphene.Field(OptOutApplication)
-    errors = graphene.List(graphene.NonNull(OptOutError), required=True)
+    errors = graphene.List(graphene.NonNull(ServiceError), required=True)
 
 
 class ApplyOptOut(_Payload, BaseMutation):
