@@ -45,3 +45,14 @@ def auto_close_all_tenants() -> dict:
     from .sla import tickets_auto_close
 
     return for_each_tenant("ticket auto-close", tickets_auto_close)
+
+
+# --- 报停 / 恢复供暖 --------------------------------------------------------------------------------------------
+
+@shared_task(name="services.optout_make_effective_all_tenants")
+def optout_make_effective_all_tenants() -> dict:
+    """Beat, daily just after midnight (the company's day): sealed 报停 / 恢复供暖 applications whose effective date
+    has come change their houses' heating status; a resumption inside a billed season adjusts the bill."""
+    from .optout import optout_make_effective
+
+    return for_each_tenant("opt-out effect", optout_make_effective)

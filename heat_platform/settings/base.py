@@ -368,3 +368,7 @@ CELERY_BEAT_SCHEDULE["reconciliation-retry-not-ready"] = {"task": "reconciliatio
 INVOICE_DAILY_RETRY_CAP = env.int("INVOICE_DAILY_RETRY_CAP", default=10)
 CELERY_BEAT_SCHEDULE["invoices-sweep"] = {"task": "invoices.sweep_all_tenants", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["invoices-session-check"] = {"task": "invoices.session_check_all_tenants", "schedule": 600.0}
+
+# --- Resident services, 报停 / 恢复供暖 (apps/services/optout.py): sealed applications take effect on their day
+CELERY_BEAT_SCHEDULE["services-optout-make-effective"] = {"task": "services.optout_make_effective_all_tenants",
+                                                          "schedule": crontab(hour=0, minute=23)}

@@ -449,3 +449,14 @@ def test_demo_seed_drafts_next_season_with_the_current_plans(alpha):
         assert sorted(TariffPlan.objects.filter(season=nxt).values_list("name", "opted_out_basic_pct")) == sorted(
             TariffPlan.objects.filter(season=current).values_list("name", "opted_out_basic_pct"))
         assert optout_demo_seed() == nxt and Season.objects.count() == 2
+
+
+def test_the_daily_task_runs_in_every_company(alpha, w):
+    from apps.services.tasks import optout_make_effective_all_tenants
+
+    with schema_context(alpha.schema):
+        app = sealed(w)
+        OptOutApplication.objects.filter(pk=app.pk).update(effective_date=dt.date(2026, 1, 1))  # long due
+    assert optout_make_effective_all_tenants()["alpha"] == 1
+    with schema_context(alpha.schema):
+        assert OptOutApplication.objects.get(pk=app.pk).status == Status.EFFECTIVE
