@@ -10,7 +10,7 @@ from apps.accounts.models import Role
 from apps.accounts.permissions import TICKET_VIEW
 from apps.properties.models import HouseBinding
 
-from .models import Photo, Ticket, TicketEvent
+from .models import Inspection, Photo, ShortfallPeriod, Ticket, TicketEvent
 
 
 def bound_house_ids(resident) -> QuerySet:
@@ -34,7 +34,11 @@ def with_details(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.select_related("category", "house__community", "house__building", "house__unit",
                              "assignee").prefetch_related(
         Prefetch("photos", queryset=Photo.objects.order_by("created_at", "pk")),
-        Prefetch("events", queryset=TicketEvent.objects.order_by("created_at", "id")))
+        Prefetch("events", queryset=TicketEvent.objects.order_by("created_at", "id")),
+        Prefetch("inspections", queryset=Inspection.objects.select_related("rule", "technician").prefetch_related(
+            Prefetch("photos", queryset=Photo.objects.order_by("created_at", "pk"))).order_by("measured_at", "id")),
+        Prefetch("shortfalls", queryset=ShortfallPeriod.objects.select_related(
+            "season", "house__community", "house__building", "house__unit").order_by("-started_on", "-id")))
 
 
 def ticket_get_visible(*, ticket_id, actor=None, resident=None, details: bool = True) -> Ticket | None:

@@ -151,6 +151,10 @@ class Ticket(graphene.ObjectType):
     staff_actions = graphene.List(graphene.NonNull(graphene.String), required=True,
                                   description="What the calling staff member may do now: ACCEPT, ASSIGN, START, "
                                               "RESOLVE, REJECT, INSPECT (empty for residents)")
+    inspections = graphene.List(graphene.NonNull("graphql_api.services.quality.Inspection"), required=True,
+                                description="Temperature reports: the measurements so far, oldest first")
+    shortfall = graphene.Field("graphql_api.services.quality.ShortfallPeriod",
+                               description="Temperature reports: the latest shortfall period this ticket opened")
 
     @staticmethod
     def resolve_status_text(root, info):
@@ -196,6 +200,15 @@ class Ticket(graphene.ObjectType):
         if info.context.actor.kind != "staff":
             return [e for e in events if e.public]
         return events
+
+    @staticmethod
+    def resolve_inspections(root, info):
+        return root.inspections.all()
+
+    @staticmethod
+    def resolve_shortfall(root, info):
+        periods = root.shortfalls.all()
+        return periods[0] if periods else None
 
     @staticmethod
     def resolve_resident_actions(root, info):
