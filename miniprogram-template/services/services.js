@@ -35,7 +35,7 @@ const TICKET_FIELDS = `${TICKET_LIST_FIELDS} contactName contactPhone photos { $
 const SEASON_FIELDS = 'id name heatingStart heatingEnd';
 const APPLICATION_FIELDS = `id no kind status statusText house { id accountNo address } season { ${SEASON_FIELDS} }
   applicantName contactPhone reason effectiveDate reviewNote reviewedAt sealNo sealedAt effectiveAt submittedAt
-  adjustmentFen residentActions`;
+  adjustmentFen residentActions photos { ${PHOTO_FIELDS} }`;
 
 const TICKET_CATEGORIES = `query TicketCategories($kind: TicketKind) {
   ticketCategories(kind: $kind) { id kind name }

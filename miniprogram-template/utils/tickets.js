@@ -228,6 +228,7 @@ function applicationView(a) {
     sealedAt: when(a.sealedAt),
     submittedAt: when(a.submittedAt),
     adjustmentText: a.adjustmentFen ? yuan(a.adjustmentFen) : '',
+    photos: photoViews(a.photos),
     canCancel: actions.indexOf('CANCEL') >= 0,
   };
 }

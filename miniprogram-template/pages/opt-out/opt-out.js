@@ -207,6 +207,12 @@ Component({
       if (this.data.houseId) await this.loadOptions(this.data.houseId);
     },
 
+    onPreview(e) {
+      const app = this.data.applications.find((a) => a.id === String(e.currentTarget.dataset.app));
+      if (!app) return;
+      wx.previewImage({ urls: app.photos.map((p) => p.url), current: e.currentTarget.dataset.url, fail: () => {} });
+    },
+
     async onCancelApplication(e) {
       const id = String(e.currentTarget.dataset.id);
       const app = this.data.applications.find((a) => a.id === id);

@@ -107,6 +107,7 @@ function withServices(api, seedOverrides) {
   function appShape(a) {
     return Object.assign({}, a, {
       statusText: OPT_STATUS_TEXT[a.status], residentActions: a.status === 'SUBMITTED' ? ['CANCEL'] : [],
+      photos: (a.photoIds || []).map((id) => ({ id, url: s.photos[id].url, width: 800, height: 600 })),
     });
   }
 

@@ -84,6 +84,9 @@ describe('报停', () => {
     expect(text(page, `#application-${app.id} .status`)).toBe('待审核');
     expect(text(page, `#application-${app.id} .strong`)).toBe('报停 · 2027-2028');
     expect(text(page, '#season-3 .not-allowed')).toBe('该采暖季已有申请。');
+    expect(page.querySelectorAll(`#application-${app.id} .app-photo`).length).toBe(1);
+    await tap(page, `#application-${app.id} .app-photo`);
+    expect(wx.calls.preview[0].urls).toEqual([api.services.photos[app.photoIds[0]].url]);
 
     await tap(page, `#application-${app.id} .cancel`);
     expect(wx.calls.modal[0].content).toBe('确定撤销2027-2028的报停申请吗？');
