@@ -5,18 +5,19 @@ Shared by the browser tests; update it when a page is added or its roles change 
 # (checked against the API's declarations by access.test.ts); page authors add their page here.
 MENUS = {
     "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders",
-                     "invoices", "reconciliation", "dailyClose", "reports", "optOuts", "settings", "audit"],
-    "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "optOuts"],
+                     "invoices", "reconciliation", "dailyClose", "reports", "serviceDashboard", "compensations", "optOuts", "settings", "audit"],
+    "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "serviceDashboard", "optOuts"],
     "TECHNICIAN": ["dashboard", "houses", "bills", "optOuts"],
     "FINANCE": ["dashboard", "houses", "seasons", "billRuns", "bills", "orders", "invoices", "reconciliation",
-                "dailyClose", "reports", "optOuts"],
+                "dailyClose", "reports", "serviceDashboard", "compensations", "optOuts"],
 }
 # Routes of the staff console by menu key, for the 403 check of pages outside a role's menu.
 PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/console/imports",
          "seasons": "/console/seasons", "billRuns": "/console/bill-runs", "bills": "/console/bills",
          "counter": "/console/counter", "orders": "/console/orders", "invoices": "/console/invoices",
          "reconciliation": "/console/reconciliation", "dailyClose": "/console/daily-close",
-         "reports": "/console/reports", "optOuts": "/console/opt-outs",
+         "reports": "/console/reports", "serviceDashboard": "/console/service-dashboard",
+         "compensations": "/console/compensations", "optOuts": "/console/opt-outs",
          "settings": "/console/settings", "audit": "/console/audit"}
 # Dashboard parts (data-testid) each role sees; the others must be absent.
 PARTS = {"chart-collections-by-day": {"TENANT_ADMIN", "FINANCE", "COLLECTOR"},

@@ -46,6 +46,7 @@ export const ACCESS = {
   'tickets.create': ['TENANT_ADMIN', 'COLLECTOR'],
   'tickets.dispatch': ADMIN,
   'tickets.work': ['TENANT_ADMIN', 'TECHNICIAN'],
+  'tickets.note': ['TENANT_ADMIN', 'COLLECTOR', 'TECHNICIAN'],
   workQueue: ['TENANT_ADMIN', 'TECHNICIAN'],
   serviceDashboard: ['TENANT_ADMIN', 'COLLECTOR', 'FINANCE'],
   compensations: ['TENANT_ADMIN', 'FINANCE'],

@@ -14,6 +14,8 @@ import {
   ReconciliationOutlined,
   ScheduleOutlined,
   SettingOutlined,
+  FireOutlined,
+  FundOutlined,
   ShoppingCartOutlined,
   StopOutlined,
   TeamOutlined,
@@ -121,6 +123,20 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/reports/ReportsPage')),
   },
   // issue #16: resident services
+  {
+    access: 'serviceDashboard',
+    path: 'service-dashboard',
+    title: ['服务看板', 'Service dashboard'],
+    icon: <FundOutlined />,
+    component: lazy(() => import('./pages/services/ServiceDashboardPage')),
+  },
+  {
+    access: 'compensations',
+    path: 'compensations',
+    title: ['室温补偿', 'Temperature compensation'],
+    icon: <FireOutlined />,
+    component: lazy(() => import('./pages/services/CompensationsPage')),
+  },
   {
     access: 'optOuts',
     path: 'opt-outs',

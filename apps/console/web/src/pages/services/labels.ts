@@ -1,11 +1,19 @@
-// Resident services as shown (zh, en): 报停 kinds and statuses with their tag colours, the search forms' choices
+// Resident services as shown (zh, en): ticket kinds, 报停 kinds and statuses with their tag colours, the search forms' choices
 // and how a time and a deadline read ("剩 3 小时" / "超时 2 小时"). Tickets: ticketLabels.ts; compensation:
 // compensationLabels.ts.
 import dayjs from 'dayjs';
-import type { OptOutKind, OptOutStatus } from '../../gql/tenant/graphql';
+import type { OptOutKind, OptOutStatus, TicketKind } from '../../gql/tenant/graphql';
 import type { T } from '../../i18n';
 
 export type Pair = readonly [zh: string, en: string];
+
+export const TICKET_KINDS: readonly TicketKind[] = ['REPAIR', 'COMPLAINT', 'TEMPERATURE'];
+export const TICKET_KIND: Record<TicketKind, Pair> = {
+  REPAIR: ['报修', 'Repair'],
+  COMPLAINT: ['投诉', 'Complaint'],
+  TEMPERATURE: ['室温报告', 'Temperature report'],
+};
+export const TICKET_KIND_COLOR: Record<TicketKind, string> = { REPAIR: 'blue', COMPLAINT: 'purple', TEMPERATURE: 'volcano' };
 
 export const OPT_OUT_KINDS: readonly OptOutKind[] = ['OPT_OUT', 'RESUME'];
 export const OPT_OUT_KIND: Record<OptOutKind, Pair> = { OPT_OUT: ['报停', 'Opt out'], RESUME: ['恢复供暖', 'Resume heating'] };
