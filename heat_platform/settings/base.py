@@ -372,3 +372,9 @@ CELERY_BEAT_SCHEDULE["invoices-session-check"] = {"task": "invoices.session_chec
 # --- Resident services, 报停 / 恢复供暖 (apps/services/optout.py): sealed applications take effect on their day
 CELERY_BEAT_SCHEDULE["services-optout-make-effective"] = {"task": "services.optout_make_effective_all_tenants",
                                                           "schedule": crontab(hour=0, minute=23)}
+
+# --- Resident services: tickets (apps/services/sla.py): overdue flags and escalation every 5 minutes; resolved
+# tickets the resident never confirmed close after ServiceSettings.auto_close_days (checked hourly)
+CELERY_BEAT_SCHEDULE["services-ticket-sla-sweep"] = {"task": "services.sla_sweep_all_tenants", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["services-ticket-auto-close"] = {"task": "services.auto_close_all_tenants",
+                                                      "schedule": crontab(minute=11)}
