@@ -5,7 +5,8 @@ Shared by the browser tests; update it when a page is added or its roles change 
 # (checked against the API's declarations by access.test.ts); page authors add their page here.
 MENUS = {
     "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders",
-                     "invoices", "reconciliation", "dailyClose", "reports", "serviceDashboard", "compensations", "optOuts", "settings", "audit"],
+                     "invoices", "reconciliation", "dailyClose", "reports", "serviceDashboard", "compensations",
+                     "optOuts", "serviceSettings", "settings", "audit"],
     "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "serviceDashboard", "optOuts"],
     "TECHNICIAN": ["dashboard", "houses", "bills", "optOuts"],
     "FINANCE": ["dashboard", "houses", "seasons", "billRuns", "bills", "orders", "invoices", "reconciliation",
@@ -18,6 +19,7 @@ PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/con
          "reconciliation": "/console/reconciliation", "dailyClose": "/console/daily-close",
          "reports": "/console/reports", "serviceDashboard": "/console/service-dashboard",
          "compensations": "/console/compensations", "optOuts": "/console/opt-outs",
+         "serviceSettings": "/console/service-settings",
          "settings": "/console/settings", "audit": "/console/audit"}
 # Dashboard parts (data-testid) each role sees; the others must be absent.
 PARTS = {"chart-collections-by-day": {"TENANT_ADMIN", "FINANCE", "COLLECTOR"},

@@ -14,6 +14,7 @@ import {
   ReconciliationOutlined,
   ScheduleOutlined,
   SettingOutlined,
+  ControlOutlined,
   FireOutlined,
   FundOutlined,
   ShoppingCartOutlined,
@@ -143,6 +144,13 @@ export const STAFF_PAGES: readonly PageDef[] = [
     title: ['报停申请', 'Opt-out applications'],
     icon: <StopOutlined />,
     component: lazy(() => import('./pages/services/OptOutsPage')),
+  },
+  {
+    access: 'serviceSettings',
+    path: 'service-settings',
+    title: ['服务设置', 'Service settings'],
+    icon: <ControlOutlined />,
+    component: lazy(() => import('./pages/services/ServiceSettingsPage')),
   },
   {
     access: 'settings',
