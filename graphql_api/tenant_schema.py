@@ -32,13 +32,15 @@ from .tariffs.queries import TariffQueries
 
 
 # New domains go first: graphene lists the last base's fields first, so the committed SDL only grows at the end.
-class Query(TicketQueries, QualityQueries, OptOutQueries, InvoiceQueries, MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries,
+class Query(TicketQueries, QualityQueries, OptOutQueries, InvoiceQueries,
+            MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries,
             BillingQueries, BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries,
             AuditQueries, ReconciliationQueries, DailyCloseQueries, FinanceReportQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(TicketMutations, QualityMutations, OptOutMutations, InvoiceMutations, SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations,
+class Mutation(TicketMutations, QualityMutations, OptOutMutations, InvoiceMutations,
+               SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations,
                ImportMutations, TariffMutations, BillingMutations, BillRunMutations, PaymentMutations,
                MerchantMutations, CounterMutations, BrandingMutations, ReconciliationMutations, DailyCloseMutations,
                ReportExportMutations, graphene.ObjectType):

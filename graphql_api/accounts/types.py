@@ -4,6 +4,7 @@ from apps.accounts.errors import AccountErrorCode as _Code
 from apps.accounts.models import Role as _Role
 
 from ..core.mutations import error_type
+from ..core.scalars import DateTime
 
 AccountErrorCode = graphene.Enum.from_enum(_Code, name="AccountErrorCode")
 AccountError = type("AccountError", (error_type("_AccountErrorBase", AccountErrorCode),), {
@@ -28,7 +29,7 @@ class StaffMember(graphene.ObjectType):
     display_name = graphene.String(required=True, description="Shown instead of the username; empty when unset")
     role = graphene.Field(Role, required=True)
     is_active = graphene.Boolean(required=True)
-    last_login = graphene.DateTime()
+    last_login = DateTime()
 
 
 class StaffPage(graphene.ObjectType):

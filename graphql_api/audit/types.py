@@ -2,6 +2,8 @@ import graphene
 
 from apps.audit.models import AuditLog as _AuditLog
 
+from ..core.scalars import Date, DateTime
+
 AuditActorKind = graphene.Enum.from_enum(_AuditLog.ActorKind, name="AuditActorKind",
                                          description="staff / resident / system")
 
@@ -10,7 +12,7 @@ class AuditEntry(graphene.ObjectType):
     """One row of the company's audit log: who did what to which record."""
 
     id = graphene.ID(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
     actor_kind = graphene.Field(AuditActorKind, required=True)
     actor_id = graphene.ID(description="The staff member's or resident's id; null for the system")
     actor_name = graphene.String(required=True, description="Username (staff) or display name (resident)")
@@ -33,15 +35,15 @@ class AuditLogFilter(graphene.InputObjectType):
     action_prefix = graphene.String(description="Actions starting so, e.g. \"staff.\"")
     target_type = graphene.String()
     target_id = graphene.ID()
-    date_from = graphene.Date()
-    date_to = graphene.Date(description="Inclusive (Asia/Shanghai calendar days)")
+    date_from = Date()
+    date_to = Date(description="Inclusive (Asia/Shanghai calendar days)")
 
 
 class OperatorAuditEntry(graphene.ObjectType):
     """One row of the platform's audit log: what an operator (or the system) did to a company."""
 
     id = graphene.ID(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
     actor_id = graphene.ID(description="The operator's id; null for the system or a deleted operator")
     actor_username = graphene.String(required=True)
     action = graphene.String(required=True, description="e.g. tenant.suspend, tenant.reactivate")
@@ -70,5 +72,5 @@ class OperatorAuditLogFilter(graphene.InputObjectType):
     action = graphene.String(description="Exactly this action")
     action_prefix = graphene.String(description="Actions starting so, e.g. \"tenant.\"")
     tenant_id = graphene.ID()
-    date_from = graphene.Date()
-    date_to = graphene.Date(description="Inclusive (Asia/Shanghai calendar days)")
+    date_from = Date()
+    date_to = Date(description="Inclusive (Asia/Shanghai calendar days)")

@@ -11,7 +11,7 @@ from heat_platform.kernel.actors import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
-from ..core.scalars import Decimal
+from ..core.scalars import Date, Decimal
 from .types import Bill, BillingError, BillRun, MeterReading, MeterReadingKind, TrueUpResult
 
 
@@ -90,7 +90,7 @@ class RecordMeterReading(BaseMutation):
         season_id = graphene.ID(required=True)
         kind = MeterReadingKind(required=True)
         value = Decimal(required=True)
-        read_on = graphene.Date(required=True)
+        read_on = Date(required=True)
         reader = graphene.String(required=True, description="Who read the meter")
 
     reading = graphene.Field(MeterReading)

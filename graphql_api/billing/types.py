@@ -9,7 +9,7 @@ from apps.billing.models import BillRun as _BillRun
 from apps.billing.models import MeterReading as _MeterReading
 
 from ..core.mutations import error_type
-from ..core.scalars import Decimal
+from ..core.scalars import Date, DateTime, Decimal
 
 BillingErrorCode = graphene.Enum.from_enum(_Code, name="BillingErrorCode")
 
@@ -34,7 +34,7 @@ class BillLine(graphene.ObjectType):
 class AmountDue(graphene.ObjectType):
     """What paying right now costs: outstanding − early discount + late fee."""
 
-    as_of = graphene.Date(required=True)
+    as_of = Date(required=True)
     outstanding_fen = graphene.Int(required=True)
     discount_fen = graphene.Int(required=True)
     late_fee_fen = graphene.Int(required=True)
@@ -55,7 +55,7 @@ class Bill(graphene.ObjectType):
     status = graphene.Field(BillStatus, required=True)
     principal_fen = graphene.Int(required=True)
     paid_fen = graphene.Int(required=True)
-    issued_at = graphene.DateTime(required=True)
+    issued_at = DateTime(required=True)
     lines = graphene.List(graphene.NonNull(BillLine), required=True)
     amount_due = graphene.Field(AmountDue, required=True)
 
@@ -133,9 +133,9 @@ class BillRun(graphene.ObjectType):
                            description="Per community: bills, principal, skipped and error houses of this "
                                        "run (a dry run's preview)")
     requested_by = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
-    started_at = graphene.DateTime()
-    finished_at = graphene.DateTime()
+    created_at = DateTime(required=True)
+    started_at = DateTime()
+    finished_at = DateTime()
 
     @staticmethod
     def resolve_totals(root, info):
@@ -156,7 +156,7 @@ class MeterReading(graphene.ObjectType):
     season_id = graphene.ID(required=True)
     kind = graphene.Field(MeterReadingKind, required=True)
     value = Decimal(required=True, description="Cumulative meter value, GJ or kWh")
-    read_on = graphene.Date(required=True)
+    read_on = Date(required=True)
     reader = graphene.String(required=True)
 
 

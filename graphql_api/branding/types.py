@@ -4,6 +4,7 @@ from tenants.miniprogram_errors import BrandingErrorCode as _Code
 from tenants.models import MiniProgramRelease as _Release
 
 from ..core.mutations import error_type
+from ..core.scalars import DateTime
 
 BrandingErrorCode = graphene.Enum.from_enum(_Code, name="BrandingErrorCode")
 BrandingError = error_type("BrandingError", BrandingErrorCode)
@@ -48,7 +49,7 @@ class MiniprogramBuild(graphene.ObjectType):
     app_id = graphene.String(required=True)
     api_base_url = graphene.String(required=True)
     download_url = graphene.String(required=True, description="GET with the admin's Bearer token")
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_download_url(root, info):
@@ -66,7 +67,7 @@ class MiniprogramRelease(graphene.ObjectType):
     reason = graphene.String(required=True, description="WeChat's reason when rejected or delayed")
     error_code = graphene.String(required=True)
     error_message = graphene.String(required=True)
-    committed_at = graphene.DateTime()
-    submitted_at = graphene.DateTime()
-    released_at = graphene.DateTime()
-    updated_at = graphene.DateTime(required=True)
+    committed_at = DateTime()
+    submitted_at = DateTime()
+    released_at = DateTime()
+    updated_at = DateTime(required=True)

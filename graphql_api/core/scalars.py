@@ -8,6 +8,7 @@ Its name stays `Decimal`, so the schema's type names do not change."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from decimal import Decimal as _Decimal
 from decimal import InvalidOperation
@@ -67,3 +68,56 @@ class Decimal(graphene.Scalar):
     @staticmethod
     def parse_value(value):
         return parse_decimal(value)
+
+
+# Dates and times the domain can hold: a heating company's seasons, days and records. graphene's own scalars
+# accept 0001-01-01 and 9999-12-31, and one day of arithmetic on those (a range's end + 1 day) overflows
+# deep in a service as an internal error; ours answer anything outside this range with BAD_USER_INPUT.
+# Their names stay `Date` / `DateTime`, so the schema's type names do not change.
+MIN_DATE = _dt.date(1900, 1, 1)
+MAX_DATE = _dt.date(2199, 12, 31)
+
+
+def bad_date(node=None) -> GraphQLError:
+    return GraphQLError(_("请输入 1900-01-01 至 2199-12-31 之间的有效日期。"), node,
+                        extensions={"code": BAD_USER_INPUT})
+
+
+class Date(graphene.Date):
+    """A calendar day, ISO 8601 (e.g. "2026-11-15"), between 1900-01-01 and 2199-12-31."""
+
+    @classmethod
+    def parse_literal(cls, node, _variables=None):
+        if not isinstance(node, StringValueNode):
+            raise bad_date(node)
+        return cls.parse_value(node.value, node)
+
+    @staticmethod
+    def parse_value(value, node=None):
+        try:
+            day = graphene.Date.parse_value(value)
+        except GraphQLError:
+            raise bad_date(node) from None
+        if isinstance(day, _dt.datetime) or not MIN_DATE <= day <= MAX_DATE:
+            raise bad_date(node)
+        return day
+
+
+class DateTime(graphene.DateTime):
+    """A moment, ISO 8601 with its offset (e.g. "2026-11-15T09:30:00+08:00"), between 1900 and 2199."""
+
+    @classmethod
+    def parse_literal(cls, node, _variables=None):
+        if not isinstance(node, StringValueNode):
+            raise bad_date(node)
+        return cls.parse_value(node.value, node)
+
+    @staticmethod
+    def parse_value(value, node=None):
+        try:
+            moment = graphene.DateTime.parse_value(value)
+        except GraphQLError:
+            raise bad_date(node) from None
+        if not MIN_DATE <= moment.date() <= MAX_DATE:
+            raise bad_date(node)
+        return moment

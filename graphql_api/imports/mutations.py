@@ -9,6 +9,7 @@ from heat_platform.kernel.actors import client_ip
 from ..billing.queries import BillFilter, bill_filter_args
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
+from ..core.scalars import Date
 from ..payments.types import CollectionChannel, OrderStatus
 from ..properties.queries import HouseFilter, house_filter_args
 from .types import ExportJob, ImportError_, ImportJob
@@ -83,8 +84,8 @@ class StartBillExport(_StartExport):
 class PaymentExportFilter(graphene.InputObjectType):
     status = OrderStatus(description="PAID when absent")
     channel = CollectionChannel()
-    date_from = graphene.Date(description="Paid on or after (Asia/Shanghai)")
-    date_to = graphene.Date(description="Paid on or before (inclusive)")
+    date_from = Date(description="Paid on or after (Asia/Shanghai)")
+    date_to = Date(description="Paid on or before (inclusive)")
 
 
 class StartPaymentExport(_StartExport):

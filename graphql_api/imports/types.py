@@ -6,6 +6,7 @@ from apps.imports.models import FileKind as _FileKind
 from apps.imports.models import ImportJob as _ImportJob
 
 from ..core.mutations import error_type
+from ..core.scalars import DateTime
 
 ImportErrorCode = graphene.Enum.from_enum(_Code, name="ImportErrorCode")
 ImportError_ = error_type("ImportError", ImportErrorCode)
@@ -49,9 +50,9 @@ class ImportJob(graphene.ObjectType):
         first=graphene.Int(default_value=100, description=f"At most {MAX_ERRORS_PAGE}"),
         offset=graphene.Int(default_value=0), description="Ordered by row, then column")
     requested_by = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
-    started_at = graphene.DateTime()
-    finished_at = graphene.DateTime()
+    created_at = DateTime(required=True)
+    started_at = DateTime()
+    finished_at = DateTime()
 
     @staticmethod
     def resolve_create_missing(root, info):
@@ -90,10 +91,10 @@ class ExportJob(graphene.ObjectType):
     size = graphene.Int(required=True, description="Bytes, once finished")
     error = graphene.String(required=True)
     download_url = graphene.String(description="Set when SUCCEEDED: GET it with the Bearer token")
-    created_at = graphene.DateTime(required=True)
-    started_at = graphene.DateTime()
-    finished_at = graphene.DateTime()
-    expires_at = graphene.DateTime()
+    created_at = DateTime(required=True)
+    started_at = DateTime()
+    finished_at = DateTime()
+    expires_at = DateTime()
 
     @staticmethod
     def resolve_download_url(root, info):

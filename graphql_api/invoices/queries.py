@@ -14,6 +14,7 @@ from ..core.errors import bad_input
 from ..core.ids import to_pk
 from ..core.pagination import MAX_PAGE
 from ..core.permissions import HasRole, IsResident, PermissionsField
+from ..core.scalars import Date
 from ..reconciliation.types import offset_page
 from .types import (
     FeeItemTax,
@@ -34,8 +35,8 @@ MANAGERS = [HasRole(*INVOICE_MANAGE)]
 class InvoiceFilter(graphene.InputObjectType):
     status = InvoiceStatus()
     kind = InvoiceKind()
-    date_from = graphene.Date(description="Requested on or after this day (the company's time zone)")
-    date_to = graphene.Date(description="Requested on or before this day (inclusive; at most a year after dateFrom)")
+    date_from = Date(description="Requested on or after this day (the company's time zone)")
+    date_to = Date(description="Requested on or before this day (inclusive; at most a year after dateFrom)")
     search = graphene.String(description="发票号码, our order number or 商户订单号 (exact), or part of the buyer name")
 
 

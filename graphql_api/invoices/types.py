@@ -24,7 +24,7 @@ from apps.invoices.settings_services import FAVOURED_POLICIES
 from ..billing.types import BillLineKind
 from ..core.mutations import error_type
 from ..core.permissions import HasRole, IsResident, PermissionsField
-from ..core.scalars import Decimal
+from ..core.scalars import DateTime, Decimal
 from ..payments.types import PaymentOrder
 
 InvoiceErrorCode = graphene.Enum.from_enum(_Code, name="InvoiceErrorCode")
@@ -133,7 +133,7 @@ class RedConfirmation(graphene.ObjectType):
     refund_id = graphene.ID(description="The refund that caused it; null for a manual reversal")
     red_invoice_id = graphene.ID()
     requested_by = graphene.String(description="Display name; null for the system")
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_confirmation_no(root, info):
@@ -172,21 +172,21 @@ class Invoice(graphene.ObjectType):
     excl_fen = graphene.BigInt(required=True)
     tax_fen = graphene.BigInt(required=True)
     invoice_number = graphene.String(description="20-digit 数电 number once issued")
-    issued_at = graphene.DateTime()
+    issued_at = DateTime()
     fail_reason = graphene.String()
     pdf_url = graphene.String(description="GET with the Bearer token (/files/invoices/<id>.pdf); null until issued")
     ofd_url = graphene.String(description="GET with the Bearer token (/files/invoices/<id>.ofd); null until issued")
     lines = graphene.List(graphene.NonNull(InvoiceLine), required=True)
     reds = graphene.List(graphene.NonNull(lambda: Invoice), required=True,
                          description="Red invoices of this blue one, oldest first")
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
     order = PermissionsField(PaymentOrder, permissions=[IsResident, HasRole(*INVOICE_VIEW)],
                              description="The paid order (ask it of one invoice)")
     red_confirmations = PermissionsField(
         graphene.List(graphene.NonNull(RedConfirmation)), permissions=STAFF_VIEW,
         description="Red-letter confirmations opened for this blue invoice, newest first")
     attempts = PermissionsField(graphene.Int, permissions=STAFF_VIEW, description="Submissions so far")
-    next_attempt_at = PermissionsField(graphene.DateTime, permissions=STAFF_VIEW,
+    next_attempt_at = PermissionsField(DateTime, permissions=STAFF_VIEW,
                                        description="When a failed invoice is retried on its own; null when not")
     requested_by = PermissionsField(graphene.String, permissions=STAFF_VIEW,
                                     description="Staff who asked (display name), 住户 for the resident, null for "
@@ -316,7 +316,7 @@ class InvoiceSettings(graphene.ObjectType):
     has_app_secret = graphene.Boolean(required=True)
     has_access_token = graphene.Boolean(required=True)
     policy = graphene.Field(InvoicePolicy, required=True)
-    updated_at = graphene.DateTime(required=True)
+    updated_at = DateTime(required=True)
 
     @staticmethod
     def resolve_has_app_secret(root, info):
@@ -412,10 +412,10 @@ class InvoiceSession(graphene.ObjectType):
     state = graphene.Field(InvoiceSessionState, required=True)
     message = graphene.String(description="What the provider said")
     face_qr_url = graphene.String(description="Face-verification QR fetched in the last 5 minutes (invoiceFaceQr)")
-    checked_at = graphene.DateTime()
+    checked_at = DateTime()
     credit_total_fen = graphene.BigInt(description="授信额度")
     credit_remaining_fen = graphene.BigInt()
-    credit_checked_at = graphene.DateTime()
+    credit_checked_at = DateTime()
     action = graphene.String(description="What staff must do now, in Chinese; null when nothing")
 
     @staticmethod

@@ -13,6 +13,7 @@ from tenants.selectors import current_company
 from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import page
 from ..core.permissions import HasRole, IsResident, PermissionsField
+from ..core.scalars import Date
 from .types import (
     CollectionChannel,
     MerchantAccount,
@@ -38,8 +39,8 @@ class PaymentOrderFilter(graphene.InputObjectType):
     flagged = graphene.Boolean(description="Only orders holding money no bill took (to refund), or only the others.")
     search = graphene.String(description="商户订单号, receipt number, provider transaction id or 户号 (exact).")
     house_id = graphene.ID(description="Orders paying any bill of this house (house detail)")
-    date_from = graphene.Date(description="Created on or after this day (Asia/Shanghai)")
-    date_to = graphene.Date(description="Created on or before this day (inclusive)")
+    date_from = Date(description="Created on or after this day (Asia/Shanghai)")
+    date_to = Date(description="Created on or before this day (inclusive)")
 
 
 class RefundFilter(graphene.InputObjectType):

@@ -9,6 +9,7 @@ from heat_platform.kernel.actors import client_ip
 
 from ..core.mutations import BaseMutation
 from ..core.permissions import IsOperator, PermissionsField
+from ..core.scalars import DateTime
 from .types import MerchantChannel, PaymentError
 
 
@@ -23,7 +24,7 @@ class ServiceProviderAccount(graphene.ObjectType):
     alipay_app_id = graphene.String(required=True, description="Alipay: the platform's ISV app")
     has_alipay_app_private_key = graphene.Boolean(required=True)
     has_alipay_public_key = graphene.Boolean(required=True)
-    updated_at = graphene.DateTime(required=True)
+    updated_at = DateTime(required=True)
 
     @staticmethod
     def resolve_has_merchant_private_key(root, info):

@@ -16,6 +16,7 @@ from tenants.models import MerchantAccount as _Account
 from ..billing.types import Bill
 from ..core.mutations import error_type
 from ..core.permissions import HasRole, PermissionsField
+from ..core.scalars import DateTime
 
 PaymentErrorCode = graphene.Enum.from_enum(_Code, name="PaymentErrorCode")
 
@@ -71,8 +72,8 @@ class Refund(graphene.ObjectType):
     amount_fen = graphene.Int(required=True)
     reason = graphene.String(required=True)
     status = graphene.Field(RefundStatus, required=True)
-    created_at = graphene.DateTime(required=True)
-    finished_at = graphene.DateTime()
+    created_at = DateTime(required=True)
+    finished_at = DateTime()
 
 
 class RefundEntry(graphene.ObjectType):
@@ -83,8 +84,8 @@ class RefundEntry(graphene.ObjectType):
     amount_fen = graphene.Int(required=True)
     reason = graphene.String(required=True)
     status = graphene.Field(RefundStatus, required=True)
-    created_at = graphene.DateTime(required=True)
-    finished_at = graphene.DateTime()
+    created_at = DateTime(required=True)
+    finished_at = DateTime()
     out_trade_no = graphene.String(required=True, description="The refunded order")
     channel = graphene.Field(CollectionChannel, required=True,
                              description="The refunded order's channel (its method at the counter)")
@@ -121,9 +122,9 @@ class PaymentOrder(graphene.ObjectType):
     status = graphene.Field(OrderStatus, required=True)
     amount_fen = graphene.Int(required=True)
     description = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
-    expires_at = graphene.DateTime()
-    paid_at = graphene.DateTime()
+    created_at = DateTime(required=True)
+    expires_at = DateTime()
+    paid_at = DateTime()
     refunded_fen = graphene.Int(required=True)
     refund_status = graphene.Field(OrderRefundStatus, required=True)
     needs_refund_fen = graphene.Int(required=True, description="Money received that no bill took; to be refunded.")
@@ -187,7 +188,7 @@ class ShiftReceipt(graphene.ObjectType):
     out_trade_no = graphene.String(required=True)
     amount_fen = graphene.Int(required=True)
     method = graphene.Field(CounterMethod, required=True)
-    paid_at = graphene.DateTime(required=True)
+    paid_at = DateTime(required=True)
     account_nos = graphene.List(graphene.NonNull(graphene.String), required=True, description="户号 of the bills paid")
 
 
@@ -199,7 +200,7 @@ class ShiftRefund(graphene.ObjectType):
     receipt_no = graphene.String(required=True, description="The refunded payment's receipt number")
     amount_fen = graphene.Int(required=True)
     method = graphene.Field(CounterMethod, required=True, description="The refunded payment's method")
-    refunded_at = graphene.DateTime(required=True)
+    refunded_at = DateTime(required=True)
     account_nos = graphene.List(graphene.NonNull(graphene.String), required=True)
 
 
@@ -212,8 +213,8 @@ class Shift(graphene.ObjectType):
     collector_username = graphene.String(required=True)
     collector_name = graphene.String(required=True, description="Display name (the username when none is set)")
     status = graphene.Field(ShiftStatus, required=True)
-    opened_at = graphene.DateTime(required=True)
-    closed_at = graphene.DateTime()
+    opened_at = DateTime(required=True)
+    closed_at = DateTime()
     totals = graphene.List(graphene.NonNull(ShiftMethodTotal), required=True, description="One per method")
     total_fen = graphene.BigInt(required=True, description="Net of refunds: collected − refunded")
     collected_fen = graphene.BigInt(required=True)
@@ -311,7 +312,7 @@ class MerchantAccount(graphene.ObjectType):
     has_apiv3_key = graphene.Boolean(required=True)
     has_alipay_app_private_key = graphene.Boolean(required=True)
     has_alipay_app_auth_token = graphene.Boolean(required=True)
-    last_test_at = graphene.DateTime()
+    last_test_at = DateTime()
     last_test_ok = graphene.Boolean()
     last_test_message = graphene.String(required=True)
 

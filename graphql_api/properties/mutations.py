@@ -13,7 +13,7 @@ from heat_platform.kernel.actors import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, IsResident
-from ..core.scalars import Decimal
+from ..core.scalars import Date, Decimal
 from .types import (
     BindingRole,
     HeatingStatus,
@@ -67,7 +67,7 @@ class ChangeHeatingStatus(BaseMutation):
         id = graphene.ID(required=True)
         status = HeatingStatus(required=True)
         reason = graphene.String(required=True)
-        effective_date = graphene.Date()
+        effective_date = Date()
 
     house = graphene.Field(House)
     errors = graphene.List(graphene.NonNull(PropertyError), required=True)

@@ -6,7 +6,7 @@ from apps.properties.models import House, HouseBinding
 from heat_platform.pii import mask_id_no, mask_name, mask_phone
 
 from ..core.mutations import error_type
-from ..core.scalars import Decimal
+from ..core.scalars import Date, DateTime, Decimal
 
 PropertyErrorCode = graphene.Enum.from_enum(_Code, name="PropertyErrorCode")
 PropertyError = type("PropertyError", (error_type("_PropertyErrorBase", PropertyErrorCode),), {
@@ -134,9 +134,9 @@ class HeatingStatusChange(graphene.ObjectType):
     from_status = graphene.Field(HeatingStatus, required=True)
     to_status = graphene.Field(HeatingStatus, required=True)
     reason = graphene.String(required=True)
-    effective_date = graphene.Date(required=True)
+    effective_date = Date(required=True)
     changed_by = graphene.String(required=True, description="Username of the staff member (or the import)")
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
 
 class HeatingStatusChangePage(graphene.ObjectType):
@@ -151,7 +151,7 @@ class HouseResident(graphene.ObjectType):
     display_name = graphene.String(required=True, description="WeChat nickname; empty when unknown")
     phone_masked = graphene.String(description="138****5678; null while no phone is bound")
     role = graphene.Field(BindingRole, required=True)
-    bound_at = graphene.DateTime(required=True)
+    bound_at = DateTime(required=True)
 
     @staticmethod
     def resolve_resident_id(root, info):

@@ -14,6 +14,7 @@ from ..core.errors import bad_input
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, PermissionsField
+from ..core.scalars import Date, DateTime
 from ..payments.types import CollectionChannel
 from .types import ReconciliationError
 
@@ -52,7 +53,7 @@ class DayBlocker(graphene.ObjectType):
     run_status = graphene.String(description="StatementRunStatus value, lower case (RUN_NOT_CLOSED)")
     shift_id = graphene.ID()
     collector_name = graphene.String()
-    day = graphene.Date(description="EARLIER_DAY_OPEN: the open day to close first")
+    day = Date(description="EARLIER_DAY_OPEN: the open day to close first")
 
     @staticmethod
     def resolve_channel(root, info):
@@ -88,14 +89,14 @@ class DayAdjustment(graphene.ObjectType):
     """A correction of a closed day, booked on an open day (signed fen)."""
 
     id = graphene.ID(required=True)
-    day = graphene.Date(required=True, description="The open day it is booked on (its totals include it)")
-    corrects_day = graphene.Date(required=True, description="The closed day it corrects (never changed)")
+    day = Date(required=True, description="The open day it is booked on (its totals include it)")
+    corrects_day = Date(required=True, description="The closed day it corrects (never changed)")
     channel = graphene.Field(CollectionChannel, required=True)
     amount_fen = graphene.BigInt(required=True)
     reason = graphene.String(required=True)
     difference_id = graphene.ID(description="The statement difference it settles, if any")
     created_by = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_created_by(root, info):
@@ -106,7 +107,7 @@ class DailyCloseDay(graphene.ObjectType):
     """One day of the company (Asia/Shanghai): frozen figures once CLOSED; while OPEN a live preview
     (what closing would freeze) and its blockers."""
 
-    day = graphene.Date(required=True)
+    day = Date(required=True)
     status = graphene.Field(DailyCloseStatus, required=True)
     can_close = graphene.Boolean(required=True, description="OPEN and nothing blocks it")
     blockers = graphene.List(graphene.NonNull(DayBlocker), required=True, description="Empty once closed")
@@ -118,7 +119,7 @@ class DailyCloseDay(graphene.ObjectType):
     adjustments_fen = graphene.BigInt(required=True)
     net_fen = graphene.BigInt(required=True)
     has_activity = graphene.Boolean(required=True, description="Any money, bill row or adjustment on the day")
-    closed_at = graphene.DateTime()
+    closed_at = DateTime()
     closed_by = graphene.String()
     adjustments = graphene.List(graphene.NonNull(DayAdjustment), required=True,
                                 description="Booked on this day (corrections of earlier closed days)")
@@ -161,10 +162,10 @@ class DailyCloseDay(graphene.ObjectType):
 class DailyCloseQueries(graphene.ObjectType):
     daily_closes = PermissionsField(
         graphene.List(graphene.NonNull(DailyCloseDay), required=True), permissions=RECONCILERS,
-        date_from=graphene.Date(required=True), date_to=graphene.Date(required=True, description="Inclusive"),
+        date_from=Date(required=True), date_to=Date(required=True, description="Inclusive"),
         description="Every day of the range, newest first (at most 93 days, else BAD_USER_INPUT)")
     daily_close = PermissionsField(DailyCloseDay, required=True, permissions=RECONCILERS,
-                                   day=graphene.Date(required=True), description="One day")
+                                   day=Date(required=True), description="One day")
 
     @staticmethod
     def resolve_daily_closes(root, info, date_from, date_to):
@@ -185,7 +186,7 @@ class CloseDay(BaseMutation):
     permissions = tuple(RECONCILERS)
 
     class Arguments:
-        day = graphene.Date(required=True)
+        day = Date(required=True)
 
     day = graphene.Field(DailyCloseDay)
     errors = graphene.List(graphene.NonNull(ReconciliationError), required=True)
@@ -203,7 +204,7 @@ class CreateDayAdjustment(BaseMutation):
     permissions = tuple(RECONCILERS)
 
     class Arguments:
-        corrects_day = graphene.Date(required=True)
+        corrects_day = Date(required=True)
         channel = CollectionChannel(required=True)
         amount_fen = graphene.Int(required=True, description="Signed fen, not 0")
         reason = graphene.String(required=True, description="At least 2 characters")

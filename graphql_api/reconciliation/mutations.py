@@ -17,6 +17,7 @@ from heat_platform.kernel.errors import field_error
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
+from ..core.scalars import Date
 from .types import (
     ReconciliationError,
     StatementDifference,
@@ -43,7 +44,7 @@ class StartStatementRun(BaseMutation):
 
     class Arguments:
         merchant_account_id = graphene.ID(required=True)
-        bill_date = graphene.Date(required=True)
+        bill_date = Date(required=True)
         kind = StatementKind(description="TRADE when absent")
 
     @classmethod

@@ -11,6 +11,7 @@ from ..core.errors import bad_input
 from ..core.ids import to_optional_pk, to_pk
 from ..core.pagination import MAX_PAGE
 from ..core.permissions import HasRole, PermissionsField
+from ..core.scalars import Date
 from ..payments.types import MerchantChannel
 from .types import (
     ReconciliationMerchantAccount,
@@ -34,8 +35,8 @@ def _value(enum_value):
 
 class ReconciliationQueries(graphene.ObjectType):
     statement_runs = PermissionsField(
-        StatementRunPage, required=True, permissions=RECONCILERS, date_from=graphene.Date(),
-        date_to=graphene.Date(description="Inclusive; at most 366 days after dateFrom"), channel=MerchantChannel(),
+        StatementRunPage, required=True, permissions=RECONCILERS, date_from=Date(),
+        date_to=Date(description="Inclusive; at most 366 days after dateFrom"), channel=MerchantChannel(),
         status=StatementRunStatus(), kind=StatementKind(), merchant_account_id=graphene.ID(),
         offset=graphene.Int(default_value=0), limit=graphene.Int(default_value=50),
         description=f"Statement runs by bill date, newest first, at most {MAX_PAGE} a page")
@@ -43,8 +44,8 @@ class ReconciliationQueries(graphene.ObjectType):
                                      description="null when not found")
     statement_differences = PermissionsField(
         StatementDifferencePage, required=True, permissions=RECONCILERS, status=StatementDifferenceStatus(),
-        kind=StatementDifferenceKind(), channel=MerchantChannel(), date_from=graphene.Date(),
-        date_to=graphene.Date(description="Inclusive bill date; at most 366 days after dateFrom"),
+        kind=StatementDifferenceKind(), channel=MerchantChannel(), date_from=Date(),
+        date_to=Date(description="Inclusive bill date; at most 366 days after dateFrom"),
         search=graphene.String(description="商户订单号 or 商户退款单号 (exact)"),
         offset=graphene.Int(default_value=0), limit=graphene.Int(default_value=50),
         description="Differences of every run (e.g. status: OPEN for what is left to resolve), newest bill date first")

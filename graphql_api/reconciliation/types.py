@@ -9,6 +9,7 @@ from apps.reconciliation.selectors import difference_counts, difference_list, me
 
 from ..core.mutations import error_type
 from ..core.pagination import MAX_PAGE
+from ..core.scalars import Date, DateTime
 from ..payments.types import MerchantChannel, MerchantMode
 
 ReconciliationErrorCode = graphene.Enum.from_enum(_Code, name="ReconciliationErrorCode")
@@ -64,7 +65,7 @@ class StatementDifference(graphene.ObjectType):
 
     id = graphene.ID(required=True)
     run_id = graphene.ID(required=True)
-    bill_date = graphene.Date(required=True, description="Its run's bill date")
+    bill_date = Date(required=True, description="Its run's bill date")
     channel = graphene.Field(MerchantChannel, required=True, description="Its run's channel")
     run_status = graphene.Field(StatementRunStatus, required=True)
     kind = graphene.Field(StatementDifferenceKind, required=True)
@@ -84,9 +85,9 @@ class StatementDifference(graphene.ObjectType):
     resolution = graphene.Field(StatementDifferenceResolution)
     note = graphene.String()
     resolved_by = graphene.String(description="Display name of who resolved it")
-    resolved_at = graphene.DateTime()
+    resolved_at = DateTime()
     carried_to_run_id = graphene.ID(description="Cross-day: the adjacent day's run that finds / found it")
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
     allowed_resolutions = graphene.List(
         graphene.NonNull(StatementDifferenceResolution), required=True,
         description="What resolveStatementDifference accepts for it now (empty unless OPEN)")
@@ -160,7 +161,7 @@ class StatementRun(graphene.ObjectType):
     channel = graphene.Field(MerchantChannel, required=True)
     merchant_id = graphene.String(required=True, description="mchid / sub_mchid / Alipay app id the bill is for")
     kind = graphene.Field(StatementKind, required=True)
-    bill_date = graphene.Date(required=True)
+    bill_date = Date(required=True)
     status = graphene.Field(StatementRunStatus, required=True)
     error_code = graphene.String(description="Why the last attempt failed (provider or format code)")
     error = graphene.String(description="The failure, for finance")
@@ -182,11 +183,11 @@ class StatementRun(graphene.ObjectType):
     can_close = graphene.Boolean(required=True, description="MATCHED with no OPEN difference")
     started_by = graphene.String(description="Who started it; null for the daily schedule")
     closed_by = graphene.String()
-    created_at = graphene.DateTime(required=True)
-    fetched_at = graphene.DateTime()
-    parsed_at = graphene.DateTime()
-    matched_at = graphene.DateTime()
-    closed_at = graphene.DateTime()
+    created_at = DateTime(required=True)
+    fetched_at = DateTime()
+    parsed_at = DateTime()
+    matched_at = DateTime()
+    closed_at = DateTime()
     differences = graphene.Field(
         StatementDifferencePage, required=True, status=StatementDifferenceStatus(), kind=StatementDifferenceKind(),
         offset=graphene.Int(default_value=0), limit=graphene.Int(default_value=50),

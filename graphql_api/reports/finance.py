@@ -21,7 +21,7 @@ from ..core.errors import bad_input
 from ..core.ids import to_optional_pk, to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole, PermissionsField
-from ..core.scalars import Decimal
+from ..core.scalars import Date, Decimal
 from ..imports.types import ExportJob
 from ..payments.types import CollectionChannel, CounterMethod, RefundStatus
 from ..reconciliation.types import ReconciliationError, StatementDifferenceStatus
@@ -132,11 +132,11 @@ class FinanceReportQueries(graphene.ObjectType):
         description="收缴率 of a season per building, by community then building name")
     counter_collection_by_collector = PermissionsField(
         graphene.List(graphene.NonNull(CollectorCollection), required=True), permissions=FINANCE,
-        date_from=graphene.Date(required=True), date_to=graphene.Date(required=True, description="Inclusive"),
+        date_from=Date(required=True), date_to=Date(required=True, description="Inclusive"),
         description="Counter money per collector: payments by method and the refunds they handed back, by name")
     refund_report = PermissionsField(
         RefundReport, required=True, permissions=FINANCE,
-        date_from=graphene.Date(required=True), date_to=graphene.Date(required=True, description="Inclusive"),
+        date_from=Date(required=True), date_to=Date(required=True, description="Inclusive"),
         description="Refunds asked for in the range (by request day), by channel and status")
 
     @staticmethod
@@ -210,8 +210,8 @@ class StartReportExport(BaseMutation):
 
     class Arguments:
         kind = ReportExportKind(required=True)
-        date_from = graphene.Date()
-        date_to = graphene.Date(description="Inclusive")
+        date_from = Date()
+        date_to = Date(description="Inclusive")
         month_from = graphene.String(description="YYYY-MM")
         month_to = graphene.String(description="YYYY-MM")
         season_id = graphene.ID()

@@ -15,6 +15,7 @@ from apps.payments.selectors_reports import collections_by_day
 from ..core.errors import bad_input
 from ..core.ids import to_optional_pk, to_pk
 from ..core.permissions import HasRole, PermissionsField
+from ..core.scalars import Date
 from .types import ArrearsAging, ArrearsBucket, ChannelAmount, CommunityCollection, DailyCollection, DailyCollections
 
 
@@ -25,7 +26,7 @@ class ReportQueries(graphene.ObjectType):
         description="收缴率 of a season per community (billSummary gives the whole company); by community name")
     collections_by_day = PermissionsField(
         DailyCollections, required=True, permissions=[HasRole(*REPORT_VIEW), HasRole(Role.COLLECTOR)],
-        date_from=graphene.Date(required=True), date_to=graphene.Date(required=True, description="Inclusive"),
+        date_from=Date(required=True), date_to=Date(required=True, description="Inclusive"),
         description="Money collected per day and channel, every day of the range (at most 366 days; "
                     "else BAD_USER_INPUT). Collectors: only the counter money they took and handed back.")
     arrears_aging = PermissionsField(

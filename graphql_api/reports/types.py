@@ -2,7 +2,7 @@ import graphene
 
 from apps.billing.selectors import ArrearsAge as _ArrearsAge
 
-from ..core.scalars import Decimal
+from ..core.scalars import Date, Decimal
 from ..payments.types import CollectionChannel
 
 ArrearsAge = graphene.Enum.from_enum(
@@ -37,7 +37,7 @@ class ChannelAmount(graphene.ObjectType):
 
 
 class DailyCollection(graphene.ObjectType):
-    date = graphene.Date(required=True)
+    date = Date(required=True)
     channels = graphene.List(graphene.NonNull(ChannelAmount), required=True,
                              description="Every channel, in CollectionChannel order, zeros included")
     collected_fen = graphene.BigInt(required=True)
@@ -63,7 +63,7 @@ class ArrearsBucket(graphene.ObjectType):
 
 
 class ArrearsAging(graphene.ObjectType):
-    as_of = graphene.Date(required=True)
+    as_of = Date(required=True)
     buckets = graphene.List(graphene.NonNull(ArrearsBucket), required=True,
                             description="Every age, youngest first, zeros included")
     house_count = graphene.Int(required=True, description="Houses owing anything (a house in several ages counts once)")

@@ -18,7 +18,7 @@ from ..core.ids import to_optional_pk, to_pk
 from ..core.mutations import BaseMutation
 from ..core.pagination import MAX_PAGE
 from ..core.permissions import HasRole, IsResident, PermissionsField
-from ..core.scalars import Decimal
+from ..core.scalars import Date, DateTime, Decimal
 from ..reconciliation.types import offset_page
 from .types import HouseRef, ServiceError, ServiceErrorCode, ServicePhoto, StaffRef
 
@@ -33,8 +33,8 @@ SEALERS = (HasRole(*OPT_OUT_SEAL),)
 class OptOutSeason(graphene.ObjectType):
     id = graphene.ID(required=True)
     name = graphene.String(required=True)
-    heating_start = graphene.Date(required=True)
-    heating_end = graphene.Date(required=True)
+    heating_start = Date(required=True)
+    heating_end = Date(required=True)
 
 
 class OptOutApplication(graphene.ObjectType):
@@ -49,19 +49,19 @@ class OptOutApplication(graphene.ObjectType):
     applicant_name = graphene.String(required=True)
     contact_phone = graphene.String(required=True)
     reason = graphene.String(required=True)
-    effective_date = graphene.Date(required=True, description="报停: the season's start; 恢复: the day heat returns")
+    effective_date = Date(required=True, description="报停: the season's start; 恢复: the day heat returns")
     status = graphene.Field(OptOutStatus, required=True)
     status_text = graphene.String(required=True)
     review_note = graphene.String(required=True)
     reviewed_by = graphene.Field(StaffRef)
-    reviewed_at = graphene.DateTime()
+    reviewed_at = DateTime()
     seal_no = graphene.String(required=True)
     sealed_by = graphene.Field(StaffRef)
-    sealed_at = graphene.DateTime()
+    sealed_at = DateTime()
     photos = graphene.List(graphene.NonNull(ServicePhoto), required=True,
                            description="Proof of ownership (the applicant's) and the seal's (the technician's)")
-    effective_at = graphene.DateTime()
-    submitted_at = graphene.DateTime(required=True)
+    effective_at = DateTime()
+    submitted_at = DateTime(required=True)
     adjustment_fen = graphene.Int(required=True, description="Resumption inside a billed season: what the bill "
                                                              "changed by (fen; 0 otherwise)")
     resident_actions = graphene.List(graphene.NonNull(graphene.String), required=True,
@@ -107,7 +107,7 @@ class OptOutApplicationPage(graphene.ObjectType):
 
 class OptOutOption(graphene.ObjectType):
     season = graphene.Field(OptOutSeason, required=True)
-    deadline = graphene.Date(required=True, description="The last day to apply (inclusive)")
+    deadline = Date(required=True, description="The last day to apply (inclusive)")
     can_apply = graphene.Boolean(required=True)
     reason = graphene.String(required=True, description="Why not, when canApply is false")
     reason_code = graphene.Field(ServiceErrorCode, description="Why not, as a code (DEADLINE_PASSED, HAS_ARREARS, …)")
@@ -150,7 +150,7 @@ class OptOutInput(graphene.InputObjectType):
     reason = graphene.String(required=True)
     applicant_name = graphene.String(required=True)
     contact_phone = graphene.String()
-    effective_date = graphene.Date(description="RESUME only: the day heat returns (default: the season's start, or "
+    effective_date = Date(description="RESUME only: the day heat returns (default: the season's start, or "
                                                "tomorrow inside a season under way)")
     photo_ids = graphene.List(graphene.NonNull(graphene.ID), description="Proof of ownership (uploaded photos)")
 

@@ -30,7 +30,7 @@ from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.pagination import MAX_PAGE
 from ..core.permissions import HasRole, PermissionsField
-from ..core.scalars import Decimal
+from ..core.scalars import Date, DateTime, Decimal
 from ..reconciliation.types import offset_page
 from .types import HouseRef, ServiceError, ServicePhoto, StaffRef
 
@@ -83,8 +83,8 @@ class QualityRule(graphene.ObjectType):
     id = graphene.ID(description="null for a city template")
     name = graphene.String(required=True)
     city = graphene.String(required=True)
-    effective_from = graphene.Date(description="null for a city template")
-    effective_to = graphene.Date()
+    effective_from = Date(description="null for a city template")
+    effective_to = Date()
     standard_temp = Decimal(required=True)
     bands = graphene.List(graphene.NonNull(QualityBand), required=True)
     band_edge = graphene.Field(QualityBandEdge, required=True,
@@ -143,7 +143,7 @@ class Inspection(graphene.ObjectType):
     """A technician's measurement at the house: the house's temperature is its coldest room's."""
 
     id = graphene.ID(required=True)
-    measured_at = graphene.DateTime(required=True)
+    measured_at = DateTime(required=True)
     rooms = graphene.List(graphene.NonNull(InspectionRoom), required=True)
     house_temp = Decimal(required=True)
     standard_temp = Decimal(required=True)
@@ -238,9 +238,9 @@ class Compensation(graphene.ObjectType):
     carried_fen = graphene.Int(required=True)
     refunded_fen = graphene.Int(required=True)
     approved_by = graphene.Field(StaffRef, description="Who approved or rejected it (staff only)")
-    approved_at = graphene.DateTime()
+    approved_at = DateTime()
     review_note = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_lines(root, info):
@@ -265,8 +265,8 @@ class ShortfallPeriod(graphene.ObjectType):
 
     id = graphene.ID(required=True)
     house = graphene.Field(HouseRef, required=True)
-    started_on = graphene.Date(required=True)
-    ended_on = graphene.Date(description="Last non-compliant day; null while OPEN")
+    started_on = Date(required=True)
+    ended_on = Date(description="Last non-compliant day; null while OPEN")
     status = graphene.Field(ShortfallStatus, required=True)
     days = graphene.Int(required=True, description="So far, while OPEN (today included)")
     ticket_no = graphene.String(required=True)
@@ -322,8 +322,8 @@ class QualityBandInput(graphene.InputObjectType):
 class QualityRuleInput(graphene.InputObjectType):
     name = graphene.String(required=True)
     city = graphene.String(required=True)
-    effective_from = graphene.Date(required=True)
-    effective_to = graphene.Date()
+    effective_from = Date(required=True)
+    effective_to = Date()
     standard_temp = Decimal(required=True)
     bands = graphene.List(graphene.NonNull(QualityBandInput), required=True)
     band_edge = QualityBandEdge(required=True)
@@ -348,7 +348,7 @@ class InspectionRoomInput(graphene.InputObjectType):
 
 class InspectionInput(graphene.InputObjectType):
     ticket_id = graphene.ID(required=True)
-    measured_at = graphene.DateTime(required=True)
+    measured_at = DateTime(required=True)
     rooms = graphene.List(graphene.NonNull(InspectionRoomInput), required=True)
     cause = InspectionCause(required=True, description="NONE when compliant; else UTILITY or a resident cause")
     outdoor_temp = Decimal()

@@ -31,7 +31,7 @@ from ..core.ids import to_optional_pk, to_pk
 from ..core.mutations import BaseMutation
 from ..core.pagination import MAX_PAGE
 from ..core.permissions import HasRole, IsResident, PermissionsField
-from ..core.scalars import Decimal
+from ..core.scalars import Date, DateTime, Decimal
 from ..reconciliation.types import offset_page
 from .types import HouseRef, ServiceError, ServicePhoto, StaffRef
 
@@ -96,7 +96,7 @@ class TicketEvent(graphene.ObjectType):
     actor_name = graphene.String(required=True, description="e.g. 维修技术员 张师傅, 住户, 系统")
     note = graphene.String()
     public = graphene.Boolean(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_from_status(root, info):
@@ -128,18 +128,18 @@ class Ticket(graphene.ObjectType):
     reported_temp = Decimal(description="℃, temperature reports only")
     photos = graphene.List(graphene.NonNull(ServicePhoto), required=True)
     assignee = graphene.Field(StaffRef)
-    submitted_at = graphene.DateTime(required=True)
-    accepted_at = graphene.DateTime()
-    assigned_at = graphene.DateTime()
-    on_site_at = graphene.DateTime()
-    resolved_at = graphene.DateTime()
-    closed_at = graphene.DateTime()
-    respond_due_at = graphene.DateTime(required=True)
-    resolve_due_at = graphene.DateTime(required=True)
+    submitted_at = DateTime(required=True)
+    accepted_at = DateTime()
+    assigned_at = DateTime()
+    on_site_at = DateTime()
+    resolved_at = DateTime()
+    closed_at = DateTime()
+    respond_due_at = DateTime(required=True)
+    resolve_due_at = DateTime(required=True)
     respond_overdue = graphene.Boolean(required=True)
     resolve_overdue = graphene.Boolean(required=True)
     escalated = graphene.Boolean(required=True, description="Escalated to the admins for being overdue")
-    escalated_at = graphene.DateTime()
+    escalated_at = DateTime()
     resolution = graphene.String(description="What was done (or why it was rejected)")
     rating = graphene.Int(description="1–5, given when the resident confirmed")
     rating_comment = graphene.String()
@@ -254,7 +254,7 @@ class SlaCommunityRow(graphene.ObjectType):
 
 
 class SlaDay(graphene.ObjectType):
-    date = graphene.Date(required=True)
+    date = Date(required=True)
     submitted = graphene.Int(required=True)
     resolved = graphene.Int(required=True)
 
@@ -280,8 +280,8 @@ class TicketFilter(graphene.InputObjectType):
     community_id = graphene.ID()
     overdue = graphene.Boolean(description="true: respond or resolve overdue; false: neither")
     search = graphene.String(description="Ticket number or 户号 (exact), part of the contact name or community")
-    date_from = graphene.Date(description="Submitted on or after this day (the company's time zone)")
-    date_to = graphene.Date(description="Submitted on or before this day (at most a year after dateFrom)")
+    date_from = Date(description="Submitted on or after this day (the company's time zone)")
+    date_to = Date(description="Submitted on or before this day (at most a year after dateFrom)")
 
 
 class TicketInput(graphene.InputObjectType):

@@ -7,6 +7,7 @@ from heat_platform.kernel.actors import client_ip
 from ..core.ids import to_pk
 from ..core.mutations import BaseMutation
 from ..core.permissions import HasRole
+from ..core.scalars import Date
 from .types import Season, SeasonStatus, TariffError, TariffPlan, TariffPlanInput
 
 
@@ -15,10 +16,10 @@ class CreateSeason(BaseMutation):
 
     class Arguments:
         name = graphene.String(required=True, description="e.g. 2026-2027")
-        heating_start = graphene.Date(required=True)
-        heating_end = graphene.Date(required=True)
-        payment_due = graphene.Date(required=True)
-        late_fee_start = graphene.Date(required=True)
+        heating_start = Date(required=True)
+        heating_end = Date(required=True)
+        payment_due = Date(required=True)
+        late_fee_start = Date(required=True)
 
     season = graphene.Field(Season)
     errors = graphene.List(graphene.NonNull(TariffError), required=True)

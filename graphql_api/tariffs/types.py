@@ -5,7 +5,7 @@ from apps.tariffs.models import Season as _Season
 from apps.tariffs.models import TariffPlan as _Plan
 
 from ..core.mutations import error_type
-from ..core.scalars import Decimal
+from ..core.scalars import Date, DateTime, Decimal
 from ..properties.types import HouseCategory
 
 TariffErrorCode = graphene.Enum.from_enum(_Code, name="TariffErrorCode")
@@ -25,14 +25,14 @@ Rounding = graphene.Enum("Rounding", [("HALF_UP", "half_up"), ("HALF_EVEN", "hal
 class Season(graphene.ObjectType):
     id = graphene.ID(required=True)
     name = graphene.String(required=True)
-    heating_start = graphene.Date(required=True)
-    heating_end = graphene.Date(required=True)
+    heating_start = Date(required=True)
+    heating_end = Date(required=True)
     days = graphene.Int(required=True)
-    payment_due = graphene.Date(required=True)
-    late_fee_start = graphene.Date(required=True)
+    payment_due = Date(required=True)
+    late_fee_start = Date(required=True)
     status = graphene.Field(SeasonStatus, required=True)
     published = graphene.Boolean(required=True, description="Residents see and pay its bills (OPEN or CLOSED)")
-    published_at = graphene.DateTime(description="null for a draft, and for seasons opened before this was recorded")
+    published_at = DateTime(description="null for a draft, and for seasons opened before this was recorded")
     published_by = graphene.String(description="Who published it (display name)")
 
     @staticmethod
@@ -61,8 +61,8 @@ class TariffPlanFields:
     low_income_pct = Decimal()
     low_income_unit_price = Decimal()
     early_discount_pct = Decimal()
-    early_discount_from = graphene.Date()
-    early_discount_until = graphene.Date()
+    early_discount_from = Date()
+    early_discount_until = Date()
     late_fee_daily_permille = Decimal(description="‰ per day")
     late_fee_cap_pct = Decimal(description="% of the outstanding principal")
     late_fee_pause_when_stopped = graphene.Boolean()

@@ -14,7 +14,7 @@ from tenants.stats import platform_collections_by_day, platform_figures
 
 from ..core.errors import bad_input
 from ..core.permissions import IsOperator, PermissionsField
-from ..core.scalars import Decimal
+from ..core.scalars import Date, DateTime, Decimal
 from ..payments.types import CollectionChannel
 from .types import TenantStatus
 
@@ -34,7 +34,7 @@ class PlatformFigures(graphene.ObjectType):
     billed_fen = graphene.BigInt(required=True, description="Each company's latest published season")
     collected_fen = graphene.BigInt(required=True)
     collection_rate = Decimal(required=True, description="收缴率 across those seasons, percent with 2 decimals")
-    refreshed_at = graphene.DateTime(description="The stalest company summary (null before any refresh)")
+    refreshed_at = DateTime(description="The stalest company summary (null before any refresh)")
 
     @staticmethod
     def resolve_tenants(root, info):
@@ -58,7 +58,7 @@ class PlatformChannelAmount(graphene.ObjectType):
 
 
 class PlatformDailyCollection(graphene.ObjectType):
-    date = graphene.Date(required=True)
+    date = Date(required=True)
     channels = graphene.List(graphene.NonNull(PlatformChannelAmount), required=True,
                              description="Every channel, zeros included")
     collected_fen = graphene.BigInt(required=True)
@@ -70,7 +70,7 @@ class PlatformFigureQueries(graphene.ObjectType):
                                         description="Companies by status; houses, residents and 收缴率 across them")
     platform_collections_by_day = PermissionsField(
         graphene.List(graphene.NonNull(PlatformDailyCollection), required=True), permissions=[IsOperator],
-        date_from=graphene.Date(required=True), date_to=graphene.Date(required=True, description="Inclusive"),
+        date_from=Date(required=True), date_to=Date(required=True, description="Inclusive"),
         description="Money collected per day and channel across companies, every day of the range (at most 366 "
                     "days; else BAD_USER_INPUT), from the companies' refreshed figures")
 

@@ -7,7 +7,7 @@ from tenants.models import HeatingCompany, Signup
 from tenants.services import tenant_purge_after
 
 from ..core.mutations import error_type
-from ..core.scalars import Decimal
+from ..core.scalars import DateTime, Decimal
 
 TenantErrorCode = graphene.Enum.from_enum(_Code, name="TenantErrorCode")
 TenantError = type("TenantError", (error_type("_TenantErrorBase", TenantErrorCode),), {
@@ -63,7 +63,7 @@ class TenantSummary(graphene.ObjectType):
     collected_fen = graphene.BigInt(required=True)
     outstanding_fen = graphene.BigInt(required=True)
     collection_rate = Decimal(required=True, description="收缴率 of that season, percent with 2 decimals")
-    refreshed_at = graphene.DateTime(required=True)
+    refreshed_at = DateTime(required=True)
 
     @staticmethod
     def resolve_outstanding_fen(root, info):
@@ -89,10 +89,10 @@ class Tenant(graphene.ObjectType):
     status = graphene.Field(TenantStatus, required=True)
     contact_name = graphene.String(required=True)
     contact_phone = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
-    suspended_at = graphene.DateTime()
-    closed_at = graphene.DateTime(description="When the company was closed (status CLOSED)")
-    purge_after = graphene.DateTime(
+    created_at = DateTime(required=True)
+    suspended_at = DateTime()
+    closed_at = DateTime(description="When the company was closed (status CLOSED)")
+    purge_after = DateTime(
         description="CLOSED: when its schema, media and platform rows will be deleted (TENANT_RETENTION_DAYS)")
     counts = graphene.Field(TenantCounts, required=True)
     summary = graphene.Field(TenantSummary, description="Figures refreshed every few minutes; null until the first "

@@ -194,3 +194,35 @@ def test_a_refused_mutation_leaves_no_required_payload_field_null():
             for attr, payload_field in payload.fields.items():
                 if isinstance(payload_field.type, GraphQLNonNull):
                     assert payload_field.resolve(refused, None) is not None, f"{name}.{attr}"
+
+
+DAILY_CLOSE = "query($day: Date!) { dailyClose(day: $day) { day } }"
+BAD_DATES = ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01", "2026-02-30", "2026-13-01", "", "today",
+             "2026-11-15T00:00:00", 20261115, True]
+
+
+@pytest.mark.parametrize("value", BAD_DATES, ids=[repr(v) for v in BAD_DATES])
+def test_dates_outside_the_domain_are_refused_before_any_service(client, alpha, admin, value):
+    """dailyClose(day: "9999-12-31") overflowed a day's arithmetic into an INTERNAL_ERROR (the fuzz found it):
+    every Date and DateTime argument of both schemas is the bounded scalar, so the class is refused up front."""
+    status, body = _post(client, alpha.host, DAILY_CLOSE, {"day": value}, admin)
+    assert (status, _codes(body)) == (400, ["BAD_USER_INPUT"]), body
+    if isinstance(value, str):
+        status, body = _post(client, alpha.host, f"{{ dailyClose(day: {json.dumps(value)}) {{ day }} }}",
+                             token=admin)
+        assert (status, _codes(body)) == (400, ["BAD_USER_INPUT"]), body
+
+
+def test_dates_inside_the_domain_still_work(client, alpha, admin):
+    for value in ("1900-01-01", "2199-12-31", "2026-11-15"):
+        status, body = _post(client, alpha.host, DAILY_CLOSE, {"day": value}, admin)
+        assert status == 200 and "errors" not in body, body
+
+
+def test_every_date_in_both_schemas_is_the_bounded_scalar():
+    from graphql_api import platform_schema
+    from graphql_api.core.scalars import Date, DateTime
+
+    for schema in (tenant_schema.schema, platform_schema.schema):
+        assert schema.graphql_schema.type_map["Date"].graphene_type is Date
+        assert schema.graphql_schema.type_map["DateTime"].graphene_type is DateTime
