@@ -316,10 +316,11 @@ def _mark_opted_out(state: _RunState, rows: list[_HouseRow]) -> None:
     """Houses heated today with an approved 报停 for this season are billed as opted out (one query a batch)."""
     from apps.services.optout import opted_out_house_ids
 
-    normal = [row.id for row in rows if not row.bill_exists and row.heating_status == House.HeatingStatus.NORMAL]
-    opted = opted_out_house_ids(season_id=state.season.pk, house_ids=normal) if normal else ()
+    opted = opted_out_house_ids(season_id=state.season.pk, house_ids=range(rows[0].id, rows[-1].id + 1))
+    if not opted:
+        return
     for row in rows:
-        if row.id in opted:
+        if row.id in opted and row.heating_status == House.HeatingStatus.NORMAL:
             row.heating_status = House.HeatingStatus.OPTED_OUT
 
 

@@ -413,15 +413,21 @@ def _resume_adjust(app: App, *, day: dt.date) -> int:
 
 def opted_out_house_ids(*, season_id: int, house_ids) -> set[int]:
     """Of `house_ids`, those with an approved (or sealed, or effective) 报停 for the season and no resumption in
-    effect for it: a bill run charges them the opted-out basic share. One query."""
-    house_ids = list(house_ids)
-    if not house_ids:
-        return set()
+    effect for it: a bill run charges them the opted-out basic share. One query. A `range` of ids (a bill run's
+    batch) is looked up by its bounds rather than as a list of every id."""
+    if isinstance(house_ids, range) and house_ids.step == 1:
+        if not house_ids:
+            return set()
+        houses = Q(house_id__gte=house_ids.start, house_id__lt=house_ids.stop)
+    else:
+        house_ids = list(house_ids)
+        if not house_ids:
+            return set()
+        houses = Q(house_id__in=house_ids)
     resumed = App.objects.filter(house_id=OuterRef("house_id"), season_id=season_id, kind=Kind.RESUME,
                                  status=Status.EFFECTIVE)
-    return set(App.objects.filter(season_id=season_id, kind=Kind.OPT_OUT, status__in=BILLED_AS_OPTED_OUT,
-                                  house_id__in=house_ids).filter(~Exists(resumed))
-               .values_list("house_id", flat=True))
+    return set(App.objects.filter(houses, season_id=season_id, kind=Kind.OPT_OUT, status__in=BILLED_AS_OPTED_OUT)
+               .filter(~Exists(resumed)).order_by().values_list("house_id", flat=True))
 
 
 # --- reads ------------------------------------------------------------------------------------------------------

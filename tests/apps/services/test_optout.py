@@ -356,6 +356,13 @@ def test_the_opt_out_lookup_is_one_query_a_batch(alpha, w):
             ids = optout.opted_out_house_ids(season_id=w.season.pk, house_ids=[w.house.pk, *houses])
         assert ids == {w.house.pk} and len(ctx.captured_queries) == 1
         assert optout.opted_out_house_ids(season_id=w.season.pk, house_ids=[]) == set()
+        # A bill run's batch: by its bounds.
+        with CaptureQueriesContext(connection) as ctx:
+            ids = optout.opted_out_house_ids(season_id=w.season.pk, house_ids=range(w.house.pk, max(houses) + 1))
+        assert ids == {w.house.pk} and len(ctx.captured_queries) == 1
+        assert "\"house_id\" IN (" not in ctx.captured_queries[0]["sql"]
+        assert optout.opted_out_house_ids(season_id=w.season.pk, house_ids=range(w.house.pk + 1, 10**9)) == set()
+        assert optout.opted_out_house_ids(season_id=w.season.pk, house_ids=range(5, 5)) == set()
 
 
 def test_bill_issue_charges_an_approved_opt_out_the_basic_share(alpha, w):
