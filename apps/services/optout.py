@@ -18,7 +18,8 @@ Rules:
 - a resumption that takes effect inside a season whose bill was issued as opted out recomputes the bill: the
   heating fee for the heated days plus the opted-out basic share for the stopped days (prorated by days), less
   what the bill charged; the difference is posted as an adjustment line through the billing ledger with its
-  explanation and kept on the application (`adjustment_fen`).
+  explanation and kept on the application (`adjustment_fen`). A 报停 approved after its season's bill was issued
+  in full (area plan) is recomputed the same way when it takes effect (down to what was paid, at most).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ Status = OptOutApplication.Status
 # Applications the bill run treats as "this house is opted out for that season".
 BILLED_AS_OPTED_OUT = (Status.APPROVED, Status.SEALED, Status.EFFECTIVE)
 ADJUSTMENT_PREFIX = "恢复供暖调整"
+OPT_OUT_ADJUSTMENT_PREFIX = "报停调整"
 
 MAX_REASON = 300
 MAX_NAME = 32
@@ -85,12 +87,13 @@ def deadline_of(season: Season, settings: ServiceSettings | None = None) -> dt.d
     return season.heating_start - dt.timedelta(days=settings.opt_out_deadline_days)
 
 
-def has_arrears(house_id: int) -> bool:
-    """An unpaid bill of a published season (drafts are not yet owed)."""
+def has_arrears(house_id: int, *, except_season_id: int | None = None) -> bool:
+    """An unpaid bill of a published season (drafts are not yet owed) other than `except_season_id` (the season
+    applied for: its bill is what the 报停 changes)."""
     from apps.billing.models import Bill
 
     return Bill.objects.filter(house_id=house_id, status__in=(Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID),
-                               season__status__in=Season.PUBLISHED).exists()
+                               season__status__in=Season.PUBLISHED).exclude(season_id=except_season_id).exists()
 
 
 def _basic_pct(house: House, season: Season) -> Decimal | None:
@@ -116,7 +119,7 @@ def _opt_out_refusal(house: House, season: Season, *, today: dt.date, settings: 
         return Code.NOT_ALLOWED_IN_STATE, _("该房屋已停供/拆除，无需报停。")
     if house.heating_status == House.HeatingStatus.OPTED_OUT:
         return Code.NOT_ALLOWED_IN_STATE, _("该房屋已处于报停状态。")
-    if settings.opt_out_requires_no_arrears and has_arrears(house.pk):
+    if settings.opt_out_requires_no_arrears and has_arrears(house.pk, except_season_id=season.pk):
         return Code.HAS_ARREARS, _("该房屋有未缴清的账单，请先缴清欠费再申请报停。")
     return None
 
@@ -344,67 +347,98 @@ def _make_effective_one(application_id: int, *, today: dt.date) -> bool:
         text = text % {"no": app.no}
         house_change_heating_status(house_id=house.pk, to_status=target, reason=text, actor=None, effective_date=day)
         changed = True
-    adjustment = _resume_adjust(app, day=day) if app.kind == Kind.RESUME and changed else 0
+    adjustment = _bill_adjust(app, day=day) if changed else 0
     _move(app, to=Status.EFFECTIVE, allowed=(Status.SEALED,), effective_at=timezone.now(), adjustment_fen=adjustment)
     audit_record(actor=None, action="optout.effective", target=app, effective_date=day.isoformat(),
                  status_changed=changed, adjustment_fen=adjustment)
     return True
 
 
-def resume_amounts(params, facts, *, resume_day: dt.date) -> tuple[int, int, int, int]:
-    """(heated days, stopped days, heating fee of the heated days, opted-out basic share of the stopped days) for
-    a house opted out from the season's start and heated again from `resume_day`, prorated by days whatever the
-    plan's proration (the engine's lines, rounded as the plan rounds)."""
+def split_amounts(params, facts, *, heated_days: int) -> tuple[int, int]:
+    """(heating fee of `heated_days`, opted-out basic share of the season's other days), prorated by days whatever
+    the plan's proration: the engine's lines, rounded as the plan rounds (a two-part plan's metered part is left to
+    the season's true-up)."""
     from apps.billing.engine import bill_lines
 
     params = replace(params, proration="days")
-    season_days = params.season_days
-    stopped = min(max((resume_day - params.season_start).days, 0), season_days)
-    heated = season_days - stopped
+    heated = min(max(heated_days, 0), params.season_days)
+    stopped = params.season_days - heated
     consumption = Decimal(0) if params.pricing == TariffPlan.Pricing.TWO_PART else None
     heat_fen = sum(line.amount_fen for line in bill_lines(
         params, replace(facts, opted_out=False, billed_days=heated, consumption=consumption))) if heated else 0
     basic_fen = sum(line.amount_fen for line in bill_lines(
         params, replace(facts, opted_out=True, billed_days=stopped))) if stopped else 0
-    return heated, stopped, heat_fen, basic_fen
+    return heat_fen, basic_fen
 
 
-def _resume_adjust(app: App, *, day: dt.date) -> int:
-    """Resumption inside a season whose bill was issued as opted out: post heating fee (heated days) + basic share
-    (stopped days) − what the bill charged, as one adjustment line. Returns the fen posted (0: nothing to do)."""
-    from apps.billing.engine import HouseFacts, TariffParams, bill_lines, one_off_line
-    from apps.billing.models import Bill, BillLine
-    from apps.billing.services import bill_post
+def _season_bill(app: App, day: dt.date):
+    """The application's season bill, locked, when `day` is inside the season and the bill is live; else None."""
+    from apps.billing.models import Bill
     from apps.billing.services.ledger import LIVE, bills_lock
 
     season = app.season
     if not (season.heating_start <= day <= season.heating_end):
-        return 0
+        return None
     bill_id = Bill.objects.filter(house_id=app.house_id, season=season).values_list("pk", flat=True).first()
     locked = bills_lock([bill_id], for_quote=False) if bill_id is not None else []
-    if not locked or locked[0].status not in LIVE:
+    return locked[0] if locked and locked[0].status in LIVE else None
+
+
+def _bill_adjust(app: App, *, day: dt.date) -> int:
+    """The season's bill made to charge the heating fee for the heated days and the opted-out basic share for the
+    stopped days (prorated by days), as one adjustment line with its explanation. 恢复供暖: a bill issued as opted
+    out (the house was stopped from the season's start until `day`). 报停: a bill issued in full on an area plan
+    before the 报停 was approved (heated until `day`); a reduction below what was already paid is left to staff
+    (a refund). Returns the fen posted (0: nothing to do)."""
+    from apps.billing.engine import HouseFacts, TariffParams, bill_lines, one_off_line
+    from apps.billing.models import BillLine
+    from apps.billing.services import bill_post
+
+    bill = _season_bill(app, day)
+    if bill is None:
         return 0
-    bill = locked[0]
-    kinds = set(bill.lines.values_list("kind", flat=True))
-    if kinds & {BillLine.Kind.HEATING_FEE, BillLine.Kind.METERED_FEE}:
-        return 0  # billed as heated: nothing was taken off
     house = House.objects.get(pk=app.house_id)
     params = TariffParams.from_snapshot(bill.snapshot)
-    facts = HouseFacts(building_area=house.building_area, usable_area=house.usable_area, opted_out=True,
+    facts = HouseFacts(building_area=house.building_area, usable_area=house.usable_area,
                        low_income=house.low_income != House.LowIncome.NONE)
-    charged = sum(line.amount_fen for line in bill_lines(params, facts))
-    heated, stopped, heat_fen, basic_fen = resume_amounts(params, facts, resume_day=day)
+    lines = list(bill.lines.values_list("kind", "amount_fen"))
+    kinds = {kind for kind, _amount in lines}
+    heated_kinds = {BillLine.Kind.HEATING_FEE, BillLine.Kind.METERED_FEE}
+    days_in = (day - params.season_start).days
+    if app.kind == Kind.RESUME:
+        if kinds & heated_kinds:
+            return 0  # billed as heated: nothing was taken off
+        charged = sum(line.amount_fen for line in bill_lines(params, replace(facts, opted_out=True)))
+        heated = params.season_days - days_in
+        text = _("%(prefix)s：%(day)s起恢复供暖，供暖%(heated)d天采暖费%(heat)s元 + 报停%(stopped)d天基本热费"
+                 "%(basic)s元（按天折算，共%(days)d天），原报停基本热费%(charged)s元，%(verb)s%(diff)s元")
+        prefix = ADJUSTMENT_PREFIX
+    else:
+        if params.pricing != TariffPlan.Pricing.AREA or BillLine.Kind.HEATING_FEE not in kinds:
+            return 0  # billed as opted out already (or a metered bill: left to staff and the true-up)
+        charged = sum(line.amount_fen for line in bill_lines(params, facts))
+        billed = sum(amount for kind, amount in lines if kind in (BillLine.Kind.HEATING_FEE, BillLine.Kind.RELIEF))
+        if billed != charged:
+            return 0  # not the whole season's plain bill (prorated, changed): left to staff
+        heated = days_in
+        text = _("%(prefix)s：%(day)s起报停，供暖%(heated)d天采暖费%(heat)s元 + 报停%(stopped)d天基本热费"
+                 "%(basic)s元（按天折算，共%(days)d天），原采暖费%(charged)s元，%(verb)s%(diff)s元")
+        prefix = OPT_OUT_ADJUSTMENT_PREFIX
+    heat_fen, basic_fen = split_amounts(params, facts, heated_days=heated)
     diff = heat_fen + basic_fen - charged
     if diff == 0:
         return 0
-    text = _("%(prefix)s：%(day)s起恢复供暖，供暖%(heated)d天采暖费%(heat)s元 + 报停%(stopped)d天基本热费%(basic)s元"
-             "（按天折算，共%(days)d天），原报停基本热费%(charged)s元，%(verb)s%(diff)s元") % {
-        "prefix": ADJUSTMENT_PREFIX, "day": day.isoformat(), "heated": heated, "heat": fen_to_yuan_str(heat_fen),
-        "stopped": stopped, "basic": fen_to_yuan_str(basic_fen), "days": params.season_days,
+    if bill.principal_fen + diff < bill.paid_fen:
+        audit_record(actor=None, action="bill.optout_adjust_skipped", target=bill, amount_fen=diff,
+                     application=app.no, reason="below paid: refund by staff")
+        return 0
+    text = text % {
+        "prefix": prefix, "day": day.isoformat(), "heated": heated, "heat": fen_to_yuan_str(heat_fen),
+        "stopped": params.season_days - heated, "basic": fen_to_yuan_str(basic_fen), "days": params.season_days,
         "charged": fen_to_yuan_str(charged), "verb": _("补收") if diff > 0 else _("退减"),
         "diff": fen_to_yuan_str(abs(diff))}
     bill_post(bill, lines=[one_off_line(BillLine.Kind.ADJUSTMENT, diff, text[:500])])
-    audit_record(actor=None, action="bill.optout_resume_adjust", target=bill, amount_fen=diff,
+    audit_record(actor=None, action=f"bill.optout_{app.kind}_adjust", target=bill, amount_fen=diff,
                  application=app.no)
     return diff
 

@@ -444,6 +444,36 @@ def test_a_resumption_before_the_bill_run_is_billed_for_the_heated_days(alpha, w
         assert _lines(w.house) == [("heating_fee", 119008)]  # 60 of 121 days
 
 
+def test_an_opt_out_approved_after_a_full_bill_reduces_it_when_it_takes_effect(alpha, w, run_bills):
+    with schema_context(alpha.schema):
+        run_bills(w.season)  # in September, before anyone applied
+        assert _lines(w.house) == FULL
+        sealed(w)
+        assert optout.optout_make_effective(today=START) == 1
+        app = OptOutApplication.objects.get()
+        assert app.adjustment_fen == 72000 - 240000
+        bill = Bill.objects.get(house=w.house)
+        assert bill.principal_fen == 72000
+        line = bill.lines.order_by("position").last()
+        assert line.kind == "adjustment" and line.explanation.startswith("报停调整：2026-11-15起报停")
+        assert "报停121天基本热费720.00元" in line.explanation and "退减1680.00元" in line.explanation
+
+
+def test_an_opt_out_does_not_reduce_a_bill_below_what_was_paid(alpha, w, run_bills):
+    from apps.billing.services import bill_post
+
+    with schema_context(alpha.schema):
+        run_bills(w.season)
+        bill = Bill.objects.get(house=w.house)
+        bill_post(bill, paid_fen=240000)  # paid in full (as a payment posts it)
+        sealed(w)
+        assert optout.optout_make_effective(today=START) == 1
+        assert OptOutApplication.objects.get().adjustment_fen == 0
+        bill.refresh_from_db()
+        assert (bill.principal_fen, bill.status) == (240000, Bill.Status.PAID)
+        assert AuditLog.objects.filter(action="bill.optout_adjust_skipped", target_id=str(bill.pk)).exists()
+
+
 # --- demo ---------------------------------------------------------------------------------------------------------
 
 def test_demo_seed_drafts_next_season_with_the_current_plans(alpha):
