@@ -25,6 +25,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -44,6 +45,8 @@ from heat_platform.money import fen_to_yuan_str
 
 from .errors import ServiceErrorCode as Code
 from .models import OptOutApplication, ServiceSettings
+
+logger = logging.getLogger(__name__)
 
 App = OptOutApplication
 Kind = OptOutApplication.Kind
@@ -317,15 +320,18 @@ def optout_cancel(*, application_id: int, resident=None, actor=None) -> App:
 
 def optout_make_effective(*, today: dt.date | None = None) -> int:
     """Daily: every SEALED application whose effective date has come changes its house's heating status (from
-    the effective date, or the seal's day if later); a resumption inside a billed season adjusts the bill.
-    Returns how many took effect. Each application in its own transaction: one failure does not stop the rest."""
+    the effective date, or the seal's day if later); inside a season whose bill is issued the bill is recomputed
+    (see `_bill_adjust`). Returns how many took effect. Each application in its own transaction: one failure is
+    logged and does not stop the rest (it is tried again the next day)."""
     today = today or timezone.localdate()
     ids = list(App.objects.filter(status=Status.SEALED, effective_date__lte=today).order_by("effective_date", "id")
                .values_list("pk", flat=True))
     done = 0
     for pk in ids:
-        if _make_effective_one(pk, today=today):
-            done += 1
+        try:
+            done += _make_effective_one(pk, today=today)
+        except Exception:
+            logger.exception("opt-out application %s could not take effect", pk)
     return done
 
 
