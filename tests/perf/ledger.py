@@ -43,8 +43,9 @@ CROSS JOIN (VALUES ('normal', 'opted_out', %(stop_on)s::date), ('opted_out', 'no
      c(frm, too, day)
 WHERE substring(h.account_no, 2)::int %% 100 = 40;
 
-INSERT INTO billing_housecredit (house_id, season_id, amount_fen, refundable, created_at, updated_at)
-SELECT h.id, %(earlier)s, 12345, false, now(), now()
+INSERT INTO billing_housecredit (house_id, season_id, amount_fen, refundable, created_at, updated_at, source,
+                                 explanation)
+SELECT h.id, %(earlier)s, 12345, false, now(), now(), 'true_up', ''
 FROM properties_house h
 WHERE substring(h.account_no, 2)::int %% 200 = 50;
 """
