@@ -5,19 +5,20 @@ Shared by the browser tests; update it when a page is added or its roles change 
 # (checked against the API's declarations by access.test.ts); page authors add their page here.
 MENUS = {
     "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders",
-                     "invoices", "reconciliation", "dailyClose", "reports", "serviceDashboard", "compensations",
-                     "optOuts", "serviceSettings", "settings", "audit"],
-    "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "serviceDashboard", "optOuts"],
-    "TECHNICIAN": ["dashboard", "houses", "bills", "optOuts"],
+                     "invoices", "reconciliation", "dailyClose", "reports", "tickets", "workQueue",
+                     "serviceDashboard", "compensations", "optOuts", "serviceSettings", "settings", "audit"],
+    "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "tickets", "serviceDashboard", "optOuts"],
+    "TECHNICIAN": ["dashboard", "houses", "bills", "workQueue", "optOuts"],
     "FINANCE": ["dashboard", "houses", "seasons", "billRuns", "bills", "orders", "invoices", "reconciliation",
-                "dailyClose", "reports", "serviceDashboard", "compensations", "optOuts"],
+                "dailyClose", "reports", "tickets", "serviceDashboard", "compensations", "optOuts"],
 }
 # Routes of the staff console by menu key, for the 403 check of pages outside a role's menu.
 PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/console/imports",
          "seasons": "/console/seasons", "billRuns": "/console/bill-runs", "bills": "/console/bills",
          "counter": "/console/counter", "orders": "/console/orders", "invoices": "/console/invoices",
          "reconciliation": "/console/reconciliation", "dailyClose": "/console/daily-close",
-         "reports": "/console/reports", "serviceDashboard": "/console/service-dashboard",
+         "reports": "/console/reports", "tickets": "/console/tickets", "workQueue": "/console/my-work",
+         "serviceDashboard": "/console/service-dashboard",
          "compensations": "/console/compensations", "optOuts": "/console/opt-outs",
          "serviceSettings": "/console/service-settings",
          "settings": "/console/settings", "audit": "/console/audit"}

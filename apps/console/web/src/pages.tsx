@@ -14,6 +14,8 @@ import {
   ReconciliationOutlined,
   ScheduleOutlined,
   SettingOutlined,
+  ToolOutlined,
+  MobileOutlined,
   ControlOutlined,
   FireOutlined,
   FundOutlined,
@@ -124,6 +126,20 @@ export const STAFF_PAGES: readonly PageDef[] = [
     component: lazy(() => import('./pages/reports/ReportsPage')),
   },
   // issue #16: resident services
+  {
+    access: 'tickets',
+    path: 'tickets',
+    title: ['工单', 'Tickets'],
+    icon: <ToolOutlined />,
+    component: lazy(() => import('./pages/services/TicketsPage')),
+  },
+  {
+    access: 'workQueue',
+    path: 'my-work',
+    title: ['我的工单', 'My work'],
+    icon: <MobileOutlined />,
+    component: lazy(() => import('./pages/services/WorkQueuePage')),
+  },
   {
     access: 'serviceDashboard',
     path: 'service-dashboard',

@@ -22,6 +22,9 @@ const APP = {
   status: 'SUBMITTED',
   statusText: '待审核',
   reviewNote: '',
+  reviewedBy: null,
+  sealedBy: null,
+  photos: [{ id: 'p9', url: '/files/services/photos/p9?exp=1&sig=y', width: 600, height: 800 }],
   reviewedAt: null,
   sealNo: '',
   sealedAt: null,
@@ -51,6 +54,7 @@ describe('OptOutsPage', () => {
     renderWithProviders(<OptOutsPage />, { api: staffApi('COLLECTOR') });
     expect((await screen.findByTestId('optout-status-B20261001-000011')).textContent).toBe('待审核');
     expect(screen.getByTestId('optout-create')).toBeTruthy();
+    expect(screen.getByTestId('optout-photos-B20261001-000011').querySelector('img')?.getAttribute('src')).toBe(APP.photos[0].url);
     await userEvent.setup({ delay: null }).click(screen.getByTestId('optout-approve-B20261001-000011'));
     const dialog = await screen.findByRole('dialog');
     fireEvent.change(within(dialog).getByTestId('optout-review-note'), { target: { value: '同意' } });

@@ -2,11 +2,11 @@
 // 报停申请: every 报停 / 恢复供暖 application in a server-paginated table (status, kind, season, search); the desk
 // (collectors, admins) reviews them (approve / reject with a note) and files one at the counter; a technician
 // (or admin) records the valve seal with its number and a photo. The bill effect is the API's: the adjustment
-// a resumption inside a billed season made is shown.
+// a resumption inside a billed season made is shown, with the proof and seal photos (signed URLs).
 import { PlusOutlined } from '@ant-design/icons';
 import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, App, Button, DatePicker, Form, Input, Modal, Select, Space, Tag, Typography } from 'antd';
+import { Alert, App, Button, DatePicker, Form, Image, Input, Modal, Select, Space, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, fieldErrors, request } from '../../api/client';
@@ -303,8 +303,26 @@ export default function OptOutsPage() {
       render: (_, row) => (
         <Space direction="vertical" size={0}>
           {row.reviewNote && <span>{row.reviewNote}</span>}
-          {row.sealNo && <span>{t(`铅封 ${row.sealNo}`, `Seal ${row.sealNo}`)} {when(row.sealedAt)}</span>}
+          {row.reviewedBy && (
+            <Typography.Text type="secondary">
+              {t(`审核：${row.reviewedBy.name}`, `Reviewed by ${row.reviewedBy.name}`)} {when(row.reviewedAt)}
+            </Typography.Text>
+          )}
+          {row.sealNo && (
+            <span>
+              {t(`铅封 ${row.sealNo}`, `Seal ${row.sealNo}`)} {when(row.sealedAt)} {row.sealedBy?.name ?? ''}
+            </span>
+          )}
           {row.adjustmentFen ? <span>{t(`账单调整 ${formatFen(row.adjustmentFen)}`, `Bill adjusted ${formatFen(row.adjustmentFen)}`)}</span> : null}
+          {row.photos.length > 0 && (
+            <Image.PreviewGroup>
+              <Space size={4} data-testid={`optout-photos-${row.no}`}>
+                {row.photos.map((p) => (
+                  <Image key={p.id} src={p.url} width={40} height={40} style={{ objectFit: 'cover' }} />
+                ))}
+              </Space>
+            </Image.PreviewGroup>
+          )}
         </Space>
       ),
     },

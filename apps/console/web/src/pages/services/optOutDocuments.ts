@@ -19,6 +19,9 @@ export const OptOutsListDoc = graphql(`
         status
         statusText
         reviewNote
+        reviewedBy { id name }
+        sealedBy { id name }
+        photos { id url width height }
         reviewedAt
         sealNo
         sealedAt
