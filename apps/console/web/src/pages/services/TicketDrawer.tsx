@@ -10,6 +10,7 @@ import { useT, type T } from '../../i18n';
 import { TICKET_KIND, TICKET_KIND_COLOR, dueText, when } from './labels';
 import { CAUSE, TICKET_STATUS, TICKET_STATUS_COLOR, TIMELINE_ACTION } from './ticketLabels';
 import { TicketActions } from './TicketActions';
+import { Phone } from './Phone';
 import { TicketDetailDoc } from './ticketDetail';
 
 export type TicketDetail = NonNullable<TicketDetailQuery['ticket']>;
@@ -145,7 +146,7 @@ export function TicketDrawer({ id, onClose, onChanged }: { id: string | null; on
               {ticket.house.accountNo} {ticket.house.address}
             </Descriptions.Item>
             <Descriptions.Item label={t('联系人', 'Contact')}>
-              {ticket.contactName} {ticket.contactPhone && <a href={`tel:${ticket.contactPhone}`}>{ticket.contactPhone}</a>}
+              {ticket.contactName} <Phone phone={ticket.contactPhone} />
             </Descriptions.Item>
             <Descriptions.Item label={t('时限', 'SLA')} span="filled">
               <Space direction="vertical" size={0}>

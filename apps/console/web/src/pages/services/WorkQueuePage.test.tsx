@@ -7,6 +7,7 @@ import { renderWithProviders } from '../../test/render';
 import { dueText } from './labels';
 import { signIn, staffApi } from './testRoles';
 import { TICKET } from './ticketFixtures';
+import { Phone } from './Phone';
 import WorkQueuePage from './WorkQueuePage';
 import { byDue } from './workQueue';
 
@@ -37,6 +38,17 @@ describe('WorkQueuePage', () => {
     expect(dueText('2026-12-07T12:00:00+08:00', now, t)).toEqual({ text: '剩 60 分钟'.replace('60 分钟', '1 小时'), late: false });
     expect(dueText('2026-12-07T10:30:00+08:00', now, t)).toEqual({ text: '超时 30 分钟', late: true });
     expect(dueText('2026-12-10T11:00:00+08:00', now, t).text).toBe('剩 3 天');
+  });
+
+  it('offers a full number as a tel: link and shows a masked one as text', () => {
+    renderWithProviders(
+      <>
+        <Phone phone="13800138000" testId="full" />
+        <Phone phone="138****8000" testId="masked" />
+      </>,
+    );
+    expect(screen.getByTestId('full').getAttribute('href')).toBe('tel:13800138000');
+    expect(screen.getByTestId('masked').getAttribute('href')).toBeNull();
   });
 
   it('a technician records a temperature inspection room by room from the card', async () => {

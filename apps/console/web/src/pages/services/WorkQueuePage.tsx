@@ -13,6 +13,7 @@ import { useT } from '../../i18n';
 import { TICKET_KIND, TICKET_KIND_COLOR, dueText } from './labels';
 import { TICKET_STATUS, TICKET_STATUS_COLOR } from './ticketLabels';
 import { TicketActions } from './TicketActions';
+import { Phone } from './Phone';
 import { TicketDrawer } from './TicketDrawer';
 import { byDue, dueAt, WorkQueueDoc } from './workQueue';
 
@@ -71,11 +72,7 @@ export default function WorkQueuePage() {
                 <Typography.Text copyable={{ text: ticket.house.address }}>{ticket.house.address}</Typography.Text>
                 <span>
                   {ticket.contactName}{' '}
-                  {ticket.contactPhone && (
-                    <a href={`tel:${ticket.contactPhone}`} data-testid={`work-card-phone-${ticket.no}`}>
-                      {ticket.contactPhone}
-                    </a>
-                  )}
+                  <Phone phone={ticket.contactPhone} testId={`work-card-phone-${ticket.no}`} />
                 </span>
                 {ticket.category && <Typography.Text type="secondary">{ticket.category.name}</Typography.Text>}
                 {ticket.reportedTemp && (
