@@ -1,5 +1,5 @@
 import { GlobalOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
-import { Button, Dropdown, Layout, Menu, Space, Spin, Typography } from 'antd';
+import { Button, Dropdown, Grid, Layout, Menu, Space, Spin, Typography } from 'antd';
 import { lazy, Suspense, useMemo } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthProvider';
@@ -29,6 +29,8 @@ export function ConsoleLayout({ pages }: { pages: readonly PageDef[] }) {
   const current = pageForPath(pages, location.pathname);
   const title = boot.kind === 'tenant' ? boot.tenant?.name ?? '' : t('暖云平台运营', 'HeatCloud operations');
   const roleName = me ? t(...(ROLE_NAMES[me.role] ?? [me.role, me.role])) : '';
+  // A phone (a technician's work queue): tighter margins, the user button as an icon, room for the menu trigger.
+  const narrow = Grid.useBreakpoint().md === false;
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -54,12 +56,13 @@ export function ConsoleLayout({ pages }: { pages: readonly PageDef[] }) {
       </Layout.Sider>
       <Layout>
         <Layout.Header
-          style={{ background: '#fff', padding: '0 24px', display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}
+          style={{ background: '#fff', padding: narrow ? '0 12px' : '0 24px', display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: 8 }}
         >
-          <Typography.Title level={4} style={{ margin: 0 }} data-testid="page-title">
+          {/* One line however narrow the screen (a technician's phone): the title gives way, the buttons stay. */}
+          <Typography.Title level={4} ellipsis style={{ margin: 0, minWidth: 0, flex: '1 1 auto' }} data-testid="page-title">
             {current ? t(...current.title) : ''}
           </Typography.Title>
-          <Space>
+          <Space size={narrow ? 0 : 8}>
             <Button
               type="text"
               icon={<GlobalOutlined />}
@@ -78,13 +81,13 @@ export function ConsoleLayout({ pages }: { pages: readonly PageDef[] }) {
                 onClick: ({ key }) => (key === 'logout' ? void signOut() : navigate('/account')),
               }}
             >
-              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
-                {me?.displayName || me?.username} · {roleName}
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu" title={`${me?.displayName || me?.username} · ${roleName}`}>
+                {narrow ? null : `${me?.displayName || me?.username} · ${roleName}`}
               </Button>
             </Dropdown>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ margin: 24 }}>
+        <Layout.Content style={{ margin: narrow ? '48px 12px 12px' : 24 }}>
           <Suspense fallback={<Spin size="large" style={{ display: 'block', marginTop: 80 }} />}>
             <ProLocale>
               <Outlet />
