@@ -342,10 +342,7 @@ def _request_no(comp: Compensation) -> str:
 
 def compensation_apply(compensation_id: int) -> Compensation:
     """Credit, carry or refund an APPROVED compensation, once (anything else: returned as it is). Call outside
-    any transaction (a refund goes to the provider); inside one, it runs after the commit."""
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: compensation_apply(compensation_id))
-        return Compensation.objects.get(pk=compensation_id)
+    any transaction (a refund goes to the provider): the services here call it through `on_commit`."""
     from apps.billing.engine import one_off_line
     from apps.billing.models import Bill, BillLine
     from apps.billing.services import PAYABLE, bill_post, bills_lock
