@@ -255,8 +255,23 @@ def compensation_create(period: ShortfallPeriod, *, actor=None) -> Compensation 
         ticket_event_add(period.ticket, action="compensation", actor=actor, note=note,
                          compensation_id=comp.pk, amount_fen=amount)
         if status == Compensation.Status.APPROVED:
-            transaction.on_commit(lambda: compensation_apply(comp.pk))
+            _apply_after_commit(comp.pk)
     return comp
+
+
+def _apply_after_commit(compensation_id: int) -> None:
+    """compensation_apply once the transaction commits, in this company's schema (the callback may run after
+    the request has left it)."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    schema = connection.schema_name
+
+    def run():
+        with schema_context(schema):
+            compensation_apply(compensation_id)
+
+    transaction.on_commit(run)
 
 
 def _locked(compensation_id) -> Compensation:
@@ -282,7 +297,7 @@ def compensation_approve(*, compensation_id, actor, note: str = "", ip: str | No
             raise field_error("id", _("该补偿已被他人处理，请刷新。"), Code.CONCURRENT_CHANGE)
         audit_record(actor=actor, action="compensation.approve", target=comp, ip=ip, amount_fen=comp.amount_fen,
                      note=note)
-        transaction.on_commit(lambda: compensation_apply(comp.pk))
+        _apply_after_commit(comp.pk)
     return Compensation.objects.get(pk=comp.pk)
 
 

@@ -250,3 +250,17 @@ def test_season_end_closes_open_periods_and_compensates(alpha, season, django_ca
         # once only
         assert shortfalls_close_at_season_end(today=dt.date(2027, 3, 17)) == {
             "closed": 0, "compensated": 0, "refunds_followed": 0}
+
+
+@pytest.mark.parametrize("cause", [c for c in Inspection.RESIDENT_CAUSES])
+@pytest.mark.parametrize("temp", ["17.9", "14.0", "8.5"])
+def test_no_compensation_for_resident_caused_shortfalls(alpha, ctx, cause, temp,
+                                                        django_capture_on_commit_callbacks):
+    """Whatever the temperature, a resident's cause opens no period: a compliant re-inspection closes nothing and
+    no compensation exists."""
+    with schema_context(alpha.schema), django_capture_on_commit_callbacks(execute=True):
+        inspect(ctx.ticket, ctx.people.tech, at(DAY, 9), one_room(temp), cause=cause)
+        inspect(ctx.ticket, ctx.people.tech, at(DAY + dt.timedelta(days=5), 9), one_room(temp), cause=cause)
+        inspect(ctx.ticket, ctx.people.tech, at(DAY + dt.timedelta(days=9), 9), one_room("18.5"))
+        assert not ShortfallPeriod.objects.exists() and not Compensation.objects.exists()
+        assert open_shortfall(ctx.house.pk) is None
