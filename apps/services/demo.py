@@ -65,3 +65,25 @@ def optout_demo_seed():
         plans.append(plan)
     TariffPlan.objects.bulk_create(plans)
     return season
+
+
+def quality_demo_seed():
+    """The demo company applies Beijing's room-temperature rule (18 ℃, affected rooms' area, 40/60/100 %) from the
+    current season's start (the latest season when none is under way); kept when a rule is already in force then.
+    Returns the rule (None without any season)."""
+    from django.utils import timezone
+
+    from apps.tariffs.models import Season
+
+    from .city_rules import city_rules_seed
+    from .quality import rule_in_force
+
+    today = timezone.localdate()
+    season = (Season.objects.filter(heating_start__lte=today, heating_end__gte=today).first()
+              or Season.objects.order_by("-heating_start").first())
+    if season is None:
+        return None
+    existing = rule_in_force(season.heating_start)
+    if existing is not None:
+        return existing
+    return city_rules_seed("beijing", effective_from=season.heating_start)

@@ -56,3 +56,15 @@ def optout_make_effective_all_tenants() -> dict:
     from .optout import optout_make_effective
 
     return for_each_tenant("opt-out effect", optout_make_effective)
+
+
+# --- Room-temperature quality ----------------------------------------------------------------------------------
+
+@shared_task(name="services.shortfalls_season_end_all_tenants")
+def shortfalls_season_end_all_tenants() -> dict:
+    """Beat, daily early in the morning (the company's day): shortfall periods still open after their season's
+    last day are closed there and compensated; compensations still missing (no bill earlier) are created; refunds
+    of compensations in flight are followed."""
+    from .compensation import shortfalls_close_at_season_end
+
+    return for_each_tenant("shortfall season end", lambda: shortfalls_close_at_season_end())

@@ -130,3 +130,15 @@ def test_service_settings_are_validated_and_audited(alpha):
             service_settings_save(actor=admin, values={"paid_compensation": "cash"})
         assert _code(err, "paid_compensation") == "INVALID"
         assert AuditLog.objects.filter(action="service_settings.update").count() == 1
+
+
+def test_demo_seed_puts_beijing_in_force_from_the_seasons_start_once(alpha):
+    from apps.services.demo import quality_demo_seed
+    from tests.factories.tariffs import plain_season
+
+    with schema_context(alpha.schema):
+        assert quality_demo_seed() is None  # no season yet
+        season, _plan = plain_season()
+        rule = quality_demo_seed()
+        assert (rule.city, rule.effective_from, rule.fee_base) == ("北京", season.heating_start, "affected_area")
+        assert quality_demo_seed() == rule and QualityRule.objects.count() == 1
