@@ -378,3 +378,6 @@ CELERY_BEAT_SCHEDULE["services-optout-make-effective"] = {"task": "services.opto
 CELERY_BEAT_SCHEDULE["services-ticket-sla-sweep"] = {"task": "services.sla_sweep_all_tenants", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["services-ticket-auto-close"] = {"task": "services.auto_close_all_tenants",
                                                       "schedule": crontab(minute=11)}
+# Shortfall periods still open when their season has ended are closed on its last day and compensated (daily)
+CELERY_BEAT_SCHEDULE["services-shortfalls-season-end"] = {"task": "services.shortfalls_season_end_all_tenants",
+                                                          "schedule": crontab(hour=2, minute=23)}

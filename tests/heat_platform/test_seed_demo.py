@@ -37,6 +37,16 @@ def test_seed_demo_twice(db):
         assert config.enabled and config.policy == "on_request" and config.app_secret and config.access_token
         assert FeeItemTax.objects.count() == 8
         assert FeeItemTax.objects.get(line_kind="heating_fee", category="residential").favoured_policy == "03"
+    with schema_context(demo.schema_name):
+        from apps.services.models import QualityRule, TicketCategory
+        from apps.tariffs.models import Season
+
+        # Resident services: categories with SLAs, Beijing's rule in force, next season drafted with its tariffs.
+        assert TicketCategory.objects.filter(kind="repair").count() == 4
+        rule, = QualityRule.objects.all()
+        assert (rule.city, rule.fee_base) == ("北京", "affected_area")
+        current, following = Season.objects.order_by("heating_start")
+        assert following.status == "draft" and following.plans.count() == current.plans.count()
     assert "admin / demo-admin-2026" in out.getvalue()
     # The operator console's summary is filled at once, not after the first beat refresh.
     summary = TenantSummary.objects.get(tenant=demo)

@@ -10,6 +10,7 @@ from apps.billing.demo import demo_billing_seed
 from apps.invoices.demo import demo_invoices_seed
 from apps.payments.demo import demo_collections_seed, demo_payments_seed
 from apps.properties.demo import demo_ledger_seed
+from apps.services.demo import optout_demo_seed, quality_demo_seed, services_demo_seed
 from tenants.branding import branding_demo_seed
 from tenants.models import HeatingCompany, MiniProgramAccount
 from tenants.services import operator_create, platform_ensure, tenant_register
@@ -61,6 +62,11 @@ class Command(BaseCommand):
             houses = demo_ledger_seed()
             bills = demo_billing_seed()
             payments = demo_collections_seed(collector=User.objects.get(username="collector"))
+            # Resident services: ticket categories with SLAs, Beijing's room-temperature rule, and next season
+            # as a draft (its tariffs copied) so residents can apply for 报停 and staff can bill-run it.
+            services_demo_seed()
+            quality_demo_seed()
+            optout_demo_seed()
             # The operator console reads a summary the beat refreshes every few minutes: fill it now, so a
             # new user's first look at the companies table shows the demo's figures.
             tenant_stats_refresh()
