@@ -113,7 +113,8 @@ class TicketEvent(graphene.ObjectType):
 
 class Ticket(graphene.ObjectType):
     """A repair / complaint / room-temperature ticket with its SLA and timeline. The contact phone is masked for
-    staff roles that may not see personal numbers in full."""
+    staff roles that may not see personal numbers in full, except for the technician assigned to the ticket while
+    the visit is to be arranged (assigned, on site): they must be able to call."""
 
     id = graphene.ID(required=True)
     no = graphene.String(required=True, description="T<yyyymmdd>-<6 digits>")
@@ -167,6 +168,9 @@ class Ticket(graphene.ObjectType):
             return None
         actor = info.context.actor
         if actor.kind == "resident" or actor.role in PII_FULL:
+            return phone
+        if (actor.user is not None and root.assignee_id == actor.user.pk
+                and root.status in (TicketModel.Status.ASSIGNED, TicketModel.Status.ON_SITE)):
             return phone
         return mask_phone(phone)
 

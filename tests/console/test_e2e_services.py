@@ -129,8 +129,10 @@ def test_technician_works_the_queue_on_a_phone(console_tenant, console, queue):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     box = cold_card.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    # A technician sees the caller's number masked (the API's rule): shown, not offered as a tel: link.
-    expect(page.get_by_test_id(f"work-card-phone-{queue.cold.no}")).to_have_text("138****8000")
+    # The assigned technician calls to arrange the visit: the caller's full number, as a tel: link.
+    phone = page.get_by_test_id(f"work-card-phone-{queue.cold.no}")
+    expect(phone).to_have_text("13800138000")
+    expect(phone).to_have_attribute("href", "tel:13800138000")
     console.shot("queue")
 
     # The repair: resolved with what was done; it leaves the queue.

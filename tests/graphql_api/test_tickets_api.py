@@ -189,8 +189,15 @@ def test_phones_are_masked_for_roles_without_pii_full(gql, alpha, w, make_staff)
         "contactPhone"] for role in ("tenant_admin", "collector", "finance")}
     phones["technician"] = _data(gql(alpha.host, TICKET, {"id": tid}, token=_login(gql, alpha, w.tech)),
                                  "ticket")["contactPhone"]
+    # The assigned technician calls to arrange the visit: the full number while it is assigned / on site.
     assert phones == {"tenant_admin": "13800138000", "collector": "13800138000", "finance": "138****8000",
-                      "technician": "138****8000"}
+                      "technician": "13800138000"}
+    tech_token = _login(gql, alpha, w.tech)
+    other_tech = make_staff(alpha, "technician")
+    assert _data(gql(alpha.host, TICKET, {"id": tid}, token=other_tech), "ticket") is None  # not theirs: unseen
+    with schema_context(alpha.schema):
+        type(ticket).objects.filter(pk=ticket.pk).update(status=S.RESOLVED)
+    assert _data(gql(alpha.host, TICKET, {"id": tid}, token=tech_token), "ticket")["contactPhone"] == "138****8000"
 
 
 def test_someone_elses_and_another_companys_tickets_are_not_found(gql, alpha, beta, w, make_staff, make_resident):
