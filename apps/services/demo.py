@@ -87,3 +87,52 @@ def quality_demo_seed():
     if existing is not None:
         return existing
     return city_rules_seed("beijing", effective_from=season.heating_start)
+
+
+def temperature_demo_seed(*, app_id: str, days_ago: int = 12):
+    """A cold-home story to try the inspection → compensation path on: the demo resident (the sandbox WeChat
+    user `demo-resident` of the demo mini-program, bound to H10001 as the README's login would) reported 15 ℃
+    `days_ago` days ago (never before the season's start); the company accepted it and assigned it to the
+    demo technician within the hour. The technician records the first inspection (back-dated to the day after
+    the report, as an inspection entered from the paper form) and the re-inspection now. Seeded through the
+    real services at those moments; the timeline's times are set to them too. Returns the ticket, or None when
+    one exists already, today is outside any season, or the demo ledger/staff are missing."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.accounts.models import Role, User
+    from apps.properties.models import House, HouseBinding
+    from apps.residents.models import Resident
+    from apps.residents.providers.sandbox import sandbox_openid, sandbox_unionid
+    from apps.tariffs.models import Season
+
+    from .models import Ticket, TicketEvent
+    from .tickets import ticket_accept, ticket_assign, ticket_submit
+
+    if Ticket.objects.filter(kind=TicketKind.TEMPERATURE).exists():
+        return None
+    today = timezone.localdate()
+    season = Season.objects.filter(heating_start__lte=today, heating_end__gte=today).first()
+    house = House.objects.filter(account_no="H10001").first()
+    admin = User.objects.filter(role=Role.TENANT_ADMIN, is_active=True).order_by("pk").first()
+    technician = User.objects.filter(role=Role.TECHNICIAN, is_active=True).order_by("pk").first()
+    if season is None or house is None or admin is None or technician is None:
+        return None
+    resident, _created = Resident.objects.get_or_create(
+        openid=sandbox_openid(app_id, "demo-resident"), defaults={"unionid": sandbox_unionid("demo-resident")})
+    HouseBinding.objects.get_or_create(house=house, resident=resident,
+                                       defaults={"role": HouseBinding.Role.OWNER})
+    day = max(season.heating_start, today - dt.timedelta(days=days_ago))
+    reported = timezone.make_aware(dt.datetime.combine(day, dt.time(19, 40)))
+    ticket = ticket_submit(house_id=house.pk, kind=TicketKind.TEMPERATURE, resident=resident, now=reported,
+                           description="卧室和客厅都不热，温度计只有15℃，老人在家很冷。", contact_name=house.owner_name,
+                           contact_phone=house.owner_phone or "13800138000", reported_temp=Decimal("15.0"))
+    handled = reported + dt.timedelta(minutes=35)
+    ticket_accept(ticket_id=ticket.pk, actor=admin, now=handled)
+    ticket = ticket_assign(ticket_id=ticket.pk, assignee_id=technician.pk, actor=admin, now=handled)
+    steps = list(TicketEvent.objects.filter(ticket=ticket).order_by("id"))
+    for event, moment in zip(steps, [reported] + [handled] * (len(steps) - 1), strict=True):
+        TicketEvent.objects.filter(pk=event.pk).update(created_at=moment)
+    return ticket

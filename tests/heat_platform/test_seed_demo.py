@@ -37,8 +37,14 @@ def test_seed_demo_twice(db):
         assert config.enabled and config.policy == "on_request" and config.app_secret and config.access_token
         assert FeeItemTax.objects.count() == 8
         assert FeeItemTax.objects.get(line_kind="heating_fee", category="residential").favoured_policy == "03"
+    assert "admin / demo-admin-2026" in out.getvalue()
+    # The operator console's summary is filled at once, not after the first beat refresh.
+    summary = TenantSummary.objects.get(tenant=demo)
+    assert (summary.houses, summary.bill_count) == (240, 240)
     with schema_context(demo.schema_name):
-        from apps.services.models import QualityRule, TicketCategory
+        from django.utils import timezone
+
+        from apps.services.models import QualityRule, Ticket, TicketCategory
         from apps.tariffs.models import Season
 
         # Resident services: categories with SLAs, Beijing's rule in force, next season drafted with its tariffs.
@@ -47,7 +53,13 @@ def test_seed_demo_twice(db):
         assert (rule.city, rule.fee_base) == ("北京", "affected_area")
         current, following = Season.objects.order_by("heating_start")
         assert following.status == "draft" and following.plans.count() == current.plans.count()
-    assert "admin / demo-admin-2026" in out.getvalue()
-    # The operator console's summary is filled at once, not after the first beat refresh.
-    summary = TenantSummary.objects.get(tenant=demo)
-    assert (summary.houses, summary.bill_count) == (240, 240)
+        # The demo resident's cold-home report, assigned to the technician (seeded once, inside a season only).
+        today = timezone.localdate()
+        if not (current.heating_start <= today <= current.heating_end):
+            assert not Ticket.objects.exists()
+            return
+        report, = Ticket.objects.filter(kind="temperature")
+        assert (report.status, report.assignee.username, report.house.account_no) == ("assigned", "technician",
+                                                                                      "H10001")
+        assert report.resident.bindings.filter(house=report.house).exists()
+        assert [e.action for e in report.events.all()] == ["submit", "accept", "assign"]

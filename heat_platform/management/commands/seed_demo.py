@@ -10,7 +10,7 @@ from apps.billing.demo import demo_billing_seed
 from apps.invoices.demo import demo_invoices_seed
 from apps.payments.demo import demo_collections_seed, demo_payments_seed
 from apps.properties.demo import demo_ledger_seed
-from apps.services.demo import optout_demo_seed, quality_demo_seed, services_demo_seed
+from apps.services.demo import optout_demo_seed, quality_demo_seed, services_demo_seed, temperature_demo_seed
 from tenants.branding import branding_demo_seed
 from tenants.models import HeatingCompany, MiniProgramAccount
 from tenants.services import operator_create, platform_ensure, tenant_register
@@ -67,6 +67,7 @@ class Command(BaseCommand):
             services_demo_seed()
             quality_demo_seed()
             optout_demo_seed()
+            temperature_demo_seed(app_id=DEMO_APP_ID)  # the demo resident's cold-home report of 12 days ago
             # The operator console reads a summary the beat refreshes every few minutes: fill it now, so a
             # new user's first look at the companies table shows the demo's figures.
             tenant_stats_refresh()
