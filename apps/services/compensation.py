@@ -191,11 +191,19 @@ def bill_fee_base(bill) -> FeeBase:
 # --- services --------------------------------------------------------------------------------------------
 
 def _bill_text(comp: Compensation, period: ShortfallPeriod) -> str:
-    """The short text of the bill line / next-season credit (the full explanation stays on the compensation)."""
-    return _("室温不达标补偿：%(season)s采暖季%(start)s至%(end)s共%(days)s天，补偿%(amount)s元") % {
+    """The bill line / next-season credit: the days, and per room (or band) how far below standard and the
+    ratio, e.g. "室温不达标补偿：11月27日至12月7日共11天，主卧15.2℃低于标准2.8℃退费60%；…，合计39.53元". The
+    arithmetic of each part stays on the compensation; past the bill line's length only the short form."""
+    head = _("室温不达标补偿：%(season)s采暖季%(start)s至%(end)s共%(days)s天") % {
         "season": comp.season.name, "start": f"{period.started_on.month}月{period.started_on.day}日",
-        "end": f"{period.ended_on.month}月{period.ended_on.day}日", "days": comp.days,
-        "amount": fen_to_yuan_str(comp.amount_fen)}
+        "end": f"{period.ended_on.month}月{period.ended_on.day}日", "days": comp.days}
+    parts = [_("%(room)s%(temp)s℃低于标准%(below)s℃退费%(pct)s%%（%(days)s天）") % {
+        "room": line.get("room") or _("室温"), "temp": line["temp"], "below": line["below"], "pct": line["pct"],
+        "days": line["days"]} for line in comp.lines]
+    total = _("合计%(amount)s元") % {"amount": fen_to_yuan_str(comp.amount_fen)}
+    text = f"{head}，{'；'.join(parts)}，{total}" if parts else f"{head}，{total}"
+    # The credit line appends "，本次抵扣…元" to it: keep room for that within BillLine.explanation (255).
+    return text if len(text) <= 220 else f"{head}，{total}"
 
 
 def _season_bill(period: ShortfallPeriod):

@@ -135,8 +135,8 @@ def test_a_paid_season_is_carried_and_the_next_real_bill_run_consumes_it(
         new_bill = Bill.objects.get(house=story.house, season=following.season)
         credit_line = new_bill.lines.get(kind="credit")
         assert credit_line.amount_fen == -AMOUNT
-        assert credit_line.explanation == ("室温不达标补偿：2026-2027采暖季12月1日至12月12日共12天，补偿23.80元，"
-                                           "本次抵扣23.80元")
+        assert credit_line.explanation == ("室温不达标补偿：2026-2027采暖季12月1日至12月12日共12天，室温16.5℃低于标准"
+                                           "1.5℃退费10%（12天），合计23.80元，本次抵扣23.80元")
         assert new_bill.principal_fen == 240000 - AMOUNT
         assert HouseCredit.objects.get(house=story.house).consumed_by_bill == new_bill
 

@@ -80,7 +80,8 @@ def test_tianjin_story_cold_then_colder_then_fixed_credits_the_unpaid_bill(
         assert bill.principal_fen == 240000 - 7339
         line = bill.lines.get(kind="credit")
         assert line.amount_fen == -7339
-        assert line.explanation == "室温不达标补偿：2026-2027采暖季12月1日至12月17日共17天，补偿73.39元"
+        assert line.explanation == ("室温不达标补偿：2026-2027采暖季12月1日至12月17日共17天，室温16.5℃低于标准1.5℃"
+                                    "退费10%（12天）；室温14℃低于标准4℃退费50%（5天），合计73.39元")
         notes = list(ticket.events.filter(public=True).values_list("action", "note"))
         opened = "测温16.5℃（标准18.0℃），低于标准1.5℃，属供热方原因，自12月1日起计入室温不达标期。"
         assert ("inspection", opened) in notes
