@@ -10,13 +10,13 @@ export type Dashboard = ServiceDashboardPageQuery['slaDashboard'];
 export function dailyOption(daily: Dashboard['daily'], t: T): EChartsOption {
   return {
     tooltip: { trigger: 'axis' },
-    legend: { data: [t('提交', 'Submitted'), t('办结', 'Resolved')] },
+    legend: { top: 0, data: [t('提交', 'Submitted'), t('办结', 'Resolved')] },
     grid: { left: 40, right: 16, top: 36, bottom: 28 },
     xAxis: { type: 'category', data: daily.map((d) => d.date.slice(5)) },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
-      { name: t('提交', 'Submitted'), type: 'line', smooth: true, data: daily.map((d) => d.submitted) },
-      { name: t('办结', 'Resolved'), type: 'line', smooth: true, data: daily.map((d) => d.resolved) },
+      { name: t('提交', 'Submitted'), type: 'line', smooth: false, data: daily.map((d) => d.submitted) },
+      { name: t('办结', 'Resolved'), type: 'line', smooth: false, data: daily.map((d) => d.resolved) },
     ],
   };
 }
@@ -26,7 +26,7 @@ export function barOption(rows: readonly { label: string; open: number; overdue:
   const shown = [...rows].sort((a, b) => b.open - a.open || a.label.localeCompare(b.label)).slice(0, top).reverse();
   return {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    legend: { data: [t('在办', 'Open'), t('超时', 'Overdue')] },
+    legend: { top: 0, data: [t('在办', 'Open'), t('超时', 'Overdue')] },
     grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: 'value', minInterval: 1 },
     yAxis: { type: 'category', data: shown.map((r) => r.label) },
