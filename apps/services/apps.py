@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class ServicesConfig(AppConfig):
     name = "apps.services"
     label = "services"
-    verbose_name = "居民服务"
+    verbose_name = "Resident services"
