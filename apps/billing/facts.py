@@ -57,7 +57,7 @@ def billed_days(season: Season, stopped: Sequence[tuple[dt.date, dt.date]]) -> i
 def house_facts(house: House, *, season: Season, consumption: Decimal | None = None,
                 changes: Iterable[HeatingStatusChange] = (), opted_out: bool = False) -> HouseFacts:
     """A house's billing facts. A house opted out at billing time (or with an
-    approved 报停 for the season: `opted_out`) pays the opted-out share; one
+    sealed 报停 for the season: `opted_out`) pays the opted-out share; one
     connected late or disconnected early inside the season is prorated by the
     days it had heat."""
     stopped = stopped_intervals(changes, until=season.heating_end)

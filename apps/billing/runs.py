@@ -21,7 +21,7 @@ Rules per house:
   floor adjustment if it has one, the least the house can owe, since a bill
   never decreases with consumption). Its metered line shows 0 and says it will
   be settled after the final reading; `season_true_up` adds the rest;
-- opted out (报停), or heated but with an approved 报停 for this season
+- opted out (报停), or heated but with a sealed 报停 for this season
   (apps.services.optout.opted_out_house_ids, one query a batch): the
   opted-out basic fee (the engine does it from house_facts);
 - open credits from an earlier season's true-up (多退少补, not refundable) are
@@ -313,7 +313,7 @@ def _load_changes(lo: int, hi: int) -> dict[int, list[HeatingStatusChange]]:
 
 
 def _mark_opted_out(state: _RunState, rows: list[_HouseRow]) -> None:
-    """Houses heated today with an approved 报停 for this season are billed as opted out (one query a batch)."""
+    """Houses heated today with a sealed 报停 for this season are billed as opted out (one query a batch)."""
     from apps.services.optout import opted_out_house_ids
 
     opted = opted_out_house_ids(season_id=state.season.pk, house_ids=range(rows[0].id, rows[-1].id + 1))

@@ -13,13 +13,15 @@ Rules:
   `opt_out_requires_no_arrears`, the house must not owe anything on a published season's bill;
 - 恢复供暖 is for a house that is OPTED_OUT, from a day inside (or at the start of) the season applied for;
 - billing: a bill run (and bill_issue) for a season charges the opted-out basic share to a house that is OPTED_OUT
-  or has an APPROVED/SEALED/EFFECTIVE 报停 for that season (`opted_out_house_ids`), so a run made before the
-  season starts already bills it;
+  or has a SEALED/EFFECTIVE 报停 for that season (`opted_out_house_ids`), so a run made before the season starts
+  bills a house whose valve is already sealed; an approval alone does not count (a house never sealed is heated);
 - a resumption that takes effect inside a season whose bill was issued as opted out recomputes the bill: the
   heating fee for the heated days plus the opted-out basic share for the stopped days (prorated by days), less
   what the bill charged; the difference is posted as an adjustment line through the billing ledger with its
-  explanation and kept on the application (`adjustment_fen`). A 报停 approved after its season's bill was issued
-  in full (area plan) is recomputed the same way when it takes effect (down to what was paid, at most).
+  explanation and kept on the application (`adjustment_fen`). A 报停 sealed after its season's bill was issued
+  in full (area plan) is recomputed the same way when it takes effect (down to what was paid, at most);
+- a 报停 cancelled or rejected while its season's bill charges only the opted-out basic share (a bill issued when an
+  approval alone counted) has the bill recomputed to the full fee the same way.
 """
 
 from __future__ import annotations
@@ -52,10 +54,12 @@ App = OptOutApplication
 Kind = OptOutApplication.Kind
 Status = OptOutApplication.Status
 
-# Applications the bill run treats as "this house is opted out for that season".
-BILLED_AS_OPTED_OUT = (Status.APPROVED, Status.SEALED, Status.EFFECTIVE)
+# Applications the bill run treats as "this house is opted out for that season": the valve is sealed. An approved
+# one still waiting for its seal is billed in full; the seal's taking effect recomputes the bill (`_bill_adjust`).
+BILLED_AS_OPTED_OUT = (Status.SEALED, Status.EFFECTIVE)
 ADJUSTMENT_PREFIX = "恢复供暖调整"
 OPT_OUT_ADJUSTMENT_PREFIX = "报停调整"
+WITHDRAWN_ADJUSTMENT_PREFIX = "报停撤销调整"
 
 MAX_REASON = 300
 MAX_NAME = 32
@@ -281,6 +285,8 @@ def optout_review(*, application_id: int, approve: bool, note: str = "", actor) 
     to = Status.APPROVED if approve else Status.REJECTED
     _move(app, to=to, allowed=(Status.SUBMITTED,), reviewed_by=actor, reviewed_at=timezone.now(), review_note=note)
     audit_record(actor=actor, action="optout.approve" if approve else "optout.reject", target=app, note=note)
+    if not approve:
+        _bill_restore(app)
     return app
 
 
@@ -313,7 +319,23 @@ def optout_cancel(*, application_id: int, resident=None, actor=None) -> App:
         allowed = (Status.SUBMITTED, Status.APPROVED)
     _move(app, to=Status.CANCELLED, allowed=allowed)
     audit_record(actor=resident or actor, action="optout.cancel", target=app)
+    _bill_restore(app)
     return app
+
+
+def _bill_restore(app: App) -> int:
+    """A 报停 withdrawn (cancelled / rejected) whose season's bill charges the opted-out basic share while nothing
+    else opts the house out: the bill is recomputed to the full fee (`_bill_adjust`). Returns the fen posted."""
+    if app.kind != Kind.OPT_OUT:
+        return 0
+    house = House.objects.filter(pk=app.house_id).only("heating_status").first()
+    if house is None or house.heating_status != House.HeatingStatus.NORMAL:
+        return 0  # opted out (or disconnected) by other means: the basic share stays
+    if opted_out_house_ids(season_id=app.season_id, house_ids=[app.house_id]):
+        return 0
+    season = Season.objects.get(pk=app.season_id)
+    app.season = season
+    return _bill_adjust(app, day=season.heating_start, withdrawn=True)
 
 
 # --- taking effect ----------------------------------------------------------------------------------------------
@@ -390,12 +412,13 @@ def _season_bill(app: App, day: dt.date):
     return locked[0] if locked and locked[0].status in LIVE else None
 
 
-def _bill_adjust(app: App, *, day: dt.date) -> int:
+def _bill_adjust(app: App, *, day: dt.date, withdrawn: bool = False) -> int:
     """The season's bill made to charge the heating fee for the heated days and the opted-out basic share for the
     stopped days (prorated by days), as one adjustment line with its explanation. 恢复供暖: a bill issued as opted
     out (the house was stopped from the season's start until `day`). 报停: a bill issued in full on an area plan
-    before the 报停 was approved (heated until `day`); a reduction below what was already paid is left to staff
-    (a refund). Returns the fen posted (0: nothing to do)."""
+    before the 报停 was sealed (heated until `day`); a reduction below what was already paid is left to staff
+    (a refund). `withdrawn` (a 报停 cancelled or rejected, `day` the season's start): a bill issued as opted out
+    is charged the whole season's heating fee. Returns the fen posted (0: nothing to do)."""
     from apps.billing.engine import HouseFacts, TariffParams, bill_lines, one_off_line
     from apps.billing.models import BillLine
     from apps.billing.services import bill_post
@@ -411,14 +434,19 @@ def _bill_adjust(app: App, *, day: dt.date) -> int:
     kinds = {kind for kind, _amount in lines}
     heated_kinds = {BillLine.Kind.HEATING_FEE, BillLine.Kind.METERED_FEE}
     days_in = (day - params.season_start).days
-    if app.kind == Kind.RESUME:
+    if app.kind == Kind.RESUME or withdrawn:
         if kinds & heated_kinds:
             return 0  # billed as heated: nothing was taken off
         charged = sum(line.amount_fen for line in bill_lines(params, replace(facts, opted_out=True)))
         heated = params.season_days - days_in
-        text = _("%(prefix)s：%(day)s起恢复供暖，供暖%(heated)d天采暖费%(heat)s元 + 报停%(stopped)d天基本热费"
-                 "%(basic)s元（按天折算，共%(days)d天），原报停基本热费%(charged)s元，%(verb)s%(diff)s元")
-        prefix = ADJUSTMENT_PREFIX
+        if withdrawn:
+            text = _("%(prefix)s：报停申请%(no)s已撤销，按全季供暖%(heated)d天收取采暖费%(heat)s元，"
+                     "原报停基本热费%(charged)s元，%(verb)s%(diff)s元")
+            prefix = WITHDRAWN_ADJUSTMENT_PREFIX
+        else:
+            text = _("%(prefix)s：%(day)s起恢复供暖，供暖%(heated)d天采暖费%(heat)s元 + 报停%(stopped)d天基本热费"
+                     "%(basic)s元（按天折算，共%(days)d天），原报停基本热费%(charged)s元，%(verb)s%(diff)s元")
+            prefix = ADJUSTMENT_PREFIX
     else:
         if params.pricing != TariffPlan.Pricing.AREA or BillLine.Kind.HEATING_FEE not in kinds:
             return 0  # billed as opted out already (or a metered bill: left to staff and the true-up)
@@ -439,20 +467,20 @@ def _bill_adjust(app: App, *, day: dt.date) -> int:
                      application=app.no, reason="below paid: refund by staff")
         return 0
     text = text % {
-        "prefix": prefix, "day": day.isoformat(), "heated": heated, "heat": fen_to_yuan_str(heat_fen),
+        "prefix": prefix, "no": app.no, "day": day.isoformat(), "heated": heated, "heat": fen_to_yuan_str(heat_fen),
         "stopped": params.season_days - heated, "basic": fen_to_yuan_str(basic_fen), "days": params.season_days,
         "charged": fen_to_yuan_str(charged), "verb": _("补收") if diff > 0 else _("退减"),
         "diff": fen_to_yuan_str(abs(diff))}
     bill_post(bill, lines=[one_off_line(BillLine.Kind.ADJUSTMENT, diff, text[:500])])
-    audit_record(actor=None, action=f"bill.optout_{app.kind}_adjust", target=bill, amount_fen=diff,
-                 application=app.no)
+    action = "bill.optout_withdrawn_adjust" if withdrawn else f"bill.optout_{app.kind}_adjust"
+    audit_record(actor=None, action=action, target=bill, amount_fen=diff, application=app.no)
     return diff
 
 
 # --- billing hook -----------------------------------------------------------------------------------------------
 
 def opted_out_house_ids(*, season_id: int, house_ids) -> set[int]:
-    """Of `house_ids`, those with an approved (or sealed, or effective) 报停 for the season and no resumption in
+    """Of `house_ids`, those with a sealed (or effective) 报停 for the season and no resumption in
     effect for it: a bill run charges them the opted-out basic share. One query. A `range` of ids (a bill run's
     batch) is looked up by its bounds rather than as a list of every id."""
     if isinstance(house_ids, range) and house_ids.step == 1:

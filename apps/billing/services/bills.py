@@ -77,7 +77,7 @@ def bill_issue(*, house, season, plan, consumption: Decimal | None = None, actor
     if Bill.objects.filter(house=house, season=season).exists():
         raise field_error("houseId", _("该房屋本采暖季已出账。"), BillingErrorCode.INVALID_STATUS)
     params = tariff_params(plan, season)
-    from apps.services.optout import opted_out_house_ids  # 报停 approved for this season
+    from apps.services.optout import opted_out_house_ids  # 报停 sealed for this season
 
     opted_out = (house.heating_status == house.HeatingStatus.NORMAL
                  and house.pk in opted_out_house_ids(season_id=season.pk, house_ids=[house.pk]))

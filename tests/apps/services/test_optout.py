@@ -329,23 +329,99 @@ FULL = [("heating_fee", 240000)]  # 100 ㎡ × 24 元
 BASIC = [("basic_fee", 72000)]  # × 30 %
 
 
-def test_a_bill_run_before_the_season_charges_an_approved_opt_out_the_basic_share(alpha, w, run_bills):
+def test_a_bill_run_before_the_season_charges_a_sealed_opt_out_the_basic_share(alpha, w, run_bills):
     with schema_context(alpha.schema):
         approved = HouseFactory(building_area=Decimal("100"))
         submitted = HouseFactory(building_area=Decimal("100"))
         rejected = HouseFactory(building_area=Decimal("100"))
         sealed(w)  # w.house: approved and sealed, still heated today
         ok = apply(w, house=approved, actor=w.collector)
-        optout.optout_review(application_id=ok.pk, approve=True, actor=w.admin)
+        optout.optout_review(application_id=ok.pk, approve=True, actor=w.admin)  # never sealed: still heated
         apply(w, house=submitted, actor=w.collector)
         no = apply(w, house=rejected, actor=w.collector)
         optout.optout_review(application_id=no.pk, approve=False, note="不符合条件", actor=w.admin)
         preview = run_bills(w.season, dry_run=True)
-        assert preview.totals[approved.community.name]["principal_fen"] == 72000
+        assert preview.totals[w.house.community.name]["principal_fen"] == 72000
         run = run_bills(w.season)
         assert run.status == BillRun.Status.SUCCEEDED and run.created == 4
-        assert _lines(w.house) == BASIC and _lines(approved) == BASIC
-        assert _lines(submitted) == FULL and _lines(rejected) == FULL
+        assert _lines(w.house) == BASIC
+        assert _lines(approved) == FULL and _lines(submitted) == FULL and _lines(rejected) == FULL
+
+
+def test_an_approved_opt_out_sealed_after_the_bill_run_reduces_the_bill_when_it_takes_effect(alpha, w, run_bills):
+    with schema_context(alpha.schema):
+        app = apply(w)
+        optout.optout_review(application_id=app.pk, approve=True, actor=w.admin)
+        run_bills(w.season)  # the seal is still pending: billed in full
+        assert _lines(w.house) == FULL
+        optout.optout_seal(application_id=app.pk, seal_no="F-0002", actor=w.tech)
+        assert optout.optout_make_effective(today=START) == 1
+        app.refresh_from_db()
+        assert app.adjustment_fen == 72000 - 240000
+        assert Bill.objects.get(house=w.house).principal_fen == 72000
+
+
+def test_an_opt_out_sealed_inside_the_season_after_a_full_bill_is_prorated(alpha, w, run_bills):
+    with schema_context(alpha.schema):
+        app = apply(w)
+        optout.optout_review(application_id=app.pk, approve=True, actor=w.admin)
+        run_bills(w.season)
+        optout.optout_seal(application_id=app.pk, seal_no="F-0003", actor=w.tech)
+        OptOutApplication.objects.filter(pk=app.pk).update(
+            sealed_at=dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+        assert optout.optout_make_effective(today=dt.date(2026, 12, 1)) == 1
+        app.refresh_from_db()
+        # Heated Nov 15 – Nov 30 (16 days): 2400 × 16/121 = 317.36; stopped 105 days: 2400 × 105/121 × 30 %
+        # = 624.79; the bill had 2400.00.
+        assert app.adjustment_fen == 31736 + 62479 - 240000
+        assert Bill.objects.get(house=w.house).principal_fen == 31736 + 62479
+
+
+def _billed_as_opted_out_then_back_to(w, run_bills, status) -> OptOutApplication:
+    """A bill issued as opted out while the application was merely approved (or submitted): what a bill run did
+    before only a seal counted."""
+    app = sealed(w)
+    run_bills(w.season)
+    assert _lines(w.house) == BASIC
+    OptOutApplication.objects.filter(pk=app.pk).update(status=status, sealed_at=None, sealed_by=None, seal_no="")
+    return app
+
+
+def test_cancelling_an_opt_out_billed_as_opted_out_charges_the_full_fee(alpha, w, run_bills):
+    with schema_context(alpha.schema):
+        app = _billed_as_opted_out_then_back_to(w, run_bills, Status.APPROVED)
+        optout.optout_cancel(application_id=app.pk, actor=w.admin)
+        bill = Bill.objects.get(house=w.house)
+        assert bill.principal_fen == 240000
+        line = bill.lines.order_by("position").last()
+        assert (line.kind, line.amount_fen) == ("adjustment", 240000 - 72000)
+        assert line.explanation.startswith(f"报停撤销调整：报停申请{app.no}已撤销")
+        assert "采暖费2400.00元" in line.explanation and "补收1680.00元" in line.explanation
+        assert AuditLog.objects.filter(action="bill.optout_withdrawn_adjust", target_id=str(bill.pk)).exists()
+        with pytest.raises(ValidationError):
+            optout.optout_cancel(application_id=app.pk, actor=w.admin)
+        assert Bill.objects.get(house=w.house).principal_fen == 240000  # nothing posted twice
+
+
+def test_rejecting_an_opt_out_billed_as_opted_out_charges_the_full_fee(alpha, w, run_bills):
+    with schema_context(alpha.schema):
+        app = _billed_as_opted_out_then_back_to(w, run_bills, Status.SUBMITTED)
+        optout.optout_review(application_id=app.pk, approve=False, note="产权不符", actor=w.admin)
+        assert Bill.objects.get(house=w.house).principal_fen == 240000
+
+
+def test_a_withdrawn_opt_out_leaves_a_bill_alone_when_the_house_is_opted_out_anyway(alpha, w, run_bills):
+    with schema_context(alpha.schema):
+        app = _billed_as_opted_out_then_back_to(w, run_bills, Status.APPROVED)
+        House.objects.filter(pk=w.house.pk).update(heating_status="opted_out")
+        optout.optout_cancel(application_id=app.pk, actor=w.admin)
+        assert _lines(w.house) == BASIC
+        other = HouseFactory(building_area=Decimal("100"))  # billed in full: a cancellation changes nothing
+        run_bills(w.season)
+        mine = apply(w, house=other, actor=w.collector)
+        optout.optout_review(application_id=mine.pk, approve=True, actor=w.admin)
+        optout.optout_cancel(application_id=mine.pk, actor=w.admin)
+        assert _lines(other) == FULL
 
 
 def test_the_opt_out_lookup_is_one_query_a_batch(alpha, w):
