@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.permissions import OPT_OUT_REVIEW, OPT_OUT_SEAL, OPT_OUT_VIEW
+from apps.accounts.permissions import OPT_OUT_REVIEW, OPT_OUT_SEAL, OPT_OUT_VIEW, PII_FULL
 from apps.services import optout as svc
 from apps.services.errors import ServiceErrorCode as _Code
 from apps.services.models import OptOutApplication as _App
+from apps.services.models import Photo as _Photo
 from heat_platform.kernel.errors import field_error
+from heat_platform.pii import mask_phone
 
 from ..core.errors import bad_input
 from ..core.ids import to_optional_pk, to_pk
@@ -81,11 +83,21 @@ class OptOutApplication(graphene.ObjectType):
 
     @staticmethod
     def resolve_contact_phone(root, info):
-        return root.contact_phone or ""
+        """In full to the resident and to staff who see personal data (PII_FULL); masked to the others."""
+        phone = root.contact_phone or ""
+        actor = info.context.actor
+        if not phone or actor.kind == "resident" or actor.role in PII_FULL:
+            return phone
+        return mask_phone(phone)
 
     @staticmethod
     def resolve_photos(root, info):
-        return root.photos.all()
+        """Proof of ownership to the resident and to reviewers only (a technician sees the seal's)."""
+        photos = root.photos.all()  # prefetched with the page
+        actor = info.context.actor
+        if actor.kind == "resident" or actor.role in OPT_OUT_REVIEW:
+            return photos
+        return [photo for photo in photos if photo.purpose != _Photo.Purpose.OWNERSHIP]
 
     @staticmethod
     def resolve_reviewed_by(root, info):

@@ -141,3 +141,27 @@ def test_reject_needs_a_note(gql, alpha, setup, make_staff):
     assert payload["errors"] == [{"field": "note", "code": "REQUIRED"}]
     rejected = gql(alpha.host, REVIEW, {"id": app["id"], "a": False, "n": "材料不全"}, token=admin)
     assert rejected["data"]["reviewOptOut"]["application"]["status"] == "REJECTED"
+
+
+PRIVATE = """query { optOutApplications { items { id contactPhone photos { id } } } }"""
+
+
+def test_phone_and_proof_of_ownership_are_shown_only_to_who_needs_them(gql, alpha, setup, make_staff):
+    from apps.services.models import Photo
+
+    app = gql(alpha.host, APPLY, {"i": _input(setup)}, token=setup["token"])["data"]["applyOptOut"]["application"]
+    with schema_context(alpha.schema):
+        application = OptOutApplication.objects.get(pk=app["id"])
+        photos = {purpose: str(Photo.objects.create(
+            purpose=purpose, path=f"services/photos/{purpose}.jpg", content_type="image/jpeg", size=1, width=1,
+            height=1, sha256="0" * 64, application=application).pk) for purpose in ("ownership", "seal")}
+    both, seal_only = sorted(photos.values()), [photos["seal"]]
+    seen = {}
+    for role in ("tenant_admin", "collector", "technician", "finance"):
+        item, = gql(alpha.host, PRIVATE, token=make_staff(alpha, role))["data"]["optOutApplications"]["items"]
+        seen[role] = (item["contactPhone"], sorted(p["id"] for p in item["photos"]))
+    assert seen == {"tenant_admin": ("13900000000", both), "collector": ("13900000000", both),
+                    "technician": ("139****0000", seal_only), "finance": ("139****0000", seal_only)}
+    mine, = gql(alpha.host, "query { myOptOutApplications { contactPhone photos { id } } }",
+                token=setup["token"])["data"]["myOptOutApplications"]
+    assert (mine["contactPhone"], sorted(p["id"] for p in mine["photos"])) == ("13900000000", both)
