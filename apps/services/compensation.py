@@ -46,6 +46,8 @@ from .quality import band_pct
 logger = logging.getLogger(__name__)
 
 FEE_KINDS = ("heating_fee", "basic_fee", "metered_fee", "relief")
+# A REFUNDING compensation without a refund this long after its last change is re-sent (compensations_retry).
+RESEND_AFTER = dt.timedelta(minutes=15)
 
 
 # --- the pure engine -------------------------------------------------------------------------------------
@@ -276,8 +278,13 @@ def _apply_after_commit(compensation_id: int) -> None:
     schema = connection.schema_name
 
     def run():
+        # The approval (or inspection) is committed: a failure here must not turn its answer into an error.
+        # The row stays APPROVED (or REFUNDING without a refund) and `compensations_retry` picks it up.
         with schema_context(schema):
-            compensation_apply(compensation_id)
+            try:
+                compensation_apply(compensation_id)
+            except Exception:
+                logger.exception("compensation %s could not be applied now; the retry sweep will", compensation_id)
 
     transaction.on_commit(run)
 
@@ -508,12 +515,67 @@ def shortfalls_close_at_season_end(*, today: dt.date | None = None) -> dict:
             ticket_event_add(period.ticket, action="shortfall_close", note=_(
                 "采暖季结束，室温不达标期截至%(day)s。") % {"day": period.ended_on.isoformat()})
             closed += 1
-    missing = ShortfallPeriod.objects.filter(status=ShortfallPeriod.Status.CLOSED, compensation__isnull=True)
-    for period in missing:
-        if compensation_create(period) is not None:
-            created += 1
+    missing = list(ShortfallPeriod.objects.filter(status=ShortfallPeriod.Status.CLOSED, compensation__isnull=True)
+                   .values_list("pk", flat=True))
+    for pk in missing:
+        try:
+            if compensation_create(ShortfallPeriod(pk=pk)) is not None:
+                created += 1
+        except Exception:
+            logger.exception("shortfall period %s: compensation could not be created", pk)
+    return {"closed": closed, "compensated": created, **compensations_retry()}
+
+
+def compensations_retry(*, now: dt.datetime | None = None) -> dict:
+    """Safe to run at any time, hourly: applies APPROVED compensations whose after-commit application failed or
+    never ran; re-sends the refund of REFUNDING ones left without a refund (the refund call failed after the
+    credit line was posted; the request number CMP<id> makes a resend the same refund) once they have been
+    left alone for RESEND_AFTER (so a refund still being sent by its request is not sent twice); follows
+    refunds in flight. Each compensation on its own: one failure is logged and does not stop the others."""
+    now = now or timezone.now()
+    applied = resent = 0
+    approved = list(Compensation.objects.filter(status=Compensation.Status.APPROVED).order_by("pk")
+                    .values_list("pk", flat=True))
+    for pk in approved:
+        try:
+            if compensation_apply(pk).status != Compensation.Status.APPROVED:
+                applied += 1
+        except Exception:
+            logger.exception("compensation %s could not be applied", pk)
+    unsent = list(Compensation.objects.filter(status=Compensation.Status.REFUNDING, refund__isnull=True,
+                                              updated_at__lt=now - RESEND_AFTER).order_by("pk")
+                  .values_list("pk", flat=True))
+    for pk in unsent:
+        try:
+            _refund_resend(pk)
+            resent += 1
+        except Exception:
+            logger.exception("compensation %s: refund could not be re-sent", pk)
     refunding = list(Compensation.objects.filter(status=Compensation.Status.REFUNDING, refund__isnull=False)
-                     .values_list("pk", flat=True))
+                     .order_by("pk").values_list("pk", flat=True))
     for pk in refunding:
-        compensation_refund_sync(pk)
-    return {"closed": closed, "compensated": created, "refunds_followed": len(refunding)}
+        try:
+            compensation_refund_sync(pk)
+        except Exception:
+            logger.exception("compensation %s: refund could not be followed", pk)
+    return {"applied": applied, "refunds_resent": resent, "refunds_followed": len(refunding)}
+
+
+def _refund_resend(compensation_id: int) -> Compensation:
+    """A REFUNDING compensation without its refund: the same refund again (an existing CMP<id> refund is linked;
+    otherwise the bill's order is looked up as when applying; none left → carried to the next bill)."""
+    from apps.payments.models import Refund
+
+    comp = Compensation.objects.select_related("bill").get(pk=compensation_id)
+    if comp.status != Compensation.Status.REFUNDING or comp.refund_id is not None:
+        return comp
+    amount = comp.amount_fen - comp.credited_fen
+    existing = Refund.objects.filter(out_refund_no=_request_no(comp)).first()
+    if existing is not None:
+        order_id = existing.order_id
+    else:
+        order = _refund_order(comp.bill, amount)
+        if order is None:
+            return _refund_fallback(comp.pk, amount)
+        order_id = order.pk
+    return _refund_send(comp, order_id, amount)

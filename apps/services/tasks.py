@@ -63,8 +63,27 @@ def optout_make_effective_all_tenants() -> dict:
 @shared_task(name="services.shortfalls_season_end_all_tenants")
 def shortfalls_season_end_all_tenants() -> dict:
     """Beat, daily early in the morning (the company's day): shortfall periods still open after their season's
-    last day are closed there and compensated; compensations still missing (no bill earlier) are created; refunds
-    of compensations in flight are followed."""
+    last day are closed there and compensated; compensations still missing (no bill earlier) are created; then
+    the retry sweep (`compensations_retry_all_tenants`). Idempotent: safe to run hourly."""
     from .compensation import shortfalls_close_at_season_end
 
     return for_each_tenant("shortfall season end", lambda: shortfalls_close_at_season_end())
+
+
+@shared_task(name="services.compensations_retry_all_tenants")
+def compensations_retry_all_tenants() -> dict:
+    """Beat, hourly: approved compensations not applied yet (their after-commit application failed) are applied,
+    refunds left unsent are re-sent (same request number, same refund), refunds in flight are followed."""
+    from .compensation import compensations_retry
+
+    return for_each_tenant("compensation retry", lambda: compensations_retry())
+
+
+# --- Photos ----------------------------------------------------------------------------------------------------
+
+@shared_task(name="services.photos_purge_all_tenants")
+def photos_purge_all_tenants() -> dict:
+    """Beat, hourly: photos uploaded more than a day ago and never attached are deleted (file and row)."""
+    from .photos import photos_purge_unattached
+
+    return for_each_tenant("unattached photo purge", lambda: photos_purge_unattached())

@@ -381,3 +381,9 @@ CELERY_BEAT_SCHEDULE["services-ticket-auto-close"] = {"task": "services.auto_clo
 # Shortfall periods still open when their season has ended are closed on its last day and compensated (daily)
 CELERY_BEAT_SCHEDULE["services-shortfalls-season-end"] = {"task": "services.shortfalls_season_end_all_tenants",
                                                           "schedule": crontab(hour=2, minute=23)}
+# Approved compensations whose after-commit application failed, and refunds left unsent, are retried (hourly)
+CELERY_BEAT_SCHEDULE["services-compensations-retry"] = {"task": "services.compensations_retry_all_tenants",
+                                                        "schedule": crontab(minute=37)}
+# Photos uploaded but never attached to a ticket / inspection / application are deleted a day later (hourly)
+CELERY_BEAT_SCHEDULE["services-photos-purge"] = {"task": "services.photos_purge_all_tenants",
+                                                 "schedule": crontab(minute=47)}

@@ -250,7 +250,7 @@ def test_season_end_closes_open_periods_and_compensates(alpha, season, django_ca
         assert Bill.objects.get(pk=bill.pk).principal_fen == 240000 - 5950
         # once only
         assert shortfalls_close_at_season_end(today=dt.date(2027, 3, 17)) == {
-            "closed": 0, "compensated": 0, "refunds_followed": 0}
+            "closed": 0, "compensated": 0, "applied": 0, "refunds_resent": 0, "refunds_followed": 0}
 
 
 @pytest.mark.parametrize("cause", [c for c in Inspection.RESIDENT_CAUSES])
