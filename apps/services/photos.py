@@ -9,8 +9,10 @@ HMAC of the company, photo and expiry with the secret key; a wrong or expired si
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import logging
 import time
 import uuid
 import warnings
@@ -32,6 +34,11 @@ from .models import Photo
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_OBJECT = 9
+# Uploaded but not attached yet, per uploader: more are refused (PHOTO_TOO_MANY) until some are attached or purged.
+MAX_UNATTACHED = 30
+# Photos never attached are deleted (file and row) this long after their upload (`photos_purge_unattached`).
+UNATTACHED_TTL = dt.timedelta(hours=24)
+PURGE_BATCH = 500
 # Decoded size cap: a 5 MB PNG of one colour can claim 100,000 × 100,000 pixels (an "image bomb").
 MAX_PIXELS = 40_000_000
 # Stored pictures are scaled down to this longest side (a phone's 4000 × 3000 stays as it is).
@@ -45,6 +52,9 @@ RESIDENT_PURPOSES = (Photo.Purpose.TICKET, Photo.Purpose.THERMOMETER, Photo.Purp
 RESIDENT_LIMIT = throttle.Limit("services.photo.resident", 60, 3600)
 STAFF_LIMIT = throttle.Limit("services.photo.staff", 300, 3600)
 _HMAC_SALT = "apps.services.photos.url"
+
+logger = logging.getLogger(__name__)
+UNATTACHED = {"ticket__isnull": True, "inspection__isnull": True, "application__isnull": True}
 
 
 def _bad_type() -> ValidationError:
@@ -111,7 +121,8 @@ def _upload_limit(*, resident=None, user=None) -> None:
 def photo_create(*, file, purpose: str, resident=None, user=None) -> Photo:
     """Keep an uploaded picture (not attached to anything yet). `file`: an UploadedFile (or any file object with
     `size` and `read`). Raises ValidationError (plain, for the REST view): FILE_TOO_LARGE, PHOTO_BAD_TYPE,
-    INVALID (purpose), RATE_LIMITED."""
+    INVALID (purpose), RATE_LIMITED, PHOTO_TOO_MANY (MAX_UNATTACHED of the uploader's photos wait to be
+    attached)."""
     if (resident is None) == (user is None):
         raise ValueError("photo_create needs exactly one uploader")
     allowed = RESIDENT_PURPOSES if resident is not None else Photo.Purpose.values
@@ -120,6 +131,10 @@ def photo_create(*, file, purpose: str, resident=None, user=None) -> Photo:
     size = getattr(file, "size", None)
     if size is not None and size > MAX_BYTES:
         raise too_large()
+    owner = {"uploaded_by_resident": resident} if resident is not None else {"uploaded_by_user": user}
+    if Photo.objects.filter(**owner, **UNATTACHED).count() >= MAX_UNATTACHED:
+        raise ValidationError(_("已上传 %(n)d 张尚未使用的图片，请先提交或稍后再试。") % {"n": MAX_UNATTACHED},
+                              code=ServiceErrorCode.PHOTO_TOO_MANY)
     _upload_limit(resident=resident, user=user)
     data = file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -172,8 +187,7 @@ def photos_attach(*, photo_ids, resident=None, user=None, ticket=None, inspectio
         raise field_error("photo_ids", _("最多上传 %(n)d 张图片。") % {"n": MAX_PER_OBJECT},
                           ServiceErrorCode.PHOTO_TOO_MANY)
     owner = {"uploaded_by_resident": resident} if resident is not None else {"uploaded_by_user": user}
-    photos = list(Photo.objects.select_for_update().filter(
-        pk__in=ids, ticket__isnull=True, inspection__isnull=True, application__isnull=True, **owner).order_by("pk"))
+    photos = list(Photo.objects.select_for_update().filter(pk__in=ids, **UNATTACHED, **owner).order_by("pk"))
     if len(photos) != len(ids):
         raise field_error("photo_ids", _("找不到该图片，请重新上传。"), ServiceErrorCode.NOT_FOUND)
     (field, target), = named.items()
@@ -185,6 +199,29 @@ def photos_attach(*, photo_ids, resident=None, user=None, ticket=None, inspectio
     for photo in photos:
         setattr(photo, field, target)
     return photos
+
+
+def photos_purge_unattached(*, now: dt.datetime | None = None) -> int:
+    """Delete the photos (row, then file) never attached within UNATTACHED_TTL of their upload. Rows are locked
+    and skipped when locked (a photo being attached right now stays); a file that cannot be deleted is logged and
+    left (the row is gone, so nothing points to it). Returns how many photos were deleted."""
+    now = now or timezone.now()
+    cutoff = now - UNATTACHED_TTL
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(Photo.objects.select_for_update(skip_locked=True).filter(created_at__lt=cutoff, **UNATTACHED)
+                         .order_by("created_at", "pk").values_list("pk", "path")[:PURGE_BATCH])
+            if batch:
+                Photo.objects.filter(pk__in=[pk for pk, _path in batch]).delete()
+        for pk, path in batch:
+            try:
+                default_storage.delete(path)
+            except Exception:
+                logger.exception("file of unattached photo %s (%s) could not be deleted", pk, path)
+        deleted += len(batch)
+        if len(batch) < PURGE_BATCH:
+            return deleted
 
 
 # --- signed viewing URLs ---------------------------------------------------------------------------------------

@@ -176,6 +176,65 @@ def test_a_ticket_submitted_with_photos_holds_them(media):
     assert list(ticket.photos.all()) == [picture]
 
 
+def test_at_most_thirty_unattached_photos_per_uploader(media, monkeypatch):
+    monkeypatch.setattr(photos, "MAX_UNATTACHED", 3)
+    ticket = submit()
+    resident, other, tech = ticket.resident, ResidentFactory(), staff("t-many", "technician")
+    mine = [photos.photo_create(file=upload(), purpose="ticket", resident=resident) for _ in range(3)]
+    with pytest.raises(ValidationError) as exc:
+        photos.photo_create(file=upload(), purpose="ticket", resident=resident)
+    assert _code(exc) == "PHOTO_TOO_MANY"
+    assert Photo.objects.filter(uploaded_by_resident=resident).count() == 3
+    photos.photo_create(file=upload(), purpose="ticket", resident=other)  # per uploader
+    for _ in range(3):
+        photos.photo_create(file=upload(), purpose="seal", user=tech)
+    with pytest.raises(ValidationError) as exc:
+        photos.photo_create(file=upload(), purpose="seal", user=tech)
+    assert _code(exc) == "PHOTO_TOO_MANY"
+    photos.photos_attach(photo_ids=[mine[0].pk], resident=resident, ticket=ticket)  # attached ones do not count
+    photos.photo_create(file=upload(), purpose="ticket", resident=resident)
+
+
+def test_the_unattached_cap_is_thirty():
+    assert photos.MAX_UNATTACHED == 30
+
+
+def test_photos_never_attached_are_purged_after_a_day(media):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    ticket = submit()
+    resident = ticket.resident
+    kept = photos.photo_create(file=upload(), purpose="ticket", resident=resident)
+    photos.photos_attach(photo_ids=[kept.pk], resident=resident, ticket=ticket)
+    old = photos.photo_create(file=upload(), purpose="ticket", resident=resident)
+    fresh = photos.photo_create(file=upload(), purpose="ticket", resident=resident)
+    now = timezone.now()
+    Photo.objects.filter(pk__in=[kept.pk, old.pk]).update(created_at=now - dt.timedelta(hours=25))
+    Photo.objects.filter(pk=fresh.pk).update(created_at=now - dt.timedelta(hours=23))
+    assert photos.photos_purge_unattached(now=now) == 1
+    assert set(Photo.objects.values_list("pk", flat=True)) == {kept.pk, fresh.pk}
+    assert not default_storage.exists(old.path)
+    assert default_storage.exists(kept.path) and default_storage.exists(fresh.path)
+    assert photos.photos_purge_unattached(now=now) == 0
+    assert photos.photos_purge_unattached(now=now + dt.timedelta(hours=2)) == 1  # fresh, a day old now
+    assert list(Photo.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_the_purge_task_runs_in_every_company(alpha, mp_media):
+    import datetime as dt
+
+    from apps.services.tasks import photos_purge_all_tenants
+
+    with schema_context(alpha.schema):
+        photo = photos.photo_create(file=upload(), purpose="ticket", resident=ResidentFactory())
+        Photo.objects.filter(pk=photo.pk).update(created_at=photo.created_at - dt.timedelta(days=2))
+    assert photos_purge_all_tenants()["alpha"] == 1
+    with schema_context(alpha.schema):
+        assert not Photo.objects.filter(pk=photo.pk).exists() and not default_storage.exists(photo.path)
+
+
 # --- signed URLs -----------------------------------------------------------------------------------------------
 
 def test_a_signed_url_works_for_an_hour_and_only_as_signed(media):
