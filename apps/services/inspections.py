@@ -8,9 +8,11 @@ the standard). Then, under the ticket's row lock and the house's open period's l
 - not compliant, the utility's fault: opens a ShortfallPeriod from the measured day, or — one already open —
   the inspection sets the band from its day (the compensation engine splits the period by these);
 - not compliant, the resident's fault (altered pipes, covered radiators, drained water…): no period; the
-  resident's timeline says why no refund is due;
+  resident's timeline says why no refund is due; a period already open closes (as below) and is compensated;
 - compliant: closes the open period (last non-compliant day = the day before, at least its first day) and
   creates its Compensation (apps.services.compensation).
+Per house, inspections are serialised (an advisory lock) and never go back in time: not before the house's
+latest inspection, nor on a day a closed period already counted. Houses not heated (报停, 停供) get none.
 An ASSIGNED ticket moves to ON_SITE (apps.services.tickets.ticket_start) in the same transaction."""
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Role
 from apps.accounts.permissions import TICKET_WORK
 from apps.audit.services import audit_record
+from apps.properties.models import House
 from apps.tariffs.models import Season
 from heat_platform.kernel.errors import field_error
+from heat_platform.kernel.locks import xact_lock
 
 from .errors import ServiceErrorCode as Code
 from .events import ticket_event_add
@@ -95,12 +99,16 @@ def _text(field: str, value, max_length: int) -> str:
     return text
 
 
-def _lock_ticket(ticket_id) -> Ticket:
+def _lock_ticket(ticket_id, actor) -> Ticket:
+    """The ticket, locked, if `actor` may see it (a technician: the tickets assigned to them); else NOT_FOUND."""
+    from .access import tickets_visible
+
     try:
         pk = int(ticket_id)
     except (TypeError, ValueError):
         pk = None
-    ticket = (Ticket.objects.select_for_update(of=("self",)).filter(pk=pk).first() if pk is not None else None)
+    ticket = (tickets_visible(actor=actor).select_for_update(of=("self",)).select_related("house")
+              .filter(pk=pk).first() if pk is not None else None)
     if ticket is None:
         raise field_error("ticket_id", _("找不到该工单。"), Code.NOT_FOUND)
     return ticket
@@ -108,6 +116,14 @@ def _lock_ticket(ticket_id) -> Ticket:
 
 def _day_text(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
+
+
+def _close(period: ShortfallPeriod, day: dt.date, inspection: Inspection) -> dt.date:
+    """Close the open period at the day before `day` (at least its first day, at most its season's last)."""
+    ended_on = min(max(day - dt.timedelta(days=1), period.started_on), period.season.heating_end)
+    period.status, period.ended_on, period.closed_by = ShortfallPeriod.Status.CLOSED, ended_on, inspection
+    period.save(update_fields=["status", "ended_on", "closed_by"])
+    return ended_on
 
 
 @transaction.atomic
@@ -118,7 +134,7 @@ def inspection_record(*, ticket_id, actor, measured_at: dt.datetime, rooms, caus
     now = now or timezone.now()
     if actor is None or not getattr(actor, "is_active", False) or actor.role not in TICKET_WORK:
         raise field_error("ticket_id", _("找不到该工单。"), Code.NOT_FOUND)
-    ticket = _lock_ticket(ticket_id)
+    ticket = _lock_ticket(ticket_id, actor)
     if actor.role != Role.TENANT_ADMIN and ticket.assignee_id != actor.pk:
         raise field_error("ticket_id", _("该工单未派给您。"), Code.NOT_ASSIGNED)
     if ticket.kind != TicketKind.TEMPERATURE:
@@ -126,8 +142,22 @@ def inspection_record(*, ticket_id, actor, measured_at: dt.datetime, rooms, caus
     if ticket.status not in (Ticket.Status.ASSIGNED, Ticket.Status.ON_SITE):
         raise field_error("ticket_id", _("工单当前状态（%(status)s）不能录入测温。") % {
             "status": ticket.get_status_display()}, Code.NOT_ALLOWED_IN_STATE)
+    if ticket.house.heating_status != House.HeatingStatus.NORMAL:
+        raise field_error("ticket_id", _("该房屋已报停或停供，不供暖，不能录入测温。"), Code.NOT_ALLOWED_IN_STATE)
     if not isinstance(measured_at, dt.datetime) or timezone.is_naive(measured_at):
         raise field_error("measured_at", _("请填写测温时间。"), Code.REQUIRED)
+    # One house's inspections one at a time (two tickets of a house inspected at once would both open a period),
+    # and never back in time: a day already counted by a period (open or closed) is never counted again.
+    xact_lock("services.house_inspection", ticket.house_id)
+    latest = Inspection.objects.filter(house_id=ticket.house_id).order_by("-measured_at").first()
+    if latest is not None and measured_at < latest.measured_at:
+        raise field_error("measured_at", _("测温时间不能早于该房屋上一次测温（%(at)s）。") % {
+            "at": _local(latest.measured_at).strftime("%Y-%m-%d %H:%M")}, Code.INVALID)
+    last_closed = (ShortfallPeriod.objects.filter(house_id=ticket.house_id, status=ShortfallPeriod.Status.CLOSED)
+                   .order_by("-ended_on").first())
+    if last_closed is not None and _local(measured_at).date() <= last_closed.ended_on:
+        raise field_error("measured_at", _("%(day)s及以前的日子已计入室温不达标期，不能再补录测温。") % {
+            "day": _day_text(last_closed.ended_on)}, Code.INVALID)
     if measured_at > now + FUTURE_SLACK:
         raise field_error("measured_at", _("测温时间不能晚于现在。"), Code.INVALID)
     if measured_at < ticket.submitted_at - dt.timedelta(days=1):
@@ -146,6 +176,11 @@ def inspection_record(*, ticket_id, actor, measured_at: dt.datetime, rooms, caus
         raise field_error("measured_at", _("测温日期不在采暖季内。"), Code.NO_SEASON)
     standard = Decimal(rule.standard_temp)
     stored_rooms = rooms_clean(rooms, min_points=rule.min_points, standard=standard)
+    building_area = ticket.house.building_area
+    total_area = sum(Decimal(r["area"]) for r in stored_rooms)
+    if building_area is not None and total_area > Decimal(building_area):
+        raise field_error("rooms", _("房间面积合计%(total)s㎡，超过房屋建筑面积%(area)s㎡。") % {
+            "total": total_area, "area": building_area}, Code.INVALID)
     house_temp = min(Decimal(r["temp"]) for r in stored_rooms)
     compliant = house_temp >= standard
     if cause not in Inspection.Cause.values:
@@ -195,14 +230,21 @@ def inspection_record(*, ticket_id, actor, measured_at: dt.datetime, rooms, caus
             outcome = "shortfall_band"
             text = _("%(summary)s，仍低于标准%(below)s℃，自%(day)s起按此温度计算。") % {
                 "summary": summary, "below": below, "day": _day_text(day)}
+    elif not compliant and period is not None:
+        # The utility's shortfall ends where the resident's cause is found: the period closes the day before.
+        ended_on = _close(period, day, inspection)
+        outcome = "shortfall_close"
+        text = _("%(summary)s，低于标准%(below)s℃，经检测系住户原因（%(cause)s），此后依规不予退费。"
+                 "室温不达标期%(start)s至%(end)s共%(days)s天，按此计算补偿。") % {
+            "summary": summary, "below": below, "cause": Inspection.Cause(cause).label,
+            "start": _day_text(period.started_on), "end": _day_text(ended_on),
+            "days": (ended_on - period.started_on).days + 1}
     elif not compliant:
         outcome = "resident_cause"
         text = _("%(summary)s，低于标准%(below)s℃，经检测系住户原因（%(cause)s），依规不予退费。") % {
             "summary": summary, "below": below, "cause": Inspection.Cause(cause).label}
     elif period is not None:
-        ended_on = min(max(day - dt.timedelta(days=1), period.started_on), period.season.heating_end)
-        period.status, period.ended_on, period.closed_by = ShortfallPeriod.Status.CLOSED, ended_on, inspection
-        period.save(update_fields=["status", "ended_on", "closed_by"])
+        ended_on = _close(period, day, inspection)
         outcome = "shortfall_close"
         text = _("%(summary)s，复测达标。室温不达标期%(start)s至%(end)s共%(days)s天。") % {
             "summary": summary, "start": _day_text(period.started_on), "end": _day_text(ended_on),

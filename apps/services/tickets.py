@@ -200,6 +200,8 @@ def ticket_submit(*, house_id, kind: str, description: str, contact_name: str, c
     day = timezone.localdate(now)
     category, season, temp = None, None, None
     if kind == TicketKind.TEMPERATURE:
+        if house.heating_status != House.HeatingStatus.NORMAL:
+            raise field_error("kind", _("该房屋已报停或停供，不供暖，无法报告室温。"), Code.NOT_ALLOWED_IN_STATE)
         temp = _temperature(reported_temp)
         season = season_of(day)
         if season is None:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from apps.billing.models import Bill
-from apps.services.inspections import open_shortfall
+from apps.services.inspections import inspection_record, open_shortfall
 from apps.services.models import Compensation, Inspection, ShortfallPeriod, Ticket
 from tests.factories.accounts import staff
 from tests.factories.properties import HouseFactory
@@ -120,9 +120,9 @@ def test_compliant_first_inspection_opens_nothing(alpha, ctx):
 def test_only_the_assigned_technician_or_an_admin_may_record(alpha, ctx):
     with schema_context(alpha.schema):
         other = staff("other-tech", "technician")
-        with pytest.raises(ValidationError) as err:
+        with pytest.raises(ValidationError) as err:  # not theirs: they cannot see it at all
             inspect(ctx.ticket, other, at(DAY, 10), one_room("15.0"))
-        assert _code(err, "ticket_id") == "NOT_ASSIGNED"
+        assert _code(err, "ticket_id") == "NOT_FOUND"
         collector = ctx.people.collector
         with pytest.raises(ValidationError) as err:
             inspect(ctx.ticket, collector, at(DAY, 10), one_room("15.0"))
@@ -265,3 +265,102 @@ def test_no_compensation_for_resident_caused_shortfalls(alpha, ctx, cause, temp,
         inspect(ctx.ticket, ctx.people.tech, at(DAY + dt.timedelta(days=9), 9), one_room("18.5"))
         assert not ShortfallPeriod.objects.exists() and not Compensation.objects.exists()
         assert open_shortfall(ctx.house.pk) is None
+
+
+def test_inspections_never_go_back_in_time(alpha, ctx):
+    """Not before the house's latest inspection (its days would be counted twice)."""
+    with schema_context(alpha.schema):
+        inspect(ctx.ticket, ctx.people.tech, at(DAY + dt.timedelta(days=3), 9), one_room("16.0"))
+        with pytest.raises(ValidationError) as err:
+            inspect(ctx.ticket, ctx.people.tech, at(DAY + dt.timedelta(days=1), 9), one_room("14.0"))
+        assert _code(err, "measured_at") == "INVALID"
+        assert Inspection.objects.count() == 1
+        assert ShortfallPeriod.objects.get().started_on == DAY + dt.timedelta(days=3)
+
+
+def test_no_inspection_on_a_day_a_closed_period_counted(alpha, season, django_capture_on_commit_callbacks):
+    """Cold from Mar 10, the season-end task closes the period at Mar 15; a later-recorded Mar 14 measurement of
+    the same house (after its latest inspection) would count Mar 14–15 again: refused."""
+    from apps.billing.services import bill_issue
+    from apps.services.compensation import shortfalls_close_at_season_end
+
+    with schema_context(alpha.schema), django_capture_on_commit_callbacks(execute=True):
+        rule("tianjin")
+        people = crew()
+        house = HouseFactory(building_area=Decimal("100"))
+        bill_issue(house=house, season=season.season, plan=season.area)
+        ticket = temperature_ticket(house, people, reported_on=dt.date(2027, 3, 10))
+        inspect(ticket, people.tech, at(dt.date(2027, 3, 10), 9), one_room("15.0"))
+        shortfalls_close_at_season_end(today=dt.date(2027, 3, 16))
+        second = temperature_ticket(house, people, reported_on=dt.date(2027, 3, 13))
+        with pytest.raises(ValidationError) as err:
+            inspection_record(ticket_id=second.pk, actor=people.tech, measured_at=at(dt.date(2027, 3, 14), 9),
+                              rooms=[{"name": "客厅", "area": "20", "readings": ["14.0"]}], cause="utility",
+                              now=at(dt.date(2027, 3, 16), 9))
+        assert _code(err, "measured_at") == "INVALID"
+        assert ShortfallPeriod.objects.count() == 1
+
+
+def test_two_tickets_of_one_house_share_its_period(alpha, ctx):
+    """A second report of the same house inspected cold while the first's period is open sets the band (no
+    second open period: the house's lock and the one-open-period rule)."""
+    with schema_context(alpha.schema):
+        inspect(ctx.ticket, ctx.people.tech, at(DAY, 9), one_room("16.0"))
+        second = temperature_ticket(ctx.house, ctx.people, reported_on=DAY + dt.timedelta(days=1))
+        inspect(second, ctx.people.tech, at(DAY + dt.timedelta(days=1), 10), one_room("14.0"))
+        assert ShortfallPeriod.objects.filter(house=ctx.house).count() == 1
+
+
+def test_rooms_cannot_exceed_the_building_area(alpha, ctx):
+    with schema_context(alpha.schema):
+        rooms = {"客厅": ("60.00", ["15.0"]), "主卧": ("40.01", ["15.0"])}
+        with pytest.raises(ValidationError) as err:
+            inspect(ctx.ticket, ctx.people.tech, at(DAY, 9), rooms)
+        assert _code(err, "rooms") == "INVALID"
+        assert not Inspection.objects.exists()
+        rooms = {"客厅": ("60.00", ["15.0"]), "主卧": ("40.00", ["15.0"])}
+        assert inspect(ctx.ticket, ctx.people.tech, at(DAY, 9), rooms).house_temp == Decimal("15.0")
+
+
+def test_a_resident_cause_found_while_a_period_is_open_closes_and_compensates_it(
+        alpha, season, django_capture_on_commit_callbacks):
+    """Cold (utility) from Dec 1 at 16.5 ℃; on Dec 13 the radiators are found covered: the period ends Dec 12
+    (12 days × 10 %: 2400 × 0.1 × 12 ÷ 121 = 23.80 元) and no later day counts."""
+    from apps.billing.services import bill_issue
+
+    with schema_context(alpha.schema), django_capture_on_commit_callbacks(execute=True):
+        rule("tianjin")
+        people = crew()
+        house = HouseFactory(building_area=Decimal("100"))
+        bill = bill_issue(house=house, season=season.season, plan=season.area)
+        ticket = temperature_ticket(house, people, reported_on=DAY)
+        inspect(ticket, people.tech, at(DAY, 9), one_room("16.5"))
+        inspect(ticket, people.tech, at(DAY + dt.timedelta(days=12), 9), one_room("12.0"),
+                cause="covered_radiators")
+    with schema_context(alpha.schema):
+        period = ShortfallPeriod.objects.get()
+        assert (period.status, period.ended_on) == ("closed", DAY + dt.timedelta(days=11))
+        assert period.closed_by.cause == "covered_radiators"
+        comp = period.compensation
+        assert (comp.days, comp.amount_fen, comp.status) == (12, 2380, "credited")
+        assert Bill.objects.get(pk=bill.pk).principal_fen == 240000 - 2380
+        note = ticket.events.filter(action="inspection").order_by("-id").first()
+        assert note.public and "住户原因" in note.note and "12月1日至12月12日共12天" in note.note
+        assert open_shortfall(house.pk) is None
+
+
+@pytest.mark.parametrize("status", ["opted_out", "disconnected"])
+def test_no_temperature_reports_or_inspections_for_houses_not_heated(alpha, ctx, status):
+    from apps.properties.models import House
+    from apps.services.tickets import ticket_submit
+
+    with schema_context(alpha.schema):
+        House.objects.filter(pk=ctx.house.pk).update(heating_status=status)
+        with pytest.raises(ValidationError) as err:
+            ticket_submit(house_id=ctx.house.pk, kind="temperature", description="家里不热", contact_name="王建国",
+                          reported_temp="15.0", actor=ctx.people.admin, now=at(DAY, 8))
+        assert _code(err, "kind") == "NOT_ALLOWED_IN_STATE"
+        with pytest.raises(ValidationError) as err:  # the report came before the house stopped heating
+            inspect(ctx.ticket, ctx.people.tech, at(DAY, 9), one_room("15.0"))
+        assert _code(err, "ticket_id") == "NOT_ALLOWED_IN_STATE"
+        assert not Inspection.objects.exists()
