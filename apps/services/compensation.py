@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -83,11 +83,13 @@ def _yuan(value: Decimal) -> str:
     return f"{whole}.{frac.ljust(2, '0')}"
 
 
-def compute(rule, *, season_days: int, fee_fen: int | Decimal = 0, basic_fen: int | Decimal = 0,
+def compute(rule, *, season_days: int, fee_fen: int | Decimal | None = None, basic_fen: int | Decimal = 0,
             area_fee_per_m2: Decimal | None = None, segments: Sequence[Segment],
             rounding: str = "half_up") -> tuple[int, list[dict]]:
     """(amount_fen, lines) a shortfall earns under `rule` (a QualityRule, saved or not). One line per segment
-    (per segment and non-compliant room for AFFECTED_AREA); segments at or above the standard earn nothing."""
+    (per segment and non-compliant room for AFFECTED_AREA); segments at or above the standard earn nothing.
+    AFFECTED_AREA with a known `fee_fen`: the total never exceeds the fee of the days covered (fee × days ÷
+    season days, rounded down), whatever room areas were entered."""
     if season_days <= 0:
         raise ValueError("season_days must be positive")
     standard = Decimal(rule.standard_temp)
@@ -110,7 +112,7 @@ def compute(rule, *, season_days: int, fee_fen: int | Decimal = 0, basic_fen: in
                                         "temp": _num(room.temp), "below": _num(below), "pct": _num(pct),
                                         "days": seg.days}, text))
     else:
-        base_fen = Decimal(fee_fen)
+        base_fen = Decimal(fee_fen or 0)
         label = _("采暖季热费")
         if rule.fee_base == QualityRule.FeeBase.EXCLUDING_BASIC:
             base_fen -= Decimal(basic_fen)
@@ -126,13 +128,23 @@ def compute(rule, *, season_days: int, fee_fen: int | Decimal = 0, basic_fen: in
                     f"{label}{_yuan(base)}元 ÷ {season_days}天 × {_num(pct)}% × {seg.days}天")
             entries.append((exact, {"temp": _num(seg.temp), "below": _num(below), "pct": _num(pct),
                                     "days": seg.days}, text))
+    cap = None
+    if rule.fee_base == QualityRule.FeeBase.AFFECTED_AREA and fee_fen is not None:
+        days = sum(seg.days for seg in segments if seg.days > 0)
+        cap = int((Decimal(fee_fen) * days / season_days).to_integral_value(rounding=ROUND_DOWN))
     lines, running, previous = [], Decimal(0), 0
     for exact, fields, text in entries:
         running += exact
         total = yuan_to_fen(running, rounding=rounding)
+        capped = cap is not None and total > cap
+        if capped:
+            total = cap
         amount = total - previous
         previous = total
-        lines.append({**fields, "amount_fen": amount, "text": f"{text} = {fen_to_yuan_str(amount)}元"})
+        text = f"{text} = {fen_to_yuan_str(amount)}元"
+        if capped:
+            text += _("（合计以%(days)s天热费%(cap)s元封顶）") % {"days": days, "cap": fen_to_yuan_str(cap)}
+        lines.append({**fields, "amount_fen": amount, "text": text})
     return previous, lines
 
 

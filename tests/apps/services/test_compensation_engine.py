@@ -164,3 +164,26 @@ def test_a_colder_home_never_earns_less(city, a, b, days):
                        segments=[Segment(t, days, (RoomTemp("客厅", D("20"), t),))])[0]
 
     assert earn(cold) >= earn(warm)
+
+
+@settings(max_examples=300, deadline=None)
+@given(price=st.integers(1, 100).map(D), fee=st.integers(0, 10**6), season_days=st.integers(90, 200),
+       days=st.lists(st.integers(0, 45), min_size=1, max_size=3),
+       rooms=st.lists(st.tuples(st.integers(1, 50000).map(lambda a: D(a) / 100), temps), min_size=1, max_size=5))
+def test_affected_area_never_more_than_the_fee_of_the_days_covered(price, fee, season_days, days, rooms):
+    segments = [Segment(min(t for _a, t in rooms), n, tuple(RoomTemp(f"r{i}", a, t) for i, (a, t) in enumerate(rooms)))
+                for n in days]
+    amount, lines = compute(city_rule_template("beijing"), season_days=season_days, fee_fen=fee,
+                            area_fee_per_m2=price, segments=segments)
+    assert 0 <= amount <= fee * sum(days) // season_days
+    assert amount == sum(line["amount_fen"] for line in lines)
+    assert all(line["amount_fen"] >= 0 for line in lines)
+
+
+def test_affected_area_capped_at_the_fee_of_the_days():
+    """Beijing, 24 元/㎡, rooms entered as 200 ㎡ at 12 ℃ (6 below → 100 %) for 10 of 121 days: 24 × 200 × 10 ÷
+    121 = 396.69 元, but the house's season fee is 2400.00 元: 2400 × 10 ÷ 121 = 198.347… → 198.34 元."""
+    amount, lines = compute(city_rule_template("beijing"), season_days=121, fee_fen=240000, area_fee_per_m2=D("24"),
+                            segments=[seg("12.0", 10, ("客厅", "200.00", "12.0"))])
+    assert amount == 19834
+    assert lines[0]["amount_fen"] == 19834 and "封顶" in lines[0]["text"]
