@@ -7,7 +7,7 @@ inspections that open shortfall periods and turn into compensation, and 报停 /
   or REJECTED by staff with a reason. Every move is a TicketEvent (the resident's timeline) and an audit row.
   SLA: `respond_due_at` (accepted by then) and `resolve_due_at` (resolved by then) from its category (or, for a
   temperature report, the quality rule's response hours); a sweep flags overdue tickets and escalates them to
-  the admins once.
+  the admins once per deadline.
 - A temperature ticket gets Inspections. A non-compliant inspection caused by the utility opens a
   ShortfallPeriod (band = that inspection's temperature); later inspections change the band from their day;
   a compliant one closes it. A closed period (or one still open when the season ends) gets a Compensation
@@ -128,7 +128,10 @@ class Ticket(models.Model):
     resolve_due_at = models.DateTimeField(_("解决期限"))
     respond_overdue = models.BooleanField(_("响应超时"), default=False)
     resolve_overdue = models.BooleanField(_("解决超时"), default=False)
-    escalated_at = models.DateTimeField(_("已上报管理员"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("已上报管理员"), null=True, blank=True)  # the first escalation
+    # Each deadline is escalated once: when the respond / the (current) resolve deadline was escalated.
+    respond_escalated_at = models.DateTimeField(_("响应超时上报时间"), null=True, blank=True)
+    resolve_escalated_at = models.DateTimeField(_("解决超时上报时间"), null=True, blank=True)
     resolution = models.CharField(_("处理结果"), max_length=500, blank=True)
     rating = models.PositiveSmallIntegerField(_("评分"), null=True, blank=True)  # 1–5
     rating_comment = models.CharField(_("评价"), max_length=300, blank=True)
