@@ -187,6 +187,29 @@ def rule_clean(values: dict, *, current: QualityRule | None = None) -> dict:
 
 # --- writing ---------------------------------------------------------------------------------------------
 
+# What may still change on a rule inspections or shortfall periods were judged by (their outcome must not move).
+RULE_FIELDS_AFTER_USE = ("name", "procedure", "refund_deadline", "source", "effective_to")
+
+
+def _in_use_check(current: QualityRule, clean: dict) -> None:
+    """A rule in use keeps everything that decided an outcome; it may end (not before the last day it decided)."""
+    from django.utils import timezone
+
+    from .models import Inspection, ShortfallPeriod
+
+    last = Inspection.objects.filter(rule=current).order_by("-measured_at").first()
+    if last is None and not ShortfallPeriod.objects.filter(rule=current).exists():
+        return
+    for key, value in clean.items():
+        if key not in RULE_FIELDS_AFTER_USE and value != getattr(current, key):
+            raise field_error(key, _("该室温标准已用于测温或补偿，不能再修改此项；"
+                                     "如标准有变，请设置失效日期并新建一条室温标准。"), Code.NOT_ALLOWED_IN_STATE)
+    end = clean["effective_to"]
+    last_day = timezone.localdate(last.measured_at) if last is not None else None
+    if end is not None and last_day is not None and end < last_day:
+        raise field_error("effective_to", _("失效日期不能早于按此标准的最后一次测温（%(day)s）。") % {
+            "day": last_day.isoformat()}, Code.INVALID)
+
 @transaction.atomic
 def rule_save(*, actor, rule_id: int | None = None, values: dict, ip: str | None = None) -> QualityRule:
     """Create (no `rule_id`) or change a rule. `values` holds model field names; on a change, missing keys keep
@@ -198,6 +221,8 @@ def rule_save(*, actor, rule_id: int | None = None, values: dict, ip: str | None
         if current is None:
             raise field_error("id", _("找不到该室温标准。"), Code.NOT_FOUND)
     clean = rule_clean(values, current=current)
+    if current is not None:
+        _in_use_check(current, clean)
     start, end = clean["effective_from"], clean["effective_to"]
     others = QualityRule.objects.exclude(pk=rule_id) if rule_id is not None else QualityRule.objects.all()
     overlapping = others.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))

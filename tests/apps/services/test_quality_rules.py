@@ -142,3 +142,38 @@ def test_demo_seed_puts_beijing_in_force_from_the_seasons_start_once(alpha):
         rule = quality_demo_seed()
         assert (rule.city, rule.effective_from, rule.fee_base) == ("北京", season.heating_start, "affected_area")
         assert quality_demo_seed() == rule and QualityRule.objects.count() == 1
+
+
+def test_a_rule_in_use_may_only_end_or_change_its_wording(alpha, django_capture_on_commit_callbacks):
+    """Inspections were judged by it: the standard, bands, fee base… stay; it may end (not before its last
+    inspection's day) and its name, procedure, deadline and source may change. Unused rules change freely."""
+    from decimal import Decimal
+
+    from tests.factories.properties import HouseFactory
+    from tests.factories.quality import at, crew, inspect, one_room, temperature_ticket
+    from tests.factories.tariffs import tianjin_season
+
+    with schema_context(alpha.schema):
+        tianjin_season()
+        admin = staff("rules-admin2", "tenant_admin")
+        rule = rule_save(actor=admin, values=_values(effective_from=dt.date(2026, 10, 1)))
+        rule = rule_save(actor=admin, rule_id=rule.pk, values={"standard_temp": "18.5"})  # not used yet
+        assert rule.standard_temp == Decimal("18.5")
+        people = crew()
+        house = HouseFactory(building_area=Decimal("100"))
+        ticket = temperature_ticket(house, people, reported_on=dt.date(2026, 12, 1))
+        inspect(ticket, people.tech, at(dt.date(2026, 12, 3), 9), one_room("18.0"))
+        for field, value in (("standard_temp", "18"), ("bands", [{"to": None, "pct": "50"}]),
+                             ("fee_base", "affected_area"), ("effective_from", dt.date(2026, 9, 1)),
+                             ("min_points", 2), ("city", "别处")):
+            with pytest.raises(ValidationError) as err:
+                rule_save(actor=admin, rule_id=rule.pk, values={field: value})
+            assert _code(err, field) == "NOT_ALLOWED_IN_STATE"
+        with pytest.raises(ValidationError) as err:
+            rule_save(actor=admin, rule_id=rule.pk, values={"effective_to": dt.date(2026, 12, 2)})
+        assert _code(err, "effective_to") == "INVALID"
+        rule = rule_save(actor=admin, rule_id=rule.pk, values={
+            "effective_to": dt.date(2026, 12, 3), "name": "新名称", "procedure": "两点测温", "source": "文件"})
+        assert (rule.effective_to, rule.name, rule.standard_temp) == (dt.date(2026, 12, 3), "新名称", Decimal("18.5"))
+        rule = rule_save(actor=admin, rule_id=rule.pk, values={"standard_temp": "18.50", "effective_to": None})
+        assert rule.effective_to is None  # an unchanged value (however written) is no change
