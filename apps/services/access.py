@@ -38,7 +38,8 @@ def with_details(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
         Prefetch("inspections", queryset=Inspection.objects.select_related("rule", "technician").prefetch_related(
             Prefetch("photos", queryset=Photo.objects.order_by("created_at", "pk"))).order_by("measured_at", "id")),
         Prefetch("shortfalls", queryset=ShortfallPeriod.objects.select_related(
-            "season", "house__community", "house__building", "house__unit").order_by("-started_on", "-id")))
+            "season", "house__community", "house__building", "house__unit", "compensation__season",
+            "compensation__approved_by").order_by("-started_on", "-id")))
 
 
 def ticket_get_visible(*, ticket_id, actor=None, resident=None, details: bool = True) -> Ticket | None:

@@ -286,7 +286,14 @@ class ShortfallPeriod(graphene.ObjectType):
 
     @staticmethod
     def resolve_compensation(root, info):
-        return CompensationModel.objects.filter(period=root).select_related("season", "approved_by").first()
+        # Loaded with the period (select_related / the ticket's prefetch): no query per row.
+        try:
+            comp = root.compensation
+        except CompensationModel.DoesNotExist:
+            return None
+        if ShortfallPeriodModel.house.is_cached(root):
+            comp.house = root.house  # the same house, with its address parts already loaded
+        return comp
 
 
 class CompensationPage(graphene.ObjectType):
@@ -373,8 +380,12 @@ class CompensationFilter(graphene.InputObjectType):
 
 # --- queries ---------------------------------------------------------------------------------------------
 
+HOUSE_ADDRESS = ("house__community", "house__building", "house__unit")  # what HouseRef.address reads
+
+
 def _compensations(status=None):
-    qs = CompensationModel.objects.select_related("house", "season", "approved_by").order_by("-created_at", "-id")
+    qs = (CompensationModel.objects.select_related(*HOUSE_ADDRESS, "season", "approved_by")
+          .order_by("-created_at", "-id"))
     return qs.filter(status=status) if status else qs
 
 
@@ -410,7 +421,9 @@ class QualityQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_shortfall_periods(root, info, status=None, offset=0, limit=50):
-        qs = ShortfallPeriodModel.objects.select_related("house", "season", "ticket").order_by("-started_on", "-id")
+        qs = (ShortfallPeriodModel.objects.select_related(*HOUSE_ADDRESS, "season", "ticket", "compensation__season",
+                                                          "compensation__approved_by")
+              .order_by("-started_on", "-id"))
         if status:
             qs = qs.filter(status=status.value)
         return ShortfallPeriodPage(**offset_page(qs, offset, limit))

@@ -134,3 +134,34 @@ def test_inspection_errors_are_typed_payload_errors(alpha, gql):
     denied = gql(alpha.host, RECORD, {"input": {"ticketId": str(ticket.pk), "measuredAt": "2026-12-01T09:00:00+08:00",
                                                 "cause": "UTILITY", "rooms": []}}, token=collector)
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+PERIODS = """query($limit: Int) { shortfallPeriods(limit: $limit) { totalCount items { id startedOn endedOn days
+  ticketNo house { accountNo address } compensation { id amountFen status house { address } season { name }
+  approvedBy { name } } } } }"""
+COMPENSATION_PAGE = """query($limit: Int) { compensations(limit: $limit) { totalCount items { id amountFen
+  house { accountNo address } season { name } approvedBy { name } } } }"""
+
+
+def test_period_and_compensation_pages_cost_the_same_whatever_their_size(
+        alpha, gql, django_capture_on_commit_callbacks):
+    from tests.factories.quality import cold_spell
+    from tests.queries import assert_same_queries
+
+    with schema_context(alpha.schema), django_capture_on_commit_callbacks(execute=True):
+        season = tianjin_season()
+        people = crew()
+        for _ in range(5):
+            cold_spell(season, people=people)
+    token = gql.login(alpha.host, alpha.admin)
+
+    def page(query, name, limit):
+        return lambda: gql(alpha.host, query, {"limit": limit}, token=token)["data"][name]
+
+    one, five = assert_same_queries(page(PERIODS, "shortfallPeriods", 1), page(PERIODS, "shortfallPeriods", 5))
+    assert (len(one["items"]), len(five["items"])) == (1, 5)
+    assert all(item["compensation"]["status"] == "CREDITED" and item["compensation"]["house"]["address"]
+               for item in five["items"])
+    one, five = assert_same_queries(page(COMPENSATION_PAGE, "compensations", 1),
+                                    page(COMPENSATION_PAGE, "compensations", 5))
+    assert (len(one["items"]), len(five["items"])) == (1, 5)
