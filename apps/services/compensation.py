@@ -216,8 +216,11 @@ def _bill_text(comp: Compensation, period: ShortfallPeriod) -> str:
         "days": line["days"]} for line in comp.lines]
     total = _("合计%(amount)s元") % {"amount": fen_to_yuan_str(comp.amount_fen)}
     text = f"{head}，{'；'.join(parts)}，{total}" if parts else f"{head}，{total}"
-    # The credit line appends "，本次抵扣…元" to it: keep room for that within BillLine.explanation (255).
-    return text if len(text) <= 220 else f"{head}，{total}"
+    # The credit line appends "，本次抵扣…元" to it, here or on a later bill (the carried credit keeps at most
+    # CREDIT_EXPLANATION_MAX characters): past that only the short form, so the total is never cut.
+    from apps.billing.services.credits import CREDIT_EXPLANATION_MAX
+
+    return text if len(text) <= CREDIT_EXPLANATION_MAX else f"{head}，{total}"
 
 
 def _season_bill(period: ShortfallPeriod):

@@ -18,6 +18,10 @@ from heat_platform.money import fen_to_yuan_str
 from ..engine import Line, one_off_line
 from ..models import BillLine, HouseCredit
 
+# A carried credit's explanation: the next run appends "，本次抵扣…元" within BillLine.explanation's 255 characters.
+# Writers (apps.services.compensation) keep their text within it, so it is never cut here.
+CREDIT_EXPLANATION_MAX = 200
+
 
 @dataclass(slots=True)
 class OpenCredit:
@@ -86,7 +90,7 @@ def credits_consume(uses: Iterable[tuple[int, Sequence[tuple[HouseCredit, int]]]
 def compensation_credit_add(*, house_id: int, season_id: int, amount_fen: int, explanation: str) -> HouseCredit:
     """A room-temperature compensation (apps.services.compensation) carried to the house's next bill: an open
     COMPENSATION credit the next bill run consumes as a `credit` line reading `explanation` (keep it short:
-    the run appends "，本次抵扣…元" and a bill line holds 255 characters)."""
+    the run appends "，本次抵扣…元" and a bill line holds 255 characters: at most CREDIT_EXPLANATION_MAX)."""
     return HouseCredit.objects.create(house_id=house_id, season_id=season_id, amount_fen=amount_fen,
                                       refundable=False, source=HouseCredit.Source.COMPENSATION,
-                                      explanation=explanation[:200])
+                                      explanation=explanation[:CREDIT_EXPLANATION_MAX])

@@ -187,3 +187,19 @@ def test_affected_area_capped_at_the_fee_of_the_days():
                             segments=[seg("12.0", 10, ("客厅", "200.00", "12.0"))])
     assert amount == 19834
     assert lines[0]["amount_fen"] == 19834 and "封顶" in lines[0]["text"]
+
+
+@pytest.mark.parametrize("rooms", range(1, 13))
+def test_the_bill_text_is_never_cut_by_the_carried_credit(rooms):
+    """However many rooms, the text fits the carried credit's explanation whole (it ends with the total)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from apps.billing.services.credits import CREDIT_EXPLANATION_MAX
+    from apps.services.compensation import _bill_text
+
+    lines = [{"room": f"卧室{i}", "temp": "15.5", "below": "2.5", "pct": "60", "days": 12} for i in range(rooms)]
+    comp = SimpleNamespace(season=SimpleNamespace(name="2026-2027"), days=12, lines=lines, amount_fen=239999)
+    period = SimpleNamespace(started_on=dt.date(2026, 12, 1), ended_on=dt.date(2026, 12, 12))
+    text = _bill_text(comp, period)
+    assert len(text) <= CREDIT_EXPLANATION_MAX and text.endswith("合计2399.99元")
