@@ -418,6 +418,17 @@ class _TicketPayload(BaseMutation):
     class Meta:
         abstract = True
 
+    @classmethod
+    def act(cls, info, id, service, **kwargs):
+        """`service` (a function of apps/services/tickets.py) on the ticket `id` if the caller may see it (else
+        NOT_FOUND), as the calling resident (`resident=`) or staff member (`actor=`), with the client's IP; the
+        payload holds the ticket as the caller now sees it."""
+        pk = _visible_id(info, id)
+        resident = _resident(info)
+        caller = {"resident": resident} if resident is not None else {"actor": _staff(info)}
+        service(ticket_id=pk, **caller, ip=client_ip(info.context), **kwargs)
+        return cls(ticket=_reread(info, pk), errors=[])
+
 
 def _submit_args(input) -> dict:
     return {"house_id": to_pk(input["house_id"]), "kind": _value(input["kind"]),
@@ -452,10 +463,7 @@ class ConfirmTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, rating, comment=None):
-        pk = _visible_id(info, id)
-        svc.ticket_confirm(ticket_id=pk, rating=rating, comment=comment or "", resident=_resident(info),
-                           ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_confirm, rating=rating, comment=comment or "")
 
 
 class ReopenTicket(_TicketPayload):
@@ -469,9 +477,7 @@ class ReopenTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, reason):
-        pk = _visible_id(info, id)
-        svc.ticket_reopen(ticket_id=pk, reason=reason, resident=_resident(info), ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_reopen, reason=reason)
 
 
 class CancelTicket(_TicketPayload):
@@ -485,9 +491,7 @@ class CancelTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, reason=None):
-        pk = _visible_id(info, id)
-        svc.ticket_cancel(ticket_id=pk, reason=reason or "", resident=_resident(info), ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_cancel, reason=reason or "")
 
 
 class CreateTicket(_TicketPayload):
@@ -515,9 +519,7 @@ class AcceptTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, note=None):
-        pk = _visible_id(info, id)
-        svc.ticket_accept(ticket_id=pk, note=note or "", actor=_staff(info), ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_accept, note=note or "")
 
 
 class AssignTicket(_TicketPayload):
@@ -532,10 +534,7 @@ class AssignTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, assignee_id, note=None):
-        pk = _visible_id(info, id)
-        svc.ticket_assign(ticket_id=pk, assignee_id=to_pk(assignee_id), note=note or "", actor=_staff(info),
-                          ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_assign, assignee_id=to_pk(assignee_id), note=note or "")
 
 
 class StartTicket(_TicketPayload):
@@ -548,9 +547,7 @@ class StartTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id):
-        pk = _visible_id(info, id)
-        svc.ticket_start(ticket_id=pk, actor=_staff(info), ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_start)
 
 
 class ResolveTicket(_TicketPayload):
@@ -564,9 +561,7 @@ class ResolveTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, resolution):
-        pk = _visible_id(info, id)
-        svc.ticket_resolve(ticket_id=pk, resolution=resolution, actor=_staff(info), ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_resolve, resolution=resolution)
 
 
 class RejectTicket(_TicketPayload):
@@ -580,9 +575,7 @@ class RejectTicket(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, reason):
-        pk = _visible_id(info, id)
-        svc.ticket_reject(ticket_id=pk, reason=reason, actor=_staff(info), ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_reject, reason=reason)
 
 
 class AddTicketNote(_TicketPayload):
@@ -597,9 +590,7 @@ class AddTicketNote(_TicketPayload):
 
     @classmethod
     def perform_mutation(cls, root, info, id, note, public=False):
-        pk = _visible_id(info, id)
-        svc.ticket_note(ticket_id=pk, note=note, public=bool(public), actor=_staff(info), ip=client_ip(info.context))
-        return cls(ticket=_reread(info, pk), errors=[])
+        return cls.act(info, id, svc.ticket_note, note=note, public=bool(public))
 
 
 class SaveTicketCategory(BaseMutation):
