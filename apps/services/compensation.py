@@ -311,22 +311,37 @@ def _locked(compensation_id) -> Compensation:
     return comp
 
 
-def compensation_approve(*, compensation_id, actor, note: str = "", ip: str | None = None) -> Compensation:
-    """Finance (or an admin) approves a compensation waiting for approval; it is then applied."""
+def _review(compensation_id, *, actor, note: str, to: str, action: str, ip: str | None) -> Compensation:
+    """Move a PENDING_APPROVAL compensation to `to` (APPROVED / REJECTED) under its row lock, compare-and-set,
+    recording the reviewer and note; audited. Call inside a transaction."""
+    comp = _locked(compensation_id)
+    if comp.status != Compensation.Status.PENDING_APPROVAL:
+        raise field_error("id", _("该补偿不在待审批状态。"), Code.NOT_ALLOWED_IN_STATE)
+    now = timezone.now()
+    moved = Compensation.objects.filter(pk=comp.pk, status=Compensation.Status.PENDING_APPROVAL).update(
+        status=to, approved_by=actor, approved_at=now, review_note=note, updated_at=now)
+    if moved != 1:
+        raise field_error("id", _("该补偿已被他人处理，请刷新。"), Code.CONCURRENT_CHANGE)
+    audit_record(actor=actor, action=action, target=comp, ip=ip, amount_fen=comp.amount_fen, note=note)
+    comp.refresh_from_db()
+    return comp
+
+
+def _note(note: str, *, required: bool) -> str:
     note = (note or "").strip()
+    if required and not note:
+        raise field_error("note", _("请填写驳回原因。"), Code.REQUIRED)
     if len(note) > 200:
         raise field_error("note", _("最多 200 个字。"), Code.TOO_LONG)
+    return note
+
+
+def compensation_approve(*, compensation_id, actor, note: str = "", ip: str | None = None) -> Compensation:
+    """Finance (or an admin) approves a compensation waiting for approval; it is then applied (after commit)."""
+    note = _note(note, required=False)
     with transaction.atomic():
-        comp = _locked(compensation_id)
-        if comp.status != Compensation.Status.PENDING_APPROVAL:
-            raise field_error("id", _("该补偿不在待审批状态。"), Code.NOT_ALLOWED_IN_STATE)
-        now = timezone.now()
-        moved = Compensation.objects.filter(pk=comp.pk, status=Compensation.Status.PENDING_APPROVAL).update(
-            status=Compensation.Status.APPROVED, approved_by=actor, approved_at=now, review_note=note, updated_at=now)
-        if moved != 1:
-            raise field_error("id", _("该补偿已被他人处理，请刷新。"), Code.CONCURRENT_CHANGE)
-        audit_record(actor=actor, action="compensation.approve", target=comp, ip=ip, amount_fen=comp.amount_fen,
-                     note=note)
+        comp = _review(compensation_id, actor=actor, note=note, to=Compensation.Status.APPROVED,
+                       action="compensation.approve", ip=ip)
         _apply_after_commit(comp.pk)
     return Compensation.objects.get(pk=comp.pk)
 
@@ -334,21 +349,9 @@ def compensation_approve(*, compensation_id, actor, note: str = "", ip: str | No
 @transaction.atomic
 def compensation_reject(*, compensation_id, actor, note: str = "", ip: str | None = None) -> Compensation:
     """Finance (or an admin) rejects a compensation waiting for approval, with a reason."""
-    note = (note or "").strip()
-    if not note:
-        raise field_error("note", _("请填写驳回原因。"), Code.REQUIRED)
-    if len(note) > 200:
-        raise field_error("note", _("最多 200 个字。"), Code.TOO_LONG)
-    comp = _locked(compensation_id)
-    if comp.status != Compensation.Status.PENDING_APPROVAL:
-        raise field_error("id", _("该补偿不在待审批状态。"), Code.NOT_ALLOWED_IN_STATE)
-    now = timezone.now()
-    moved = Compensation.objects.filter(pk=comp.pk, status=Compensation.Status.PENDING_APPROVAL).update(
-        status=Compensation.Status.REJECTED, approved_by=actor, approved_at=now, review_note=note, updated_at=now)
-    if moved != 1:
-        raise field_error("id", _("该补偿已被他人处理，请刷新。"), Code.CONCURRENT_CHANGE)
-    audit_record(actor=actor, action="compensation.reject", target=comp, ip=ip, amount_fen=comp.amount_fen, note=note)
-    comp.refresh_from_db()
+    note = _note(note, required=True)
+    comp = _review(compensation_id, actor=actor, note=note, to=Compensation.Status.REJECTED,
+                   action="compensation.reject", ip=ip)
     ticket_event_add(comp.period.ticket, action="compensation", actor=actor,
                      note=_("室温补偿未获批准：%(note)s") % {"note": note}, compensation_id=comp.pk)
     return comp
