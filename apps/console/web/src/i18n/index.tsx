@@ -32,7 +32,11 @@ export function storedLang(fallback: Lang): Lang {
   }
 }
 
-const theme: ThemeConfig = { token: { colorPrimary: '#d4380d', borderRadius: 4 } };
+// Users who ask the system for less motion get dialogs, drawers and menus without animation (antd's `motion`
+// token); the browser tests ask for it too, so a click never lands on a dialog still zooming in.
+const prefersReducedMotion =
+  typeof window !== 'undefined' && !!window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+const theme: ThemeConfig = { token: { colorPrimary: '#d4380d', borderRadius: 4, motion: !prefersReducedMotion } };
 
 export function LangProvider({ initial, children }: { initial: Lang; children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(() => storedLang(initial));

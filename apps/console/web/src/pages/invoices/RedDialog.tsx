@@ -4,7 +4,7 @@
 // each with an amount no larger than what the line has left. The API's errors land on the same fields.
 import { Alert, Descriptions, Form, Input, Modal, Radio, Select, Table, Typography, type ButtonProps } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, request } from '../../api/client';
 import { graphql } from '../../gql/tenant';
 import type { InvoicesReverseMutation, RedReason } from '../../gql/tenant/graphql';
@@ -58,7 +58,13 @@ export function RedDialog({ invoice, onClose, onDone }: Props) {
   const fullAllowed = !!invoice && invoice.lines.every((l) => l.reversedFen === 0);
   const lines = invoice?.lines.filter((l) => lineLeftFen(l) > 0) ?? [];
 
+  // Reset the form when another invoice is opened, not when the same one is re-read (a refetch of the drawer's
+  // query gives a new object: resetting then wiped what the user had typed and the errors just shown).
+  const openedId = invoice?.id ?? null;
+  const latest = useRef(invoice);
+  latest.current = invoice;
   useEffect(() => {
+    const invoice = latest.current;
     if (!invoice) return;
     setGeneral([]);
     setChosen([]);
@@ -67,7 +73,7 @@ export function RedDialog({ invoice, onClose, onDone }: Props) {
       scope: invoice.lines.every((l) => l.reversedFen === 0) ? 'full' : 'lines',
       amounts: Object.fromEntries(invoice.lines.map((l) => [String(l.index), formatFen(lineLeftFen(l), { symbol: false }).replace(/,/g, '')])),
     });
-  }, [invoice, form]);
+  }, [openedId, form]);
 
   const submit = async () => {
     if (!invoice || busy) return;
