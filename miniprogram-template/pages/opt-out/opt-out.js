@@ -6,14 +6,14 @@
  * my applications with their status, cancellable until approved.
  */
 const pageBehavior = require('../../behaviors/page');
+const serviceForm = require('../../behaviors/service-form');
 const auth = require('../../services/auth');
 const housesApi = require('../../services/houses');
 const servicesApi = require('../../services/services');
-const nav = require('../../utils/nav');
 const wxp = require('../../utils/wxp');
 const { HEATING_STATUS } = require('../../utils/format');
-const { isApiError, messageOf, KINDS } = require('../../utils/api');
-const { applicationView, optionView, houseOptions, phoneError, splitErrors } = require('../../utils/tickets');
+const { messageOf } = require('../../utils/api');
+const { applicationView, optionView, houseOptions, phoneError } = require('../../utils/tickets');
 
 const FIELDS = ['houseId', 'seasonId', 'kind', 'reason', 'applicantName', 'contactPhone', 'effectiveDate', 'photoIds'];
 
@@ -27,12 +27,8 @@ function chinaToday() {
 }
 
 Component({
-  behaviors: [pageBehavior],
+  behaviors: [pageBehavior, serviceForm],
   data: {
-    loading: true,
-    error: '',
-    houses: [],
-    houseId: '',
     optionsLoading: false,
     optionsError: '',
     heatingStatusText: '',
@@ -42,10 +38,6 @@ Component({
     applications: [],
     form: emptyForm(),
     today: '',
-    uploading: 0,
-    errors: {},
-    formError: '',
-    submitting: false,
   },
   methods: {
     onLoad(options) {
@@ -64,8 +56,7 @@ Component({
         await auth.ensureLogin();
         const [houses, applications] = await Promise.all([housesApi.myHouses(), servicesApi.myOptOutApplications()]);
         const list = houseOptions(houses);
-        const wanted = list.find((h) => h.id === (this.data.houseId || this.wantedHouseId));
-        const houseId = wanted ? wanted.id : (list.length === 1 ? list[0].id : '');
+        const houseId = this.houseToSelect(list);
         this.setData({ loading: false, houses: list, houseId, applications: applications.map(applicationView) });
         if (houseId) await this.loadOptions(houseId);
       } catch (err) {
@@ -93,15 +84,6 @@ Component({
       } catch (err) {
         if (this.data.houseId === houseId) this.setData({ optionsLoading: false, optionsError: messageOf(err) });
       }
-    },
-
-    onRetry() {
-      this.setData({ loading: true });
-      return this.load();
-    },
-
-    onBindHouse() {
-      nav.go('/pages/house-bind/house-bind');
     },
 
     onHouse(e) {
@@ -139,17 +121,6 @@ Component({
       if (season) this.setData({ 'form.seasonId': season.id, 'form.seasonName': season.name, 'errors.seasonId': '' });
     },
 
-    onInput(e) {
-      const field = e.currentTarget.dataset.field;
-      const value = String(e.detail.value || '');
-      this.setData({ [`form.${field}`]: field === 'reason' ? value : value.trim(), [`errors.${field}`]: '', formError: '' });
-    },
-
-    onPhotos(e) {
-      this.photoIds = e.detail.photoIds;
-      this.setData({ uploading: e.detail.uploading, 'errors.photoIds': '' });
-    },
-
     async onSubmit() {
       const d = this.data;
       const f = d.form;
@@ -160,15 +131,7 @@ Component({
       const phone = phoneError(f.contactPhone);
       if (phone) errors.contactPhone = phone;
       if (f.kind === 'OPT_OUT' && !this.photoIds.length && !d.uploading) errors.photoIds = '请上传房产证或购房合同等产权证明照片';
-      if (Object.keys(errors).length) {
-        this.setData({ errors, formError: '' });
-        return;
-      }
-      if (d.uploading) {
-        this.setData({ formError: '图片正在上传，请稍候再提交' });
-        return;
-      }
-      this.setData({ submitting: true, errors: {}, formError: '' });
+      if (!this.startSubmit(errors)) return;
       try {
         await servicesApi.applyOptOut({
           houseId: d.houseId,
@@ -181,15 +144,7 @@ Component({
           photoIds: this.photoIds,
         });
       } catch (err) {
-        const state = { submitting: false };
-        if (isApiError(err) && err.kind === KINDS.PAYLOAD) {
-          const split = splitErrors(err.errors, FIELDS);
-          state.errors = split.fields;
-          state.formError = split.formError;
-        } else {
-          state.formError = messageOf(err);
-        }
-        this.setData(state);
+        this.submitFailed(err, FIELDS);
         return;
       }
       this.setData({ submitting: false, form: emptyForm() });

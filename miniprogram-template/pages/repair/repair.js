@@ -5,32 +5,23 @@
  * their fields; after submitting the ticket's page opens.
  */
 const pageBehavior = require('../../behaviors/page');
+const serviceForm = require('../../behaviors/service-form');
 const auth = require('../../services/auth');
 const housesApi = require('../../services/houses');
 const servicesApi = require('../../services/services');
-const nav = require('../../utils/nav');
-const wxp = require('../../utils/wxp');
-const { isApiError, messageOf, KINDS } = require('../../utils/api');
-const { houseOptions, phoneError, splitErrors } = require('../../utils/tickets');
+const { messageOf } = require('../../utils/api');
+const { houseOptions, phoneError } = require('../../utils/tickets');
 
 const KINDS_OFFERED = ['REPAIR', 'COMPLAINT'];
 const FIELDS = ['houseId', 'kind', 'categoryId', 'description', 'contactName', 'contactPhone', 'photoIds'];
 
 Component({
-  behaviors: [pageBehavior],
+  behaviors: [pageBehavior, serviceForm],
   data: {
-    loading: true,
-    error: '',
-    houses: [],
-    houseId: '',
     kind: 'REPAIR',
     categories: [],
     categoryId: '',
     form: { description: '', contactName: '', contactPhone: '' },
-    uploading: 0,
-    errors: {},
-    formError: '',
-    submitting: false,
   },
   methods: {
     onLoad(options) {
@@ -49,13 +40,7 @@ Component({
         await auth.ensureLogin();
         const [houses, categories] = await Promise.all([housesApi.myHouses(), this.categoriesOf(this.data.kind)]);
         const options = houseOptions(houses);
-        const wanted = options.find((h) => h.id === (this.data.houseId || this.wantedHouseId));
-        this.setData({
-          loading: false,
-          houses: options,
-          houseId: wanted ? wanted.id : (options.length === 1 ? options[0].id : ''),
-          categories,
-        });
+        this.setData({ loading: false, houses: options, houseId: this.houseToSelect(options), categories });
       } catch (err) {
         this.setData({ loading: false, error: messageOf(err) });
       }
@@ -67,15 +52,6 @@ Component({
         this.categoryCache[kind] = rows.map((c) => ({ id: String(c.id), name: c.name }));
       }
       return this.categoryCache[kind];
-    },
-
-    onRetry() {
-      this.setData({ loading: true });
-      return this.load();
-    },
-
-    onBindHouse() {
-      nav.go('/pages/house-bind/house-bind');
     },
 
     onHouse(e) {
@@ -98,17 +74,6 @@ Component({
       this.setData({ categoryId: String(e.currentTarget.dataset.id), 'errors.categoryId': '', formError: '' });
     },
 
-    onInput(e) {
-      const field = e.currentTarget.dataset.field;
-      const value = String(e.detail.value || '');
-      this.setData({ [`form.${field}`]: field === 'description' ? value : value.trim(), [`errors.${field}`]: '', formError: '' });
-    },
-
-    onPhotos(e) {
-      this.photoIds = e.detail.photoIds;
-      this.setData({ uploading: e.detail.uploading, 'errors.photoIds': '' });
-    },
-
     validate() {
       const d = this.data;
       const errors = {};
@@ -124,42 +89,8 @@ Component({
     async onSubmit() {
       const d = this.data;
       if (d.submitting) return;
-      const errors = this.validate();
-      if (Object.keys(errors).length) {
-        this.setData({ errors, formError: '' });
-        return;
-      }
-      if (d.uploading) {
-        this.setData({ formError: '图片正在上传，请稍候再提交' });
-        return;
-      }
-      this.setData({ submitting: true, errors: {}, formError: '' });
-      let ticket;
-      try {
-        ticket = await servicesApi.submitTicket({
-          houseId: d.houseId,
-          kind: d.kind,
-          categoryId: d.categoryId || null,
-          description: d.form.description.trim(),
-          contactName: d.form.contactName,
-          contactPhone: d.form.contactPhone,
-          photoIds: this.photoIds,
-        });
-      } catch (err) {
-        const state = { submitting: false };
-        if (isApiError(err) && err.kind === KINDS.PAYLOAD) {
-          const split = splitErrors(err.errors, FIELDS);
-          state.errors = split.fields;
-          state.formError = split.formError;
-        } else {
-          state.formError = messageOf(err);
-        }
-        this.setData(state);
-        return;
-      }
-      this.setData({ submitting: false });
-      wxp.toast('已提交', 'success');
-      nav.redirect('/pages/ticket-detail/ticket-detail', { id: ticket.id });
+      if (!this.startSubmit(this.validate())) return;
+      await this.fileTicket({ kind: d.kind, categoryId: d.categoryId || null, description: d.form.description.trim() }, FIELDS);
     },
   },
 });

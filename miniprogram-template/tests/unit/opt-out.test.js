@@ -4,51 +4,11 @@
  * application is not allowed; applying with a reason and a proof-of-ownership photo; resuming an opted-out
  * house; my applications with their status and 撤销 until approved.
  */
-const { installFakeWx } = require('../support/fake-wx');
-const { createFakeApi } = require('../support/fake-api');
-const { withServices, addServiceWx } = require('../support/fake-services');
-const { openPage, text, texts, tap, flush, waitFor } = require('../support/pages');
+const { openPage, text, texts, tap, flush } = require('../support/pages');
+const { useServicesEnv } = require('../support/services-env');
 
-let wx;
-let api;
-let unhandled;
-
-function onUnhandled(reason) {
-  unhandled.push(reason);
-}
-
-function setUp(seed) {
-  api = withServices(createFakeApi(Object.assign({ bound: ['11', '12'] }, seed)));
-  wx = addServiceWx(installFakeWx({ transport: api.transport }), { uploadFile: api.uploadFile });
-}
-
-beforeEach(() => {
-  setUp();
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-
-afterEach(async () => {
-  await flush();
-  process.removeListener('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
-async function input(page, selector, value) {
-  page.querySelector(selector).dispatchEvent('input', { detail: { value } });
-  await flush();
-}
-
-function opsOf(op) {
-  return api.calls.filter((c) => c.op === op);
-}
-
-async function pickPhotos(page, files) {
-  wx.options.chooseMedia = () => files;
-  await tap(page, '#photos >>> #photo-add');
-  await waitFor(() => !page.querySelector('#photos').instance.data.photos.some((p) => p.uploading), 2000, 'uploads');
-  await flush();
-}
+const env = useServicesEnv();
+const { setUp, input, opsOf, pickPhotos } = env;
 
 describe('报停', () => {
   test('a heated house: the coming season, its deadline and the basic fee share', async () => {
@@ -72,31 +32,31 @@ describe('报停', () => {
     await input(page, '#reason', '房屋长期无人居住');
     await input(page, '#applicant-name', '王建国');
     await pickPhotos(page, [{ tempFilePath: 'wxfile://tmp/deed.jpg', size: 2000 }]);
-    expect(api.uploads[0].formData).toEqual({ purpose: 'ownership' });
+    expect(env.api.uploads[0].formData).toEqual({ purpose: 'ownership' });
     await tap(page, '#submit');
     const sent = opsOf('ApplyOptOut')[0].variables.input;
     expect(sent).toMatchObject({ houseId: '11', seasonId: '3', kind: 'OPT_OUT', reason: '房屋长期无人居住', applicantName: '王建国', contactPhone: '' });
     expect(sent).not.toHaveProperty('effectiveDate');
     expect(sent.photoIds).toHaveLength(1);
-    expect(wx.calls.toast).toContain('申请已提交');
+    expect(env.wx.calls.toast).toContain('申请已提交');
     expect(page.querySelector('#apply-form')).toBeUndefined();
-    const app = api.services.applications[0];
+    const app = env.api.services.applications[0];
     expect(text(page, `#application-${app.id} .status`)).toBe('待审核');
     expect(text(page, `#application-${app.id} .strong`)).toBe('报停 · 2027-2028');
     expect(text(page, '#season-3 .not-allowed')).toBe('该采暖季已有申请。');
     expect(page.querySelectorAll(`#application-${app.id} .app-photo`).length).toBe(1);
     await tap(page, `#application-${app.id} .app-photo`);
-    expect(wx.calls.preview[0].urls).toEqual([api.services.photos[app.photoIds[0]].url]);
+    expect(env.wx.calls.preview[0].urls).toEqual([env.api.services.photos[app.photoIds[0]].url]);
 
     await tap(page, `#application-${app.id} .cancel`);
-    expect(wx.calls.modal[0].content).toBe('确定撤销2027-2028的报停申请吗？');
+    expect(env.wx.calls.modal[0].content).toBe('确定撤销2027-2028的报停申请吗？');
     expect(opsOf('CancelOptOut')[0].variables).toEqual({ id: app.id });
     expect(text(page, `#application-${app.id} .status`)).toBe('已撤销');
     expect(page.querySelector(`#application-${app.id} .cancel`)).toBeUndefined();
   });
 
   test('past the deadline: no button, the server’s reason instead', async () => {
-    api.services.optOut[11].options[0] = Object.assign({}, api.services.optOut[11].options[0],
+    env.api.services.optOut[11].options[0] = Object.assign({}, env.api.services.optOut[11].options[0],
       { canApply: false, reason: '已过申请截止日期（2027-10-15）。', reasonCode: 'DEADLINE_PASSED' });
     const page = await openPage('opt-out', { houseId: '11' });
     expect(page.querySelector('#season-3 .apply')).toBeUndefined();
@@ -104,7 +64,7 @@ describe('报停', () => {
   });
 
   test('a refusal on submit: field errors under fields, the rest above the button', async () => {
-    api.on('ApplyOptOut', () => ({ applyOptOut: { application: null, errors: [
+    env.api.on('ApplyOptOut', () => ({ applyOptOut: { application: null, errors: [
       { field: 'contactPhone', message: '请输入有效的电话号码。', code: 'INVALID' },
       { field: null, message: '房屋尚有欠费，请先缴清。', code: 'HAS_ARREARS' }] } }));
     const page = await openPage('opt-out', { houseId: '11' });
@@ -148,7 +108,7 @@ describe('恢复供暖', () => {
   });
 
   test('my applications of every house, with review notes; approved ones cannot be withdrawn', async () => {
-    api.services.applications.push({ id: '850', no: 'B2026000050', kind: 'OPT_OUT', house: { id: '12', accountNo: 'H10002', address: '幸福小区', heatingStatus: 'opted_out' },
+    env.api.services.applications.push({ id: '850', no: 'B2026000050', kind: 'OPT_OUT', house: { id: '12', accountNo: 'H10002', address: '幸福小区', heatingStatus: 'opted_out' },
       season: { id: '2', name: '2026-2027', heatingStart: '2026-11-15', heatingEnd: '2027-03-15' }, applicantName: '李淑芬', contactPhone: '',
       reason: '出租空置', effectiveDate: '2026-11-15', status: 'EFFECTIVE', reviewNote: '材料齐全', reviewedAt: '2026-10-01T02:00:00Z',
       sealNo: 'F-0012', sealedAt: '2026-10-05T02:00:00Z', effectiveAt: '2026-11-15T00:00:00Z', submittedAt: '2026-09-20T02:00:00Z', adjustmentFen: 0 });
@@ -164,10 +124,10 @@ describe('恢复供暖', () => {
     const none = await openPage('opt-out');
     expect(text(none, '#state-no-house .state-title')).toBe('还没有绑定房屋');
     setUp();
-    api.on('MyOptOutApplications', () => { throw { errMsg: 'request:fail ECONNREFUSED' }; });
+    env.api.on('MyOptOutApplications', () => { throw { errMsg: 'request:fail ECONNREFUSED' }; });
     const failed = await openPage('opt-out');
     expect(text(failed, '#state-error .late')).toBe('网络不给力，请检查网络后重试');
-    api.off('MyOptOutApplications');
+    env.api.off('MyOptOutApplications');
     await failed.instance.onRetry();
     expect(text(failed, '#no-applications')).toBe('暂无申请记录');
   });

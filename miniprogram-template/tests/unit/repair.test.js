@@ -4,56 +4,11 @@
  * shown, no submit while uploading), the API's field errors under their fields, and the ticket page
  * opened after submitting. GraphQL and the upload are faked at the HTTP layer (tests/support/fake-services.js).
  */
-const { installFakeWx } = require('../support/fake-wx');
-const { createFakeApi } = require('../support/fake-api');
-const { withServices, addServiceWx } = require('../support/fake-services');
-const { openPage, text, texts, tap, flush, waitFor } = require('../support/pages');
+const { openPage, text, texts, tap, waitFor } = require('../support/pages');
+const { useServicesEnv } = require('../support/services-env');
 
-let wx;
-let api;
-let unhandled;
-
-function onUnhandled(reason) {
-  unhandled.push(reason);
-}
-
-function setUp(seed) {
-  api = withServices(createFakeApi(Object.assign({ bound: ['11', '12'] }, seed)));
-  wx = addServiceWx(installFakeWx({ transport: api.transport }), { uploadFile: api.uploadFile });
-}
-
-beforeEach(() => {
-  setUp();
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-
-afterEach(async () => {
-  await flush();
-  process.removeListener('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
-async function input(page, selector, value) {
-  page.querySelector(selector).dispatchEvent('input', { detail: { value } });
-  await flush();
-}
-
-function lastNavigation() {
-  return wx.calls.navigate[wx.calls.navigate.length - 1];
-}
-
-function opsOf(op) {
-  return api.calls.filter((c) => c.op === op);
-}
-
-/** Pick files in the page's photo picker and wait until every upload answered. */
-async function pickPhotos(page, files) {
-  wx.options.chooseMedia = () => files;
-  await tap(page, '#photos >>> #photo-add');
-  await waitFor(() => !page.querySelector('#photos').instance.data.photos.some((p) => p.uploading), 2000, 'uploads');
-  await flush();
-}
+const env = useServicesEnv();
+const { setUp, input, lastNavigation, opsOf, pickPhotos } = env;
 
 describe('报修 / 投诉', () => {
   test('two houses to choose from, the company’s repair categories; 投诉 switches to its own', async () => {
@@ -94,16 +49,16 @@ describe('报修 / 投诉', () => {
     await input(page, '#contact-phone', '13800138000');
     await pickPhotos(page, [{ tempFilePath: 'wxfile://tmp/leak-1.jpg', size: 300000 }, { tempFilePath: 'wxfile://tmp/leak-2.jpg', size: 400000 }]);
     expect(page.querySelectorAll('#photos >>> .photo-cell').length).toBe(3); // two photos and the add cell
-    expect(api.uploads.map((u) => u.formData.purpose)).toEqual(['ticket', 'ticket']);
+    expect(env.api.uploads.map((u) => u.formData.purpose)).toEqual(['ticket', 'ticket']);
     await tap(page, '#submit');
     const sent = opsOf('SubmitTicket')[0].variables.input;
     expect(sent).toMatchObject({ houseId: '11', kind: 'REPAIR', categoryId: '2', description: '厨房暖气管接口漏水', contactName: '王建国',
       contactPhone: '13800138000' });
     expect(sent.photoIds).toHaveLength(2);
-    const ticket = api.services.tickets[0];
+    const ticket = env.api.services.tickets[0];
     expect(ticket.photoIds).toEqual(sent.photoIds);
     expect(lastNavigation()).toEqual({ type: 'redirectTo', url: `/pages/ticket-detail/ticket-detail?id=${ticket.id}` });
-    expect(wx.calls.toast).toContain('已提交');
+    expect(env.wx.calls.toast).toContain('已提交');
   });
 
   test('the server’s refusals of pictures are shown and the picture dropped; the rest are kept', async () => {
@@ -120,16 +75,16 @@ describe('报修 / 投诉', () => {
     const page = await openPage('repair');
     await pickPhotos(page, [{ tempFilePath: 'wxfile://tmp/huge.jpg', size: 6 * 1024 * 1024 }]);
     expect(text(page, '#photos >>> .photo-error')).toBe('图片不能超过 5 MB');
-    expect(api.uploads).toHaveLength(0);
+    expect(env.api.uploads).toHaveLength(0);
   });
 
   test('up to 9 pictures: the picker asks only for what is left and then hides its add cell', async () => {
     const page = await openPage('repair');
     const files = (n) => Array.from({ length: n }, (x, i) => ({ tempFilePath: `wxfile://tmp/p${n}-${i}.jpg`, size: 1000 }));
     await pickPhotos(page, files(7));
-    expect(wx.calls.choose[0].count).toBe(9);
+    expect(env.wx.calls.choose[0].count).toBe(9);
     await pickPhotos(page, files(2));
-    expect(wx.calls.choose[1].count).toBe(2);
+    expect(env.wx.calls.choose[1].count).toBe(2);
     expect(page.querySelector('#photos >>> #photo-add')).toBeUndefined();
     await tap(page, '#photos >>> .photo-remove');
     expect(page.querySelector('#photos >>> #photo-add')).toBeDefined();
@@ -142,19 +97,19 @@ describe('报修 / 投诉', () => {
     await tap(page, '#category-1');
     await input(page, '#description', '不热');
     await input(page, '#contact-name', '王建国');
-    wx.options.chooseMedia = () => [{ tempFilePath: 'wxfile://tmp/slow.jpg', size: 1000 }];
+    env.wx.options.chooseMedia = () => [{ tempFilePath: 'wxfile://tmp/slow.jpg', size: 1000 }];
     await tap(page, '#photos >>> #photo-add');
     expect(text(page, '#photos >>> .photo-uploading')).toBe('上传中');
     await tap(page, '#submit');
     expect(text(page, '#form-error')).toBe('图片正在上传，请稍候再提交');
-    api.releaseUploads();
+    env.api.releaseUploads();
     await waitFor(() => page.instance.data.uploading === 0, 2000, 'upload');
     await tap(page, '#submit');
     expect(opsOf('SubmitTicket')[0].variables.input.photoIds).toHaveLength(1);
   });
 
   test('the API’s field errors land under their fields, others above the button', async () => {
-    api.on('SubmitTicket', () => ({ submitTicket: { ticket: null, errors: [
+    env.api.on('SubmitTicket', () => ({ submitTicket: { ticket: null, errors: [
       { field: 'description', message: '最多 1000 个字。', code: 'TOO_LONG' },
       { field: null, message: '提交过于频繁，请稍后再试。', code: 'RATE_LIMITED' },
     ] } }));
@@ -166,7 +121,7 @@ describe('报修 / 投诉', () => {
     expect(text(page, '#error-description')).toBe('最多 1000 个字。');
     expect(text(page, '#form-error')).toBe('提交过于频繁，请稍后再试。');
     expect(page.instance.data.submitting).toBe(false);
-    expect(wx.calls.navigate).toHaveLength(0);
+    expect(env.wx.calls.navigate).toHaveLength(0);
   });
 
   test('one house is chosen for the resident; none bound invites binding one', async () => {
@@ -181,10 +136,10 @@ describe('报修 / 投诉', () => {
   });
 
   test('a failed load offers a retry', async () => {
-    api.on('TicketCategories', () => { throw { errMsg: 'request:fail ECONNREFUSED' }; });
+    env.api.on('TicketCategories', () => { throw { errMsg: 'request:fail ECONNREFUSED' }; });
     const page = await openPage('repair');
     expect(text(page, '#state-error .late')).toBe('网络不给力，请检查网络后重试');
-    api.off('TicketCategories');
+    env.api.off('TicketCategories');
     await page.instance.onRetry();
     expect(texts(page, '#categories .chip')).toEqual(['暖气不热', '管道漏水']);
   });
@@ -202,13 +157,13 @@ describe('室温报告', () => {
     await fill(page, '15');
     await pickPhotos(page, [{ tempFilePath: 'wxfile://tmp/thermo.jpg', size: 1000 }]);
     expect(page.querySelector('#photos >>> #photo-add')).toBeUndefined(); // one photo at most
-    expect(api.uploads[0].formData).toEqual({ purpose: 'thermometer' });
+    expect(env.api.uploads[0].formData).toEqual({ purpose: 'thermometer' });
     await tap(page, '#submit');
     const sent = opsOf('SubmitTicket')[0].variables.input;
     expect(sent).toMatchObject({ houseId: '12', kind: 'TEMPERATURE', reportedTemp: '15.0', description: '住户报告室温 15.0℃', contactName: '李淑芬' });
     expect(sent).not.toHaveProperty('categoryId');
     expect(sent.photoIds).toHaveLength(1);
-    expect(lastNavigation().url).toBe(`/pages/ticket-detail/ticket-detail?id=${api.services.tickets[0].id}`);
+    expect(lastNavigation().url).toBe(`/pages/ticket-detail/ticket-detail?id=${env.api.services.tickets[0].id}`);
   });
 
   test('the note, when written, is the description', async () => {
@@ -229,7 +184,7 @@ describe('室温报告', () => {
     expect(text(page, '#error-reported-temp')).toBe('请填写数字，最多一位小数，如 16.5');
     expect(opsOf('SubmitTicket')).toHaveLength(0);
 
-    api.on('SubmitTicket', () => ({ submitTicket: { ticket: null, errors: [
+    env.api.on('SubmitTicket', () => ({ submitTicket: { ticket: null, errors: [
       { field: 'reportedTemp', message: '室温应在 −10℃ 至 40℃ 之间，最多一位小数。', code: 'INVALID_TEMPERATURE' }] } }));
     await input(page, '#reported-temp', '15.2');
     await tap(page, '#submit');
@@ -237,12 +192,12 @@ describe('室温报告', () => {
   });
 
   test('a network failure on submit is shown and nothing navigates', async () => {
-    api.on('SubmitTicket', () => { throw { errMsg: 'request:fail timeout' }; });
+    env.api.on('SubmitTicket', () => { throw { errMsg: 'request:fail timeout' }; });
     const page = await openPage('temperature');
     await fill(page, '14.5');
     await tap(page, '#submit');
     expect(text(page, '#form-error')).toBe('请求超时，请稍后重试');
     expect(opsOf('SubmitTicket')).toHaveLength(1); // a mutation is never re-sent after a timeout
-    expect(wx.calls.navigate).toHaveLength(0);
+    expect(env.wx.calls.navigate).toHaveLength(0);
   });
 });

@@ -4,49 +4,12 @@
  * inspections (each room's temperature, compliant or not, the cause), the shortfall period and its
  * compensation lines; confirm with a rating, reopen with a reason, cancel; the entry points on 首页 and 我的.
  */
-const { installFakeWx } = require('../support/fake-wx');
-const { createFakeApi } = require('../support/fake-api');
-const { withServices, addServiceWx } = require('../support/fake-services');
-const { openPage, text, texts, tap, flush } = require('../support/pages');
+const { openPage, text, texts, tap } = require('../support/pages');
+const { useServicesEnv } = require('../support/services-env');
 const servicesApi = require('../../services/services');
 
-let wx;
-let api;
-let unhandled;
-
-function onUnhandled(reason) {
-  unhandled.push(reason);
-}
-
-function setUp(seed) {
-  api = withServices(createFakeApi(Object.assign({ bound: ['11', '12'] }, seed)));
-  wx = addServiceWx(installFakeWx({ transport: api.transport }), { uploadFile: api.uploadFile });
-}
-
-beforeEach(() => {
-  setUp();
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-
-afterEach(async () => {
-  await flush();
-  process.removeListener('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
-async function input(page, selector, value) {
-  page.querySelector(selector).dispatchEvent('input', { detail: { value } });
-  await flush();
-}
-
-function lastNavigation() {
-  return wx.calls.navigate[wx.calls.navigate.length - 1];
-}
-
-function opsOf(op) {
-  return api.calls.filter((c) => c.op === op);
-}
+const env = useServicesEnv();
+const { setUp, input, lastNavigation, opsOf } = env;
 
 function repair(description, houseId) {
   return servicesApi.submitTicket({ houseId: houseId || '11', kind: 'REPAIR', categoryId: '1', description, contactName: '王建国' });
@@ -60,7 +23,7 @@ describe('我的工单', () => {
   test('newest first with kind, category, temperature, status tag and house', async () => {
     const first = await repair('客厅暖气不热');
     await report('15.0');
-    api.resolveTicket(first.id, '已排气');
+    env.api.resolveTicket(first.id, '已排气');
     const page = await openPage('tickets');
     expect(texts(page, '.ticket .strong')).toEqual(['室温报告 · 15.0℃', '报修 · 暖气不热']);
     expect(texts(page, '.ticket .status')).toEqual(['已提交', '已解决']);
@@ -72,7 +35,7 @@ describe('我的工单', () => {
   test('a filter asks the API for that status', async () => {
     const a = await repair('一');
     await repair('二');
-    api.resolveTicket(a.id, '好了');
+    env.api.resolveTicket(a.id, '好了');
     const page = await openPage('tickets');
     await tap(page, '#filter-RESOLVED');
     expect(opsOf('MyTickets').pop().variables).toEqual({ status: 'RESOLVED', offset: 0, limit: 20 });
@@ -105,7 +68,7 @@ describe('我的工单', () => {
   });
 
   test('a failed load shows the error with a retry', async () => {
-    api.on('MyTickets', () => { throw { errMsg: 'request:fail ECONNREFUSED' }; });
+    env.api.on('MyTickets', () => { throw { errMsg: 'request:fail ECONNREFUSED' }; });
     const page = await openPage('tickets');
     expect(text(page, '#state-error .late')).toBe('网络不给力，请检查网络后重试');
   });
@@ -124,9 +87,9 @@ describe('a ticket’s page', () => {
     expect(text(page, '#resolve-due')).toBe('2026-12-08 10:00');
     expect(texts(page, '#timeline .step-title')).toEqual(['提交']);
     await tap(page, '#photos .photo');
-    expect(wx.calls.preview[0].urls).toEqual([api.services.photos[photo.id].url]);
+    expect(env.wx.calls.preview[0].urls).toEqual([env.api.services.photos[photo.id].url]);
 
-    api.resolveTicket(t.id, '更换了接头');
+    env.api.resolveTicket(t.id, '更换了接头');
     await page.instance.onPullDownRefresh();
     expect(texts(page, '#timeline .step-title')).toEqual(['提交', '受理', '派单', '上门处理', '处理完成']);
     expect(text(page, '#assignee')).toBe('张师傅');
@@ -137,7 +100,7 @@ describe('a ticket’s page', () => {
 
   test('a temperature ticket: inspections room by room, the shortfall and its compensation lines', async () => {
     const t = await report('15.0');
-    api.inspect(t.id, { houseTemp: '16.2', compliant: false, cause: 'UTILITY', causeText: '供热方原因',
+    env.api.inspect(t.id, { houseTemp: '16.2', compliant: false, cause: 'UTILITY', causeText: '供热方原因',
       rooms: [{ name: '主卧', area: '15.20', temp: '16.2', compliant: false }, { name: '客厅', area: '30.00', temp: '18.4', compliant: true }] });
     const page = await openPage('ticket-detail', { id: t.id });
     expect(text(page, '#reported-temp')).toBe('报告室温 15.0℃');
@@ -148,9 +111,9 @@ describe('a ticket’s page', () => {
     expect(text(page, '#shortfall-period')).toBe('不达标期间：2026-12-08 至 今');
     expect(page.dom.textContent).toContain('复测达标后将按规定自动计算补偿');
 
-    api.inspect(t.id, { measuredAt: '2026-12-20T06:00:00Z', houseTemp: '18.5', compliant: true, cause: 'NONE', causeText: '达标',
+    env.api.inspect(t.id, { measuredAt: '2026-12-20T06:00:00Z', houseTemp: '18.5', compliant: true, cause: 'NONE', causeText: '达标',
       rooms: [{ name: '主卧', area: '15.20', temp: '18.5', compliant: true }] });
-    api.closeShortfall(t.id, { id: '9', amountFen: 4320, days: 12, status: 'CARRIED', statusText: '待抵扣下季热费', method: 'NEXT_BILL',
+    env.api.closeShortfall(t.id, { id: '9', amountFen: 4320, days: 12, status: 'CARRIED', statusText: '待抵扣下季热费', method: 'NEXT_BILL',
       creditedFen: 0, carriedFen: 4320, refundedFen: 0, season: { id: '2', name: '2026-2027' },
       explanation: '室温16.2℃，低于标准1.8℃，12天，退费30%：43.20元',
       lines: [{ temp: '16.2', below: '1.8', pct: '30', days: 12, amountFen: 4320, text: '室温16.2℃，低于标准1.8℃，12天，退费30%' }] },
@@ -168,7 +131,7 @@ describe('a ticket’s page', () => {
 
   test('confirm: a rating is required, then the rating and comment are sent and the ticket closes', async () => {
     const t = await repair('不热');
-    api.resolveTicket(t.id, '已排气');
+    env.api.resolveTicket(t.id, '已排气');
     const page = await openPage('ticket-detail', { id: t.id });
     expect(page.querySelector('#action-cancel')).toBeUndefined();
     await tap(page, '#action-confirm');
@@ -182,12 +145,12 @@ describe('a ticket’s page', () => {
     expect(text(page, '#status')).toBe('已关闭');
     expect(text(page, '#rating')).toBe('4 星 · 满意');
     expect(page.querySelector('#action-confirm')).toBeUndefined();
-    expect(wx.calls.toast).toContain('感谢您的评价');
+    expect(env.wx.calls.toast).toContain('感谢您的评价');
   });
 
   test('reopen needs a reason and sends it', async () => {
     const t = await repair('不热');
-    api.resolveTicket(t.id, '已排气');
+    env.api.resolveTicket(t.id, '已排气');
     const page = await openPage('ticket-detail', { id: t.id });
     await tap(page, '#action-reopen');
     await tap(page, '#reopen-submit');
@@ -204,10 +167,10 @@ describe('a ticket’s page', () => {
     const page = await openPage('ticket-detail', { id: t.id });
     expect(page.querySelector('#action-confirm')).toBeUndefined();
     await tap(page, '#action-cancel');
-    api.on('CancelTicket', () => ({ cancelTicket: { ticket: null, errors: [{ field: null, message: '工单已在处理中，不能撤销。', code: 'NOT_ALLOWED_IN_STATE' }] } }));
+    env.api.on('CancelTicket', () => ({ cancelTicket: { ticket: null, errors: [{ field: null, message: '工单已在处理中，不能撤销。', code: 'NOT_ALLOWED_IN_STATE' }] } }));
     await tap(page, '#cancel-submit');
     expect(text(page, '#action-error')).toBe('工单已在处理中，不能撤销。');
-    api.off('CancelTicket');
+    env.api.off('CancelTicket');
     await input(page, '#cancel-reason', '自己修好了');
     await tap(page, '#cancel-submit');
     expect(opsOf('CancelTicket').pop().variables).toEqual({ id: t.id, reason: '自己修好了' });
@@ -217,7 +180,7 @@ describe('a ticket’s page', () => {
 
   test('someone else’s or a missing ticket reads as not found', async () => {
     const t = await repair('不热', '12');
-    api.state.bound = ['11'];
+    env.api.state.bound = ['11'];
     const page = await openPage('ticket-detail', { id: t.id });
     expect(text(page, '#state-not-found')).toBe('工单不存在');
     const none = await openPage('ticket-detail', {});

@@ -2,13 +2,13 @@
 // A ticket filed for a caller (phone, counter): find the house (户号 / owner / phone / address), pick the kind and
 // category, describe it; a temperature report needs the reported temperature. The API's field errors are shown
 // on their fields.
-import { useQuery } from '@tanstack/react-query';
 import { Alert, App, Form, Input, InputNumber, Modal, Select } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, fieldErrors, request } from '../../api/client';
 import type { TicketKind } from '../../gql/tenant/graphql';
 import { useT } from '../../i18n';
 
+import { HouseSearchSelect, useHouseSearch } from './HouseSearchSelect';
 import { TICKET_KIND, TICKET_KINDS } from './labels';
 import { PhotoUpload } from './PhotoUpload';
 import { CreateTicketDoc, TicketHouseSearchDoc } from './ticketCreate';
@@ -35,22 +35,11 @@ export function CreateTicketDialog({ open, categories, onClose, onCreated }: { o
   const t = useT();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
-  const [search, setSearch] = useState('');
-  const [term, setTerm] = useState('');
+  const houses = useHouseSearch('TicketHouseSearch', async (search) => (await request(TicketHouseSearchDoc, { search })).houses.items, open);
   const [photos, setPhotos] = useState<string[]>([]);
   const [general, setGeneral] = useState<string[]>([]);
   const [saving, setSaving] = useState(false);
   const kind = Form.useWatch('kind', form);
-
-  useEffect(() => {
-    const timer = window.setTimeout(() => setTerm(search.trim()), 250);
-    return () => window.clearTimeout(timer);
-  }, [search]);
-  const houses = useQuery({
-    queryKey: ['TicketHouseSearch', term],
-    enabled: open && term !== '',
-    queryFn: async () => (await request(TicketHouseSearchDoc, { search: term })).houses.items,
-  });
 
   const submit = async () => {
     const valid = await form.validateFields().catch(() => null); // errors shown on the fields
@@ -104,18 +93,12 @@ export function CreateTicketDialog({ open, categories, onClose, onCreated }: { o
       {general.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={general.join(' ')} />}
       <Form form={form} layout="vertical" initialValues={{ kind: 'REPAIR' }} preserve={false} data-testid="ticket-create-form">
         <Form.Item name="houseId" label={t('房屋', 'House')} rules={[{ required: true, message: t('请选择房屋', 'Pick the house') }]}>
-          <Select
-            showSearch
-            filterOption={false}
-            onSearch={setSearch}
-            loading={houses.isFetching}
-            placeholder={t('户号 / 户主 / 电话 / 地址', 'Account no. / owner / phone / address')}
+          <HouseSearchSelect
+            search={houses}
             data-testid="ticket-create-house"
-            notFoundContent={term ? t('没有找到房屋', 'No house found') : null}
-            options={(houses.data ?? []).map((h) => ({ value: h.id, label: `${h.accountNo} ${h.ownerName} ${h.address}` }))}
-            onChange={(id) => {
-              const h = houses.data?.find((x) => x.id === id);
-              if (h && !form.getFieldValue('contactName')) form.setFieldsValue({ contactName: h.ownerName, contactPhone: h.ownerPhone ?? '' });
+            notFoundContent={houses.term ? t('没有找到房屋', 'No house found') : null}
+            onPick={(h) => {
+              if (!form.getFieldValue('contactName')) form.setFieldsValue({ contactName: h.ownerName, contactPhone: h.ownerPhone ?? '' });
             }}
           />
         </Form.Item>

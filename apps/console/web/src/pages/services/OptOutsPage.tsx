@@ -8,7 +8,7 @@ import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, App, Button, DatePicker, Form, Image, Input, Modal, Select, Space, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { ApiError, fieldErrors, request } from '../../api/client';
 import { useCan } from '../../auth/useCan';
 import DataTable from '../../components/DataTable';
@@ -20,6 +20,7 @@ import { OPT_OUT_KIND, OPT_OUT_KINDS, OPT_OUT_STATUS, OPT_OUT_STATUS_COLOR, OPT_
 import { OptOutSeasonsDoc, OptOutsListDoc } from './optOutDocuments';
 import { CreateOptOutDoc, OptOutHouseSearchDoc, ReviewOptOutDoc } from './optOutReview';
 import { RecordSealDoc } from './optOutSeal';
+import { HouseSearchSelect, useHouseSearch } from './HouseSearchSelect';
 import { PhotoUpload } from './PhotoUpload';
 
 type Row = OptOutsPageListQuery['optOutApplications']['items'][number];
@@ -138,21 +139,11 @@ function CreateDialog({ seasons, onClose, onDone }: { seasons: readonly { id: st
   const t = useT();
   const { message } = App.useApp();
   const [form] = Form.useForm<CreateValues>();
-  const [search, setSearch] = useState('');
-  const [term, setTerm] = useState('');
+  const houses = useHouseSearch('OptOutHouseSearch', async (search) => (await request(OptOutHouseSearchDoc, { search })).houses.items);
   const [photos, setPhotos] = useState<string[]>([]);
   const [general, setGeneral] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const kind = Form.useWatch('kind', form);
-  useEffect(() => {
-    const timer = window.setTimeout(() => setTerm(search.trim()), 250);
-    return () => window.clearTimeout(timer);
-  }, [search]);
-  const houses = useQuery({
-    queryKey: ['OptOutHouseSearch', term],
-    enabled: term !== '',
-    queryFn: async () => (await request(OptOutHouseSearchDoc, { search: term })).houses.items,
-  });
   const submit = async () => {
     const valid = await form.validateFields().catch(() => null); // errors shown on the fields
     if (!valid) return;
@@ -193,17 +184,11 @@ function CreateDialog({ seasons, onClose, onDone }: { seasons: readonly { id: st
       {general.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={general.join(' ')} data-testid="optout-create-error" />}
       <Form form={form} layout="vertical" initialValues={{ kind: 'OPT_OUT' }}>
         <Form.Item name="houseId" label={t('房屋', 'House')} rules={[{ required: true, message: t('请选择房屋', 'Pick the house') }]}>
-          <Select
-            showSearch
-            filterOption={false}
-            onSearch={setSearch}
-            loading={houses.isFetching}
+          <HouseSearchSelect
+            search={houses}
             data-testid="optout-create-house"
-            placeholder={t('户号 / 户主 / 电话 / 地址', 'Account no. / owner / phone / address')}
-            options={(houses.data ?? []).map((h) => ({ value: h.id, label: `${h.accountNo} ${h.ownerName} ${h.address}` }))}
-            onChange={(id) => {
-              const h = houses.data?.find((x) => x.id === id);
-              if (h && !form.getFieldValue('applicantName')) form.setFieldsValue({ applicantName: h.ownerName, contactPhone: h.ownerPhone ?? '' });
+            onPick={(h) => {
+              if (!form.getFieldValue('applicantName')) form.setFieldsValue({ applicantName: h.ownerName, contactPhone: h.ownerPhone ?? '' });
             }}
           />
         </Form.Item>
