@@ -34,6 +34,7 @@ from apps.tariffs.models import Season
 from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.locks import xact_lock
 
+from .cleaning import clean_text
 from .errors import ServiceErrorCode as Code
 from .events import ticket_event_add
 from .models import Inspection, ShortfallPeriod, Ticket, TicketKind
@@ -90,13 +91,6 @@ def rooms_clean(rooms, *, min_points: int, standard: Decimal) -> list[dict]:
         out.append({"name": name, "area": str(_area(room.get("area"))), "readings": [str(v) for v in values],
                     "temp": str(mean), "compliant": mean >= standard})
     return out
-
-
-def _text(field: str, value, max_length: int) -> str:
-    text = str(value or "").strip()
-    if len(text) > max_length:
-        raise field_error(field, _("最多 %(n)s 个字。") % {"n": max_length}, Code.TOO_LONG)
-    return text
 
 
 def _lock_ticket(ticket_id, actor) -> Ticket:
@@ -197,9 +191,9 @@ def inspection_record(*, ticket_id, actor, measured_at: dt.datetime, rooms, caus
             raise field_error("outdoor_temp", _("室外温度须在 -50～50℃ 之间。"), Code.INVALID_TEMPERATURE) from None
         if not Decimal(-50) <= outdoor <= Decimal(50) or outdoor != Decimal(str(outdoor_temp)):
             raise field_error("outdoor_temp", _("室外温度须在 -50～50℃ 之间，最多一位小数。"), Code.INVALID_TEMPERATURE)
-    device_no = _text("device_no", device_no, 32)
-    resident_signature = _text("resident_signature", resident_signature, 32)
-    note = _text("note", note, 500)
+    device_no = clean_text("device_no", device_no, max_length=32)
+    resident_signature = clean_text("resident_signature", resident_signature, max_length=32)
+    note = clean_text("note", note, max_length=500)
 
     if ticket.status == Ticket.Status.ASSIGNED:
         from .tickets import ticket_start

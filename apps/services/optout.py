@@ -45,6 +45,7 @@ from apps.tariffs.models import Season, TariffPlan
 from heat_platform.kernel.errors import field_error
 from heat_platform.money import fen_to_yuan_str
 
+from .cleaning import clean_text
 from .errors import ServiceErrorCode as Code
 from .models import OptOutApplication, ServiceSettings
 
@@ -163,15 +164,6 @@ def optout_options(*, house_id: int, today: dt.date | None = None) -> OptOutOpti
 
 # --- helpers ----------------------------------------------------------------------------------------------------
 
-def _text(value: Any, *, field: str, max_length: int, required: bool = True) -> str:
-    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
-    if required and not text:
-        raise field_error(field, _("请填写此项。"), Code.REQUIRED)
-    if len(text) > max_length:
-        raise field_error(field, _("不能超过 %(n)d 个字。") % {"n": max_length}, Code.TOO_LONG)
-    return text
-
-
 def resident_has_house(resident, house_id: int) -> bool:
     """The resident has bound that house."""
     return HouseBinding.objects.filter(resident=resident, house_id=house_id).exists()
@@ -238,9 +230,9 @@ def optout_apply(*, house_id: int, season_id: int, kind: str, reason: str, appli
     season = Season.objects.filter(pk=season_id).first()
     if season is None:
         raise field_error("season_id", _("找不到该采暖季。"), Code.NO_SEASON)
-    reason = _text(reason, field="reason", max_length=MAX_REASON)
-    applicant_name = _text(applicant_name, field="applicant_name", max_length=MAX_NAME)
-    contact_phone = _text(contact_phone, field="contact_phone", max_length=20, required=False)
+    reason = clean_text("reason", reason, max_length=MAX_REASON, required=True)
+    applicant_name = clean_text("applicant_name", applicant_name, max_length=MAX_NAME, required=True)
+    contact_phone = clean_text("contact_phone", contact_phone, max_length=20, required=False)
 
     if kind == Kind.OPT_OUT:
         refusal = _opt_out_refusal(house, season, today=today, settings=ServiceSettings.get())
@@ -280,7 +272,7 @@ def optout_apply(*, house_id: int, season_id: int, kind: str, reason: str, appli
 @transaction.atomic
 def optout_review(*, application_id: int, approve: bool, note: str = "", actor) -> App:
     """Approve or reject (with a note) a submitted application."""
-    note = _text(note, field="note", max_length=MAX_NOTE, required=not approve)
+    note = clean_text("note", note, max_length=MAX_NOTE, required=not approve)
     app = _locked(application_id)
     to = Status.APPROVED if approve else Status.REJECTED
     _move(app, to=to, allowed=(Status.SUBMITTED,), reviewed_by=actor, reviewed_at=timezone.now(), review_note=note)
@@ -293,7 +285,7 @@ def optout_review(*, application_id: int, approve: bool, note: str = "", actor) 
 @transaction.atomic
 def optout_seal(*, application_id: int, seal_no: str, photo_ids=(), actor) -> App:
     """The technician's record of the valve sealed (施封, 报停) or unsealed (启封, 恢复供暖) on site."""
-    seal_no = _text(seal_no, field="seal_no", max_length=MAX_SEAL_NO)
+    seal_no = clean_text("seal_no", seal_no, max_length=MAX_SEAL_NO, required=True)
     app = _locked(application_id)
     if app.status != Status.APPROVED:
         raise field_error("id", _("申请当前状态（%(status)s）不能执行此操作。") % {"status": app.get_status_display()},

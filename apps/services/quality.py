@@ -21,6 +21,7 @@ from apps.audit.services import audit_record
 from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.locks import xact_lock
 
+from .cleaning import clean_text
 from .errors import ServiceErrorCode as Code
 from .models import QualityRule, ServiceSettings
 
@@ -124,15 +125,6 @@ def _int(field: str, value, lo: int, hi: int) -> int:
     return value
 
 
-def _text(field: str, value, max_length: int, *, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise field_error(field, _("请填写此项。"), Code.REQUIRED)
-    if len(text) > max_length:
-        raise field_error(field, _("最多 %(n)s 个字。") % {"n": max_length}, Code.TOO_LONG)
-    return text
-
-
 def rule_clean(values: dict, *, current: QualityRule | None = None) -> dict:
     """Validated field values of a rule (missing keys keep `current`'s)."""
     def get(key, default=None):
@@ -141,11 +133,11 @@ def rule_clean(values: dict, *, current: QualityRule | None = None) -> dict:
         return getattr(current, key) if current is not None else default
 
     out = {
-        "name": _text("name", get("name"), 64, required=True),
-        "city": _text("city", get("city"), 32, required=True),
-        "procedure": _text("procedure", get("procedure"), 500),
-        "refund_deadline": _text("refund_deadline", get("refund_deadline"), 32),
-        "source": _text("source", get("source"), 300),
+        "name": clean_text("name", get("name"), max_length=64, required=True),
+        "city": clean_text("city", get("city"), max_length=32, required=True),
+        "procedure": clean_text("procedure", get("procedure"), max_length=500),
+        "refund_deadline": clean_text("refund_deadline", get("refund_deadline"), max_length=32),
+        "source": clean_text("source", get("source"), max_length=300),
     }
     effective_from, effective_to = get("effective_from"), get("effective_to")
     if not isinstance(effective_from, dt.date):

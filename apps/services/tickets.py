@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,10 +25,12 @@ from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.locks import xact_lock
 
 from .access import tickets_visible
+from .cleaning import clean_text
 from .errors import ServiceErrorCode as Code
 from .events import ticket_event_add
 from .models import ServiceSettings, Ticket, TicketCategory, TicketKind
 from .photos import photos_attach
+from .quality import temperature
 
 S = Ticket.Status
 # Without a quality rule in force, a temperature report is answered within a day and fixed within three.
@@ -39,7 +40,6 @@ FALLBACK_RESOLVE_HOURS = 72
 DEFAULT_RESPOND_HOURS = 2
 DEFAULT_RESOLVE_HOURS = 24
 SUBMIT_LIMIT = throttle.Limit("services.ticket.submit", 10, 24 * 3600)
-TEMP_MIN, TEMP_MAX = Decimal("-10"), Decimal("40")
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,18}[0-9]")
 ASSIGNEE_ROLES = (Role.TECHNICIAN, Role.TENANT_ADMIN)
 NOTE_ROLES = tuple(dict.fromkeys((*TICKET_WORK, *TICKET_CREATE)))
@@ -60,33 +60,11 @@ def _state_error(ticket: Ticket, message: str | None = None) -> ValidationError:
                        % {"status": ticket.get_status_display()}, Code.NOT_ALLOWED_IN_STATE)
 
 
-def _text(field: str, value, *, max_length: int, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise field_error(field, _("请填写此项。"), Code.REQUIRED)
-    if len(text) > max_length:
-        raise field_error(field, _("不能超过 %(n)d 个字。") % {"n": max_length}, Code.TOO_LONG)
-    return text
-
-
 def _phone(value) -> str:
     text = str(value or "").strip()
     if text and not _PHONE.fullmatch(text):
         raise field_error("contact_phone", _("请输入正确的联系电话。"), Code.INVALID)
     return text
-
-
-def _temperature(value) -> Decimal:
-    if value in (None, ""):
-        raise field_error("reported_temp", _("请填写室内温度。"), Code.REQUIRED)
-    try:
-        temp = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise field_error("reported_temp", _("室温应在 -10～40℃ 之间，最多一位小数。"),
-                          Code.INVALID_TEMPERATURE) from exc
-    if not temp.is_finite() or not TEMP_MIN <= temp <= TEMP_MAX or temp != temp.quantize(Decimal("0.1")):
-        raise field_error("reported_temp", _("室温应在 -10～40℃ 之间，最多一位小数。"), Code.INVALID_TEMPERATURE)
-    return temp.quantize(Decimal("0.1"))
 
 
 def _lock(ticket_id, *, actor=None, resident=None, any_ticket: bool = False) -> Ticket:
@@ -194,15 +172,15 @@ def ticket_submit(*, house_id, kind: str, description: str, contact_name: str, c
         raise field_error("house_id", _("请先绑定该房屋。"), Code.NOT_BOUND)
     if kind not in TicketKind.values:
         raise field_error("kind", _("工单类型无效。"), Code.INVALID)
-    description = _text("description", description, max_length=1000)
-    contact_name = _text("contact_name", contact_name, max_length=32)
+    description = clean_text("description", description, max_length=1000, required=True)
+    contact_name = clean_text("contact_name", contact_name, max_length=32, required=True)
     contact_phone = _phone(contact_phone)
     day = timezone.localdate(now)
     category, season, temp = None, None, None
     if kind == TicketKind.TEMPERATURE:
         if house.heating_status != House.HeatingStatus.NORMAL:
             raise field_error("kind", _("该房屋已报停或停供，不供暖，无法报告室温。"), Code.NOT_ALLOWED_IN_STATE)
-        temp = _temperature(reported_temp)
+        temp = temperature("reported_temp", reported_temp)
         season = season_of(day)
         if season is None:
             raise field_error("kind", _("当前不在供暖期内，无法报告室温。"), Code.NO_SEASON)
@@ -261,7 +239,7 @@ def ticket_accept(*, ticket_id, actor, note: str = "", now: dt.datetime | None =
     ticket = _lock(ticket_id, actor=actor)
     if ticket.status != S.SUBMITTED:
         raise _state_error(ticket)
-    note = _text("note", note, max_length=500, required=False)
+    note = clean_text("note", note, max_length=500)
     return _transition(ticket, S.ACCEPTED, action="accept", actor=actor, note=note, ip=ip, accepted_at=now,
                        respond_overdue=ticket.respond_overdue or now > ticket.respond_due_at)
 
@@ -289,7 +267,7 @@ def ticket_assign(*, ticket_id, assignee_id, actor, note: str = "", now: dt.date
     assignee = _assignee(assignee_id)
     if ticket.status in (S.ASSIGNED, S.ON_SITE) and ticket.assignee_id == assignee.pk:
         raise field_error("assignee_id", _("工单已派给该人员。"), Code.NOT_ALLOWED_IN_STATE)
-    note = _text("note", note, max_length=500, required=False)
+    note = clean_text("note", note, max_length=500)
     fields = {"assignee": assignee, "assigned_at": now}
     if ticket.accepted_at is None:
         fields.update(accepted_at=now, respond_overdue=ticket.respond_overdue or now > ticket.respond_due_at)
@@ -320,7 +298,7 @@ def ticket_resolve(*, ticket_id, resolution: str, actor, now: dt.datetime | None
     allowed = (S.ASSIGNED, S.ON_SITE) + ((S.ACCEPTED,) if actor.role == Role.TENANT_ADMIN else ())
     if ticket.status not in allowed:
         raise _state_error(ticket)
-    resolution = _text("resolution", resolution, max_length=500)
+    resolution = clean_text("resolution", resolution, max_length=500, required=True)
     if ticket.kind == TicketKind.TEMPERATURE and _open_shortfall(ticket.house_id) is not None:
         raise _state_error(ticket, _("室温仍不达标（不达标期未结束），请先复测达标后再办结。"))
     return _transition(ticket, S.RESOLVED, action="resolve", actor=actor, note=resolution, ip=ip, resolved_at=now,
@@ -333,7 +311,7 @@ def ticket_reject(*, ticket_id, reason: str, actor, ip: str | None = None) -> Ti
     ticket = _lock(ticket_id, actor=actor)
     if ticket.status not in (S.SUBMITTED, S.ACCEPTED):
         raise _state_error(ticket)
-    reason = _text("reason", reason, max_length=500)
+    reason = clean_text("reason", reason, max_length=500, required=True)
     return _transition(ticket, S.REJECTED, action="reject", actor=actor, note=reason, ip=ip, resolution=reason)
 
 
@@ -342,7 +320,7 @@ def ticket_note(*, ticket_id, note: str, actor, public: bool = False, ip: str | 
     """A note on the timeline (internal unless `public`), in any state."""
     _require_staff(actor, NOTE_ROLES)
     ticket = _lock(ticket_id, actor=actor)
-    note = _text("note", note, max_length=500)
+    note = clean_text("note", note, max_length=500, required=True)
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
     ticket_event_add(ticket, action="note", actor=actor, note=note, public=public, ip=ip)
     return ticket
@@ -405,7 +383,7 @@ def ticket_confirm(*, ticket_id, rating, comment: str = "", resident, now: dt.da
         raise _state_error(ticket)
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise field_error("rating", _("请给出 1～5 星的评价。"), Code.INVALID)
-    comment = _text("comment", comment, max_length=300, required=False)
+    comment = clean_text("comment", comment, max_length=300)
     return _transition(ticket, S.CLOSED, action="confirm", resident=resident, note=comment, ip=ip, closed_at=now,
                        rating=rating, rating_comment=comment)
 
@@ -421,7 +399,7 @@ def ticket_reopen(*, ticket_id, reason: str, resident, now: dt.datetime | None =
         if ticket.status == S.CLOSED:
             raise _state_error(ticket, _("工单关闭已超过可重新打开的期限，请提交新的工单。"))
         raise _state_error(ticket)
-    reason = _text("reason", reason, max_length=500)
+    reason = clean_text("reason", reason, max_length=500, required=True)
     if ticket.kind == TicketKind.TEMPERATURE:
         _respond, resolve_h = temperature_sla_hours(timezone.localdate(now))
     else:
@@ -440,7 +418,7 @@ def ticket_cancel(*, ticket_id, reason: str = "", resident, now: dt.datetime | N
     ticket = _lock(ticket_id, resident=resident)
     if ticket.status not in (S.SUBMITTED, S.ACCEPTED):
         raise _state_error(ticket)
-    reason = _text("reason", reason, max_length=500, required=False)
+    reason = clean_text("reason", reason, max_length=500)
     return _transition(ticket, S.CANCELLED, action="cancel", resident=resident, note=reason, ip=ip, closed_at=now)
 
 
@@ -479,7 +457,7 @@ def category_save(*, actor, values: dict, category_id=None, ip: str | None = Non
         raise field_error("kind", _("类别只用于报修和投诉。"), Code.INVALID)
     if category.pk and kind != category.kind:
         raise field_error("kind", _("已有类别不能改变类型。"), Code.INVALID)
-    name = _text("name", values.get("name", category.name), max_length=32)
+    name = clean_text("name", values.get("name", category.name), max_length=32, required=True)
     respond = values.get("respond_hours", category.respond_hours)
     resolve = values.get("resolve_hours", category.resolve_hours)
     for field, hours in (("respond_hours", respond), ("resolve_hours", resolve)):
