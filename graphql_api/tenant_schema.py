@@ -13,6 +13,9 @@ from .imports.mutations import ImportMutations
 from .imports.queries import ImportQueries
 from .invoices.mutations import InvoiceMutations
 from .invoices.queries import InvoiceQueries
+from .messaging.campaigns import CampaignMutations, CampaignQueries
+from .messaging.content import ContentMutations, ContentQueries
+from .messaging.outbox import OutboxMutations, OutboxQueries
 from .payments.mutations import CounterMutations, MerchantMutations, PaymentMutations
 from .payments.queries import CounterQueries, PaymentQueries
 from .properties.mutations import LedgerMutations
@@ -32,14 +35,16 @@ from .tariffs.queries import TariffQueries
 
 
 # New domains go first: graphene lists the last base's fields first, so the committed SDL only grows at the end.
-class Query(TicketQueries, QualityQueries, OptOutQueries, InvoiceQueries,
+class Query(OutboxQueries, ContentQueries, CampaignQueries,
+            TicketQueries, QualityQueries, OptOutQueries, InvoiceQueries,
             MeQueries, StaffQueries, LedgerQueries, ResidentQueries, ImportQueries, TariffQueries,
             BillingQueries, BillRunQueries, PaymentQueries, CounterQueries, BrandingQueries, ReportQueries,
             AuditQueries, ReconciliationQueries, DailyCloseQueries, FinanceReportQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(TicketMutations, QualityMutations, OptOutMutations, InvoiceMutations,
+class Mutation(OutboxMutations, ContentMutations, CampaignMutations,
+               TicketMutations, QualityMutations, OptOutMutations, InvoiceMutations,
                SessionMutations, ResidentAuthMutations, LedgerMutations, StaffMutations,
                ImportMutations, TariffMutations, BillingMutations, BillRunMutations, PaymentMutations,
                MerchantMutations, CounterMutations, BrandingMutations, ReconciliationMutations, DailyCloseMutations,

@@ -52,3 +52,10 @@ QUALITY_MANAGE = ADMIN  # room-temperature rules, ticket categories and SLAs, se
 OPT_OUT_VIEW = (Role.TENANT_ADMIN, Role.COLLECTOR, Role.TECHNICIAN, Role.FINANCE)
 OPT_OUT_REVIEW = (Role.TENANT_ADMIN, Role.COLLECTOR)  # approve / reject; file one at the counter
 OPT_OUT_SEAL = (Role.TENANT_ADMIN, Role.TECHNICIAN)  # 施封 / 启封 on site
+
+# Messaging (apps/messaging): announcements, the knowledge base, templates and settings, campaigns, the outbox.
+ANNOUNCEMENT_MANAGE = (Role.TENANT_ADMIN,)  # write, target, schedule, pin, withdraw; read counts
+KB_MANAGE = (Role.TENANT_ADMIN,)
+MESSAGING_MANAGE = (Role.TENANT_ADMIN,)  # templates (WeChat / SMS), quiet hours, caps, SMS signature
+CAMPAIGN_MANAGE = (Role.TENANT_ADMIN, Role.FINANCE)  # bill-published notices and payment-due reminders
+MESSAGE_VIEW = (Role.TENANT_ADMIN, Role.FINANCE, Role.COLLECTOR)  # the outbox and its deliveries (masked)

@@ -35,6 +35,7 @@ SHARED_APPS = [
     "rest_framework",
     "apps.payments.sandbox",  # fake payment gateways for dev/tests; production removes it
     "apps.invoices.sandbox",  # fake Nuonuo e-invoice cloud for dev/tests; production removes it
+    "apps.messaging.sandbox",  # fake WeChat subscription-message API + SMS record for dev/tests; production removes it
     "apps.console",  # the staff/operator web console (SPA at /console/ on both kinds of host)
 ]
 TENANT_APPS = [
@@ -49,6 +50,7 @@ TENANT_APPS = [
     "apps.reconciliation",
     "apps.invoices",
     "apps.services",
+    "apps.messaging",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

@@ -48,7 +48,7 @@ if "sandbox" in (WECHAT_LOGIN_PROVIDER, SMS_PROVIDER) and not SMOKE_TEST:
                                "(only HEATCLOUD_SMOKE_TEST=1, for `make prod-check`, allows them)")
 if not SMOKE_TEST:
     # The fake payment gateways are never installed in production, and real gateways are https.
-    _SANDBOXES = ("apps.payments.sandbox", "apps.invoices.sandbox")
+    _SANDBOXES = ("apps.payments.sandbox", "apps.invoices.sandbox", "apps.messaging.sandbox")
     SHARED_APPS = [a for a in SHARED_APPS if a not in _SANDBOXES]
     INSTALLED_APPS = [a for a in INSTALLED_APPS if a not in _SANDBOXES]
     for _name in ("PAYMENTS_WECHATPAY_GATEWAY", "PAYMENTS_ALIPAY_GATEWAY", "PAYMENTS_NOTIFY_BASE_URL",
