@@ -15,6 +15,7 @@ urlpatterns = [
     path("files/", include("tenants.miniprogram_urls")),
     path("files/", include("apps.reconciliation.urls")),
     path("files/", include("apps.services.urls")),  # service photos: upload, signed viewing
+    path("files/", include("apps.messaging.urls")),  # announcement / article pictures: upload, public viewing
     path("payments/", include("apps.payments.urls")),
     path("", include("apps.invoices.urls")),  # /files/invoices/<id>.pdf|.ofd, /invoices/callback/nuonuo/
     path("healthz", health),
