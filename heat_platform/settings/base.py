@@ -352,6 +352,7 @@ CELERY_BEAT_SCHEDULE["tenants-purge-closed"] = {"task": "tenants.purge_closed_te
 
 # --- Operator console figures (tenants/stats.py): each company's summary row, refreshed in its own schema
 CELERY_IMPORTS = [*CELERY_IMPORTS, "tenants.stats_tasks"]
+CELERY_IMPORTS = [*CELERY_IMPORTS, "apps.messaging.campaigns"]  # messaging.campaign_run (not in a tasks.py)
 CELERY_BEAT_SCHEDULE["tenants-refresh-stats"] = {"task": "tenants.refresh_all_tenant_stats",
                                                  "schedule": env.int("TENANT_STATS_REFRESH_SECONDS", default=600)}
 
