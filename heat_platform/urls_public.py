@@ -23,3 +23,5 @@ if apps.is_installed("apps.payments.sandbox"):  # dev and tests only: the fake p
     urlpatterns.append(path("sandbox/wxopen/", include("tenants.publishing.sandbox")))  # fake WeChat Open Platform
 if apps.is_installed("apps.invoices.sandbox"):  # dev and tests only: the fake Nuonuo e-invoice cloud
     urlpatterns.append(path("sandbox/nuonuo/", include("apps.invoices.sandbox.views")))
+if apps.is_installed("apps.messaging.sandbox"):  # dev and tests only: fake WeChat subscription messages + message log
+    urlpatterns.append(path("sandbox/", include("apps.messaging.sandbox.urls")))

@@ -272,6 +272,8 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # Mini-program AppID/secret are per company (tenants.MiniProgramAccount); only the API host is global.
 WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com")
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+# Subscription messages (apps/messaging/wechat.py): cgi-bin/token, subscribeMessage.send, newtmpl/gettemplate.
+WECHAT_MESSAGE_API_BASE_URL = env("WECHAT_MESSAGE_API_BASE_URL", default="https://api.weixin.qq.com")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=5.0)
 SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="暖云")  # the approved 签名, shown as 【…】
 SMS_TEMPLATE_VERIFY_CODE = env("SMS_TEMPLATE_VERIFY_CODE", default="")  # Aliyun SMS_… code / Tencent template id

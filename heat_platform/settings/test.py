@@ -37,6 +37,7 @@ INVOICE_NUONUO_GATEWAY = "http://localhost/sandbox/nuonuo"  # the sandbox Nuonuo
 MINIPROGRAM_API_BASE_URL = "http://{domain}"
 MINIPROGRAM_REQUIRE_HTTPS = False
 WECHAT_OPEN_API_BASE_URL = "http://localhost/sandbox/wxopen"
+WECHAT_MESSAGE_API_BASE_URL = "http://localhost/sandbox/wxapi"  # fake subscription messages (apps/messaging/sandbox)
 WECHAT_OPEN_COMPONENT_APPID = "wxc0ffee00000000a1"
 WECHAT_OPEN_COMPONENT_APPSECRET = "test-component-secret"
 WECHAT_OPEN_COMPONENT_VERIFY_TICKET = "ticket@@@sandbox-test"
