@@ -392,3 +392,7 @@ CELERY_BEAT_SCHEDULE["services-compensations-retry"] = {"task": "services.compen
 # Photos uploaded but never attached to a ticket / inspection / application are deleted a day later (hourly)
 CELERY_BEAT_SCHEDULE["services-photos-purge"] = {"task": "services.photos_purge_all_tenants",
                                                  "schedule": crontab(minute=47)}
+
+# --- Messaging (apps/messaging/outbox.py): due pushes of every company (reminders held by quiet hours, backoff
+# retries, campaign messages) every minute; receipts and ticket updates go right after their commit
+CELERY_BEAT_SCHEDULE["messaging-dispatch"] = {"task": "messaging.dispatch_all_tenants", "schedule": 60.0}

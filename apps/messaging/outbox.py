@@ -1,0 +1,328 @@
+"""The outbox: every message to a resident goes in here once (deduplicated) and is pushed on the best channel the
+resident may be reached by.
+
+- `enqueue` / `enqueue_many` write Message rows with one bulk `INSERT … ON CONFLICT (dedup_key) DO NOTHING` (a
+  re-run campaign or a replayed notify makes no second message). The message is in the resident's in-app inbox
+  at once (title and body rendered from the kind's MessageTemplate); its push is due at `not_before`, moved to the
+  end of the company's quiet hours unless the kind is exempt (payment receipts).
+- `dispatch_due` claims due PENDING rows with `SELECT … FOR UPDATE SKIP LOCKED` (status → SENDING in the same
+  transaction), so two dispatchers never push the same message; `dispatch_message` claims one row by
+  compare-and-set. The push itself (apps/messaging/channels.py) runs outside any lock.
+- Order: WeChat subscription message (the kind has a template id and the resident an active grant) → SMS (enabled,
+  approved template, the resident opted in, has a phone, the phone's daily cap not reached) → in-app only. A busy
+  WeChat is retried with backoff (1, 5, 30, 120 minutes) before falling through; an SMS whose outcome is unknown
+  makes the message UNCERTAIN and it is never sent again (SendSms is not idempotent).
+- The per-resident daily cap counts WeChat and SMS pushes of the local day; over it a message stays in-app only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from heat_platform.kernel.tasks import enqueue_on_commit
+
+from . import quiet
+from .models import Channel, Message, MessageKind, MessageTemplate, MessagingSettings
+
+logger = logging.getLogger(__name__)
+
+K = MessageKind
+KIND_VARIABLES: dict[str, tuple[str, ...]] = {
+    K.BILL_PUBLISHED: ("house", "account_no", "season", "amount", "due_date"),
+    K.PAYMENT_DUE: ("house", "account_no", "season", "amount", "due_date"),
+    K.PAYMENT_RECEIPT: ("house", "amount", "paid_at", "order_no", "channel"),
+    K.REFUND_RECEIPT: ("house", "amount", "refunded_at", "order_no", "reason"),
+    K.INVOICE_ISSUED: ("house", "amount", "invoice_no", "issued_at"),
+    K.TICKET_UPDATE: ("ticket_no", "ticket_title", "status", "updated_at", "note"),
+}
+# Fixed texts every template may use besides the kind's variables (never stored per message).
+FIXED_VARIABLES: dict[str, str] = {"tip": "如已缴纳请忽略"}
+# Pushed right after the commit that created them (the resident is waiting); the rest wait for the beat.
+URGENT_KINDS = frozenset({K.PAYMENT_RECEIPT, K.REFUND_RECEIPT, K.INVOICE_ISSUED, K.TICKET_UPDATE})
+BACKOFF_MINUTES = (1, 5, 30, 120)  # a retryable WeChat failure waits this long before try 2, 3, 4, 5
+INSERT_BATCH = 5000
+CLAIM_BATCH = 100
+STALE_SENDING = dt.timedelta(minutes=15)  # a claim older than this was abandoned by a dead worker
+S = Message.Status
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    resident_id: int
+    kind: str
+    key: str
+    variables: dict[str, str]
+    page: str = ""
+
+
+def allowed_variables(kind: str) -> tuple[str, ...]:
+    return (*KIND_VARIABLES[kind], *FIXED_VARIABLES)
+
+
+def render_vars(kind: str, variables: dict[str, str]) -> dict[str, str]:
+    return {**FIXED_VARIABLES, **{name: variables.get(name, "") for name in KIND_VARIABLES[kind]}}
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def render_text(text: str, values: dict[str, str]) -> str:
+    """`{name}` placeholders (checked on save by templates.update_message_template); never raises."""
+    try:
+        return text.format_map(_Blank(values))
+    except (ValueError, IndexError, KeyError, AttributeError):
+        return text
+
+
+def _check_row(row: OutboxRow) -> dict[str, str]:
+    """A programming error in a caller is loud: unknown kinds, missing or unknown variables."""
+    if row.kind not in KIND_VARIABLES:
+        raise ValueError(f"unknown message kind {row.kind!r}")
+    names = KIND_VARIABLES[row.kind]
+    unknown = set(row.variables) - set(names)
+    missing = set(names) - set(row.variables)
+    if unknown or missing:
+        raise ValueError(f"{row.kind}: unknown variables {sorted(unknown)}, missing {sorted(missing)}")
+    if len(f"{row.kind}:{row.key}") > 120 or not str(row.key):
+        raise ValueError(f"{row.kind}: the dedup key must be 1–{119 - len(row.kind)} characters")
+    return {name: str(row.variables[name]) for name in names}
+
+
+def _templates() -> dict[str, MessageTemplate]:
+    from .templates import ensure_default_templates
+
+    return ensure_default_templates()
+
+
+def _insert(rows: list[OutboxRow], *, campaign_id: int | None, now: dt.datetime, returning: bool,
+            templates: dict[str, MessageTemplate], msettings: MessagingSettings) -> list[int] | int:
+    """One statement per batch: arrays bound as 8 parameters (unnest), whatever the batch size."""
+    columns: list[list] = [[], [], [], [], [], [], [], []]
+    seen: set[str] = set()
+    for row in sorted(rows, key=lambda r: (r.kind, str(r.key))):  # one order: concurrent batches never deadlock
+        values = _check_row(row)
+        dedup = f"{row.kind}:{row.key}"
+        if dedup in seen:
+            continue
+        seen.add(dedup)
+        tpl = templates[row.kind]
+        shown = render_vars(row.kind, values)
+        due = quiet.release_time(now, kind=row.kind, messaging_settings=msettings)
+        for column, value in zip(columns, (row.resident_id, row.kind, dedup,
+                                           json.dumps(values, ensure_ascii=False),
+                                           render_text(tpl.in_app_title, shown)[:60],
+                                           render_text(tpl.in_app_body, shown)[:500], row.page[:128], due),
+                                 strict=True):
+            column.append(value)
+    if not seen:
+        return [] if returning else 0
+    table = connection.ops.quote_name(Message._meta.db_table)
+    sql = (f"INSERT INTO {table} (resident_id, kind, dedup_key, variables, title, body, page, campaign_id, status, "
+           "channel, not_before, attempts, last_error, note, created_at) "
+           "SELECT r, k, d, v::jsonb, t, b, p, %s, %s, '', nb, 0, '', '', %s "
+           "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+           "%s::timestamptz[]) AS u(r, k, d, v, t, b, p, nb) "
+           "ON CONFLICT (dedup_key) DO NOTHING" + (" RETURNING id" if returning else ""))
+    with connection.cursor() as cur:
+        cur.execute(sql, [campaign_id, S.PENDING, now, *columns])
+        return [r[0] for r in cur.fetchall()] if returning else cur.rowcount
+
+
+def enqueue(*, resident_id: int, kind: str, key: str, variables: dict[str, str], page: str = "",
+            campaign_id: int | None = None, now: dt.datetime | None = None) -> Message | None:
+    """One message (dedup_key = f"{kind}:{key}"); None when it was enqueued before. Urgent kinds are dispatched
+    right after the caller's transaction commits."""
+    row = OutboxRow(resident_id=resident_id, kind=kind, key=key, variables=variables, page=page)
+    ids = _insert([row], campaign_id=campaign_id, now=now or timezone.now(), returning=True,
+                  templates=_templates(), msettings=MessagingSettings.get())
+    if not ids:
+        return None
+    if kind in URGENT_KINDS:
+        from .tasks import dispatch_message_task
+
+        enqueue_on_commit(dispatch_message_task, ids[0])
+    return Message.objects.get(pk=ids[0])
+
+
+def enqueue_many(rows: Iterable[OutboxRow], *, campaign_id: int | None = None,
+                 now: dt.datetime | None = None) -> int:
+    """Bulk enqueue (a campaign): returns how many messages are new. Rows are consumed in batches, so a
+    generator of 100,000 rows never sits in memory whole. The beat dispatches them (urgent kinds: at commit)."""
+    now = now or timezone.now()
+    common = {"campaign_id": campaign_id, "now": now, "returning": False, "templates": _templates(),
+              "msettings": MessagingSettings.get()}
+    inserted, batch, urgent = 0, [], False
+    for row in rows:
+        batch.append(row)
+        urgent = urgent or row.kind in URGENT_KINDS
+        if len(batch) >= INSERT_BATCH:
+            inserted += _insert(batch, **common)
+            batch = []
+    if batch:
+        inserted += _insert(batch, **common)
+    if inserted and urgent:
+        from .tasks import dispatch_due_task
+
+        enqueue_on_commit(dispatch_due_task)
+    return inserted
+
+
+# --- dispatch --------------------------------------------------------------------------------------------------
+
+class DispatchContext:
+    """What one dispatch run reads once: the company's settings, templates, WeChat client and SMS provider."""
+
+    def __init__(self):
+        self.settings = MessagingSettings.get()
+        self.templates = _templates()
+        self._wechat = self._sms = None
+        self._wechat_loaded = False
+
+    def wechat(self):
+        if not self._wechat_loaded:
+            self._wechat_loaded = True
+            try:
+                from .wechat import SubscribeClient
+            except ImportError:  # the client is not installed in this build
+                return None
+            self._wechat = SubscribeClient.for_current_company()
+        return self._wechat
+
+    def sms(self):
+        if self._sms is None:
+            from apps.residents.sms import get_sms_provider
+
+            self._sms = get_sms_provider()
+        return self._sms
+
+
+def dispatch_due(*, limit: int = 500, now: dt.datetime | None = None) -> int:
+    """Push up to `limit` due messages of the current company; returns how many were taken."""
+    now = now or timezone.now()
+    ctx, done = None, 0
+    while done < limit:
+        with transaction.atomic():
+            ids = list(Message.objects.select_for_update(skip_locked=True)
+                       .filter(status=S.PENDING, not_before__lte=now).order_by("not_before", "id")
+                       .values_list("id", flat=True)[:min(CLAIM_BATCH, limit - done)])
+            if not ids:
+                break
+            Message.objects.filter(pk__in=ids).update(status=S.SENDING, not_before=now)
+        ctx = ctx or DispatchContext()
+        for message_id in ids:
+            _deliver_safely(message_id, ctx, now)
+        done += len(ids)
+    return done
+
+
+def dispatch_message(message_id: int, *, now: dt.datetime | None = None) -> None:
+    """Push one message now if it is due and nobody else took it (compare-and-set PENDING → SENDING)."""
+    now = now or timezone.now()
+    claimed = Message.objects.filter(pk=message_id, status=S.PENDING, not_before__lte=now).update(
+        status=S.SENDING, not_before=now)
+    if claimed:
+        _deliver_safely(message_id, DispatchContext(), now)
+
+
+def release_stale(*, now: dt.datetime | None = None) -> int:
+    """Claims abandoned by a dead worker: the push may have gone out, so they are UNCERTAIN (never resent)."""
+    now = now or timezone.now()
+    return Message.objects.filter(status=S.SENDING, not_before__lt=now - STALE_SENDING).update(
+        status=S.UNCERTAIN, note="stale_claim")
+
+
+def _deliver_safely(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
+    try:
+        _deliver(message_id, ctx, now)
+    except Exception:  # one message's trouble never stops the batch; a push may have left: never resent
+        logger.exception("message %s: dispatch failed", message_id)
+        Message.objects.filter(pk=message_id, status=S.SENDING).update(status=S.FAILED, last_error="internal")
+
+
+def _finish(message: Message, *, status: str, channel: str = "", note: str = "", now: dt.datetime,
+            not_before: dt.datetime | None = None, last_error: str | None = None) -> None:
+    fields = {"status": status, "channel": channel, "note": note[:64], "attempts": message.attempts}
+    if status in (S.SENT, S.UNCERTAIN, S.FAILED):
+        fields["sent_at"] = now
+    if not_before is not None:
+        fields["not_before"] = not_before
+    if last_error is not None:
+        fields["last_error"] = last_error[:64]
+    Message.objects.filter(pk=message.pk, status=S.SENDING).update(**fields)
+
+
+def resident_pushes_today(resident_id: int, now: dt.datetime) -> int:
+    """WeChat and SMS pushes of `now`'s local day (an SMS in flight counts: see channels.push_sms)."""
+    start = quiet.local_day_start(now)
+    return Message.objects.filter(resident_id=resident_id, channel__in=(Channel.WECHAT, Channel.SMS),
+                                  status__in=(S.SENDING, S.SENT, S.UNCERTAIN), sent_at__gte=start,
+                                  sent_at__lt=start + dt.timedelta(days=1)).count()
+
+
+def _deliver(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
+    from . import channels
+
+    message = Message.objects.select_related("resident").get(pk=message_id)
+    held = quiet.release_time(now, kind=message.kind, messaging_settings=ctx.settings)
+    if held > now:
+        _finish(message, status=S.PENDING, now=now, not_before=held, note="quiet_hours")
+        return
+    template = ctx.templates.get(message.kind)
+    resident = message.resident
+    if template is None or not template.is_active:
+        _finish(message, status=S.SENT, channel=Channel.IN_APP, note="template_inactive", now=now)
+        return
+    if not resident.is_active or resident.erased_at is not None:
+        _finish(message, status=S.SENT, channel=Channel.IN_APP, note="resident_inactive", now=now)
+        return
+    if resident_pushes_today(resident.pk, now) >= ctx.settings.resident_daily_cap:
+        _finish(message, status=S.SENT, channel=Channel.IN_APP, note="capped", now=now)
+        return
+
+    message.attempts += 1
+    notes: list[str] = []
+    attempted = False
+    wx = channels.push_wechat(message, template, ctx, now)
+    if wx.result == channels.SENT:
+        _finish(message, status=S.SENT, channel=Channel.WECHAT, now=now, last_error="")
+        return
+    if wx.result == channels.RETRY and message.attempts <= len(BACKOFF_MINUTES):
+        due = now + dt.timedelta(minutes=BACKOFF_MINUTES[message.attempts - 1])
+        due = quiet.release_time(due, kind=message.kind, messaging_settings=ctx.settings)
+        _finish(message, status=S.PENDING, now=now, not_before=due, note="wechat_retry", last_error=wx.error)
+        return
+    attempted |= wx.result in (channels.FAILED, channels.RETRY)
+    notes.append(wx.reason)
+
+    sms = channels.push_sms(message, template, ctx, now)
+    if sms.result == channels.SENT:
+        _finish(message, status=S.SENT, channel=Channel.SMS, now=now, note=";".join(notes),
+                last_error=wx.error or "")
+        return
+    if sms.result == channels.UNCERTAIN:
+        _finish(message, status=S.UNCERTAIN, channel=Channel.SMS, now=now, note="sms_uncertain",
+                last_error=sms.error)
+        return
+    attempted |= sms.result == channels.FAILED
+    notes.append(sms.reason)
+    error = sms.error or wx.error or ""
+    if attempted:  # every push tried failed: the message stays in the inbox only
+        _finish(message, status=S.FAILED, now=now, note=";".join(notes), last_error=error)
+    else:
+        _finish(message, status=S.SENT, channel=Channel.IN_APP, note=";".join(notes), now=now, last_error="")
+
+
+def messages_due(now: dt.datetime | None = None):
+    """PENDING messages due now (what the next dispatch run takes)."""
+    now = now or timezone.now()
+    return Message.objects.filter(Q(status=S.PENDING) & Q(not_before__lte=now))
