@@ -6,11 +6,12 @@ Shared by the browser tests; update it when a page is added or its roles change 
 MENUS = {
     "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders",
                      "invoices", "reconciliation", "dailyClose", "reports", "tickets", "workQueue",
-                     "serviceDashboard", "compensations", "optOuts", "serviceSettings", "settings", "audit"],
+                     "serviceDashboard", "compensations", "optOuts", "serviceSettings",
+                     "announcements", "knowledgeBase", "campaigns", "settings", "audit"],
     "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "tickets", "serviceDashboard", "optOuts"],
     "TECHNICIAN": ["dashboard", "houses", "bills", "workQueue", "optOuts"],
     "FINANCE": ["dashboard", "houses", "seasons", "billRuns", "bills", "orders", "invoices", "reconciliation",
-                "dailyClose", "reports", "tickets", "serviceDashboard", "compensations", "optOuts"],
+                "dailyClose", "reports", "tickets", "serviceDashboard", "compensations", "optOuts", "campaigns"],
 }
 # Routes of the staff console by menu key, for the 403 check of pages outside a role's menu.
 PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/console/imports",
@@ -21,6 +22,8 @@ PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/con
          "serviceDashboard": "/console/service-dashboard",
          "compensations": "/console/compensations", "optOuts": "/console/opt-outs",
          "serviceSettings": "/console/service-settings",
+         "announcements": "/console/announcements", "knowledgeBase": "/console/knowledge-base",
+         "campaigns": "/console/campaigns",
          "settings": "/console/settings", "audit": "/console/audit"}
 # Dashboard parts (data-testid) each role sees; the others must be absent.
 PARTS = {"chart-collections-by-day": {"TENANT_ADMIN", "FINANCE", "COLLECTOR"},

@@ -55,6 +55,13 @@ export const ACCESS = {
   'optOuts.review': ['TENANT_ADMIN', 'COLLECTOR'],
   'optOuts.seal': ['TENANT_ADMIN', 'TECHNICIAN'],
   serviceSettings: ADMIN,
+  // issue #17: messaging (ANNOUNCEMENT_MANAGE, KB_MANAGE, CAMPAIGN_MANAGE, MESSAGE_VIEW, MESSAGING_MANAGE)
+  announcements: ADMIN,
+  knowledgeBase: ADMIN,
+  campaigns: ['TENANT_ADMIN', 'FINANCE'],
+  outbox: ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
+  'outbox.retry': ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
+  messagingSettings: ADMIN,
   account: ALL_STAFF,
   // --- operator console (the platform host)
   'op.overview': OPERATOR,

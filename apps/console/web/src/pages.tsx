@@ -17,6 +17,9 @@ import {
   ToolOutlined,
   MobileOutlined,
   ControlOutlined,
+  NotificationOutlined,
+  BookOutlined,
+  SendOutlined,
   FireOutlined,
   FundOutlined,
   ShoppingCartOutlined,
@@ -38,7 +41,11 @@ export interface PageDef {
   component: LazyExoticComponent<ComponentType>;
   /** false: reachable by URL/link only (detail pages, my account). */
   menu?: boolean;
+  /** A heading the menu shows above this page and the pages after it with the same group (消息中心). */
+  group?: readonly [zh: string, en: string];
 }
+
+const MESSAGING = ['消息中心', 'Messages'] as const;
 
 export const STAFF_PAGES: readonly PageDef[] = [
   {
@@ -167,6 +174,31 @@ export const STAFF_PAGES: readonly PageDef[] = [
     title: ['服务设置', 'Service settings'],
     icon: <ControlOutlined />,
     component: lazy(() => import('./pages/services/ServiceSettingsPage')),
+  },
+  // issue #17: messaging, one menu group
+  {
+    access: 'announcements',
+    path: 'announcements',
+    title: ['公告', 'Announcements'],
+    icon: <NotificationOutlined />,
+    component: lazy(() => import('./pages/messaging/AnnouncementsPage')),
+    group: MESSAGING,
+  },
+  {
+    access: 'knowledgeBase',
+    path: 'knowledge-base',
+    title: ['知识库', 'Knowledge base'],
+    icon: <BookOutlined />,
+    component: lazy(() => import('./pages/messaging/KnowledgeBasePage')),
+    group: MESSAGING,
+  },
+  {
+    access: 'campaigns',
+    path: 'campaigns',
+    title: ['通知活动', 'Campaigns'],
+    icon: <SendOutlined />,
+    component: lazy(() => import('./pages/messaging/CampaignsPage')),
+    group: MESSAGING,
   },
   {
     access: 'settings',

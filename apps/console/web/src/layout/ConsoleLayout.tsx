@@ -6,7 +6,7 @@ import { useAuth } from '../auth/AuthProvider';
 import { useBootstrap } from '../context';
 import { useLang, useT } from '../i18n';
 import type { PageDef } from '../pages';
-import { menuFor, pageForPath } from './menu';
+import { groupMenu, menuFor, pageForPath, type MenuEntry } from './menu';
 
 const ProLocale = lazy(() => import('../components/ProLocale'));
 
@@ -31,6 +31,15 @@ export function ConsoleLayout({ pages }: { pages: readonly PageDef[] }) {
   const roleName = me ? t(...(ROLE_NAMES[me.role] ?? [me.role, me.role])) : '';
   // A phone (a technician's work queue): tighter margins, the user button as an icon, room for the menu trigger.
   const narrow = Grid.useBreakpoint().md === false;
+  const menuItem = (i: MenuEntry) => ({
+    key: i.key,
+    icon: pages.find((p) => p.access === i.key)?.icon,
+    label: (
+      <Link to={i.path} data-testid={`menu-${i.key}`}>
+        {i.label}
+      </Link>
+    ),
+  });
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -43,15 +52,11 @@ export function ConsoleLayout({ pages }: { pages: readonly PageDef[] }) {
           mode="inline"
           data-testid="console-menu"
           selectedKeys={current ? [current.access] : []}
-          items={items.map((i) => ({
-            key: i.key,
-            icon: pages.find((p) => p.access === i.key)?.icon,
-            label: (
-              <Link to={i.path} data-testid={`menu-${i.key}`}>
-                {i.label}
-              </Link>
-            ),
-          }))}
+          items={groupMenu(items).map((node) =>
+            node.kind === 'page'
+              ? menuItem(node.entry)
+              : { type: 'group' as const, key: `group-${node.entries[0].key}`, label: <span data-testid={`menugroup-${node.entries[0].key}`}>{node.label}</span>, children: node.entries.map(menuItem) },
+          )}
         />
       </Layout.Sider>
       <Layout>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STAFF_ROLES } from '../access';
 import { OPERATOR_PAGES, STAFF_PAGES } from '../pages';
-import { menuFor, pageForPath } from './menu';
+import { groupMenu, menuFor, pageForPath } from './menu';
 
 const zh = (z: string) => z;
 
@@ -23,6 +23,22 @@ describe('menuFor', () => {
   it('labels entries in the chosen language', () => {
     const en = menuFor(STAFF_PAGES, 'FINANCE', (_z, e) => e);
     expect(en.find((m) => m.key === 'dashboard')?.label).toBe('Dashboard');
+  });
+});
+
+describe('groupMenu', () => {
+  it('gathers the messaging pages under 消息中心 for the roles that see them, and no empty heading', () => {
+    const nodes = (role: 'TENANT_ADMIN' | 'FINANCE' | 'COLLECTOR' | 'TECHNICIAN') => groupMenu(menuFor(STAFF_PAGES, role, zh));
+    const group = (role: Parameters<typeof nodes>[0]) => nodes(role).find((n) => n.kind === 'group');
+    const keys = (role: Parameters<typeof nodes>[0]) => {
+      const g = group(role);
+      return g?.kind === 'group' ? g.entries.map((e) => e.key) : [];
+    };
+    expect(group('TENANT_ADMIN')?.kind === 'group' && group('TENANT_ADMIN')?.label).toBe('消息中心');
+    expect(keys('TENANT_ADMIN')).toEqual(['announcements', 'knowledgeBase', 'campaigns']);
+    expect(keys('FINANCE')).toEqual(['campaigns']);
+    expect(group('TECHNICIAN')).toBeUndefined();
+    expect(nodes('TENANT_ADMIN').filter((n) => n.kind === 'group')).toHaveLength(1);
   });
 });
 
