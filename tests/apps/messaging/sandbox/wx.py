@@ -62,3 +62,12 @@ def subscribe(app_id: str, openid: str, ids: list[str], result: str = "accept", 
     """What wx.requestSubscribeMessage does on the phone (the sandbox's client endpoint)."""
     return call("POST", "_client/subscribe", body={"appid": app_id, "openid": openid, "tmplIds": ids,
                                                    "result": result, **extra})
+
+
+def wxopen_knob(**knobs) -> dict:
+    """The fake Open Platform's control endpoint (tenants/publishing/sandbox.py)."""
+    resp = Client(HTTP_HOST="localhost").post("/sandbox/wxopen/_control", data=json.dumps(knobs),
+                                              content_type="application/json")
+    connection.set_schema_to_public()
+    assert resp.status_code == 200, resp.content
+    return resp.json()
