@@ -197,6 +197,27 @@ def _foreign_opt_out(alpha, owner) -> str:
             reason="x", effective_date=season.heating_start).pk)
 
 
+def _foreign_announcement(alpha, owner) -> str:
+    """An announcement published to the owner's community only (the intruder lives elsewhere)."""
+    from apps.messaging.announcements import announcement_create, announcement_publish
+
+    with schema_context(alpha.schema):
+        house = HouseFactory()
+        HouseBinding.objects.create(house=house, resident=owner)
+        draft = announcement_create(actor=None, title="matrix", body="<p>x</p>", audience="communities",
+                                    community_ids=[house.community_id])
+        return str(announcement_publish(announcement_id=draft.pk, actor=None).pk)
+
+
+def _draft_article(alpha, owner) -> str:
+    """A knowledge-base article still in draft (residents see published ones only)."""
+    from apps.messaging.models import KbArticle, KbCategory
+
+    with schema_context(alpha.schema):
+        category = KbCategory.objects.create(name="matrix")
+        return str(KbArticle.objects.create(category=category, title="draft", body="<p>x</p>", text="x").pk)
+
+
 # For each (field, id argument) a resident may call: how to make another
 # resident's object of that kind, or None when the id names something shared
 # by the whole company (a season), not owned by a resident.
@@ -216,6 +237,10 @@ FOREIGN_IDS = {
     ("cancelTicket", "id"): _foreign_ticket("submitted"),
     ("optOutOptions", "houseId"): _foreign_house,
     ("cancelOptOut", "id"): _foreign_opt_out,
+    ("announcement", "id"): _foreign_announcement,
+    ("markAnnouncementRead", "id"): _foreign_announcement,
+    ("kbArticle", "id"): _draft_article,
+    ("kbArticles", "categoryId"): None,
 }
 
 RESIDENT_ID_ARGS = [
