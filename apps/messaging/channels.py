@@ -83,7 +83,7 @@ def format_value(keyword: str, value: str) -> str:
         match = _DATE.match(text)
         return match.group(0) if match else text[:10]
     if kind in ("character_string", "letter", "symbol", "car_number"):
-        ascii_only = "".join(ch for ch in text if ch.isascii() and ch.isprintable())
+        ascii_only = "".join(ch for ch in text if "!" <= ch <= "~")  # printable ASCII, no spaces
         return ascii_only[:32] or "-"
     if kind == "number":
         return "".join(ch for ch in text if ch.isdigit() or ch == ".")[:32] or "0"

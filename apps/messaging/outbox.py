@@ -326,3 +326,67 @@ def messages_due(now: dt.datetime | None = None):
     """PENDING messages due now (what the next dispatch run takes)."""
     now = now or timezone.now()
     return Message.objects.filter(Q(status=S.PENDING) & Q(not_before__lte=now))
+
+
+# --- the resident's inbox and staff actions --------------------------------------------------------------------
+
+MAX_MARK = 100
+
+
+def messages_mark_read(*, resident, ids=None, every: bool = False, now: dt.datetime | None = None) -> int:
+    """Mark the resident's messages read (`ids`, or `every` one); returns how many changed. An id that is not one of
+    the resident's own messages is NOT_FOUND and nothing changes."""
+    from django.utils.translation import gettext as _
+
+    from heat_platform.kernel.errors import field_error
+
+    from .errors import MessagingErrorCode as Code
+
+    now = now or timezone.now()
+    mine = Message.objects.filter(resident=resident)
+    if every:
+        return mine.filter(read_at__isnull=True).update(read_at=now)
+    try:
+        wanted = {int(i) for i in (ids or ())}
+    except (TypeError, ValueError):
+        raise field_error("ids", _("找不到该消息。"), Code.NOT_FOUND) from None
+    if not wanted:
+        raise field_error("ids", _("请选择消息。"), Code.REQUIRED)
+    if len(wanted) > MAX_MARK:
+        raise field_error("ids", _("一次最多标记 %(n)s 条。") % {"n": MAX_MARK}, Code.INVALID)
+    if mine.filter(pk__in=wanted).count() != len(wanted):
+        raise field_error("ids", _("找不到该消息。"), Code.NOT_FOUND)
+    return mine.filter(pk__in=wanted, read_at__isnull=True).update(read_at=now)
+
+
+RETRYABLE = (S.FAILED, S.SENT)
+
+
+@transaction.atomic
+def retry_message(*, actor, message_id: int, ip: str | None = None, now: dt.datetime | None = None) -> Message:
+    """Staff push a message again: a FAILED one, or one that went in-app only (the resident has since granted or
+    opted in). A message that was pushed (WeChat, SMS) or whose SMS may have gone out (UNCERTAIN) is never
+    resent. Dispatched after commit (quiet hours still apply)."""
+    from django.utils.translation import gettext as _
+
+    from apps.audit.services import audit_record
+    from heat_platform.kernel.errors import field_error
+
+    from .errors import MessagingErrorCode as Code
+    from .tasks import dispatch_message_task
+
+    now = now or timezone.now()
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None:
+        raise field_error("id", _("找不到该消息。"), Code.NOT_FOUND)
+    if message.status not in RETRYABLE or (message.status == S.SENT and message.channel != Channel.IN_APP):
+        raise field_error("id", _("该消息当前状态（%(status)s）不能重新发送。") % {
+            "status": message.get_status_display()}, Code.NOT_ALLOWED_IN_STATE)
+    due = quiet.release_time(now, kind=message.kind, messaging_settings=MessagingSettings.get())
+    before = message.status
+    Message.objects.filter(pk=message.pk, status=before).update(status=S.PENDING, not_before=due, attempts=0,
+                                                                note="", channel="", sent_at=None)
+    audit_record(actor=actor, action="messaging.message_retry", target=message, ip=ip, kind=message.kind,
+                 from_status=before)
+    enqueue_on_commit(dispatch_message_task, message.pk)
+    return Message.objects.get(pk=message.pk)
