@@ -5,8 +5,11 @@
  * errors or an upload still running stop it; the server's field errors land under their fields.
  * A 报修 or 室温 form files its ticket and opens the ticket's page. The page adds its own `form` to the data,
  * sets `this.wantedHouseId` (the ?houseId= it was opened with) and `this.photoIds` in onLoad, and has a load().
+ * Filing a ticket asks for the ticket-update subscription grant in the submit tap (utils/subscribe.js).
  */
 const servicesApi = require('../services/services');
+const session = require('../utils/session');
+const subscribe = require('../utils/subscribe');
 const nav = require('../utils/nav');
 const wxp = require('../utils/wxp');
 const { isApiError, messageOf, KINDS } = require('../utils/api');
@@ -25,6 +28,13 @@ module.exports = Behavior({
     errors: {},
     formError: '',
     submitting: false,
+  },
+  lifetimes: {
+    attached() {
+      // the template ids ready for the submit tap (WeChat opens its sheet only from a tap); logged in already
+      // when coming from 首页 or 我的, and otherwise fetched at the tap
+      if (session.hasToken()) subscribe.prepare(subscribe.SCENES.TICKET);
+    },
   },
   methods: {
     /** The house to preselect: the one chosen (or asked for) if it is among mine, else my only one, else none. */
@@ -86,6 +96,8 @@ module.exports = Behavior({
      */
     async fileTicket(input, fields) {
       const d = this.data;
+      // still inside the submit tap: ask for ticket-update grants now; the ticket is filed whatever the answer
+      const asked = subscribe.ask(subscribe.SCENES.TICKET);
       let ticket;
       try {
         ticket = await servicesApi.submitTicket(Object.assign({ houseId: d.houseId }, input, {
@@ -97,6 +109,7 @@ module.exports = Behavior({
         this.submitFailed(err, fields);
         return;
       }
+      await asked;
       this.setData({ submitting: false });
       wxp.toast('已提交', 'success');
       nav.redirect('/pages/ticket-detail/ticket-detail', { id: ticket.id });

@@ -129,7 +129,8 @@ async function pollOrder(outTradeNo, options) {
 /**
  * Pay bills through one channel. Resolves {state, order, errMsg?}; rejects with
  * ApiError when createPayment is refused (PAYLOAD) or cannot be sent.
- * hooks.onStage(stage) is told 'creating' | 'paying' | 'confirming'.
+ * hooks.onStage(stage) is told 'creating' | 'paying' | 'confirming'. hooks.beforeWallet(), when given, is
+ * awaited before the wallet opens (the subscription-message sheet asked from the pay tap must close first).
  */
 async function payBills(billIds, channel, hooks) {
   const h = hooks || {};
@@ -141,6 +142,7 @@ async function payBills(billIds, channel, hooks) {
   stage('creating');
   const created = await payments.createPayment(billIds, channel);
   stage('paying');
+  if (h.beforeWallet) await h.beforeWallet();
   const outcome = await wallet(created.payParams, created.order);
   if (outcome.result === 'cancel') return { state: STATES.CANCELLED, order: created.order };
   if (outcome.result === 'fail') {

@@ -1,14 +1,19 @@
 'use strict';
-/** Home: my houses with what is due now, the season, and 去缴费; shortcuts to the resident services. */
+/**
+ * Home: my houses with what is due now, the season, and 去缴费; shortcuts to the resident services; the latest
+ * pinned announcement and unread badges on 消息中心 / 通知公告.
+ */
 const pageBehavior = require('../../behaviors/page');
 const auth = require('../../services/auth');
 const housesApi = require('../../services/houses');
 const billsApi = require('../../services/bills');
+const messaging = require('../../services/messaging');
 const config = require('../../utils/config');
 const theme = require('../../utils/theme');
 const nav = require('../../utils/nav');
 const { summarizeHouses } = require('../../utils/summary');
 const { messageOf } = require('../../utils/api');
+const { badge } = require('../../utils/messages');
 
 Component({
   behaviors: [pageBehavior],
@@ -21,6 +26,9 @@ Component({
     totalText: '¥0.00',
     allBillIdsParam: '',
     payableCount: 0,
+    pinned: null, // {id, title}: the latest pinned announcement
+    messagesBadge: '',
+    announcementsBadge: '',
   },
   methods: {
     onShow() {
@@ -43,7 +51,7 @@ Component({
       this.setData({ loading: this.data.houses.length === 0, error: '' });
       try {
         await auth.ensureLogin();
-        const [houses, bills] = await Promise.all([housesApi.myHouses(), billsApi.myBills()]);
+        const [houses, bills] = await Promise.all([housesApi.myHouses(), billsApi.myBills(), this.loadNotices(seq)]);
         if (seq !== this.loadSeq) return;
         const summary = summarizeHouses(houses, bills);
         this.setData({
@@ -60,8 +68,35 @@ Component({
       }
     },
 
+    /** Badges and the pinned announcement; never fails the page (they are extras). */
+    async loadNotices(seq) {
+      let notices;
+      try {
+        notices = await messaging.homeNotices();
+      } catch (err) {
+        return;
+      }
+      if (seq !== this.loadSeq) return;
+      const latest = notices.latest;
+      this.setData({
+        pinned: latest && latest.pinned ? { id: String(latest.id), title: latest.title } : null,
+        messagesBadge: badge(notices.unreadMessages),
+        announcementsBadge: badge(notices.unreadAnnouncements),
+      });
+    },
+
     onRetry() {
       return this.load();
+    },
+
+    /** 消息中心 / 通知公告 / 常见问题 (data-target is the page's name). */
+    onNotices(e) {
+      const target = e.currentTarget.dataset.target;
+      if (['messages', 'announcements', 'kb'].indexOf(target) >= 0) nav.go(`/pages/${target}/${target}`);
+    },
+
+    onPinned() {
+      if (this.data.pinned) nav.go('/pages/announcement-detail/announcement-detail', { id: this.data.pinned.id });
     },
 
     onPay(e) {

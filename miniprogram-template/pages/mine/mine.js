@@ -1,11 +1,16 @@
 'use strict';
-/** 我的: profile and phone, my houses, payment records, invoices, service phone, about; resident services (工单, 报修, 室温, 报停). */
+/**
+ * 我的: profile and phone, my houses, payment records, invoices, service phone, about; resident services (工单, 报修,
+ * 室温, 报停); 消息中心 (with its unread count), 常见问题, 通知设置.
+ */
 const pageBehavior = require('../../behaviors/page');
 const auth = require('../../services/auth');
 const session = require('../../utils/session');
 const theme = require('../../utils/theme');
 const nav = require('../../utils/nav');
 const invoicesApi = require('../../services/invoices');
+const messaging = require('../../services/messaging');
+const { badge } = require('../../utils/messages');
 
 Component({
   behaviors: [pageBehavior],
@@ -14,6 +19,7 @@ Component({
     avatarText: '住',
     phoneMasked: '',
     invoicesEnabled: false, // 我的发票 only while the company issues e-invoices (invoiceOptions)
+    messagesBadge: '',
   },
   methods: {
     onShow() {
@@ -24,6 +30,7 @@ Component({
         .then(() => Promise.all([
           auth.fetchProfile().then((profile) => this.showProfile(profile)),
           this.loadInvoiceOptions(),
+          this.loadUnread(),
         ]))
         .catch(() => {});
     },
@@ -33,6 +40,13 @@ Component({
       return invoicesApi.options()
         .then((answer) => answer.enabled, () => false)
         .then((enabled) => this.setData({ invoicesEnabled: enabled }));
+    },
+
+    /** The unread badge on 消息中心; none when the count does not come. */
+    loadUnread() {
+      return messaging.unreadMessageCount()
+        .then((count) => badge(count), () => '')
+        .then((text) => this.setData({ messagesBadge: text }));
     },
 
     showProfile(profile) {
@@ -77,6 +91,18 @@ Component({
 
     onOptOut() {
       nav.go('/pages/opt-out/opt-out');
+    },
+
+    onMessages() {
+      nav.go('/pages/messages/messages');
+    },
+
+    onKb() {
+      nav.go('/pages/kb/kb');
+    },
+
+    onNotifySettings() {
+      nav.go('/pages/notify-settings/notify-settings');
     },
   },
 });

@@ -10,6 +10,7 @@ const billsApi = require('../../services/bills');
 const nav = require('../../utils/nav');
 const wxp = require('../../utils/wxp');
 const payFlow = require('../../utils/pay-flow');
+const subscribe = require('../../utils/subscribe');
 const { billView, isPayable } = require('../../utils/format');
 const { sumFen, yuan } = require('../../utils/money');
 const { messageOf } = require('../../utils/api');
@@ -46,6 +47,7 @@ Component({
       this.setData({ stage: 'loading', error: '' });
       try {
         await auth.ensureLogin();
+        subscribe.prepare(subscribe.SCENES.PAYMENT); // ids ready for the pay tap (WeChat asks only from a tap)
         const all = await billsApi.myBills();
         const chosen = all.filter((b) => this.billIds.indexOf(String(b.id)) >= 0 && isPayable(b));
         if (!chosen.length) {
@@ -65,9 +67,12 @@ Component({
 
     async onPay() {
       if (this.data.stage !== 'confirm') return;
+      // Receipt and due-reminder grants, asked in this tap before anything is awaited; never stops the payment.
+      const asked = subscribe.ask(subscribe.SCENES.PAYMENT);
       let result;
       try {
         result = await payFlow.payBills(this.payIds, CHANNEL, {
+          beforeWallet: () => asked,
           onStage: (stage) => { if (!this.unloaded) this.setData({ stage }); },
           poll: { isCancelled: () => Boolean(this.unloaded) },
         });
