@@ -201,8 +201,13 @@ export default function CampaignsPage() {
               </Form.Item>
             </Col>
             <Col xs={12} md={6}>
-              <Form.Item name="arrearsOnly" label={t('仅欠费', 'Arrears only')} valuePropName="checked">
-                <Switch data-testid="campaign-arrears" />
+              <Form.Item
+                name="arrearsOnly"
+                label={t('仅欠费', 'Arrears only')}
+                valuePropName="checked"
+                tooltip={t('缴费提醒只发给有待缴金额的房屋', 'Payment-due reminders go only to houses with something due')}
+              >
+                <Switch data-testid="campaign-arrears" disabled={values?.kind === 'PAYMENT_DUE'} />
               </Form.Item>
             </Col>
             <Col xs={12} md={6}>
@@ -210,7 +215,7 @@ export default function CampaignsPage() {
                 name="stage"
                 label={t('批次', 'Batch')}
                 tooltip={t('同一批次重复发起不会重复发送；第二轮提醒请换一个批次', 'Re-running a batch sends nothing twice; use a new batch for a second round')}
-                rules={[{ required: true, whitespace: true, message: t('请填写批次', 'Enter the batch') }, { pattern: /^[\w-]{1,32}$/, message: t('批次只能用字母、数字、- 和 _，最多 32 位', 'Letters, digits, - and _, at most 32') }]}
+                rules={[{ required: true, whitespace: true, message: t('请填写批次', 'Enter the batch') }, { pattern: /^[\w.-]{1,32}$/, message: t('批次只能用字母、数字、-、_ 和 .，最多 32 位', 'Letters, digits, -, _ and ., at most 32') }]}
               >
                 <Input data-testid="campaign-stage" />
               </Form.Item>

@@ -10,7 +10,7 @@ export interface UploadedImage {
   url: string;
 }
 
-/** A link the editor accepts: http(s) or a mini-program path-less mailto/tel are refused (residents open it in WeChat). */
+/** The href for a typed link: http(s) only (a bare host gets https://); javascript:, data:, mailto: … are refused. */
 export function linkHref(text: string): string | null {
   const value = text.trim();
   if (!value) return null;
