@@ -108,7 +108,11 @@ def kb_article_save(*, actor, category_id: int, title: str, body: str, keywords:
     article.title, article.keywords, article.position, article.status = (
         values["title"], values["keywords"], values["position"], status)
     article.body, article.text = values["body"]
-    article.save()
+    if article_id is None:
+        article.save()
+    else:  # never view_count: views are counted in the row, not in this copy
+        article.save(update_fields=["category", "title", "keywords", "position", "status", "body", "text",
+                                    "updated_at"])
     audit_record(actor=actor, action="kb.article.save", target=article, title=article.title, status=status)
     return article
 
