@@ -186,3 +186,10 @@ def test_production_has_neither_the_sandbox_urls_nor_imports_of_it():
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"installed": False, "gone": [True, True, True],
                                                                   "register": False}
+
+
+def test_the_page_in_english(db):
+    resp = Client(HTTP_HOST="localhost").get("/sandbox/messages/", HTTP_ACCEPT_LANGUAGE="en")
+    connection.set_schema_to_public()
+    html = resp.content.decode()
+    assert "Sandbox message log" in html and "at most 100 of each" in html and "No SMS yet." in html
