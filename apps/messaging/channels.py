@@ -146,17 +146,21 @@ def push_wechat(message: Message, template: MessageTemplate, ctx, now: dt.dateti
 
 # --- SMS -------------------------------------------------------------------------------------------------------
 
-def sign_name(ctx) -> str:
+def effective_sign_name(msettings) -> str:
     """The company's approved signature, else its name."""
-    if ctx.settings.sms_sign_name:
-        return ctx.settings.sms_sign_name
+    if msettings.sms_sign_name:
+        return msettings.sms_sign_name
+    from tenants.models import HeatingCompany
+
+    names = HeatingCompany.objects.filter(schema_name=connection.schema_name).values_list("name", flat=True)
+    return names.first() or ""
+
+
+def sign_name(ctx) -> str:
+    """effective_sign_name, read once per dispatch run."""
     cached = getattr(ctx, "_sign_name", None)
     if cached is None:
-        from tenants.models import HeatingCompany
-
-        cached = (HeatingCompany.objects.filter(schema_name=connection.schema_name)
-                  .values_list("name", flat=True).first() or "")
-        ctx._sign_name = cached
+        cached = ctx._sign_name = effective_sign_name(ctx.settings)
     return cached
 
 

@@ -218,6 +218,16 @@ def _draft_article(alpha, owner) -> str:
         return str(KbArticle.objects.create(category=category, title="draft", body="<p>x</p>", text="x").pk)
 
 
+def _foreign_message(alpha, owner) -> str:
+    """A message in another resident's inbox."""
+    from apps.messaging.outbox import enqueue
+
+    with schema_context(alpha.schema):
+        return str(enqueue(resident_id=owner.pk, kind="ticket_update", key="matrix", variables={
+            "ticket_no": "T1", "ticket_title": "x", "status": "已派单", "updated_at": "2026-12-07 10:00",
+            "note": ""}).pk)
+
+
 # For each (field, id argument) a resident may call: how to make another
 # resident's object of that kind, or None when the id names something shared
 # by the whole company (a season), not owned by a resident.
@@ -241,6 +251,7 @@ FOREIGN_IDS = {
     ("markAnnouncementRead", "id"): _foreign_announcement,
     ("kbArticle", "id"): _draft_article,
     ("kbArticles", "categoryId"): None,
+    ("markMessagesRead", "ids"): _foreign_message,
 }
 
 RESIDENT_ID_ARGS = [
