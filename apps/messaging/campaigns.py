@@ -23,10 +23,10 @@ with one `outbox.enqueue_many` and saves progress per chunk; then the outbox's d
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from celery import shared_task
@@ -69,6 +69,8 @@ HOUSE_MAX = 20  # WeChat "thing" values: at most 20 characters
 STAGE_RE = re.compile(r"^[0-9A-Za-z_.\-]+$")
 STAGE_MAX = 32
 BILL_PAGE = "pages/bill-detail/bill-detail?id={}"
+# Test / benchmark seam: called with (campaign id, pairs processed so far) after each committed chunk.
+CHUNK_HOOK: Callable[[int, int], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,7 @@ def campaign_start(*, kind: str, season_id, community_ids: Sequence | None = Non
 # --- the worker side -----------------------------------------------------------------------------------------
 
 _PAIRS_SQL = """
-SELECT b.id, hb.resident_id, b.house_id, b.principal_fen, b.paid_fen, b.status, b.snapshot::text,
+SELECT b.id, hb.resident_id, b.house_id, b.principal_fen, b.paid_fen, b.status, md5(b.snapshot::text),
        h.account_no, h.room, u.name, bd.name, c.name
 {audience} AND b.id >= %(after_bill)s AND (b.id, hb.resident_id) > (%(after_bill)s, %(after_resident)s)
 ORDER BY b.id, hb.resident_id
@@ -256,7 +258,7 @@ class _Pair:
     principal_fen: int
     paid_fen: int
     status: str
-    snapshot: str
+    snapshot: str  # md5 of the tariff snapshot: a season's bills share a handful (_Params fetches each once)
     account_no: str
     room: str
     unit: str | None
@@ -289,6 +291,7 @@ def _pairs(spec: CampaignSpec, *, limit: int) -> Iterator[list[_Pair]]:
 _SUFFIXES = ("号楼", "单元", "栋", "幢", "楼", "号", "室")
 
 
+@functools.lru_cache(maxsize=4096)  # building, unit and room names repeat across a ledger
 def _bare(name: str) -> str:
     """"3号楼" → "3", "2单元" → "2", "501室" → "501"; names that are not numbered stay as they are."""
     name = (name or "").strip()
@@ -303,22 +306,32 @@ def house_short_address(community: str, building: str, unit: str | None, room: s
     the numbers that tell a resident's flats apart stay whole."""
     tail = "-".join(part for part in (_bare(building), _bare(unit or ""), _bare(room)) if part)
     room_part = tail[-HOUSE_MAX:]
-    return (community.strip()[: max(0, HOUSE_MAX - len(room_part))] + room_part)[:HOUSE_MAX]
+    community = community.strip()
+    if community[-1:].isdigit() and room_part[:1].isdigit():  # "社区5" + "3-101" would read "社区53-101"
+        community += " "
+    return (community[: max(0, HOUSE_MAX - len(room_part))] + room_part)[:HOUSE_MAX]
 
 
 class _Params:
-    """TariffParams per snapshot text: a season's bills share a handful of snapshots."""
+    """TariffParams per snapshot digest: a season's bills share a handful of snapshots, so each is read once (by
+    one of its bills) instead of shipping every bill's snapshot JSON with the audience."""
 
     def __init__(self):
         self._memo: dict[str, TariffParams] = {}
 
-    def get(self, snapshot: str) -> TariffParams:
-        params = self._memo.get(snapshot)
-        if params is None:
-            if len(self._memo) > 1000:  # bounded whatever the ledger holds
-                self._memo.clear()
-            params = self._memo[snapshot] = TariffParams.from_snapshot(json.loads(snapshot))
-        return params
+    def load(self, pairs: Sequence[_Pair]) -> None:
+        if len(self._memo) > 1000:  # bounded whatever the ledger holds
+            self._memo.clear()
+        missing = {p.snapshot: p.bill_id for p in pairs if p.snapshot not in self._memo}
+        if not missing:
+            return
+        rows = Bill.objects.filter(pk__in=list(missing.values())).values_list("pk", "snapshot")
+        by_bill = {digest_bill: digest for digest, digest_bill in missing.items()}
+        for bill_id, snapshot in rows:
+            self._memo[by_bill[bill_id]] = TariffParams.from_snapshot(snapshot)
+
+    def get(self, digest: str) -> TariffParams:
+        return self._memo[digest]
 
 
 def _amounts_due(pairs: Sequence[_Pair], params: _Params, on: dt.date) -> dict[int, int]:
@@ -345,7 +358,11 @@ def _amounts_due(pairs: Sequence[_Pair], params: _Params, on: dt.date) -> dict[i
 def _rows(spec: CampaignSpec, pairs: Sequence[_Pair], params: _Params, on: dt.date):
     from .outbox import OutboxRow
 
-    due = _amounts_due(pairs, params, on) if spec.kind == MessageKind.PAYMENT_DUE else {}
+    if spec.kind == MessageKind.PAYMENT_DUE:
+        params.load(pairs)
+        due = _amounts_due(pairs, params, on)
+    else:
+        due = {}
     season, due_date = spec.season.name, spec.season.payment_due.isoformat()
     rows = []
     for p in pairs:
@@ -383,7 +400,7 @@ def campaign_run(*, campaign_id: int, chunk_size: int | None = None) -> Campaign
             return Campaign.objects.filter(pk=campaign_id).first()
         campaign = Campaign.objects.select_related("season").get(pk=campaign_id)
         spec = _spec_of(campaign)
-        params = _Params()
+        params, processed = _Params(), 0
         try:
             for pairs in _pairs(spec, limit=chunk_size or CHUNK_SIZE):
                 with transaction.atomic():
@@ -391,6 +408,9 @@ def campaign_run(*, campaign_id: int, chunk_size: int | None = None) -> Campaign
                     inserted = enqueue_many(rows, campaign_id=campaign.pk) if rows else 0
                     Campaign.objects.filter(pk=campaign.pk).update(processed=F("processed") + len(pairs),
                                                                    enqueued=F("enqueued") + inserted)
+                processed += len(pairs)
+                if CHUNK_HOOK is not None:
+                    CHUNK_HOOK(campaign.pk, processed)
         except Exception as exc:
             logger.exception("campaign %s failed", campaign.pk)
             Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.FAILED, finished_at=Now(),

@@ -177,6 +177,7 @@ def test_payment_due_amount_includes_the_late_fee_due_now(alpha, world):
 def test_short_address_fits_wechat_thing_fields():
     assert svc.house_short_address("幸福里", "3号楼", "2单元", "501") == "幸福里3-2-501"
     assert svc.house_short_address("阳光城", "8栋", None, "101室") == "阳光城8-101"
+    assert svc.house_short_address("社区5", "324号楼", None, "123") == "社区5 324-123"  # not "社区5324-123"
     long = svc.house_short_address("这是一个名字非常非常长的小区名称花园", "12号楼", "3单元", "1201")
     assert len(long) == 20 and long.endswith("12-3-1201") and long.startswith("这是一个")
 
