@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.billing.models import BillLine
+from apps.messaging import hooks as messaging_hooks
 from apps.payments.models import OrderBill, PaymentOrder, Refund
 from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.locks import session_lock
@@ -547,6 +548,8 @@ def _issued(invoice: Invoice, provider: p.InvoiceProvider, result: p.InvoiceResu
             from .red import red_invoice_issued
 
             red_invoice_issued(invoice)
+        if moved and invoice.kind == Invoice.Kind.BLUE:
+            messaging_hooks.invoice_issued(invoice.pk)  # tell the resident, after commit
     if moved and invoice.kind == Invoice.Kind.BLUE:
         from .red import reds_catch_up
 

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
+from apps.messaging import hooks as messaging_hooks
 from heat_platform.kernel.errors import field_error
 from heat_platform.money import HUNDRED, fen_to_yuan_str, yuan_to_fen
 
@@ -437,11 +438,13 @@ def compensation_apply(compensation_id: int) -> Compensation:
         audit_record(actor=None, action="compensation.apply", target=comp, method=comp.method,
                      credited_fen=comp.credited_fen, carried_fen=comp.carried_fen,
                      refund_fen=rest if refund_order_id else 0, bill_id=comp.bill_id)
-        ticket_event_add(period.ticket, action="compensation", note={
+        event = ticket_event_add(period.ticket, action="compensation", note={
             Compensation.Status.CREDITED: _("室温补偿%(amount)s元已抵扣本季账单。"),
             Compensation.Status.CARRIED: _("室温补偿%(amount)s元，本季账单已缴清，将抵扣下季热费。"),
             Compensation.Status.REFUNDING: _("室温补偿%(amount)s元，正在原路退款。"),
         }[comp.status] % {"amount": fen_to_yuan_str(comp.amount_fen)}, compensation_id=comp.pk)
+        if comp.status != Compensation.Status.REFUNDING:  # a refund is told when it went through
+            messaging_hooks.ticket_changed(period.ticket_id, event.pk)
     if refund_order_id is not None:
         return _refund_send(comp, refund_order_id, rest)
     return comp
@@ -505,7 +508,8 @@ def compensation_refund_sync(compensation_id: int) -> Compensation:
             comp.save(update_fields=["refunded_fen", "status", "updated_at"])
             audit_record(actor=None, action="compensation.refunded", target=comp, refunded_fen=refund.amount_fen)
             note = _("室温补偿%(amount)s元已原路退回。") % {"amount": fen_to_yuan_str(refund.amount_fen)}
-            ticket_event_add(comp.period.ticket, action="compensation", note=note, compensation_id=comp.pk)
+            event = ticket_event_add(comp.period.ticket, action="compensation", note=note, compensation_id=comp.pk)
+            messaging_hooks.ticket_changed(comp.period.ticket_id, event.pk)
             return comp
         closed = refund.status == Refund.Status.CLOSED
     if closed:

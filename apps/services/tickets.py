@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Role, User
 from apps.accounts.permissions import QUALITY_MANAGE, TICKET_CREATE, TICKET_DISPATCH, TICKET_VIEW, TICKET_WORK
+from apps.messaging import hooks as messaging_hooks
 from apps.properties.models import House, HouseBinding
 from apps.tariffs.models import Season
 from heat_platform.kernel import throttle
@@ -96,8 +97,10 @@ def _transition(ticket: Ticket, to: str, *, action: str, actor=None, resident=No
     before = ticket.status
     _move(ticket, to, **fields)
     ticket.status = to
-    ticket_event_add(ticket, action=action, from_status=before, to_status=to, actor=actor, resident=resident,
-                     note=note, public=public, ip=ip)
+    event = ticket_event_add(ticket, action=action, from_status=before, to_status=to, actor=actor,
+                             resident=resident, note=note, public=public, ip=ip)
+    if action in messaging_hooks.TICKET_ACTIONS:  # assigned, resolved, rejected: the resident hears, after commit
+        messaging_hooks.ticket_changed(ticket.pk, event.pk)
     return ticket
 
 

@@ -35,6 +35,7 @@ from apps.accounts.models import Role
 from apps.audit.services import audit_record
 from apps.billing.services import PAYABLE, bills_lock
 from apps.invoices import hooks as invoice_hooks
+from apps.messaging import hooks as messaging_hooks
 from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.tasks import enqueue_on_commit
 from heat_platform.money import fen_to_yuan_str
@@ -215,6 +216,7 @@ def counter_payment_record(*, collector, bill_ids, method: str, amount_fen: int,
 
     enqueue_on_commit(close_siblings, order.pk)  # a resident's open online order for these bills must not be paid too
     invoice_hooks.payment_settled(order.pk)  # after commit; nothing unless invoicing is on
+    messaging_hooks.payment_settled(order.pk)  # receipts to the houses' residents, after commit
     if applied.excess_fen:  # cannot happen with the bills locked since the quote; never keep money silently
         order.needs_refund_fen = applied.excess_fen
         order.flag_reason = "; ".join(applied.reasons)[:255]

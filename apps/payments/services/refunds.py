@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from apps.audit.services import audit_record
 from apps.billing.services import PaymentReversal, bill_payment_reverse
 from apps.invoices import hooks as invoice_hooks
+from apps.messaging import hooks as messaging_hooks
 from heat_platform.kernel.errors import field_error
 
 from .. import providers as p
@@ -182,6 +183,7 @@ def _refund_finish_locked(refund: Refund, order: PaymentOrder, *, status: str, p
         order.save(update_fields=["refunded_fen", "refund_status", "needs_refund_fen", "updated_at"])
         Refund.objects.filter(pk=refund.pk).update(bill_effects=effects)
         invoice_hooks.refund_succeeded(refund.pk, order.pk)  # after commit; nothing unless invoicing is on
+        messaging_hooks.refund_succeeded(refund.pk)  # the refund receipt, after commit
     refund.status = status
     audit_record(actor=None, action=f"refund.{status}", target=refund, order=order.out_trade_no,
                  amount_fen=refund.amount_fen, bills=effects)

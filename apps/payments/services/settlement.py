@@ -31,6 +31,7 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.billing.services import PaymentShare, bill_payment_apply
 from apps.invoices import hooks as invoice_hooks
+from apps.messaging import hooks as messaging_hooks
 from heat_platform.observability.metrics import PAYMENT_SETTLEMENTS, PAYMENTS_FAILED
 
 from .. import providers as p
@@ -82,6 +83,7 @@ def payment_settle(*, trade: p.TradeState, channel: str, source: str, received: 
             received.record(result=outcome.result, reason=outcome.reason, out_trade_no=trade.out_trade_no)
         if outcome.result == SETTLED:
             invoice_hooks.payment_settled(outcome.order.pk)  # after commit; nothing unless invoicing is on
+            messaging_hooks.payment_settled(outcome.order.pk)  # the receipt, after commit
     PAYMENT_SETTLEMENTS.labels(connection.schema_name, channel, source, outcome.result).inc()
     order = outcome.order
     if outcome.result == SETTLED and order is not None and order.needs_refund_fen:
