@@ -17,6 +17,7 @@ from PIL import Image
 
 from apps.messaging import images
 from apps.messaging.models import ContentImage
+from heat_platform.kernel import throttle
 from tests.factories.accounts import StaffFactory
 from tests.factories.residents import ResidentFactory, resident_token
 from tests.factories.services import image_bytes, upload
@@ -80,6 +81,18 @@ def test_over_five_megabytes_is_refused_even_when_the_file_lies(media):
         with pytest.raises(ValidationError) as exc:
             images.content_image_create(file=file, user=StaffFactory(role="tenant_admin"))
         assert _code(exc) == "FILE_TOO_LARGE"
+
+
+def test_uploads_are_rate_limited_per_staff_member(media, monkeypatch):
+    monkeypatch.setattr(images, "STAFF_LIMIT", throttle.Limit("messaging.image.staff.test", 2, 3600))
+    busy, other = StaffFactory(role="tenant_admin"), StaffFactory(role="tenant_admin")
+    for color in ((200, 0, 0), (0, 200, 0)):
+        images.content_image_create(file=upload(content=image_bytes(color=color)), user=busy)
+    with pytest.raises(ValidationError) as exc:
+        images.content_image_create(file=upload(content=image_bytes(color=(0, 0, 200))), user=busy)
+    assert _code(exc) == "RATE_LIMITED" and exc.value.error_list[0].params["retry_after"] > 0
+    assert ContentImage.objects.count() == 2
+    images.content_image_create(file=upload(content=image_bytes(color=(0, 0, 200))), user=other)
 
 
 def _post(client, host, token, content: bytes | None, name="p.jpg", **extra):
