@@ -14,7 +14,6 @@ cannot load relative ones.
 
 from __future__ import annotations
 
-import html
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -116,7 +115,7 @@ def plain_text(cleaned: str) -> str:
     parser = _Text()
     parser.feed(cleaned or "")
     parser.close()
-    lines = (" ".join(line.split()) for line in html.unescape("".join(parser.parts)).splitlines())
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
     return "\n".join(line for line in lines if line)
 
 

@@ -82,6 +82,7 @@ def test_an_alt_text_cannot_pass_for_a_source():
 def test_plain_text_and_summary():
     body = richtext.sanitize("<h2>标题</h2><p>第一段&amp;  内容</p><ul><li>甲</li><li>乙</li></ul><p>  </p>")
     assert richtext.plain_text(body) == "标题\n第一段& 内容\n甲\n乙"
+    assert richtext.plain_text(richtext.sanitize("<p>写作 &amp;lt;p&amp;gt; 即可</p>")) == "写作 &lt;p&gt; 即可"  # once
     assert richtext.summary("一" * 100) == "一" * 100
     assert richtext.summary("一" * 101) == "一" * 99 + "…"
     assert richtext.summary("a\nb   c") == "a b c"
