@@ -128,9 +128,12 @@ def announcements_for_staff(*, state: str | None = None, search: str | None = No
 # --- knowledge base -----------------------------------------------------------------------------------------------
 
 def kb_categories(*, published_only: bool) -> QuerySet[KbCategory]:
-    """Categories with `article_count` (published articles only, for residents)."""
-    published = Q(articles__status=KbArticle.Status.PUBLISHED) if published_only else Q()
-    return KbCategory.objects.annotate(article_count=Count("articles", filter=published)).order_by("position", "id")
+    """Categories with `article_count`. For residents: published articles only, and no empty category."""
+    if not published_only:
+        return KbCategory.objects.annotate(article_count=Count("articles")).order_by("position", "id")
+    published = Q(articles__status=KbArticle.Status.PUBLISHED)
+    return (KbCategory.objects.annotate(article_count=Count("articles", filter=published))
+            .filter(article_count__gt=0).order_by("position", "id"))
 
 
 def kb_articles(*, published_only: bool, category_id: int | None = None, search: str | None = None,
