@@ -8,6 +8,7 @@ from apps.accounts.models import Role, User
 from apps.accounts.services import staff_create
 from apps.billing.demo import demo_billing_seed
 from apps.invoices.demo import demo_invoices_seed
+from apps.messaging.demo import messaging_demo_seed
 from apps.payments.demo import demo_collections_seed, demo_payments_seed
 from apps.properties.demo import demo_ledger_seed
 from apps.services.demo import optout_demo_seed, quality_demo_seed, services_demo_seed, temperature_demo_seed
@@ -68,6 +69,9 @@ class Command(BaseCommand):
             quality_demo_seed()
             optout_demo_seed()
             temperature_demo_seed(app_id=DEMO_APP_ID)  # the demo resident's cold-home report of 12 days ago
+            # Templates with sandbox WeChat ids, the knowledge base, two announcements, and the demo resident's
+            # grants for the payment receipt and reminder (so paying in the mini-program shows a receipt).
+            messaging = messaging_demo_seed(tenant=demo)
             # The operator console reads a summary the beat refreshes every few minutes: fill it now, so a
             # new user's first look at the companies table shows the demo's figures.
             tenant_stats_refresh()
@@ -75,6 +79,8 @@ class Command(BaseCommand):
             self.stdout.write(f"seeded {houses} demo houses and {bills} bills")
         if payments:
             self.stdout.write(f"seeded {payments} counter payments over the last 30 days")
+        if messaging:
+            self.stdout.write("seeded messaging: templates, knowledge base, announcements, the demo resident's grants")
         host = settings.PLATFORM_DOMAIN
         staff_lines = "\n".join(f"                {u} / {p}  ({role.label})" for u, p, role in DEMO_STAFF)
         self.stdout.write(self.style.SUCCESS(f"""

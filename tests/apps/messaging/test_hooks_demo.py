@@ -1,0 +1,135 @@
+"""The messaging demo seed (apps/messaging/demo.py, run by seed_demo): templates linked to the sandbox WeChat's
+library for the demo mini-program (over HTTP when the sandbox answers, from its library when the dev server is
+not up yet), the knowledge base, a pinned community notice and a notice to everybody that the demo resident
+sees, and the demo resident's one-time grants in our ledger and in the sandbox WeChat — all once, however
+often the seed runs."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from apps.messaging.demo import DEMO_RESIDENT, GRANTED_KINDS, messaging_demo_seed
+from apps.messaging.models import Announcement, KbArticle, MessageTemplate, SmsConsent, SubscriptionGrant
+from apps.messaging.sandbox.models import SandboxWxSubscription
+from apps.messaging.sandbox.services import sandbox_template_ids
+from apps.properties.demo import demo_ledger_seed
+from apps.properties.models import HouseBinding
+from apps.residents.models import Resident
+from apps.residents.providers.sandbox import sandbox_openid
+from tenants.models import HeatingCompany, MiniProgramAccount
+from tests.factories.accounts import staff
+from tests.sandbox_http import sandbox_http
+
+pytestmark = pytest.mark.django_db
+APP_ID = "wxd3e0c0ffee00a001"
+
+
+@pytest.fixture
+def demo(alpha) -> HeatingCompany:
+    connection.set_schema_to_public()
+    company = HeatingCompany.objects.get(slug="alpha")
+    MiniProgramAccount.objects.update_or_create(tenant=company,
+                                                defaults={"app_id": APP_ID, "app_secret": "sandbox-secret"})
+    with schema_context(alpha.schema):
+        demo_ledger_seed()
+        staff("boss", role="tenant_admin")
+    return HeatingCompany.objects.get(pk=company.pk)
+
+
+def _state(alpha):
+    with schema_context(alpha.schema):
+        resident = Resident.objects.get(openid=sandbox_openid(APP_ID, DEMO_RESIDENT))
+        grants = {g.template_id: (g.kind, g.credits, g.status) for g in SubscriptionGrant.objects.filter(
+            resident=resident)}
+        return {
+            "bound": list(HouseBinding.objects.filter(resident=resident).values_list("house__account_no", flat=True)),
+            "ids": dict(MessageTemplate.objects.values_list("kind", "wechat_template_id")),
+            "announcements": list(Announcement.objects.order_by("id").values_list(
+                "title", "status", "pinned", "audience", "community_ids")),
+            "articles": KbArticle.objects.filter(status="published").count(),
+            "grants": grants,
+            "resident": resident,
+        }
+
+
+def test_the_demo_seed_links_templates_over_http_and_runs_once(alpha, demo):
+    with sandbox_http() as http:
+        first = messaging_demo_seed(tenant=demo)
+        urls = [c.request.url for c in http.calls]  # the mock forgets its calls when the block ends
+    assert any("/sandbox/wxapi/wxaapi/newtmpl/gettemplate" in url for url in urls)
+    assert first.templates_linked == 6 and first.announcements == 2 and first.kb_articles > 0
+    assert sorted(first.grants) == sorted(GRANTED_KINDS)
+    state = _state(alpha)
+    library = sandbox_template_ids(APP_ID)
+    with schema_context(alpha.schema):
+        titles = dict(MessageTemplate.objects.values_list("kind", "wechat_title"))
+    assert state["ids"] == {kind: library[titles[kind]] for kind in titles}
+    assert state["bound"] == ["H10001"]
+    [(notice, status, pinned, audience, communities), (season, status2, pinned2, audience2, _ids)] = \
+        state["announcements"]
+    assert "检修" in notice and "停暖" in notice and (status, pinned, audience) == ("published", True, "communities")
+    with schema_context(alpha.schema):
+        from apps.properties.models import House
+
+        assert communities == [House.objects.get(account_no="H10001").community_id]
+    assert (status2, pinned2, audience2) == ("published", False, "all")
+    for text in (notice, season):
+        assert not any(word in text for word in ("催缴", "催款", "催费", "追缴"))
+    wanted = {state["ids"][kind] for kind in GRANTED_KINDS}
+    assert state["grants"] == {tid: ("one_time", 1, "active") for tid in wanted}
+    connection.set_schema_to_public()
+    sandbox = {s.template_id: (s.status, s.credits) for s in SandboxWxSubscription.objects.filter(
+        appid=APP_ID, openid=state["resident"].openid)}
+    assert sandbox == {tid: ("accept", 1) for tid in wanted}
+
+    with sandbox_http():
+        again = messaging_demo_seed(tenant=demo)
+    assert not again and (again.announcements, again.kb_articles, again.grants) == (0, 0, [])
+    repeat = _state(alpha)
+    assert {k: v for k, v in repeat.items() if k != "resident"} == {k: v for k, v in state.items() if k != "resident"}
+    connection.set_schema_to_public()
+    assert {s.template_id: s.credits for s in SandboxWxSubscription.objects.filter(appid=APP_ID)} == {
+        tid: 1 for tid in wanted}
+
+
+def test_the_demo_resident_sees_both_announcements_gets_a_spent_credit_back_and_sms_once_with_a_phone(alpha, demo):
+    from apps.messaging.content_selectors import announcements_for_resident
+
+    messaging_demo_seed(tenant=demo)  # no HTTP: linked from the sandbox library (the dev server is not up)
+    state = _state(alpha)
+    assert all(state["ids"].values())
+    with schema_context(alpha.schema):
+        seen = list(announcements_for_resident(state["resident"]).values_list("pinned", flat=True))
+        assert seen == [True, False]  # the pinned community notice first
+        receipt = state["ids"]["payment_receipt"]
+    assert not state["resident"].phone and not messaging_demo_seed(tenant=demo).sms_opt_in  # no phone: no SMS
+    with schema_context(alpha.schema):
+        resident = state["resident"]
+        resident.phone = "13800138000"  # bound a phone in the mini-program since
+        resident.save(update_fields=["phone"])
+        SubscriptionGrant.objects.filter(template_id=receipt).update(credits=0)  # and was sent a receipt
+    connection.set_schema_to_public()
+    SandboxWxSubscription.objects.filter(template_id=receipt).update(credits=0)
+    report = messaging_demo_seed(tenant=demo)
+    assert report.grants == ["payment_receipt"] and report.sms_opt_in
+    assert _state(alpha)["grants"][receipt] == ("one_time", 1, "active")
+    with schema_context(alpha.schema):
+        assert SmsConsent.objects.get(resident=resident).opted_in
+    connection.set_schema_to_public()
+    assert SandboxWxSubscription.objects.get(template_id=receipt).credits == 1
+    assert not messaging_demo_seed(tenant=demo)  # nothing more to do
+
+
+def test_without_a_mini_program_only_content_is_seeded(alpha):
+    with schema_context(alpha.schema):
+        demo_ledger_seed()
+        staff("boss", role="tenant_admin")
+    connection.set_schema_to_public()
+    report = messaging_demo_seed(tenant=HeatingCompany.objects.get(slug="alpha"))
+    assert report.templates_linked == 0 and report.grants == [] and report.announcements == 2
+    with schema_context(alpha.schema):
+        assert MessageTemplate.objects.count() == 6
+        assert not MessageTemplate.objects.exclude(wechat_template_id="").exists()
+        assert not Resident.objects.exists()
