@@ -299,3 +299,17 @@ def test_kb_lists_cost_the_same_for_one_or_many(gql, alpha, world):
 
     one, many = assert_same_queries_grown(lists, grow)
     assert one == (1, 1) and many[0] > 5 and many[1] == 5
+
+
+def test_another_companys_articles_are_not_found(gql, alpha, beta, world, make_resident, make_staff):
+    with schema_context(alpha.schema):
+        kb_seed_defaults()
+        article = KbArticle.objects.order_by("pk").last()
+    _resident, beta_token = make_resident(beta, "o-beta-kb")
+    assert gql(beta.host, ARTICLE, {"id": str(article.pk)}, token=beta_token)["data"]["kbArticle"] is None
+    assert gql(beta.host, ARTICLES, token=beta_token)["data"]["kbArticles"] == {"total": 0, "items": []}
+    beta_admin = make_staff(beta, "tenant_admin")
+    payload = gql(beta.host, DELETE_ARTICLE, {"id": str(article.pk)}, token=beta_admin)["data"]["deleteKbArticle"]
+    assert payload["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+    with schema_context(alpha.schema):
+        assert KbArticle.objects.filter(pk=article.pk).exists()
