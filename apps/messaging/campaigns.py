@@ -16,7 +16,7 @@ approved, the resident opted in and has a phone; else in-app only). Quiet hours 
 push back when it is dispatched.
 
 `campaign_start` creates the Campaign and queues `campaign_run` (Celery): it streams the audience in keyset
-chunks of CHUNK_SIZE pairs (memory does not grow with the audience), builds the variables, enqueues each chunk
+chunks of CHUNK_SIZE bills (memory does not grow with the audience), builds the variables, enqueues each chunk
 with one `outbox.enqueue_many` and saves progress per chunk; then the outbox's dispatch sends them.
 """
 
@@ -64,7 +64,8 @@ logger = logging.getLogger(__name__)
 
 KINDS = (MessageKind.BILL_PUBLISHED, MessageKind.PAYMENT_DUE)
 UNFINISHED = (Campaign.Status.QUEUED, Campaign.Status.RUNNING)
-CHUNK_SIZE = 2000  # pairs per chunk: one SELECT, one status-history SELECT, one enqueue_many, one UPDATE
+CHUNK_SIZE = 2000  # bills per chunk: two SELECTs (bills, pairs), the status history once late fees run, one
+# enqueue_many, one UPDATE of the progress
 HOUSE_MAX = 20  # WeChat "thing" values: at most 20 characters
 STAGE_RE = re.compile(r"^[0-9A-Za-z_.\-]+$")
 STAGE_MAX = 32
@@ -132,17 +133,23 @@ def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _audience_sql(spec: CampaignSpec, *, names: bool = False) -> tuple[str, dict]:
-    """FROM … WHERE … of the (bill, resident) pairs, aliases b (bill), h (house), hb (binding), r (resident); with
-    `names`, also c / bd / u (community, building, unit: small tables, hash-joined)."""
-    where = ["b.season_id = %(season)s", "b.status NOT IN ('waived', 'cancelled')", "r.is_active",
-             "r.erased_at IS NULL"]
+def _bill_filters(spec: CampaignSpec) -> tuple[list[str], dict]:
+    """WHERE terms on the bill (b) and its house (h) alone."""
+    where = ["b.season_id = %(season)s", "b.status NOT IN ('waived', 'cancelled')"]
     params: dict = {"season": spec.season.pk}
     if spec.community_ids:
         where.append("h.community_id = ANY(%(communities)s)")
         params["communities"] = list(spec.community_ids)
     if spec.arrears_only:
         where.append("b.status IN ('issued', 'partially_paid') AND b.principal_fen > b.paid_fen")
+    return where, params
+
+
+def _audience_sql(spec: CampaignSpec, *, names: bool = False) -> tuple[str, dict]:
+    """FROM … WHERE … of the (bill, resident) pairs, aliases b (bill), h (house), hb (binding), r (resident); with
+    `names`, also c / bd / u (community, building, unit: small tables)."""
+    where, params = _bill_filters(spec)
+    where += ["r.is_active", "r.erased_at IS NULL"]
     sql = (f"FROM {_t(Bill)} b JOIN {_t(House)} h ON h.id = b.house_id "
            f"JOIN {_t(HouseBinding)} hb ON hb.house_id = b.house_id "
            f"JOIN {_t(Resident)} r ON r.id = hb.resident_id ")
@@ -245,9 +252,8 @@ def campaign_start(*, kind: str, season_id, community_ids: Sequence | None = Non
 _PAIRS_SQL = """
 SELECT b.id, hb.resident_id, b.house_id, b.principal_fen, b.paid_fen, b.status, md5(b.snapshot::text),
        h.account_no, h.room, u.name, bd.name, c.name
-{audience} AND b.id >= %(after_bill)s AND (b.id, hb.resident_id) > (%(after_bill)s, %(after_resident)s)
-ORDER BY b.id, hb.resident_id
-LIMIT %(limit)s"""
+{audience} AND b.id = ANY(%(bill_ids)s)
+ORDER BY b.id, hb.resident_id"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,20 +277,27 @@ class _Pair:
 
 
 def _pairs(spec: CampaignSpec, *, limit: int) -> Iterator[list[_Pair]]:
-    """Keyset pages of the audience ordered by (bill, resident): each page is one indexed range scan, however
-    far into the audience it is (OFFSET would rescan everything before it)."""
-    audience, params = _audience_sql(spec, names=True)
-    sql = _PAIRS_SQL.format(audience=audience)
-    after = (0, 0)
+    """The audience in chunks of `limit` bills (keyset on the bill id: each chunk is one short range of the bill
+    index however far in it is; OFFSET would rescan everything before it), each chunk's pairs read by bill id. A
+    chunk's pairs are its bills × their bound residents (a few per house)."""
+    where, params = _bill_filters(spec)
+    bills_sql = (f"SELECT b.id FROM {_t(Bill)} b JOIN {_t(House)} h ON h.id = b.house_id WHERE "
+                 + " AND ".join(where) + " AND b.id > %(after)s ORDER BY b.id LIMIT %(limit)s")
+    audience, pair_params = _audience_sql(spec, names=True)
+    pairs_sql = _PAIRS_SQL.format(audience=audience)
+    after = 0
     while True:
         with connection.cursor() as cur:
-            cur.execute(sql, {**params, "after_bill": after[0], "after_resident": after[1], "limit": limit})
+            cur.execute(bills_sql, {**params, "after": after, "limit": limit})
+            bill_ids = [row[0] for row in cur.fetchall()]
+            if not bill_ids:
+                return
+            cur.execute(pairs_sql, {**pair_params, "bill_ids": bill_ids})
             page = [_Pair(*row) for row in cur.fetchall()]
-        if not page:
-            return
-        yield page
-        after = (page[-1].bill_id, page[-1].resident_id)
-        if len(page) < limit:
+        if page:  # bills nobody (active) has bound give no pairs
+            yield page
+        after = bill_ids[-1]
+        if len(bill_ids) < limit:
             return
 
 
@@ -334,10 +347,17 @@ class _Params:
         return self._memo[digest]
 
 
+def _late_fee_paused(tariff: TariffParams, on: dt.date) -> bool:
+    """Whether stopped-heat history can change the amount due on `on`: only once late fees run, and only under a
+    tariff that pauses them while heat is stopped (before that the history is not read at all)."""
+    return bool(tariff.late_fee_pause_when_stopped and tariff.late_fee_daily_permille and tariff.late_fee_start
+                and on >= tariff.late_fee_start)
+
+
 def _amounts_due(pairs: Sequence[_Pair], params: _Params, on: dt.date) -> dict[int, int]:
     """Amount due now (late fee, early discount) of each bill, as bill_amount_due computes it. One query for the
     stopped-heat history of the houses whose tariff pauses late fees while heat is stopped."""
-    paused_houses = {p.house_id for p in pairs if params.get(p.snapshot).late_fee_pause_when_stopped}
+    paused_houses = {p.house_id for p in pairs if _late_fee_paused(params.get(p.snapshot), on)}
     changes: dict[int, list[HeatingStatusChange]] = {}
     if paused_houses:
         for change in HeatingStatusChange.objects.filter(house_id__in=paused_houses).only(
@@ -348,8 +368,7 @@ def _amounts_due(pairs: Sequence[_Pair], params: _Params, on: dt.date) -> dict[i
         if p.bill_id in due:
             continue
         tariff = params.get(p.snapshot)
-        pauses = stopped_intervals(changes.get(p.house_id, ()), until=on) \
-            if tariff.late_fee_pause_when_stopped else []
+        pauses = stopped_intervals(changes.get(p.house_id, ()), until=on) if _late_fee_paused(tariff, on) else []
         due[p.bill_id] = amount_due(tariff, principal_fen=p.principal_fen, paid_fen=p.paid_fen, on=on,
                                     pauses=pauses).total_fen
     return due

@@ -26,6 +26,7 @@ from apps.messaging.models import (
 from apps.properties.models import HouseBinding
 from apps.residents.models import Resident
 from apps.tariffs.models import Season
+from heat_platform.money import fen_to_yuan_str
 from tests.factories.accounts import StaffFactory
 from tests.factories.billing import bill_for
 from tests.factories.properties import BuildingFactory, CommunityFactory, HouseFactory, UnitFactory
@@ -174,6 +175,21 @@ def test_payment_due_amount_includes_the_late_fee_due_now(alpha, world):
         assert message.variables["season"] == "2025-2026"
 
 
+def test_payment_due_amount_is_billings_amount_due_with_late_fees_paused_while_heat_was_stopped(alpha, world):
+    from apps.billing.amounts import bill_amount_due
+    from apps.properties.models import HeatingStatusChange
+
+    with schema_context(alpha.schema):
+        house = world.old_bill.house
+        today = timezone.localdate()
+        HeatingStatusChange.objects.create(house=house, from_status="normal", to_status="opted_out", reason="报停",
+                                           effective_date=today - dt.timedelta(days=6), changed_by="test")
+        _run(world, season_id=world.older.pk)
+        expected = bill_amount_due(Bill.objects.get(pk=world.old_bill.pk))
+        assert 0 < expected.late_fee_fen < 2148  # fewer late-fee days than the 10 of the plain case
+        assert Message.objects.get(kind=DUE).variables["amount"] == fen_to_yuan_str(expected.total_fen)
+
+
 def test_short_address_fits_wechat_thing_fields():
     assert svc.house_short_address("幸福里", "3号楼", "2单元", "501") == "幸福里3-2-501"
     assert svc.house_short_address("阳光城", "8栋", None, "101室") == "阳光城8-101"
@@ -316,7 +332,8 @@ def test_progress_per_chunk_and_queries_grow_with_chunks_not_pairs(alpha, world)
             campaign = _run(world, chunk_size=2)
         finally:
             svc._rows = original
-        assert seen == [(0, 0, 2), (2, 2, 2), (4, 4, 1)]
+        # chunks of 2 bills in id order: A-1 (r1, r2) and B-1 (r3); then A-4 (r1, r4)
+        assert seen == [(0, 0, 3), (3, 3, 2)]
         assert (campaign.processed, campaign.enqueued, campaign.total) == (5, 5, 5)
         assert campaign.started_at <= campaign.finished_at
 
