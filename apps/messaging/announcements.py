@@ -186,13 +186,14 @@ def _publish_time(publish_at: dt.datetime | None, now: dt.datetime) -> dt.dateti
 @transaction.atomic
 def announcement_publish(*, announcement_id: int, actor, publish_at: dt.datetime | None = None,
                          now: dt.datetime | None = None) -> Announcement:
-    """Publish a draft now, or at `publish_at` (default: the planned time kept on the draft, else now). Its
-    expiry must come after. Counts the residents it reaches."""
+    """Publish a draft now, or at `publish_at` (default: the time planned on the draft, or now once that time has
+    passed). Its expiry must come after. Counts the residents it reaches."""
     now = now or timezone.now()
     announcement = _lock(announcement_id)
     if announcement.status != Status.DRAFT:
         raise field_error("id", _("只有草稿可以发布。"), Code.NOT_ALLOWED_IN_STATE)
-    when = _publish_time(publish_at if publish_at is not None else announcement.publish_at, now)
+    planned = announcement.publish_at if announcement.publish_at and announcement.publish_at > now else None
+    when = _publish_time(publish_at if publish_at is not None else planned, now)
     _schedule(when, announcement.expires_at, now)
     announcement.status, announcement.publish_at = Status.PUBLISHED, when
     announcement.target_count = target_count(announcement)

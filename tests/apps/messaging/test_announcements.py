@@ -112,6 +112,13 @@ def test_schedule_publish_later_and_expiry(tenant):
     # Publishing without a time: at once; a time a little in the past (a slow clock) counts as now.
     assert _published(now=NOW).publish_at == NOW
     assert _published(now=NOW, publish_at=NOW - dt.timedelta(minutes=2)).publish_at == NOW
+    # A draft's planned time: used when ahead, and "now" once it has passed (the draft was published late).
+    actor = StaffFactory(role="tenant_admin")
+    planned = svc.announcement_create(actor=actor, title="t", body="b", publish_at=NOW + HOUR, now=NOW)
+    assert svc.announcement_publish(announcement_id=planned.pk, actor=actor, now=NOW).publish_at == NOW + HOUR
+    late = svc.announcement_create(actor=actor, title="t", body="b", publish_at=NOW + HOUR, now=NOW)
+    assert svc.announcement_publish(announcement_id=late.pk, actor=actor, now=NOW + 2 * HOUR).publish_at == \
+        NOW + 2 * HOUR
 
 
 @pytest.mark.parametrize(("publish_at", "expires_at", "field"), [
