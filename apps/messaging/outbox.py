@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from heat_platform.kernel.tasks import enqueue_on_commit
@@ -320,12 +319,6 @@ def _deliver(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
         _finish(message, status=S.FAILED, now=now, note=";".join(notes), last_error=error)
     else:
         _finish(message, status=S.SENT, channel=Channel.IN_APP, note=";".join(notes), now=now, last_error="")
-
-
-def messages_due(now: dt.datetime | None = None):
-    """PENDING messages due now (what the next dispatch run takes)."""
-    now = now or timezone.now()
-    return Message.objects.filter(Q(status=S.PENDING) & Q(not_before__lte=now))
 
 
 # --- the resident's inbox and staff actions --------------------------------------------------------------------
