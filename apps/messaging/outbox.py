@@ -24,8 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from heat_platform.kernel.locks import xact_lock
 from heat_platform.kernel.tasks import enqueue_on_commit
 
 from . import quiet
@@ -253,6 +255,8 @@ def _finish(message: Message, *, status: str, channel: str = "", note: str = "",
     fields = {"status": status, "channel": channel, "note": note[:64], "attempts": message.attempts}
     if status in (S.SENT, S.UNCERTAIN, S.FAILED):
         fields["sent_at"] = now
+    elif status == S.PENDING:
+        fields["sent_at"] = None  # a slot reserved for this round is given back
     if not_before is not None:
         fields["not_before"] = not_before
     if last_error is not None:
@@ -260,12 +264,25 @@ def _finish(message: Message, *, status: str, channel: str = "", note: str = "",
     Message.objects.filter(pk=message.pk, status=S.SENDING).update(**fields)
 
 
-def resident_pushes_today(resident_id: int, now: dt.datetime) -> int:
-    """WeChat and SMS pushes of `now`'s local day (an SMS in flight counts: see channels.push_sms)."""
+def resident_pushes_today(resident_id: int, now: dt.datetime, *, exclude: int | None = None) -> int:
+    """WeChat and SMS pushes of `now`'s local day, and pushes another dispatcher has reserved and not finished."""
     start = quiet.local_day_start(now)
-    return Message.objects.filter(resident_id=resident_id, channel__in=(Channel.WECHAT, Channel.SMS),
-                                  status__in=(S.SENDING, S.SENT, S.UNCERTAIN), sent_at__gte=start,
-                                  sent_at__lt=start + dt.timedelta(days=1)).count()
+    pushed = Q(channel__in=(Channel.WECHAT, Channel.SMS), status__in=(S.SENT, S.UNCERTAIN))
+    in_flight = Q(status=S.SENDING)
+    qs = Message.objects.filter(pushed | in_flight, resident_id=resident_id, sent_at__gte=start,
+                                sent_at__lt=start + dt.timedelta(days=1))
+    return (qs.exclude(pk=exclude) if exclude else qs).count()
+
+
+def _reserve_push(message: Message, ctx: DispatchContext, now: dt.datetime) -> bool:
+    """Under the resident's lock: below the daily cap, this message takes a slot (sent_at, while SENDING) that a
+    concurrent dispatcher counts; False when the cap is reached."""
+    with transaction.atomic():
+        xact_lock("messaging.resident_push", message.resident_id)
+        if resident_pushes_today(message.resident_id, now, exclude=message.pk) >= ctx.settings.resident_daily_cap:
+            return False
+        Message.objects.filter(pk=message.pk).update(sent_at=now)
+    return True
 
 
 def _deliver(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
@@ -284,7 +301,7 @@ def _deliver(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
     if not resident.is_active or resident.erased_at is not None:
         _finish(message, status=S.SENT, channel=Channel.IN_APP, note="resident_inactive", now=now)
         return
-    if resident_pushes_today(resident.pk, now) >= ctx.settings.resident_daily_cap:
+    if not _reserve_push(message, ctx, now):
         _finish(message, status=S.SENT, channel=Channel.IN_APP, note="capped", now=now)
         return
 

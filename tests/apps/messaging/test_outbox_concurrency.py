@@ -133,3 +133,42 @@ def test_two_sends_racing_for_the_last_credit_spend_it_once(committed_tenant):
                 Resident.objects.filter(pk=resident_id).delete()
 
         committed(cleanup)
+
+
+def test_two_dispatchers_respect_the_resident_daily_cap(committed_tenant, monkeypatch):
+    from apps.messaging.models import MessagingSettings
+
+    schema = committed_tenant.info.schema
+    monkeypatch.setattr(outbox, "CLAIM_BATCH", 1)  # each dispatcher takes one of the resident's two messages
+
+    def setup():
+        with schema_context(schema):
+            ensure_default_templates()
+            MessageTemplate.objects.filter(kind=MessageKind.PAYMENT_DUE).update(
+                sms_template_code=CODE, sms_approval=MessageTemplate.SmsApproval.APPROVED)
+            MessagingSettings.objects.update_or_create(pk=1, defaults={"resident_daily_cap": 1})
+            r = ResidentFactory(openid="o-conc-cap", phone="13711112222", phone_index=phone_index("13711112222"))
+            SmsConsent.objects.create(resident=r, opted_in=True)
+            return [outbox.enqueue(resident_id=r.pk, kind=MessageKind.PAYMENT_DUE, key=f"cap:{i}", variables=VARS,
+                                   now=DAY).pk for i in range(2)]
+
+    ids = committed(setup)
+    try:
+        def dispatcher():
+            with schema_context(schema):
+                return outbox.dispatch_due(limit=1, now=DAY)
+
+        assert _race([dispatcher, dispatcher]) == [1, 1]
+
+        def check():
+            with schema_context(schema):
+                return sorted(Message.objects.filter(pk__in=ids).values_list("channel", "note"))
+
+        assert committed(check) == [("in_app", "capped"), ("sms", "no_wechat_template")]
+    finally:
+        def restore():
+            with schema_context(schema):
+                MessagingSettings.objects.update_or_create(pk=1, defaults={"resident_daily_cap": 5})
+
+        committed(restore)
+        committed(_cleanup, schema, ids)
