@@ -255,3 +255,14 @@ def test_shipped_templates_read_as_defaults(gql, alpha, make_staff):
     due = next(t for t in templates if t["kind"] == "PAYMENT_DUE")
     assert due["wechatTitle"] == "缴费提醒" and "tip" in due["variables"]
     assert {"key": "thing5", "variable": "tip"} in due["wechatFields"]
+
+
+def test_my_messages_cost_the_same_queries_for_one_or_many(gql, alpha, make_resident):
+    me, token = make_resident(alpha, "o-me")
+    _message(alpha, me, "first")
+    one = lambda: gql(alpha.host, MY, {"first": 1}, token=token)  # noqa: E731
+    many = lambda: gql(alpha.host, MY, {"first": 6}, token=token)  # noqa: E731
+    for i in range(5):
+        _message(alpha, me, f"more{i}")
+    first, second = assert_same_queries(one, many)
+    assert len(first["data"]["myMessages"]["items"]) == 1 and len(second["data"]["myMessages"]["items"]) == 6
