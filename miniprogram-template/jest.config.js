@@ -12,7 +12,7 @@ module.exports = {
       displayName: 'e2e',
       testEnvironment: 'jsdom',
       roots: ['<rootDir>/tests/e2e'],
-      setupFilesAfterEnv: ['<rootDir>/tests/support/setup.js'],
+      setupFilesAfterEnv: ['<rootDir>/tests/support/setup.js', '<rootDir>/tests/e2e/timeout.js'],
     },
   ],
 };

@@ -11,6 +11,9 @@
  *   HEATCLOUD_E2E_RESIDENT      sandbox WeChat user (wx.login → sandbox:<name>)  e2e-<time>-<random>
  *   HEATCLOUD_E2E_PHONE         bind this phone with the phone button (sandbox-phone:<n>); unset: skip
  *   HEATCLOUD_E2E_PAYMENT       "0" stops after listing bills (a server without payments)   1
+ *   HEATCLOUD_E2E_APPID         the company's AppID (the sandbox WeChat's subscribe popup)  wxd3e0c0ffee000001
+ *   HEATCLOUD_E2E_OPENID        the resident's openid there      the sandbox login's, from APPID and RESIDENT
+ *   HEATCLOUD_E2E_SUBSCRIBE     the answer to wx.requestSubscribeMessage: accept | reject | ban   accept
  *
  * The template itself is configured like a branded build: ext apiBaseUrl is
  * http://<HOST>:<port of API_BASE>. Node cannot resolve *.localhost, so the wx
@@ -36,11 +39,16 @@ function load() {
     sandboxHost,
     companyUrl: `${apiBase.protocol}//${host}${port}`,
     sandboxConfirmUrl: `${sandboxBase.protocol}//${sandboxHost}${sandboxPort}/sandbox/wechatpay/confirm`,
+    sandboxSubscribeUrl: `${sandboxBase.protocol}//${sandboxHost}${sandboxPort}/sandbox/wxapi/_client/subscribe`,
+    sandboxMessagesUrl: `${sandboxBase.protocol}//${sandboxHost}${sandboxPort}/sandbox/messages.json`,
     accountNo: env('HEATCLOUD_E2E_ACCOUNT_NO', 'H10001'),
     ownerName: env('HEATCLOUD_E2E_OWNER_NAME', '王建国'),
     resident: env('HEATCLOUD_E2E_RESIDENT', `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`),
     phone: env('HEATCLOUD_E2E_PHONE', ''),
     payment: env('HEATCLOUD_E2E_PAYMENT', '1') !== '0',
+    appid: env('HEATCLOUD_E2E_APPID', 'wxd3e0c0ffee000001'),
+    openid: env('HEATCLOUD_E2E_OPENID', ''),
+    subscribeResult: env('HEATCLOUD_E2E_SUBSCRIBE', 'accept'),
   };
 }
 

@@ -8,9 +8,14 @@
  * - wx.login answers `sandbox:<resident>` (the sandbox WeChat login provider).
  * - wx.requestPayment confirms in the sandbox WeChat Pay gateway:
  *   POST <platform>/sandbox/wechatpay/confirm {"prepay_id", "result": "pay"}.
+ * - wx.requestSubscribeMessage answers as the sandbox WeChat's phone side does:
+ *   POST <platform>/sandbox/wxapi/_client/subscribe {appid, openid, tmplIds, result} (the resident's
+ *   answer, `subscribeResult`, default accept); its answer is the success or fail result.
+ *   Calls are recorded in wx.sandboxSubscribes.
  * - storage in memory, getExtConfigSync from the E2E settings; navigation,
  *   toasts and modals recorded (modals are confirmed).
  */
+const crypto = require('crypto');
 const http = require('http');
 const https = require('https');
 const { createFakeWx } = require('../support/fake-wx');
@@ -52,9 +57,15 @@ function httpRequest(settings, opts) {
   });
 }
 
+/** The sandbox login's openid for a name (apps/residents/providers/sandbox.py: "sbx-" + HMAC-SHA256(AppID, name)). */
+function sandboxOpenid(appid, name) {
+  return `sbx-${crypto.createHmac('sha256', appid).update(name).digest('hex').slice(0, 40)}`;
+}
+
 function createWxShim(settings, options) {
-  const o = Object.assign({ payResult: 'pay' }, options);
+  const o = Object.assign({ payResult: 'pay', subscribeResult: settings.subscribeResult || 'accept' }, options);
   const confirms = [];
+  const subscribes = [];
   const transport = (opts) => httpRequest(settings, opts);
 
   async function payment(params) {
@@ -86,7 +97,23 @@ function createWxShim(settings, options) {
     loginCode: () => `sandbox:${settings.resident}`,
   });
   wx.sandboxConfirms = confirms;
+  wx.sandboxSubscribes = subscribes;
+
+  wx.requestSubscribeMessage = (opts) => {
+    const body = { appid: settings.appid, openid: settings.openid || sandboxOpenid(settings.appid, settings.resident),
+      tmplIds: opts.tmplIds, result: o.subscribeResult };
+    transport({ url: settings.sandboxSubscribeUrl, method: 'POST', header: { 'content-type': 'application/json' }, data: body })
+      .then((res) => {
+        const answer = res.data && typeof res.data === 'object' ? res.data : { errMsg: `requestSubscribeMessage:fail ${res.statusCode}` };
+        subscribes.push({ request: body, statusCode: res.statusCode, answer });
+        if (/:ok$/.test(String(answer.errMsg || ''))) opts.success(answer);
+        else opts.fail(answer);
+      }, (err) => {
+        subscribes.push({ request: body, error: err });
+        opts.fail({ errMsg: `requestSubscribeMessage:fail ${err.errMsg || err}`, errCode: 10002 });
+      });
+  };
   return wx;
 }
 
-module.exports = { createWxShim, httpRequest };
+module.exports = { createWxShim, httpRequest, sandboxOpenid };
