@@ -7,11 +7,14 @@ MENUS = {
     "TENANT_ADMIN": ["dashboard", "houses", "imports", "seasons", "billRuns", "bills", "counter", "orders",
                      "invoices", "reconciliation", "dailyClose", "reports", "tickets", "workQueue",
                      "serviceDashboard", "compensations", "optOuts", "serviceSettings",
-                     "announcements", "knowledgeBase", "campaigns", "settings", "audit"],
-    "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "tickets", "serviceDashboard", "optOuts"],
+                     "announcements", "knowledgeBase", "campaigns", "outbox", "messagingSettings", "settings",
+                     "audit"],
+    "COLLECTOR": ["dashboard", "houses", "bills", "counter", "invoices", "tickets", "serviceDashboard", "optOuts",
+                  "outbox"],
     "TECHNICIAN": ["dashboard", "houses", "bills", "workQueue", "optOuts"],
     "FINANCE": ["dashboard", "houses", "seasons", "billRuns", "bills", "orders", "invoices", "reconciliation",
-                "dailyClose", "reports", "tickets", "serviceDashboard", "compensations", "optOuts", "campaigns"],
+                "dailyClose", "reports", "tickets", "serviceDashboard", "compensations", "optOuts", "campaigns",
+                "outbox"],
 }
 # Routes of the staff console by menu key, for the 403 check of pages outside a role's menu.
 PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/console/imports",
@@ -23,7 +26,8 @@ PATHS = {"dashboard": "/console/", "houses": "/console/houses", "imports": "/con
          "compensations": "/console/compensations", "optOuts": "/console/opt-outs",
          "serviceSettings": "/console/service-settings",
          "announcements": "/console/announcements", "knowledgeBase": "/console/knowledge-base",
-         "campaigns": "/console/campaigns",
+         "campaigns": "/console/campaigns", "outbox": "/console/outbox",
+         "messagingSettings": "/console/messaging-settings",
          "settings": "/console/settings", "audit": "/console/audit"}
 # Dashboard parts (data-testid) each role sees; the others must be absent.
 PARTS = {"chart-collections-by-day": {"TENANT_ADMIN", "FINANCE", "COLLECTOR"},

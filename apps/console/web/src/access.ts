@@ -60,7 +60,7 @@ export const ACCESS = {
   knowledgeBase: ADMIN,
   campaigns: ['TENANT_ADMIN', 'FINANCE'],
   outbox: ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
-  'outbox.retry': ['TENANT_ADMIN', 'FINANCE', 'COLLECTOR'],
+  'outbox.retry': ADMIN,
   messagingSettings: ADMIN,
   account: ALL_STAFF,
   // --- operator console (the platform host)

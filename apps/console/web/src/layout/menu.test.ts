@@ -35,8 +35,9 @@ describe('groupMenu', () => {
       return g?.kind === 'group' ? g.entries.map((e) => e.key) : [];
     };
     expect(group('TENANT_ADMIN')?.kind === 'group' && group('TENANT_ADMIN')?.label).toBe('消息中心');
-    expect(keys('TENANT_ADMIN')).toEqual(['announcements', 'knowledgeBase', 'campaigns']);
-    expect(keys('FINANCE')).toEqual(['campaigns']);
+    expect(keys('TENANT_ADMIN')).toEqual(['announcements', 'knowledgeBase', 'campaigns', 'outbox', 'messagingSettings']);
+    expect(keys('FINANCE')).toEqual(['campaigns', 'outbox']);
+    expect(keys('COLLECTOR')).toEqual(['outbox']);
     expect(group('TECHNICIAN')).toBeUndefined();
     expect(nodes('TENANT_ADMIN').filter((n) => n.kind === 'group')).toHaveLength(1);
   });

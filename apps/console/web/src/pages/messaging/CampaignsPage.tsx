@@ -9,6 +9,7 @@ import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Col, Form, Input, Progress, Radio, Row, Select, Space, Statistic, Switch, Tag, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { ApiError, fieldErrors, request } from '../../api/client';
 import DataTable from '../../components/DataTable';
 import { pageArgs, tablePage, type ProTableParams } from '../../components/table';
@@ -129,9 +130,9 @@ export default function CampaignsPage() {
   };
 
   const columns: ProColumns<Row>[] = [
-    { title: t('类型', 'Kind'), render: (_, row) => label(KIND, row.kind, t) },
+    { title: t('类型', 'Kind'), width: 110, render: (_, row) => label(KIND, row.kind, t) },
     { title: t('采暖季', 'Season'), render: (_, row) => row.season.name },
-    { title: t('批次', 'Batch'), dataIndex: 'stage' },
+    { title: t('批次', 'Batch'), dataIndex: 'stage', width: 90 },
     {
       title: t('范围', 'Scope'),
       render: (_, row) =>
@@ -165,6 +166,14 @@ export default function CampaignsPage() {
       ),
     },
     { title: t('发起人', 'By'), render: (_, row) => row.createdBy || '—' },
+    {
+      title: t('消息', 'Messages'),
+      render: (_, row) => (
+        <Link to={`/outbox?campaign=${row.id}`} data-testid={`campaign-messages-${row.id}`} style={{ whiteSpace: 'nowrap' }}>
+          {t('查看消息', 'View messages')}
+        </Link>
+      ),
+    },
     { title: t('创建时间', 'Created'), render: (_, row) => when(row.createdAt) },
     { title: t('完成时间', 'Finished'), render: (_, row) => when(row.finishedAt) },
   ];
