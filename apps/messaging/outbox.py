@@ -110,6 +110,7 @@ def _insert(rows: list[OutboxRow], *, campaign_id: int | None, now: dt.datetime,
     """One statement per batch: arrays bound as 8 parameters (unnest), whatever the batch size."""
     columns: list[list] = [[], [], [], [], [], [], [], []]
     seen: set[str] = set()
+    due_by_kind: dict[str, dt.datetime] = {}
     for row in sorted(rows, key=lambda r: (r.kind, str(r.key))):  # one order: concurrent batches never deadlock
         values = _check_row(row)
         dedup = f"{row.kind}:{row.key}"
@@ -118,7 +119,9 @@ def _insert(rows: list[OutboxRow], *, campaign_id: int | None, now: dt.datetime,
         seen.add(dedup)
         tpl = templates[row.kind]
         shown = render_vars(row.kind, values)
-        due = quiet.release_time(now, kind=row.kind, messaging_settings=msettings)
+        due = due_by_kind.get(row.kind)
+        if due is None:  # the same for every row of a kind in one call
+            due = due_by_kind[row.kind] = quiet.release_time(now, kind=row.kind, messaging_settings=msettings)
         for column, value in zip(columns, (row.resident_id, row.kind, dedup,
                                            json.dumps(values, ensure_ascii=False),
                                            render_text(tpl.in_app_title, shown)[:60],
