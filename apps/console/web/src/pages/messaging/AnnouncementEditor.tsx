@@ -198,6 +198,8 @@ export function AnnouncementEditor({ row, onClose, onDone }: { row: Announcement
                 data-testid="announcement-buildings"
                 loading={buildings.isFetching}
                 options={(buildings.data ?? []).map((b) => ({ value: b.id, label: `${b.communityName} ${b.name}` }))}
+                // Buildings chosen earlier in another community keep a readable tag until that community is picked.
+                labelRender={({ label: shown, value }) => shown ?? t(`楼栋 #${value}`, `Building #${value}`)}
               />
             </Form.Item>
           </>
