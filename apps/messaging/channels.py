@@ -205,7 +205,11 @@ def push_sms(message: Message, template: MessageTemplate, ctx, now: dt.datetime)
         xact_lock("messaging.sms_phone", resident.phone_index or f"resident:{resident.pk}")
         if phone_sms_today(resident, now) >= ctx.settings.phone_daily_cap:
             return Outcome(SKIPPED, "phone_capped")
-        Message.objects.filter(pk=message.pk).update(channel=Channel.SMS, sent_at=now)
+        if not Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+                channel=Channel.SMS, sent_at=now):
+            from .outbox import ClaimLostError
+
+            raise ClaimLostError  # released as stale meanwhile (UNCERTAIN): nothing goes out
         delivery = _delivery(message, channel=Channel.SMS, target=mask_phone(resident.phone),
                              template=template.sms_template_code, content=sms_render(template, params, sign),
                              status=Delivery.Status.UNCERTAIN)

@@ -20,18 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from heat_platform.kernel.locks import xact_lock
 from heat_platform.kernel.tasks import enqueue_on_commit
 
 from . import quiet
-from .models import Channel, Message, MessageKind, MessageTemplate, MessagingSettings
+from .models import Channel, Delivery, Message, MessageKind, MessageTemplate, MessagingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ BACKOFF_MINUTES = (1, 5, 30, 120)  # a retryable WeChat failure waits this long 
 INSERT_BATCH = 5000
 CLAIM_BATCH = 100
 STALE_SENDING = dt.timedelta(minutes=15)  # a claim older than this was abandoned by a dead worker
+SWEEP_BUDGET_SECONDS = 45.0  # a sweep claims no new batch after this: the next beat (1 min) takes over
 S = Message.Status
 
 
@@ -219,44 +222,67 @@ class DispatchContext:
         return self._sms
 
 
-def dispatch_due(*, limit: int = 500, now: dt.datetime | None = None) -> int:
-    """Push up to `limit` due messages of the current company; returns how many were taken."""
-    now = now or timezone.now()
+def dispatch_due(*, limit: int = 500, now: dt.datetime | None = None,
+                 budget_seconds: float | None = None) -> int:
+    """Push up to `limit` due messages of the current company; returns how many were taken.
+
+    The clock is read afresh for each claim and each message (a sweep started at 20:59 must hold what it reaches
+    after 21:00); a test passes `now` to fix it. No batch is claimed once the sweep has run `budget_seconds`
+    (default SWEEP_BUDGET_SECONDS), so the minute beat's sweeps do not pile up behind a slow provider."""
+    budget = SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    started = time.monotonic()
     ctx, done = None, 0
     while done < limit:
+        if done and time.monotonic() - started >= budget:
+            break
         with transaction.atomic():
             ids = list(Message.objects.select_for_update(skip_locked=True)
-                       .filter(status=S.PENDING, not_before__lte=now).order_by("not_before", "id")
+                       .filter(status=S.PENDING, not_before__lte=now or timezone.now()).order_by("not_before", "id")
                        .values_list("id", flat=True)[:min(CLAIM_BATCH, limit - done)])
             if not ids:
                 break
-            Message.objects.filter(pk__in=ids).update(status=S.SENDING, not_before=now)
+            # the claim's stamp is the database's clock, which release_stale compares with
+            Message.objects.filter(pk__in=ids).update(status=S.SENDING, not_before=Now())
         ctx = ctx or DispatchContext()
         for message_id in ids:
-            _deliver_safely(message_id, ctx, now)
+            _deliver_safely(message_id, ctx, now or timezone.now())
         done += len(ids)
     return done
 
 
 def dispatch_message(message_id: int, *, now: dt.datetime | None = None) -> None:
     """Push one message now if it is due and nobody else took it (compare-and-set PENDING → SENDING)."""
-    now = now or timezone.now()
-    claimed = Message.objects.filter(pk=message_id, status=S.PENDING, not_before__lte=now).update(
-        status=S.SENDING, not_before=now)
+    claimed = Message.objects.filter(pk=message_id, status=S.PENDING, not_before__lte=now or timezone.now()).update(
+        status=S.SENDING, not_before=Now())
     if claimed:
-        _deliver_safely(message_id, DispatchContext(), now)
+        _deliver_safely(message_id, DispatchContext(), now or timezone.now())
 
 
 def release_stale(*, now: dt.datetime | None = None) -> int:
-    """Claims abandoned by a dead worker: the push may have gone out, so they are UNCERTAIN (never resent)."""
-    now = now or timezone.now()
-    return Message.objects.filter(status=S.SENDING, not_before__lt=now - STALE_SENDING).update(
-        status=S.UNCERTAIN, note="stale_claim")
+    """Claims older than STALE_SENDING (by the database clock unless `now` is given), abandoned by a dead or
+    stuck worker. One that never reserved its push (sent_at unset, no delivery that may have gone out) was never
+    pushed: it is due again. The rest may have gone out: UNCERTAIN, never resent. A worker still holding such a
+    claim finds it gone before pushing (_reserve_push) and stops."""
+    cutoff = (now or Now()) - STALE_SENDING
+    stale = Message.objects.filter(status=S.SENDING, not_before__lt=cutoff)
+    maybe_out = Delivery.objects.filter(message_id=OuterRef("pk"),
+                                        status__in=(Delivery.Status.SENT, Delivery.Status.UNCERTAIN))
+    unpushed = Q(sent_at__isnull=True) & ~Exists(maybe_out)
+    again = stale.filter(unpushed).update(status=S.PENDING, not_before=now or Now(), channel="",
+                                          note="stale_claim_released")
+    uncertain = stale.exclude(unpushed).update(status=S.UNCERTAIN, note="stale_claim")
+    return again + uncertain
+
+
+class ClaimLostError(Exception):
+    """This worker's claim on a message was released (release_stale) before it pushed: another sweep owns it."""
 
 
 def _deliver_safely(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
     try:
         _deliver(message_id, ctx, now)
+    except ClaimLostError:
+        logger.warning("message %s: claim released before the push; left to the next sweep", message_id)
     except Exception:  # one message's trouble never stops the batch; a push may have left: never resent
         logger.exception("message %s: dispatch failed", message_id)
         Message.objects.filter(pk=message_id, status=S.SENDING).update(status=S.FAILED, last_error="internal")
@@ -273,7 +299,8 @@ def _finish(message: Message, *, status: str, channel: str = "", note: str = "",
         fields["not_before"] = not_before
     if last_error is not None:
         fields["last_error"] = last_error[:64]
-    Message.objects.filter(pk=message.pk, status=S.SENDING).update(**fields)
+    if not Message.objects.filter(pk=message.pk, status=S.SENDING).update(**fields):
+        logger.warning("message %s: no longer SENDING (released as stale); %s not recorded", message.pk, status)
 
 
 def resident_pushes_today(resident_id: int, now: dt.datetime, *, exclude: int | None = None) -> int:
@@ -288,12 +315,16 @@ def resident_pushes_today(resident_id: int, now: dt.datetime, *, exclude: int | 
 
 def _reserve_push(message: Message, ctx: DispatchContext, now: dt.datetime) -> bool:
     """Under the resident's lock: below the daily cap, this message takes a slot (sent_at, while SENDING) that a
-    concurrent dispatcher counts; False when the cap is reached."""
+    concurrent dispatcher counts; False when the cap is reached. ClaimLostError when the claim was released meanwhile
+    (once sent_at is set, release_stale makes it UNCERTAIN instead: never pushed twice)."""
     with transaction.atomic():
         xact_lock("messaging.resident_push", message.resident_id)
         if resident_pushes_today(message.resident_id, now, exclude=message.pk) >= ctx.settings.resident_daily_cap:
+            if not Message.objects.filter(pk=message.pk, status=S.SENDING).exists():
+                raise ClaimLostError
             return False
-        Message.objects.filter(pk=message.pk).update(sent_at=now)
+        if not Message.objects.filter(pk=message.pk, status=S.SENDING).update(sent_at=now):
+            raise ClaimLostError
     return True
 
 

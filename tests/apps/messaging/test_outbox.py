@@ -334,12 +334,85 @@ def test_dispatch_message_takes_a_message_only_once():
     assert len(sms_sandbox.outbox()) == 1 and reload(message).deliveries.count() == 1
 
 
-def test_a_claim_abandoned_by_a_dead_worker_becomes_uncertain():
-    message = due(resident())
-    Message.objects.filter(pk=message.pk).update(status=S.SENDING, not_before=DAY)
+def test_a_stale_claim_that_never_pushed_is_due_again_and_one_that_may_have_is_uncertain():
+    never, reserved, attempted = due(resident(), key="n"), due(resident(), key="r"), due(resident(), key="a")
+    Message.objects.filter(pk__in=[never.pk, reserved.pk, attempted.pk]).update(status=S.SENDING, not_before=DAY)
+    Message.objects.filter(pk=reserved.pk).update(sent_at=DAY)  # the push slot was taken: it may have gone out
+    Delivery.objects.create(message=attempted, channel=Channel.SMS, target="138****8000",
+                            status=Delivery.Status.UNCERTAIN)
     assert outbox.release_stale(now=DAY + dt.timedelta(minutes=10)) == 0
-    assert outbox.release_stale(now=DAY + dt.timedelta(minutes=16)) == 1
-    assert reload(message).status == S.UNCERTAIN
+    assert outbox.release_stale(now=DAY + dt.timedelta(minutes=16)) == 3
+    assert reload(never).status == S.PENDING and reload(never).not_before == DAY + dt.timedelta(minutes=16)
+    assert reload(reserved).status == S.UNCERTAIN and reload(attempted).status == S.UNCERTAIN
+
+
+def test_a_sweep_reads_the_clock_per_message_so_quiet_hours_start_on_time(monkeypatch):
+    """A sweep that starts at 20:59 and reaches its messages after 21:00 holds them (it used to push them with
+    its start time)."""
+    from django.utils import timezone
+
+    start = dt.datetime(2026, 12, 7, 20, 59, tzinfo=TZ)
+    sms_ready()
+    messages = [due(resident(), key=f"q{i}", now=start - dt.timedelta(minutes=5)) for i in range(2)]
+    calls = []
+
+    def clock():  # the first read (the claim) before 21:00, every later one after
+        calls.append(1)
+        return start if len(calls) == 1 else start + dt.timedelta(minutes=1, seconds=5)
+
+    monkeypatch.setattr(timezone, "now", clock)
+    assert outbox.dispatch_due() == 2
+    for m in map(reload, messages):
+        assert (m.status, m.note) == (S.PENDING, "quiet_hours")
+        assert m.not_before == dt.datetime(2026, 12, 8, 8, 0, tzinfo=TZ)
+    assert sms_sandbox.outbox() == []
+
+
+def test_a_claim_is_stamped_with_the_database_clock_not_the_sweep_time():
+    """A sweep given an old `now` (or a late batch of a long sweep) must not look abandoned to the next sweep."""
+    message = due(resident(opted_in=False))
+    seen = []
+    real = outbox._deliver_safely
+
+    def deliver(message_id, ctx, now):
+        seen.append(outbox.release_stale())  # the next beat's sweep, by the real clock
+        real(message_id, ctx, now)
+
+    import unittest.mock as mock
+    with mock.patch.object(outbox, "_deliver_safely", deliver):
+        outbox.dispatch_due(now=DAY)
+    assert seen == [0]
+    assert reload(message).status == S.SENT
+
+
+def test_a_worker_whose_claim_was_released_does_not_push(monkeypatch):
+    """The next sweep released the claim (stale) before this worker pushed: it stops; the message is pushed once,
+    by whoever claims it next."""
+    sms_ready()
+    message = due(resident())
+    real = quiet.release_time
+
+    def released_meanwhile(now, **kw):  # read by the worker just before it reserves its push
+        Message.objects.filter(pk=message.pk).update(not_before=DAY - dt.timedelta(hours=1))
+        assert outbox.release_stale(now=DAY) == 1
+        return real(now, **kw)
+
+    monkeypatch.setattr(quiet, "release_time", released_meanwhile)
+    outbox.dispatch_due(now=DAY)
+    assert sms_sandbox.outbox() == [] and not Delivery.objects.exists()
+    assert reload(message).status == S.PENDING
+    monkeypatch.setattr(quiet, "release_time", real)
+    outbox.dispatch_due(now=DAY)
+    assert len(sms_sandbox.outbox()) == 1 and reload(message).status == S.SENT
+
+
+def test_a_sweep_claims_no_new_batch_after_its_time_budget(monkeypatch):
+    monkeypatch.setattr(outbox, "CLAIM_BATCH", 2)
+    r = resident(opted_in=False)
+    for i in range(5):
+        due(r, key=f"b{i}")
+    assert outbox.dispatch_due(now=DAY, budget_seconds=0) == 2  # the first batch, then the budget is spent
+    assert outbox.dispatch_due(now=DAY) == 3
 
 
 def test_the_beat_task_dispatches_every_company(beta):
