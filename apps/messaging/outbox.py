@@ -283,9 +283,14 @@ def _deliver_safely(message_id: int, ctx: DispatchContext, now: dt.datetime) -> 
         _deliver(message_id, ctx, now)
     except ClaimLostError:
         logger.warning("message %s: claim released before the push; left to the next sweep", message_id)
-    except Exception:  # one message's trouble never stops the batch; a push may have left: never resent
+    except Exception:  # one message's trouble never stops the batch
         logger.exception("message %s: dispatch failed", message_id)
-        Message.objects.filter(pk=message_id, status=S.SENDING).update(status=S.FAILED, last_error="internal")
+        # FAILED means "definitely not delivered" (staff may retry it); once a push may have left (a delivery sent
+        # or uncertain, or the channel marked before the request) it is UNCERTAIN: never resent.
+        pushed = Message.objects.filter(pk=message_id).exclude(channel="").exists() or Delivery.objects.filter(
+            message_id=message_id, status__in=(Delivery.Status.SENT, Delivery.Status.UNCERTAIN)).exists()
+        Message.objects.filter(pk=message_id, status=S.SENDING).update(
+            status=S.UNCERTAIN if pushed else S.FAILED, last_error="internal")
 
 
 def _finish(message: Message, *, status: str, channel: str = "", note: str = "", now: dt.datetime,
@@ -418,8 +423,8 @@ RETRYABLE = (S.FAILED, S.SENT)
 @transaction.atomic
 def retry_message(*, actor, message_id: int, ip: str | None = None, now: dt.datetime | None = None) -> Message:
     """Staff push a message again: a FAILED one, or one that went in-app only (the resident has since granted or
-    opted in). A message that was pushed (WeChat, SMS) or whose SMS may have gone out (UNCERTAIN) is never
-    resent. Dispatched after commit (quiet hours still apply)."""
+    opted in). A message that was pushed (WeChat, SMS) or may have been (UNCERTAIN, or any delivery sent or
+    uncertain) is never resent. Dispatched after commit (quiet hours still apply)."""
     from django.utils.translation import gettext as _
 
     from apps.audit.services import audit_record
@@ -432,7 +437,10 @@ def retry_message(*, actor, message_id: int, ip: str | None = None, now: dt.date
     message = Message.objects.select_for_update().filter(pk=message_id).first()
     if message is None:
         raise field_error("id", _("找不到该消息。"), Code.NOT_FOUND)
-    if message.status not in RETRYABLE or (message.status == S.SENT and message.channel != Channel.IN_APP):
+    maybe_delivered = message.deliveries.filter(
+        status__in=(Delivery.Status.SENT, Delivery.Status.UNCERTAIN)).exists()
+    if (message.status not in RETRYABLE or (message.status == S.SENT and message.channel != Channel.IN_APP)
+            or maybe_delivered):
         raise field_error("id", _("该消息当前状态（%(status)s）不能重新发送。") % {
             "status": message.get_status_display()}, Code.NOT_ALLOWED_IN_STATE)
     due = quiet.release_time(now, kind=message.kind, messaging_settings=MessagingSettings.get())

@@ -432,3 +432,33 @@ def test_the_beat_task_dispatches_every_company(beta):
     assert reload(message).status == S.SENT
     with schema_context(beta.schema):
         assert reload(other).status == S.SENT
+
+
+def test_a_crash_after_the_sms_went_out_is_uncertain_and_staff_cannot_resend_it(monkeypatch):
+    """FAILED means "not delivered" (staff may retry); a crash after the push left is UNCERTAIN, never resent."""
+    from django.core.exceptions import ValidationError
+
+    from tests.factories.accounts import staff
+
+    sms_ready()
+    message = due(resident())
+    untouched = due(resident(opted_in=False), key="in-app")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker trouble after the push")
+
+    monkeypatch.setattr(outbox, "_finish", crash)
+    outbox.dispatch_due(now=DAY)
+    assert len(sms_sandbox.outbox()) == 1
+    assert reload(message).status == S.UNCERTAIN
+    assert reload(untouched).status == S.FAILED  # nothing was pushed: a plain failure staff may retry
+    monkeypatch.undo()
+    admin = staff("o-admin", "tenant_admin")
+    # even a message marked FAILED (by an older version) is refused once a delivery may have gone out
+    Message.objects.filter(pk=message.pk).update(status=S.FAILED)
+    with pytest.raises(ValidationError) as exc:
+        outbox.retry_message(actor=admin, message_id=message.pk, now=DAY)
+    assert exc.value.error_dict["id"][0].code == "NOT_ALLOWED_IN_STATE"
+    assert reload(message).status == S.FAILED
+    outbox.retry_message(actor=admin, message_id=untouched.pk, now=DAY)
+    assert reload(untouched).status == S.PENDING
