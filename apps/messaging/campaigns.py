@@ -18,6 +18,12 @@ push back when it is dispatched.
 `campaign_start` creates the Campaign and queues `campaign_run` (Celery): it streams the audience in keyset
 chunks of CHUNK_SIZE bills (memory does not grow with the audience), builds the variables, enqueues each chunk
 with one `outbox.enqueue_many` and saves progress per chunk; then the outbox's dispatch sends them.
+
+Nothing stays stuck: the task is redelivered when its worker dies (acks_late, reject_on_worker_lost), and
+`campaigns_requeue_stale` (beat) queues again a campaign left queued or running for STALE_AFTER whose run lock
+nobody holds (the broker lost the task, or redelivery did not happen); `campaign_run` is safe to run twice.
+`campaign_cancel` stops a queued or running campaign (the run checks its status, under the campaign row's lock,
+before each chunk) and cancels its messages still pending.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from dataclasses import dataclass
 
 from celery import shared_task
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,6 +76,7 @@ HOUSE_MAX = 20  # WeChat "thing" values: at most 20 characters
 STAGE_RE = re.compile(r"^[0-9A-Za-z_.\-]+$")
 STAGE_MAX = 32
 BILL_PAGE = "pages/bill-detail/bill-detail?id={}"
+STALE_AFTER = dt.timedelta(minutes=10)  # queued / running this long with its lock free: the task was lost
 # Test / benchmark seam: called with (campaign id, pairs processed so far) after each committed chunk.
 CHUNK_HOOK: Callable[[int, int], None] | None = None
 
@@ -419,10 +426,15 @@ def campaign_run(*, campaign_id: int, chunk_size: int | None = None) -> Campaign
             return Campaign.objects.filter(pk=campaign_id).first()
         campaign = Campaign.objects.select_related("season").get(pk=campaign_id)
         spec = _spec_of(campaign)
-        params, processed = _Params(), 0
+        params, processed, cancelled = _Params(), 0, False
         try:
             for pairs in _pairs(spec, limit=chunk_size or CHUNK_SIZE):
                 with transaction.atomic():
+                    # The row lock orders this chunk with campaign_cancel: either the cancel sees (and cancels)
+                    # this chunk's messages, or this chunk sees the cancel and enqueues nothing.
+                    if not _still_running(campaign.pk):
+                        cancelled = True
+                        break
                     rows = _rows(spec, pairs, params, timezone.localdate())
                     inserted = enqueue_many(rows, campaign_id=campaign.pk) if rows else 0
                     Campaign.objects.filter(pk=campaign.pk).update(processed=F("processed") + len(pairs),
@@ -432,16 +444,24 @@ def campaign_run(*, campaign_id: int, chunk_size: int | None = None) -> Campaign
                     CHUNK_HOOK(campaign.pk, processed)
         except Exception as exc:
             logger.exception("campaign %s failed", campaign.pk)
-            Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.FAILED, finished_at=Now(),
-                                                           error=f"{type(exc).__name__}"[:200])
+            Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
+                status=Campaign.Status.FAILED, finished_at=Now(), error=f"{type(exc).__name__}"[:200])
             raise
+        if cancelled:
+            logger.info("campaign %s cancelled after %s pairs", campaign.pk, processed)
+            return Campaign.objects.get(pk=campaign_id)
         # What was really sent: the messages of this campaign (a resumed run counts the first pass's too), and
         # the total becomes what was processed, so progress ends at 100 % even if bills were paid meanwhile.
         enqueued = Message.objects.filter(campaign_id=campaign.pk).count()
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DONE, finished_at=Now(),
-                                                       enqueued=enqueued, total=F("processed"))
+        Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
+            status=Campaign.Status.DONE, finished_at=Now(), enqueued=enqueued, total=F("processed"))
     _dispatch_soon()
     return Campaign.objects.get(pk=campaign_id)
+
+
+def _still_running(campaign_id: int) -> bool:
+    return (Campaign.objects.select_for_update().filter(pk=campaign_id).values_list("status", flat=True).first()
+            == Campaign.Status.RUNNING)
 
 
 def _dispatch_soon() -> None:
@@ -455,13 +475,65 @@ def _dispatch_soon() -> None:
         enqueue_on_commit(task)
 
 
-@shared_task(bind=True, name="messaging.campaign_run", max_retries=None)
+# acks_late + reject_on_worker_lost: a worker killed mid-run (OOM) leaves the message to the broker, which delivers
+# it again; without reject_on_worker_lost Celery would ack it as failed and the campaign would stay RUNNING.
+@shared_task(bind=True, name="messaging.campaign_run", max_retries=None, acks_late=True, reject_on_worker_lost=True)
 def campaign_run_task(self, campaign_id: int) -> None:
     """Queued from inside a company's schema (tenant-schemas-celery runs it there). Safe to deliver twice."""
     try:
         campaign_run(campaign_id=campaign_id)
     except JobBusyError as exc:
         raise self.retry(countdown=exc.retry_in, exc=exc) from exc
+
+
+# --- recovery and cancel -------------------------------------------------------------------------------------
+
+def campaigns_requeue_stale(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the campaigns left queued or running for STALE_AFTER (since started, else created) whose run
+    lock is free: no worker has them, so the task was lost. Returns their ids. A task that was only slow to be
+    picked up runs twice, which is harmless (the second finds the campaign finished, or waits for the lock)."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = (Campaign.objects.filter(status__in=UNFINISHED)
+             .filter(Q(started_at__lte=cutoff) | Q(started_at__isnull=True, created_at__lte=cutoff))
+             .order_by("pk").values_list("pk", flat=True))
+    requeued = []
+    for pk in stale:
+        with session_lock("messaging.campaign", pk) as free:
+            pass
+        if free:
+            logger.warning("campaign %s unfinished since before %s and no worker holds it; queued again", pk,
+                           cutoff.isoformat())
+            campaign_run_task.delay(pk)
+            requeued.append(pk)
+    return requeued
+
+
+@shared_task(name="messaging.campaigns_requeue_stale_all_tenants")
+def campaigns_requeue_stale_all_tenants() -> dict:
+    """Beat, every 5 minutes: lost campaign tasks of every company are queued again."""
+    from apps.services.tasks import for_each_tenant
+
+    return for_each_tenant("campaign requeue", campaigns_requeue_stale)
+
+
+@transaction.atomic
+def campaign_cancel(*, campaign_id, actor) -> Campaign:
+    """Stop a queued or running campaign and cancel its messages not pushed yet (PENDING: held by quiet hours, a
+    cap or a backoff; a message being sent right now finishes). Messages already in the inbox stay there;
+    cancelled ones leave it. A finished campaign: NOT_ALLOWED_IN_STATE; none: NOT_FOUND."""
+    pk = _int_id(campaign_id)
+    campaign = Campaign.objects.select_for_update().filter(pk=pk).first() if pk else None
+    if campaign is None:
+        raise field_error("id", _("找不到该发送任务。"), Code.NOT_FOUND)
+    if campaign.status not in UNFINISHED:
+        raise field_error("id", _("只能取消排队中或发送中的任务。"), Code.NOT_ALLOWED_IN_STATE)
+    before = campaign.status
+    campaign.status, campaign.finished_at = Campaign.Status.CANCELLED, timezone.now()
+    campaign.save(update_fields=["status", "finished_at"])
+    cancelled = Message.objects.filter(campaign_id=campaign.pk, status=Message.Status.PENDING).update(
+        status=Message.Status.CANCELLED, note="campaign_cancelled")
+    audit_record(actor=actor, action="campaign.cancel", target=campaign, was=before, messages_cancelled=cancelled)
+    return campaign
 
 
 # --- reads ---------------------------------------------------------------------------------------------------

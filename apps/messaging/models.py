@@ -163,13 +163,14 @@ class Campaign(models.Model):
         RUNNING = "running", _("发送中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")  # stopped by staff; its messages still pending were cancelled
 
     kind = models.CharField(_("类型"), max_length=20, choices=MessageKind.choices)  # BILL_PUBLISHED / PAYMENT_DUE
     season = models.ForeignKey("tariffs.Season", on_delete=models.PROTECT, related_name="+")
     stage = models.CharField(_("批次"), max_length=32, default="1")  # part of each message's dedup key
     community_ids = models.JSONField(default=list, blank=True)  # [] = every community
     arrears_only = models.BooleanField(default=False)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     preview = models.JSONField(default=dict, blank=True)  # the dry-run counts it was started from
     total = models.PositiveIntegerField(default=0)  # residents × bills chosen
     enqueued = models.PositiveIntegerField(default=0)  # new messages (duplicates of earlier runs not counted)

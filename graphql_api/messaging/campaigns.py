@@ -197,5 +197,25 @@ class StartCampaign(BaseMutation):
         return cls(campaign=svc.campaign_get(campaign.pk), errors=[])
 
 
+class CancelCampaign(BaseMutation):
+    """Stop a queued or running campaign: what it has not enqueued yet is never sent, and its messages still
+    pending (held by quiet hours, a cap or a retry) are cancelled. A finished campaign: NOT_ALLOWED_IN_STATE;
+    an unknown or another company's id: NOT_FOUND."""
+
+    permissions = MANAGERS
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    campaign = graphene.Field(Campaign)
+    errors = graphene.List(graphene.NonNull(MessagingError), required=True)
+
+    @classmethod
+    def perform_mutation(cls, root, info, id):
+        campaign = svc.campaign_cancel(campaign_id=id, actor=info.context.actor.user)
+        return cls(campaign=svc.campaign_get(campaign.pk), errors=[])
+
+
 class CampaignMutations(graphene.ObjectType):
     start_campaign = StartCampaign.Field()
+    cancel_campaign = CancelCampaign.Field()

@@ -396,3 +396,6 @@ CELERY_BEAT_SCHEDULE["services-photos-purge"] = {"task": "services.photos_purge_
 # --- Messaging (apps/messaging/outbox.py): due pushes of every company (reminders held by quiet hours, backoff
 # retries, campaign messages) every minute; receipts and ticket updates go right after their commit
 CELERY_BEAT_SCHEDULE["messaging-dispatch"] = {"task": "messaging.dispatch_all_tenants", "schedule": 60.0}
+# Campaigns whose task was lost (broker, dead worker) are queued again (apps/messaging/campaigns.py)
+CELERY_BEAT_SCHEDULE["messaging-campaigns-requeue"] = {"task": "messaging.campaigns_requeue_stale_all_tenants",
+                                                       "schedule": 300.0}

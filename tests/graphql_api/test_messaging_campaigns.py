@@ -177,3 +177,50 @@ def test_another_companys_campaign_is_not_found(gql, alpha, beta, world, admin, 
     # an alpha token is not accepted on beta's host
     assert "errors" in gql(beta.host, ONE, {"id": str(campaign.pk)}, token=admin)
     assert gql(alpha.host, ONE, {"id": "abc"}, token=admin)["data"]["campaign"] is None
+
+
+CANCEL = f"mutation($id: ID!) {{ cancelCampaign(id: $id) {{ campaign {{ {FIELDS} }} errors {{ field code }} }} }}"
+
+
+def test_cancel_a_queued_campaign_and_its_pending_messages(gql, alpha, world, admin, make_staff):  # noqa: F811
+    with schema_context(alpha.schema):
+        campaign = Campaign.objects.create(kind="payment_due", season=world.season, stage="1", status="running")
+        Message.objects.create(resident=world.r1, kind="payment_due", dedup_key="payment_due:t:1", title="t", body="b",
+                               campaign=campaign, not_before=campaign.created_at)
+        Message.objects.create(resident=world.r2, kind="payment_due", dedup_key="payment_due:t:2", title="t", body="b",
+                               campaign=campaign, not_before=campaign.created_at, status="sent",
+                               channel=Channel.WECHAT)
+    for role in ("collector", "technician"):
+        result = gql(alpha.host, CANCEL, {"id": str(campaign.pk)}, token=make_staff(alpha, role))
+        assert result["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    with schema_context(alpha.schema):
+        assert Campaign.objects.get(pk=campaign.pk).status == "running"
+    payload = gql(alpha.host, CANCEL, {"id": str(campaign.pk)}, token=make_staff(alpha, "finance"))["data"][
+        "cancelCampaign"]
+    assert payload["errors"] == [] and payload["campaign"]["status"] == "CANCELLED"
+    assert payload["campaign"]["statusText"] == "已取消" and payload["campaign"]["finishedAt"]
+    with schema_context(alpha.schema):
+        assert dict(Message.objects.values_list("resident_id", "status")) == {world.r1.pk: "cancelled",
+                                                                              world.r2.pk: "sent"}
+    again = gql(alpha.host, CANCEL, {"id": str(campaign.pk)}, token=admin)["data"]["cancelCampaign"]
+    assert again["campaign"] is None and again["errors"][0]["code"] == "NOT_ALLOWED_IN_STATE"
+    # a new campaign of the same kind and season may start now
+    started = gql(alpha.host, START, _vars(world, stage="2"), token=admin)["data"]["startCampaign"]
+    assert started["errors"] == []
+
+
+def test_another_companys_campaign_cannot_be_cancelled(gql, alpha, beta, world, admin, make_staff,  # noqa: F811
+                                                        make_resident):
+    with schema_context(alpha.schema):
+        campaign = Campaign.objects.create(kind="payment_due", season=world.season, stage="1")
+    beta_admin = make_staff(beta, "tenant_admin")
+    payload = gql(beta.host, CANCEL, {"id": str(campaign.pk)}, token=beta_admin)["data"]["cancelCampaign"]
+    assert payload["errors"][0]["code"] == "NOT_FOUND"
+    with schema_context(alpha.schema):
+        assert Campaign.objects.get(pk=campaign.pk).status == "queued"
+    assert gql(alpha.host, CANCEL, {"id": str(campaign.pk)})["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    _resident, token = make_resident(alpha, "o-cancel-caller")
+    result = gql(alpha.host, CANCEL, {"id": str(campaign.pk)}, token=token)
+    assert result["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    with schema_context(alpha.schema):
+        assert Campaign.objects.get(pk=campaign.pk).status == "queued"

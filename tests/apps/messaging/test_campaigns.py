@@ -382,3 +382,102 @@ def test_dates_are_the_seasons(alpha, world):
         _run(world, community_ids=[world.c2.pk])
         assert Message.objects.get().variables["due_date"] == "2026-12-31"
         assert Decimal(Message.objects.get().variables["amount"]) > 0
+
+
+# --- cancel and recovery ---------------------------------------------------------------------------------------
+
+def test_cancel_stops_a_running_campaign_between_chunks_and_cancels_its_pending_messages(alpha, world):
+    from django.core.exceptions import ValidationError
+
+    with schema_context(alpha.schema):
+        campaign = svc.campaign_start(kind=DUE, season_id=world.season.pk, actor=world.admin)
+
+        def cancel_after_first_chunk(campaign_id, processed):
+            svc.campaign_cancel(campaign_id=campaign_id, actor=world.admin)
+
+        svc.CHUNK_HOOK = cancel_after_first_chunk
+        try:
+            ran = svc.campaign_run(campaign_id=campaign.pk, chunk_size=2)
+        finally:
+            svc.CHUNK_HOOK = None
+        # the first chunk (A-1: r1, r2; B-1: r3) was enqueued, then cancelled; A-4's pairs never were
+        assert ran.status == "cancelled" and ran.finished_at is not None
+        messages = list(Message.objects.filter(campaign=campaign).values_list("status", flat=True))
+        assert sorted(messages) == ["cancelled"] * 3
+        assert not Message.objects.filter(variables__account_no="A-4").exists()
+        assert AuditLog.objects.filter(action="campaign.cancel").count() == 1
+        # a cancelled campaign no longer holds the season, is not run again and cannot be cancelled twice
+        assert svc.campaign_run(campaign_id=campaign.pk).status == "cancelled"
+        with pytest.raises(ValidationError) as err:
+            svc.campaign_cancel(campaign_id=campaign.pk, actor=world.admin)
+        assert err.value.error_dict["id"][0].code == "NOT_ALLOWED_IN_STATE"
+        assert _run(world, stage="2").status == "done"
+
+
+def test_cancel_of_a_queued_campaign_sends_nothing_and_leaves_other_messages(alpha, world):
+    from django.core.exceptions import ValidationError
+
+    with schema_context(alpha.schema):
+        done = _run(world, PUBLISHED)
+        queued = svc.campaign_start(kind=DUE, season_id=world.season.pk, actor=world.admin)
+        assert svc.campaign_cancel(campaign_id=str(queued.pk), actor=world.admin).status == "cancelled"
+        assert svc.campaign_run(campaign_id=queued.pk).status == "cancelled"
+        assert not Message.objects.filter(kind=DUE).exists()
+        assert set(Message.objects.filter(campaign=done).values_list("status", flat=True)) == {"pending"}
+        for bad, code in ((done.pk, "NOT_ALLOWED_IN_STATE"), (10**9, "NOT_FOUND"), ("x", "NOT_FOUND")):
+            with pytest.raises(ValidationError) as err:
+                svc.campaign_cancel(campaign_id=bad, actor=world.admin)
+            assert err.value.error_dict["id"][0].code == code
+        assert Campaign.objects.get(pk=done.pk).status == "done"
+
+
+def test_the_run_task_is_redelivered_when_its_worker_dies():
+    assert svc.campaign_run_task.acks_late is True
+    assert svc.campaign_run_task.reject_on_worker_lost is True
+
+
+def _hold_lock_elsewhere(schema: str, campaign_id: int):
+    """The run lock held by another database session (a live worker): advisory locks are reentrant within one."""
+    from heat_platform.kernel.locks import lock_key
+
+    other = connection.copy()
+    other.connect()
+    with other.connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+                    [lock_key("messaging.campaign", campaign_id, schema=schema)])
+    return other
+
+
+def test_stale_queued_or_running_campaigns_whose_lock_is_free_are_run_again(alpha, world):
+    with schema_context(alpha.schema):
+        long_ago = timezone.now() - dt.timedelta(minutes=11)
+        lost = Campaign.objects.create(kind=DUE, season=world.season, stage="1", total=5)
+        Campaign.objects.filter(pk=lost.pk).update(created_at=long_ago)
+        died = Campaign.objects.create(kind=PUBLISHED, season=world.season, stage="1", status="running",
+                                       started_at=long_ago, processed=2)
+        fresh = Campaign.objects.create(kind=DUE, season=world.older, stage="1")  # queued a minute ago
+        working = Campaign.objects.create(kind=PUBLISHED, season=world.older, stage="1", status="running",
+                                          started_at=long_ago)
+        other = _hold_lock_elsewhere(alpha.schema, working.pk)
+        try:
+            requeued = svc.campaigns_requeue_stale()
+        finally:
+            other.close()
+        assert requeued == [lost.pk, died.pk]
+        # the eager task ran them: each sent its messages once
+        statuses = dict(Campaign.objects.values_list("pk", "status"))
+        assert (statuses[lost.pk], statuses[died.pk], statuses[fresh.pk], statuses[working.pk]) == (
+            "done", "done", "queued", "running")
+        assert Message.objects.filter(campaign=lost).count() == 5
+        assert Message.objects.filter(campaign=died).count() == 6
+        # nothing left to recover: a second sweep queues nothing new
+        assert svc.campaigns_requeue_stale() == [working.pk]  # its worker is gone now (the session closed)
+
+
+def test_the_requeue_sweep_is_on_the_beat_and_its_module_imported():
+    from django.conf import settings
+
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values()
+                 if e["task"] == "messaging.campaigns_requeue_stale_all_tenants")
+    assert entry["schedule"] <= 600
+    assert "apps.messaging.campaigns" in settings.CELERY_IMPORTS
