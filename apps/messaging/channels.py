@@ -2,8 +2,10 @@
 
 - WeChat: the kind's template id and an ACTIVE grant; one credit is consumed atomically before the send (two
   dispatchers cannot both spend the resident's last credit) and given back when WeChat did not deliver, except on
-  43101 (the resident refused or unsubscribed: the grant is revoked). Values are shaped per keyword type the way
-  WeChat checks them (thing ≤20 characters, amount "¥12.30", time, date, character_string ≤32 ASCII, phrase ≤5).
+  43101 (the resident refused or unsubscribed: the grant is revoked) and when the send's answer was lost after the
+  request left (read timeout, HTTP error, garbled body: the Delivery is UNCERTAIN and the message never resent).
+  Values are shaped per keyword type the way WeChat checks them (thing ≤20 characters, amount "¥12.30", time,
+  date, character_string ≤32 ASCII, phrase ≤5).
 - SMS: through the company's provider (apps/residents/sms) with its sign name; the Delivery is written as
   UNCERTAIN before the request (under the phone's lock, which also counts the phone's daily cap), so a worker that
   dies mid-request leaves a record that may have gone out; a definite failure turns it FAILED.
@@ -131,6 +133,11 @@ def push_wechat(message: Message, template: MessageTemplate, ctx, now: dt.dateti
                     data=data, state=ctx.settings.miniprogram_state)
     except WxSendError as exc:
         code = f"wechat:{exc.errcode}"
+        if exc.reason == "uncertain":  # the send may have been delivered: the credit stays spent, never resent
+            _delivery(message, channel=Channel.WECHAT, target=target, template=template_id, content=content,
+                      status=Delivery.Status.UNCERTAIN, error_code=str(exc.errcode))
+            logger.warning("message %s: WeChat send outcome unknown (%s)", message.pk, exc.errmsg)
+            return Outcome(UNCERTAIN, "wechat_uncertain", code)
         _delivery(message, channel=Channel.WECHAT, target=target, template=template_id, content=content,
                   status=Delivery.Status.FAILED, error_code=str(exc.errcode))
         if exc.errcode == grants.WX_REFUSED:

@@ -360,6 +360,10 @@ def _deliver(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
     if wx.result == channels.SENT:
         _finish(message, status=S.SENT, channel=Channel.WECHAT, now=now, last_error="")
         return
+    if wx.result == channels.UNCERTAIN:  # WeChat may have delivered it: never resent, on any channel
+        _finish(message, status=S.UNCERTAIN, channel=Channel.WECHAT, now=now, note="wechat_uncertain",
+                last_error=wx.error)
+        return
     if wx.result == channels.RETRY and message.attempts <= len(BACKOFF_MINUTES):
         due = now + dt.timedelta(minutes=BACKOFF_MINUTES[message.attempts - 1])
         due = quiet.release_time(due, kind=message.kind, messaging_settings=ctx.settings)

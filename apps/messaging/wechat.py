@@ -64,10 +64,13 @@ REASONS: dict[int, str] = {
     61023: "config",  # authorizer refresh token invalid (authorization revoked)
 }
 RETRYABLE_REASONS = frozenset({"busy", "token"})
+# "uncertain": the send's POST may have reached WeChat but its answer was lost (read timeout, HTTP error, garbled
+# body): the message may have been delivered, so it is never sent again (not retryable).
 
 
 class WxSendError(Exception):
-    """`reason`: refused | bad_openid | bad_template | bad_data | bad_page | busy | config | token | unknown.
+    """`reason`: refused | bad_openid | bad_template | bad_data | bad_page | busy | config | token | unknown |
+    uncertain.
     `retryable`: the same call may succeed later (busy, network, a token still rejected after one refresh)."""
 
     def __init__(self, errcode: int, errmsg: str = "", *, reason: str | None = None):
@@ -156,7 +159,7 @@ class SubscribeClient:
         if page:
             body["page"] = page
         try:
-            self._with_token("POST", "/cgi-bin/message/subscribe/send", body=body)
+            self._with_token("POST", "/cgi-bin/message/subscribe/send", body=body, may_deliver=True)
         except WxSendError as exc:
             logger.info("wechat subscribe send failed app=%s openid=%s template=%s reason=%s errcode=%s",
                         self.app_id, short_openid(openid), template_id[:12], exc.reason, exc.errcode)
@@ -221,12 +224,12 @@ class SubscribeClient:
         else:
             cache.delete(_access_token_key(self.app_id))
 
-    def _with_token(self, method: str, path: str, *, body: dict | None) -> dict:
+    def _with_token(self, method: str, path: str, *, body: dict | None, may_deliver: bool = False) -> dict:
         for attempt in (1, 2):
             token = self._access_token(force=attempt == 2)
             try:
                 return self._call(method, path, params={"access_token": token}, body=body,
-                                  token_rejected=TOKEN_REJECTED)
+                                  token_rejected=TOKEN_REJECTED, may_deliver=may_deliver)
             except TokenRejectedError as exc:
                 self._forget_token()
                 if attempt == 2:
@@ -238,8 +241,11 @@ class SubscribeClient:
     # --- plumbing
 
     def _call(self, method: str, path: str, *, params: dict, body: dict | None,
-              token_rejected: frozenset[int] = frozenset()) -> dict:
+              token_rejected: frozenset[int] = frozenset(), may_deliver: bool = False) -> dict:
+        """`may_deliver`: the call has an effect (a send). Then only a failure before the request left (no
+        connection) is retryable; a lost or unreadable answer is "uncertain"."""
         url = self.base_url + path
+        after_post = "uncertain" if may_deliver else None
         try:
             if method == "GET":
                 resp = requests.get(url, params=params, timeout=self.timeout)
@@ -251,14 +257,18 @@ class SubscribeClient:
         except requests.RequestException as exc:
             # The exception text holds the URL with the secret or token: log only its type.
             logger.warning("wechat %s unreachable (%s) app=%s", path, type(exc).__name__, self.app_id)
-            raise WxSendError(NETWORK_ERRCODE, f"unreachable ({type(exc).__name__})") from None
+            # ConnectionError (ConnectTimeout among them): the request never reached WeChat. A read timeout
+            # (or anything else) came after the request was sent: WeChat may have acted on it.
+            reached = not isinstance(exc, requests.ConnectionError)
+            raise WxSendError(NETWORK_ERRCODE, f"unreachable ({type(exc).__name__})",
+                              reason=after_post if reached else None) from None
         if resp.status_code != 200:
             logger.warning("wechat %s answered HTTP %s app=%s", path, resp.status_code, self.app_id)
-            raise WxSendError(NETWORK_ERRCODE, f"HTTP {resp.status_code}")
+            raise WxSendError(NETWORK_ERRCODE, f"HTTP {resp.status_code}", reason=after_post)
         data = json_object(resp)
         if data is None:
             logger.warning("wechat %s answered a non-JSON body app=%s", path, self.app_id)
-            raise WxSendError(NETWORK_ERRCODE, "non-JSON answer", reason="unknown")
+            raise WxSendError(NETWORK_ERRCODE, "non-JSON answer", reason=after_post or "unknown")
         errcode, errmsg = errcode_of(data)
         if errcode == 0:
             return data

@@ -159,6 +159,41 @@ def test_a_busy_wechat_is_retried_with_backoff_and_the_credit_is_kept(wx):
     assert sms_sandbox.outbox() == []
 
 
+@pytest.mark.parametrize("lost", ["read_timeout", "http_502"])
+def test_a_send_whose_answer_was_lost_is_uncertain_and_never_resent(wx, monkeypatch, lost):
+    """WeChat delivered the message but its answer never arrived (read timeout) or came back as a 502: the credit
+    stays spent, the delivery and the message are UNCERTAIN, and no later sweep (or SMS) sends it again."""
+    import requests
+
+    from apps.messaging import wechat
+
+    accept(wx)
+    accept(wx)  # two credits: a retry would have one to spend
+    message = receipt(wx)
+    real_post = requests.post
+
+    def post_then_lose_the_answer(url, **kwargs):
+        resp = real_post(url, **kwargs)  # reaches the fake WeChat, which delivers it
+        if "subscribe/send" not in url:
+            return resp
+        if lost == "read_timeout":
+            raise requests.ReadTimeout("read timed out")
+        resp.status_code = 502
+        return resp
+
+    monkeypatch.setattr(wechat.requests, "post", post_then_lose_the_answer)
+    dispatch(DAY)
+    message = reload(message)
+    assert (message.status, message.channel, message.note) == (S.UNCERTAIN, Channel.WECHAT, "wechat_uncertain")
+    assert [(d.channel, d.status) for d in message.deliveries.all()] == [(Channel.WECHAT, Delivery.Status.UNCERTAIN)]
+    assert credits(wx) == (G.Status.ACTIVE, 1)  # the spent credit is not given back
+    monkeypatch.undo()
+    for minutes in (1, 5, 30, 120, 240):
+        dispatch(DAY + dt.timedelta(minutes=minutes))
+    assert len(sandbox_sent(APP_ID, OPENID)) == 1 and sms_sandbox.outbox() == []
+    assert reload(message).status == S.UNCERTAIN and credits(wx) == (G.Status.ACTIVE, 1)
+
+
 def test_after_four_retries_a_busy_wechat_falls_through_to_sms(wx):
     accept(wx)
     message = receipt(wx)

@@ -230,17 +230,34 @@ def test_wechat_unreachable_is_retryable(alpha):
 
 
 @responses.activate
-def test_http_errors_and_garbage_are_retryable_or_not(alpha):
+@pytest.mark.parametrize("answer", [
+    {"status": 502, "body": "bad gateway"},
+    {"status": 500, "body": "{}"},
+    {"status": 200, "body": "<html>not json</html>"},
+    {"body": requests.ReadTimeout("read timed out")},
+])
+def test_a_lost_or_garbled_answer_to_a_send_is_uncertain_not_retryable(alpha, answer):
+    """The POST left: WeChat may have delivered it. Resending would duplicate it (and spend a credit twice)."""
     responses.get(f"{WECHAT}/cgi-bin/token", json={"access_token": "T-abc", "expires_in": 7200})
-    send = responses.post(f"{WECHAT}/cgi-bin/message/subscribe/send", status=502, body="bad gateway")
+    responses.post(f"{WECHAT}/cgi-bin/message/subscribe/send", **answer)
     client = SubscribeClient(app_id=APP_ID, app_secret=APP_SECRET, base_url=WECHAT)
     with pytest.raises(WxSendError) as exc:
         client.send(openid=OPENID, template_id="x", page="", data={}, state="formal")
+    assert (exc.value.reason, exc.value.retryable) == ("uncertain", False)
+
+
+@responses.activate
+def test_a_send_that_never_connected_is_retryable_and_the_token_call_stays_retryable(alpha):
+    token = responses.get(f"{WECHAT}/cgi-bin/token", status=502, body="bad gateway")
+    client = SubscribeClient(app_id=APP_ID, app_secret=APP_SECRET, base_url=WECHAT)
+    with pytest.raises(WxSendError) as exc:  # no token: nothing was sent
+        client.send(openid=OPENID, template_id="x", page="", data={}, state="formal")
     assert (exc.value.reason, exc.value.retryable) == ("busy", True)
-    send.status, send.body = 200, "<html>not json</html>"
+    token.status, token.body = 200, json.dumps({"access_token": "T-abc", "expires_in": 7200})
+    responses.post(f"{WECHAT}/cgi-bin/message/subscribe/send", body=requests.ConnectTimeout("connect timed out"))
     with pytest.raises(WxSendError) as exc:
         client.send(openid=OPENID, template_id="x", page="", data={}, state="formal")
-    assert (exc.value.reason, exc.value.retryable) == ("unknown", False)
+    assert (exc.value.reason, exc.value.retryable) == ("busy", True)
 
 
 # --- through the third-party platform (the company authorized it)
