@@ -12,7 +12,8 @@ resident may be reached by.
   approved template, the resident opted in, has a phone, the phone's daily cap not reached) → in-app only. A busy
   WeChat is retried with backoff (1, 5, 30, 120 minutes) before falling through; an SMS whose outcome is unknown
   makes the message UNCERTAIN and it is never sent again (SendSms is not idempotent).
-- The per-resident daily cap counts WeChat and SMS pushes of the local day; over it a message stays in-app only.
+- The per-resident daily cap counts WeChat and SMS pushes of bill and due reminders of the local day; over it such
+  a message stays in-app only. Receipts, invoices and ticket updates are neither counted nor held.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
 FIXED_VARIABLES: dict[str, str] = {"tip": "如已缴纳请忽略"}
 # Pushed right after the commit that created them (the resident is waiting); the rest wait for the beat.
 URGENT_KINDS = frozenset({K.PAYMENT_RECEIPT, K.REFUND_RECEIPT, K.INVOICE_ISSUED, K.TICKET_UPDATE})
+# The per-resident daily cap counts and holds only what the company sends of its own accord; receipts, invoices
+# and ticket updates answer the resident's own action (a landlord's campaign must not swallow their receipt).
+CAPPED_KINDS = frozenset({K.BILL_PUBLISHED, K.PAYMENT_DUE})
 BACKOFF_MINUTES = (1, 5, 30, 120)  # a retryable WeChat failure waits this long before try 2, 3, 4, 5
 INSERT_BATCH = 5000
 CLAIM_BATCH = 100
@@ -309,11 +313,13 @@ def _finish(message: Message, *, status: str, channel: str = "", note: str = "",
 
 
 def resident_pushes_today(resident_id: int, now: dt.datetime, *, exclude: int | None = None) -> int:
-    """WeChat and SMS pushes of `now`'s local day, and pushes another dispatcher has reserved and not finished."""
+    """WeChat and SMS pushes of the capped kinds on `now`'s local day, and such pushes another dispatcher has
+    reserved and not finished."""
     start = quiet.local_day_start(now)
     pushed = Q(channel__in=(Channel.WECHAT, Channel.SMS), status__in=(S.SENT, S.UNCERTAIN))
     in_flight = Q(status=S.SENDING)
-    qs = Message.objects.filter(pushed | in_flight, resident_id=resident_id, sent_at__gte=start,
+    qs = Message.objects.filter(pushed | in_flight, resident_id=resident_id, kind__in=CAPPED_KINDS,
+                                sent_at__gte=start,
                                 sent_at__lt=start + dt.timedelta(days=1))
     return (qs.exclude(pk=exclude) if exclude else qs).count()
 
@@ -324,7 +330,9 @@ def _reserve_push(message: Message, ctx: DispatchContext, now: dt.datetime) -> b
     (once sent_at is set, release_stale makes it UNCERTAIN instead: never pushed twice)."""
     with transaction.atomic():
         xact_lock("messaging.resident_push", message.resident_id)
-        if resident_pushes_today(message.resident_id, now, exclude=message.pk) >= ctx.settings.resident_daily_cap:
+        capped = message.kind in CAPPED_KINDS and resident_pushes_today(
+            message.resident_id, now, exclude=message.pk) >= ctx.settings.resident_daily_cap
+        if capped:
             if not Message.objects.filter(pk=message.pk, status=S.SENDING).exists():
                 raise ClaimLostError
             return False

@@ -298,6 +298,33 @@ def test_the_resident_daily_cap_keeps_further_messages_in_app():
     assert reload(tomorrow).channel == Channel.SMS
 
 
+def test_the_resident_cap_counts_and_holds_only_reminders_never_a_receipt():
+    """A landlord with many houses uses the cap on one campaign; the receipt of the payment they just made still
+    goes out by SMS, and a receipt does not count against the day's reminders either."""
+    sms_ready()
+    sms_ready(MessageKind.PAYMENT_RECEIPT, "SMS_PAID")
+    MessagingSettings.objects.update_or_create(pk=1, defaults={"resident_daily_cap": 2, "phone_daily_cap": 10})
+    r = resident()
+    reminders = [due(r, key=f"b{i}") for i in range(2)]
+    outbox.dispatch_due(now=DAY)
+    assert [reload(m).channel for m in reminders] == [Channel.SMS, Channel.SMS]
+    paid = outbox.enqueue(resident_id=r.pk, kind=MessageKind.PAYMENT_RECEIPT, key="o1:r", variables=RECEIPT_VARS,
+                          now=DAY)
+    outbox.dispatch_due(now=DAY)
+    assert (reload(paid).status, reload(paid).channel) == (S.SENT, Channel.SMS)
+    third = due(r, key="b3")
+    outbox.dispatch_due(now=DAY)
+    assert (reload(third).channel, reload(third).note) == (Channel.IN_APP, "capped")
+    # a receipt sent first does not use up a reminder's slot
+    other = resident("13700137000")
+    outbox.enqueue(resident_id=other.pk, kind=MessageKind.PAYMENT_RECEIPT, key="o2:r", variables=RECEIPT_VARS,
+                   now=DAY)
+    outbox.dispatch_due(now=DAY)
+    firsts = [due(other, key=f"o{i}") for i in range(2)]
+    outbox.dispatch_due(now=DAY)
+    assert [reload(m).channel for m in firsts] == [Channel.SMS, Channel.SMS]
+
+
 def test_the_phone_daily_cap_counts_every_resident_of_one_number():
     sms_ready()
     MessagingSettings.objects.update_or_create(pk=1, defaults={"phone_daily_cap": 1})
