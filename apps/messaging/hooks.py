@@ -10,7 +10,9 @@ WeChat's notify, to the collector) must not change because a receipt could not b
 
 Who hears what:
 - payment_settled → PAYMENT_RECEIPT: an online order's resident; a counter payment's residents are everybody
-  bound to one of the order's houses (each told about their own houses).
+  bound to one of the order's houses (each told about their own houses). It also withdraws the payment-due
+  reminders not pushed yet (held by quiet hours, a cap or a retry) of the order's bills that now owe nothing:
+  nobody is asked at 08:00 to pay what they paid at 23:00.
 - refund_succeeded → REFUND_RECEIPT, to the same people as the order's receipt.
 - invoice_issued (blue invoices) → INVOICE_ISSUED: the resident who asked for it, else the order's people.
 - ticket_changed → TICKET_UPDATE on assigned / resolved / rejected / compensated, to the resident who filed it
@@ -52,8 +54,10 @@ TICKET_PAGE = "pages/ticket-detail/ticket-detail?id={}"
 # --- the calls ---------------------------------------------------------------------------------------------------
 
 def payment_settled(order_id: int) -> None:
-    """An order was paid (an online settlement or a counter payment): its receipt, after commit."""
+    """An order was paid (an online settlement or a counter payment): its receipt, and its bills' reminders
+    withdrawn, after commit (two callbacks: one failing does not stop the other)."""
     _after_commit("payment_settled", payment_receipt_enqueue, order_id)
+    _after_commit("payment_settled", payment_due_withdraw, order_id)
 
 
 def refund_succeeded(refund_id: int) -> None:
@@ -103,6 +107,27 @@ def payment_receipt_enqueue(order_id: int) -> int:
             "order_no": order.out_trade_no, "channel": str(order.get_channel_display())}
     return _send(MessageKind.PAYMENT_RECEIPT, f"{order.pk}", base, _order_people(order),
                  ORDER_PAGE.format(order.out_trade_no))
+
+
+def payment_due_withdraw(order_id: int) -> int:
+    """Cancel the PENDING payment-due reminders of the order's bills that owe nothing now (billing's amount due:
+    late fees and discounts included), for everybody they were for; returns how many. A reminder being sent at
+    this moment (SENDING) or already sent is left alone; a bill still partly due keeps its reminder. Campaign
+    reminders point at their bill by `page` (campaigns.BILL_PAGE), compared exactly."""
+    from apps.billing.amounts import bill_amount_due
+    from apps.billing.models import Bill
+
+    from .campaigns import BILL_PAGE
+    from .models import Message, MessageKind
+
+    bills = (Bill.objects.filter(order_items__order_id=order_id).distinct()
+             .select_related("house").prefetch_related("house__status_changes"))
+    today = timezone.localdate()
+    pages = [BILL_PAGE.format(bill.pk) for bill in bills if bill_amount_due(bill, on=today).total_fen <= 0]
+    if not pages:
+        return 0
+    return Message.objects.filter(kind=MessageKind.PAYMENT_DUE, status=Message.Status.PENDING,
+                                  page__in=pages).update(status=Message.Status.CANCELLED, note="paid")
 
 
 def refund_receipt_enqueue(refund_id: int) -> int:

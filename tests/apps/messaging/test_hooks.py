@@ -274,3 +274,78 @@ def test_a_credited_compensation_is_told_to_the_tickets_resident(alpha, django_c
         assert message.resident_id == resident.pk and message.variables["status"] == "已补偿"
         assert message.variables["note"] == "室温补偿23.80元已抵扣本季账单。"
         assert message.variables["ticket_no"] == story.ticket.no
+
+
+# --- reminders withdrawn once paid -----------------------------------------------------------------------------
+
+def _held_reminders(world, expected: int) -> None:
+    """A payment-due campaign run during quiet hours: its reminders wait (PENDING) for the window's end."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.messaging import campaigns
+    from apps.messaging.models import MessagingSettings
+    from apps.messaging.templates import ensure_default_templates
+
+    ensure_default_templates()
+    now = timezone.localtime()
+    MessagingSettings.objects.update_or_create(pk=1, defaults={
+        "quiet_start": (now - dt.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        "quiet_end": (now + dt.timedelta(hours=2)).time().replace(second=0, microsecond=0)})
+    campaign = campaigns.campaign_start(kind=MessageKind.PAYMENT_DUE, season_id=world.season[0].pk,
+                                        actor=world.collector)
+    campaigns.campaign_run(campaign_id=campaign.pk)
+    reminders = _messages(MessageKind.PAYMENT_DUE)
+    assert len(reminders) == expected and {m.status for m in reminders} == {"pending"}
+    assert all(m.not_before > timezone.now() + dt.timedelta(minutes=30) for m in reminders)
+
+
+def test_a_reminder_held_by_quiet_hours_is_withdrawn_when_its_bill_is_paid_and_never_pushed(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.messaging.outbox import dispatch_due
+
+    paid, partly, untouched = (bill_for(world.season) for _ in range(3))
+    payer = _bound(paid.house)
+    _bound(paid.house)  # a second resident of the paid house got the same reminder
+    _bound(partly.house, payer)
+    _bound(untouched.house)
+    _held_reminders(world, 4)
+    with world.commit(execute=True):
+        pay(world.collector, [paid], FULL, "NO.1")
+        pay(world.collector, [partly], FULL // 2, "NO.2")
+    by_page = {}
+    for m in _messages(MessageKind.PAYMENT_DUE):
+        by_page.setdefault(m.page, set()).add(m.status)
+    assert by_page == {f"pages/bill-detail/bill-detail?id={paid.pk}": {"cancelled"},
+                       f"pages/bill-detail/bill-detail?id={partly.pk}": {"pending"},
+                       f"pages/bill-detail/bill-detail?id={untouched.pk}": {"pending"}}
+    assert {m.note for m in _messages(MessageKind.PAYMENT_DUE) if m.status == "cancelled"} == {"paid"}
+    # at 08:00 the dispatcher pushes the two still due, never the paid bill's
+    dispatch_due(now=timezone.now() + dt.timedelta(hours=3))
+    statuses = {m.page: m.status for m in _messages(MessageKind.PAYMENT_DUE)}
+    assert statuses[f"pages/bill-detail/bill-detail?id={paid.pk}"] == "cancelled"
+    assert statuses[f"pages/bill-detail/bill-detail?id={untouched.pk}"] == "sent"
+    assert not Message.objects.filter(page__endswith=f"?id={paid.pk}", deliveries__isnull=False).exists()
+    # its receipt still went out
+    assert {m.resident_id for m in _messages(MessageKind.PAYMENT_RECEIPT)} >= {payer.pk}
+
+
+def test_withdrawing_reminders_touches_no_other_kind_and_no_sent_reminder(world):
+    bill = bill_for(world.season)
+    resident = _bound(bill.house)
+    _held_reminders(world, 1)
+    [reminder] = _messages(MessageKind.PAYMENT_DUE)
+    Message.objects.filter(pk=reminder.pk).update(status="sent")
+    from apps.messaging.outbox import enqueue
+
+    notice = enqueue(resident_id=resident.pk, kind=MessageKind.BILL_PUBLISHED, key=f"x:{bill.pk}",
+                     variables={"house": "h", "account_no": "a", "season": "s", "amount": "1.00", "due_date": "d"},
+                     page=f"pages/bill-detail/bill-detail?id={bill.pk}")
+    with world.commit(execute=True):
+        pay(world.collector, [bill], FULL, "NO.1")
+    assert Message.objects.get(pk=reminder.pk).status == "sent"
+    assert Message.objects.get(pk=notice.pk).status != "cancelled"
