@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -22,7 +23,8 @@ from .models import MessageKind, MessageTemplate
 from .outbox import KIND_VARIABLES, allowed_variables
 
 K = MessageKind
-FORBIDDEN_WORDS = ("催缴", "催款", "催费", "追缴", "欠费停暖", "拒收请回复R")
+# Traditional forms too: a template typed in 繁體 says the same thing to the resident.
+FORBIDDEN_WORDS = ("催缴", "催款", "催费", "追缴", "欠费停暖", "拒收请回复R", "催繳", "催費", "追繳", "欠費停暖")
 
 _BILL_FIELDS = {"thing1": "house", "character_string2": "account_no", "thing3": "season", "amount4": "amount",
                 "date5": "due_date"}
@@ -100,8 +102,11 @@ EDITABLE = ("is_active", "in_app_title", "in_app_body", "wechat_template_id", "w
 
 
 def check_wording(text: str, *, field: str = "sms_text") -> None:
-    """Refuse dunning and marketing wording (FORBIDDEN_WORDING), spaces and case ignored."""
-    squeezed = "".join(str(text or "").split()).upper()
+    """Refuse dunning and marketing wording (FORBIDDEN_WORDING), spaces and case ignored. NFKC folds full-width
+    and compatibility forms; format characters (category Cf: zero-width spaces and joiners, soft hyphens, BOM)
+    are invisible to the reader, so they cannot hide a word."""
+    folded = unicodedata.normalize("NFKC", str(text or ""))
+    squeezed = "".join(ch for ch in "".join(folded.split()) if unicodedata.category(ch) != "Cf").upper()
     for word in FORBIDDEN_WORDS:
         if word.upper() in squeezed:
             raise field_error(field, _("内容不能包含“%(word)s”：请使用中性的账单、缴费通知用语。") % {"word": word},

@@ -71,7 +71,13 @@ def test_ensure_default_templates_is_idempotent_and_keeps_edits():
     assert again[MessageKind.PAYMENT_DUE].in_app_title == "改过的标题"
 
 
-@pytest.mark.parametrize("text", ["催缴通知", "本季催 款", "拒收请回复r", "追缴欠费", "欠费停暖提醒", "催费"])
+@pytest.mark.parametrize("text", [
+    "催缴通知", "本季催 款", "拒收请回复r", "追缴欠费", "欠费停暖提醒", "催费",
+    # hidden by format characters (zero-width space / joiner, soft hyphen, BOM) or full-width forms
+    "催\u200b缴通知", "催\u200d费", "追\u00ad缴", "欠费\ufeff停暖", "拒收请回复Ｒ",
+    # traditional characters
+    "催繳通知", "催費", "追繳欠費", "欠費停暖",
+])
 def test_check_wording_refuses(text):
     with pytest.raises(ValidationError) as exc:
         check_wording(text)
