@@ -22,14 +22,18 @@ EDITABLE = ("quiet_start", "quiet_end", "sms_enabled", "sms_sign_name", "residen
 MAX_RESIDENT_CAP = 20
 # Vendors cap a phone at 50 notification SMS a day per sign + template (Aliyun): stay well below it.
 MAX_PHONE_CAP = 40
+_HHMM = re.compile(r"\d{2}:\d{2}", re.ASCII)
 _SIGN = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9]{2,12}$")
 
 
 def _time(field: str, value) -> dt.time:
     if isinstance(value, dt.time):
         return value.replace(second=0, microsecond=0, tzinfo=None)
+    # exactly HH:MM: fromisoformat alone takes "08:00+08:00", "08:00:59.9" and "T0800" and drops the rest
     try:
-        return dt.time.fromisoformat(str(value)).replace(second=0, microsecond=0)
+        if not _HHMM.fullmatch(str(value)):
+            raise ValueError(value)
+        return dt.time.fromisoformat(str(value))
     except ValueError:
         raise field_error(field, _("时间格式应为 HH:MM。"), Code.INVALID) from None
 

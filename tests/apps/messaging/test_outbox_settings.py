@@ -40,6 +40,11 @@ def _code(exc) -> tuple[str, str]:
 @pytest.mark.parametrize("values,field", [
     ({"quiet_start": "25:00"}, "quiet_start"),
     ({"quiet_end": "noon"}, "quiet_end"),
+    ({"quiet_start": "08:00+08:00"}, "quiet_start"),
+    ({"quiet_start": "08:00:59.9"}, "quiet_start"),
+    ({"quiet_end": "T0800"}, "quiet_end"),
+    ({"quiet_end": "8:00"}, "quiet_end"),
+    ({"quiet_end": "２１:００"}, "quiet_end"),
     ({"resident_daily_cap": 0}, "resident_daily_cap"),
     ({"resident_daily_cap": True}, "resident_daily_cap"),
     ({"phone_daily_cap": 41}, "phone_daily_cap"),
