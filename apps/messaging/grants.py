@@ -66,7 +66,10 @@ def _clean(results) -> list[tuple[str, str]]:
 def record_subscription_results(*, resident, results, ip: str | None = None) -> int:
     """Record what `wx.requestSubscribeMessage` answered (`results`: [{template_id, result}], result accept |
     reject | ban | filter). Returns how many grants were added (accepted templates the company uses)."""
+    from .settings_services import SUBSCRIBE_LIMIT, throttle_resident
+
     cleaned = _clean(results)
+    throttle_resident(SUBSCRIBE_LIMIT, resident)  # after the input checks: a malformed call is not counted
     configured = configured_template_ids()
     granted = 0
     recorded = {}

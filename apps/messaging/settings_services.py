@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
+from heat_platform.kernel import throttle
 from heat_platform.kernel.errors import field_error
 
 from .errors import MessagingErrorCode as Code
@@ -24,6 +26,20 @@ MAX_RESIDENT_CAP = 20
 MAX_PHONE_CAP = 40
 _HHMM = re.compile(r"\d{2}:\d{2}", re.ASCII)
 _SIGN = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9]{2,12}$")
+
+
+# Resident writes that leave an audit row per call: a script must not flood the log.
+OPT_IN_LIMIT = throttle.Limit("messaging.sms_opt_in", 20, 3600)
+SUBSCRIBE_LIMIT = throttle.Limit("messaging.subscription_results", 60, 3600)
+
+
+def throttle_resident(limit: throttle.Limit, resident) -> None:
+    """RATE_LIMITED (with retry_after, seconds) once the resident used up `limit`; nothing is changed."""
+    if throttle.admit([(limit, resident.pk)]) is not None:
+        wait = throttle.retry_after(limit, resident.pk)
+        raise ValidationError({"__all__": [ValidationError(
+            _("操作太频繁，请 %(wait)s后再试。") % {"wait": throttle.wait_text(wait)}, code=Code.RATE_LIMITED,
+            params={"retry_after": wait})]})
 
 
 def _time(field: str, value) -> dt.time:
@@ -89,6 +105,8 @@ def sms_opt_in_set(*, resident, opt_in: bool, ip: str | None = None, source: str
     """The resident's choice about SMS notices, kept with when and from where (proof of consent). Opting in needs
     a verified phone (NO_PHONE); opting out is always possible."""
     now = now or timezone.now()
+    if source == SmsConsent.Source.MINIPROGRAM:
+        throttle_resident(OPT_IN_LIMIT, resident)
     if opt_in and not resident.phone:
         raise field_error("opt_in", _("请先绑定手机号，再开启短信通知。"), Code.NO_PHONE)
     consent, _created = SmsConsent.objects.select_for_update().get_or_create(resident=resident)

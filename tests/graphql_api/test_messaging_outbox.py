@@ -135,6 +135,47 @@ def test_subscription_templates_and_results(gql, alpha, make_resident):
             (me.pk, "tpl-receipt", 1)]
 
 
+def test_resident_preference_writes_are_throttled_per_resident(gql, alpha, make_resident, monkeypatch):
+    """Each call leaves an audit row: a script must not flood it. Over the limit: RATE_LIMITED with retryAfter,
+    nothing changed; another resident is not affected."""
+    from apps.audit.models import AuditLog
+    from apps.messaging import settings_services
+    from heat_platform.kernel import throttle
+
+    monkeypatch.setattr(settings_services, "OPT_IN_LIMIT", throttle.Limit("messaging.sms_opt_in", 2, 3600))
+    monkeypatch.setattr(settings_services, "SUBSCRIBE_LIMIT",
+                        throttle.Limit("messaging.subscription_results", 2, 3600))
+    me, token = make_resident(alpha, "o-me")
+    other, other_token = make_resident(alpha, "o-other")
+    with schema_context(alpha.schema):
+        for r in (me, other):
+            r.phone, r.phone_index = "13800138000", phone_index("13800138000")
+            r.save(update_fields=["phone", "phone_index"])
+        ensure_default_templates()
+        MessageTemplate.objects.filter(kind=MessageKind.PAYMENT_RECEIPT).update(wechat_template_id="tpl-receipt")
+    opt = "mutation($v:Boolean!){setSmsOptIn(optIn:$v){preferences{smsOptIn} errors{field code retryAfter}}}"
+    for value in (True, False):
+        assert gql(alpha.host, opt, {"v": value}, token=token)["data"]["setSmsOptIn"]["errors"] == []
+    out = gql(alpha.host, opt, {"v": True}, token=token)["data"]["setSmsOptIn"]
+    assert out["preferences"] is None and [e["code"] for e in out["errors"]] == ["RATE_LIMITED"]
+    assert 0 < out["errors"][0]["retryAfter"] <= 3600
+    with schema_context(alpha.schema):
+        assert SmsConsent.objects.get(resident=me).opted_in is False
+        audited = AuditLog.objects.count()
+    assert gql(alpha.host, opt, {"v": True}, token=other_token)["data"]["setSmsOptIn"]["errors"] == []
+
+    record = "mutation($r:[SubscriptionResultInput!]!){recordSubscriptionResults(results:$r){granted " \
+             "errors{field code retryAfter}}}"
+    accept = {"r": [{"templateId": "tpl-receipt", "result": "accept"}]}
+    for _ in range(2):
+        assert gql(alpha.host, record, accept, token=token)["data"]["recordSubscriptionResults"]["granted"] == 1
+    out = gql(alpha.host, record, accept, token=token)["data"]["recordSubscriptionResults"]
+    assert out["granted"] is None and [e["code"] for e in out["errors"]] == ["RATE_LIMITED"]
+    with schema_context(alpha.schema):
+        assert SubscriptionGrant.objects.get(resident=me).credits == 2
+        assert AuditLog.objects.count() == audited + 1 + 2  # the other's opt-in and the two granted calls
+
+
 # --- staff -----------------------------------------------------------------------------------------------------
 
 def _sent_by_sms(tenant, resident, key):
