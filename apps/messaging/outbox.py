@@ -403,6 +403,18 @@ def _deliver(message_id: int, ctx: DispatchContext, now: dt.datetime) -> None:
 MAX_MARK = 100
 
 
+def check_mark_count(ids) -> None:
+    """At most MAX_MARK ids (TOO_LONG), checked before any of them is converted."""
+    from django.utils.translation import gettext as _
+
+    from heat_platform.kernel.errors import field_error
+
+    from .errors import MessagingErrorCode as Code
+
+    if ids is not None and len(ids) > MAX_MARK:
+        raise field_error("ids", _("一次最多标记 %(n)s 条。") % {"n": MAX_MARK}, Code.TOO_LONG)
+
+
 def messages_mark_read(*, resident, ids=None, every: bool = False, now: dt.datetime | None = None) -> int:
     """Mark the resident's messages read (`ids`, or `every` one); returns how many changed. An id that is not one of
     the resident's own messages is NOT_FOUND and nothing changes."""
@@ -416,14 +428,13 @@ def messages_mark_read(*, resident, ids=None, every: bool = False, now: dt.datet
     mine = Message.objects.filter(resident=resident)
     if every:
         return mine.filter(read_at__isnull=True).update(read_at=now)
+    check_mark_count(ids)
     try:
         wanted = {int(i) for i in (ids or ())}
     except (TypeError, ValueError):
         raise field_error("ids", _("找不到该消息。"), Code.NOT_FOUND) from None
     if not wanted:
         raise field_error("ids", _("请选择消息。"), Code.REQUIRED)
-    if len(wanted) > MAX_MARK:
-        raise field_error("ids", _("一次最多标记 %(n)s 条。") % {"n": MAX_MARK}, Code.INVALID)
     if mine.filter(pk__in=wanted).count() != len(wanted):
         raise field_error("ids", _("找不到该消息。"), Code.NOT_FOUND)
     return mine.filter(pk__in=wanted, read_at__isnull=True).update(read_at=now)

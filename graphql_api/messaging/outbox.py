@@ -383,6 +383,7 @@ class MarkMessagesRead(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, ids=None, all=False):
+        outbox.check_mark_count(ids)  # before converting: a huge list is refused without walking it
         count = outbox.messages_mark_read(resident=_resident(info), ids=[to_pk(i) for i in ids or ()],
                                           every=bool(all))
         return cls(count=count, errors=[])

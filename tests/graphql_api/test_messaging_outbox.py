@@ -90,6 +90,10 @@ def test_mark_read_own_messages_and_refuse_someone_elses(gql, alpha, make_reside
     assert gql(alpha.host, MARK, {"ids": ["abc"]}, token=token)["data"]["markMessagesRead"]["errors"][0]["code"] == \
         "NOT_FOUND"
     assert gql(alpha.host, MARK, {}, token=token)["data"]["markMessagesRead"]["errors"][0]["code"] == "REQUIRED"
+    # the length is checked before any id is converted: a long list of junk is TOO_LONG, not walked
+    for ids in (["abc"] * 5000, [str(mine.pk)] * 101):
+        out = gql(alpha.host, MARK, {"ids": ids}, token=token)["data"]["markMessagesRead"]
+        assert out == {"count": None, "errors": [{"field": "ids", "code": "TOO_LONG"}]}
 
 
 def test_sms_opt_in_needs_a_phone_and_keeps_its_proof(gql, alpha, make_resident):
