@@ -75,6 +75,7 @@ CHUNK_SIZE = 2000  # bills per chunk: two SELECTs (bills, pairs), the status his
 HOUSE_MAX = 20  # WeChat "thing" values: at most 20 characters
 STAGE_RE = re.compile(r"^[0-9A-Za-z_.\-]+$")
 STAGE_MAX = 32
+MAX_COMMUNITIES = 500  # more ids than any company has communities: refused before anything is parsed or read
 BILL_PAGE = "pages/bill-detail/bill-detail?id={}"
 STALE_AFTER = dt.timedelta(minutes=10)  # queued / running this long with its lock free: the task was lost
 # Test / benchmark seam: called with (campaign id, pairs processed so far) after each committed chunk.
@@ -121,6 +122,9 @@ def campaign_spec(*, kind: str, season_id, community_ids: Sequence | None, arrea
         raise field_error("stage", _("批次最多 %(n)d 个字符。") % {"n": STAGE_MAX}, Code.TOO_LONG)
     if not STAGE_RE.match(stage):
         raise field_error("stage", _("批次只能包含字母、数字、“-”“_”“.”。"), Code.INVALID)
+    if len(community_ids or ()) > MAX_COMMUNITIES:
+        raise field_error("communityIds", _("最多选择 %(n)d 个小区。") % {"n": MAX_COMMUNITIES},
+                          Code.INVALID_AUDIENCE)
     ids = []
     for raw in community_ids or ():
         cid = _int_id(raw)

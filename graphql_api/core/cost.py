@@ -117,6 +117,13 @@ FIELD_COSTS = {
     "Mutation.refundOrder": 50,
     "Mutation.testMerchantConnection": 100,
     "Mutation.buildMiniprogram": 200,  # zips the template
+    # Messaging (issue #17)
+    "Query.campaignPreview": 50,  # one statement over the season's bills × bindings, grants and consents
+    "Query.campaign": 20,  # its messages counted by status and channel (GROUP BY)
+    "Mutation.startCampaign": 100,  # the preview again, then a worker over the whole audience
+    "Mutation.syncWechatTemplates": 100,  # a call to WeChat
+    "Query.kbArticles": 10,  # search over titles, keywords and text
+    "Query.outboxMessages": 10,  # filtered over every message of the company
 }
 TOTAL_COUNT_COST = 10  # `totalCount` of a page: one COUNT(*)
 MUTATION_COST = 10  # any other mutation: a transaction and audit rows

@@ -32,7 +32,8 @@ CampaignStatus = graphene.Enum.from_enum(_Campaign.Status, name="CampaignStatus"
 class CampaignInput(graphene.InputObjectType):
     kind = CampaignKind(required=True)
     season_id = graphene.ID(required=True, description="An open season (its bills are out)")
-    community_ids = graphene.List(graphene.NonNull(graphene.ID), description="Only these communities (none: all)")
+    community_ids = graphene.List(graphene.NonNull(graphene.ID),
+                                  description=f"Only these communities (none: all), at most {svc.MAX_COMMUNITIES}")
     arrears_only = graphene.Boolean(default_value=False,
                                     description="Only bills with something due now (always so for PAYMENT_DUE)")
     stage = graphene.String(default_value="1", description="批次: a new stage reminds again everyone still chosen; "
