@@ -1,12 +1,17 @@
 """The knowledge base: categories and articles written by staff (sanitized rich text), searched and read by
-residents (published articles only), with a view count. `kb_seed_defaults` gives a company the default FAQ
-(apps/messaging/kb_defaults.py)."""
+residents (published articles only), with a view count (one per reader, article and local day: re-reading, or
+one request asking for the article under 30 aliases, counts once). `kb_seed_defaults` gives a company the default
+FAQ (apps/messaging/kb_defaults.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
@@ -126,9 +131,16 @@ def kb_article_delete(*, actor, article_id: int) -> None:
     article.delete()
 
 
-def kb_article_viewed(*, article_id: int) -> None:
-    """One more view (a resident opened it), counted in the database (no lost updates)."""
-    KbArticle.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
+def kb_article_viewed(*, article_id: int, viewer: str) -> bool:
+    """Count `viewer`'s reading (e.g. "resident:12") of the article, at most once per local day; returns whether
+    it counted. The day's mark is a cache key (per company: the cache's key function adds the schema) kept until
+    local midnight; the count itself is in the database (no lost updates)."""
+    now = timezone.localtime()
+    midnight = timezone.make_aware(dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time()))
+    key = f"messaging:kb-view:{now.date().isoformat()}:{viewer}:{article_id}"
+    if not cache.add(key, 1, max(1, int((midnight - now).total_seconds()) + 1)):
+        return False
+    return bool(KbArticle.objects.filter(pk=article_id).update(view_count=F("view_count") + 1))
 
 
 @transaction.atomic

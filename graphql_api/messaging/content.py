@@ -242,8 +242,10 @@ class ContentQueries(graphene.ObjectType):
     @staticmethod
     def resolve_kb_article(root, info, id):
         article = sel.kb_article_for_reader(to_pk(id), published_only=True)
-        if article is not None and info.context.actor.kind == "resident":
-            kb.kb_article_viewed(article_id=article.pk)
+        actor = info.context.actor
+        # Residents' readings count, once a day each (staff reading to a caller do not count)
+        if article is not None and actor.kind == "resident" and kb.kb_article_viewed(
+                article_id=article.pk, viewer=f"resident:{actor.resident.pk}"):
             article.view_count += 1
         return article
 

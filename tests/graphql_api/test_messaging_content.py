@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -221,7 +222,14 @@ def test_residents_read_the_default_faq_search_it_and_views_count(gql, alpha, wo
     assert in_first["total"] == categories[0]["articleCount"] == 3
     article = in_first["items"][0]["id"]
     assert gql(host, ARTICLE, {"id": article}, token=token)["data"]["kbArticle"]["viewCount"] == 1
-    assert gql(host, ARTICLE, {"id": article}, token=token)["data"]["kbArticle"]["viewCount"] == 2
+    # Reading it again today, or asking for it under many aliases (as many root fields as a request may have),
+    # is still one view of this resident's.
+    assert gql(host, ARTICLE, {"id": article}, token=token)["data"]["kbArticle"]["viewCount"] == 1
+    aliased = "query($id: ID!) { " + " ".join(f"a{i}: kbArticle(id: $id) {{ viewCount }}" for i in range(
+        settings.GRAPHQL_MAX_ROOT_FIELDS)) + " }"
+    answer = gql(host, aliased, {"id": article}, token=token)
+    assert {a["viewCount"] for a in answer["data"].values()} == {1}, answer
+    assert gql(host, ARTICLE, {"id": article}, token=world["south_token"])["data"]["kbArticle"]["viewCount"] == 2
     assert gql(host, ARTICLE, {"id": str(draft.pk)}, token=token)["data"]["kbArticle"] is None
     # Staff read it too (a collector answering a caller), without counting as a view.
     assert gql(host, ARTICLE, {"id": article}, token=world["admin"])["data"]["kbArticle"]["viewCount"] == 2

@@ -80,13 +80,34 @@ def test_search_matches_title_keywords_or_text_and_every_term(tenant):
 def test_views_are_counted_in_the_database_and_edits_keep_them(tenant):
     kb.kb_seed_defaults()
     article = KbArticle.objects.first()
-    kb.kb_article_viewed(article_id=article.pk)
-    kb.kb_article_viewed(article_id=article.pk)
+    assert kb.kb_article_viewed(article_id=article.pk, viewer="resident:1")
+    assert kb.kb_article_viewed(article_id=article.pk, viewer="resident:2")
     assert article.view_count == 0  # the copy in hand is stale; the row counted
     kb.kb_article_save(actor=StaffFactory(role="tenant_admin"), article_id=article.pk, category_id=article.category_id,
                        title=article.title, body="<p>更新</p>", status="published")
-    kb.kb_article_viewed(article_id=article.pk)
+    assert kb.kb_article_viewed(article_id=article.pk, viewer="resident:3")
     assert KbArticle.objects.get(pk=article.pk).view_count == 3
+
+
+def test_a_reader_counts_once_per_article_per_day(tenant):
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    kb.kb_seed_defaults()
+    first, second = KbArticle.objects.order_by("pk")[:2]
+    for _ in range(30):  # thirty aliases in one request, or thirty readings
+        kb.kb_article_viewed(article_id=first.pk, viewer="resident:7")
+    assert not kb.kb_article_viewed(article_id=first.pk, viewer="resident:7")
+    assert kb.kb_article_viewed(article_id=second.pk, viewer="resident:7")  # another article
+    assert kb.kb_article_viewed(article_id=first.pk, viewer="resident:8")  # another reader
+    counts = dict(KbArticle.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "view_count"))
+    assert counts == {first.pk: 2, second.pk: 1}
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    with mock.patch("django.utils.timezone.now", return_value=tomorrow):
+        assert kb.kb_article_viewed(article_id=first.pk, viewer="resident:7")  # the next day counts again
+    assert KbArticle.objects.get(pk=first.pk).view_count == 3
 
 
 def test_refusals_are_typed_and_change_nothing(tenant):
