@@ -4,7 +4,14 @@ What a new user of the demo finds: the message templates with their WeChat templ
 WeChat's library for the demo mini-program), the knowledge base's default articles, a pinned heat-interruption
 notice for one community and a notice to everybody, and the demo resident (`sandbox:demo-resident`, bound to
 H10001) holding one-time grants for the payment receipt and the payment reminder — in our ledger and in the
-sandbox WeChat alike — so paying a bill in the mini-program puts a receipt in /sandbox/messages/."""
+sandbox WeChat alike — so paying a bill in the mini-program puts a receipt in /sandbox/messages/.
+
+So that a payment-due campaign for the open season reaches more than one resident, twelve sandbox neighbours
+(`sandbox:demo-neighbour-01` … `-12`) are each bound as owner to a house that still owes in the open season,
+alternating between the two communities: 01–03 hold a one-time grant for the payment reminder (WeChat), 04–07
+have bound their phone (the house owner's, through WeChat getPhoneNumber in the sandbox) and opted in to SMS,
+08–12 are in-app only. With the sandbox SMS provider, the bill and reminder SMS templates are approved with
+sandbox codes, so a campaign preview shows all three channels."""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -25,6 +33,11 @@ logger = logging.getLogger(__name__)
 
 DEMO_RESIDENT = "demo-resident"  # the sandbox WeChat user of `wechatLogin(code: "sandbox:demo-resident")`
 DEMO_HOUSE = "H10001"
+NEIGHBOURS = tuple(f"demo-neighbour-{n:02d}" for n in range(1, 13))  # odd: 幸福里 (H1…), even: 阳光花园 (H2…)
+WECHAT_NEIGHBOURS = NEIGHBOURS[:3]  # one-time grant for the payment reminder
+SMS_NEIGHBOURS = NEIGHBOURS[3:7]  # verified phone + SMS opt-in; the rest: in-app only
+# Sandbox SMS codes (the sandbox provider accepts any code): what staff would enter once the vendor approves.
+DEMO_SMS_CODES = {MessageKind.BILL_PUBLISHED: "SMS_DEMO_0001", MessageKind.PAYMENT_DUE: "SMS_DEMO_0002"}
 GRANTED_KINDS = (MessageKind.PAYMENT_RECEIPT, MessageKind.PAYMENT_DUE)
 SANDBOX_APP = "apps.messaging.sandbox"
 
@@ -36,10 +49,16 @@ class SeedReport:
     announcements: int = 0
     grants: list[str] = field(default_factory=list)  # kinds that got a new one-time credit
     sms_opt_in: bool = False
+    sms_templates: list[str] = field(default_factory=list)  # kinds whose SMS template the seed approved
+    neighbours_bound: int = 0  # neighbours given their house
+    neighbour_phones: int = 0
+    neighbour_sms_opt_ins: int = 0
+    neighbour_grants: int = 0  # neighbours given a payment-reminder credit
 
     def __bool__(self) -> bool:
         return bool(self.templates_linked or self.kb_articles or self.announcements or self.grants
-                    or self.sms_opt_in)
+                    or self.sms_opt_in or self.sms_templates or self.neighbours_bound or self.neighbour_phones
+                    or self.neighbour_sms_opt_ins or self.neighbour_grants)
 
 
 def messaging_demo_seed(*, tenant: HeatingCompany) -> SeedReport:
@@ -56,6 +75,7 @@ def messaging_demo_seed(*, tenant: HeatingCompany) -> SeedReport:
         ensure_default_templates()
         if account is not None:
             report.templates_linked = _link_wechat_templates(account.app_id, account.app_secret)
+        report.sms_templates = _approve_sms_templates()
         report.kb_articles = kb_seed_defaults()
         admin = User.objects.filter(role=Role.TENANT_ADMIN, is_active=True).order_by("pk").first()
         if admin is not None:
@@ -65,6 +85,7 @@ def messaging_demo_seed(*, tenant: HeatingCompany) -> SeedReport:
             if resident is not None:
                 report.grants = _grants(account.app_id, resident)
                 report.sms_opt_in = _sms_opt_in(resident)
+            _neighbours(tenant, account.app_id, report)
     return report
 
 
@@ -172,13 +193,13 @@ def _demo_resident(app_id: str):
     return resident
 
 
-def _grants(app_id: str, resident) -> list[str]:
-    """One one-time credit for the payment receipt and reminder templates, where the resident has none: the
-    phone's answer in the sandbox WeChat (what wx.requestSubscribeMessage records there) and in our ledger (what
-    recordSubscriptionResults records). A credit the resident still holds is left alone."""
+def _grants(app_id: str, resident, kinds=GRANTED_KINDS) -> list[str]:
+    """One one-time credit for the templates of `kinds` (default: payment receipt and reminder), where the
+    resident has none: the phone's answer in the sandbox WeChat (what wx.requestSubscribeMessage records there)
+    and in our ledger (what recordSubscriptionResults records). A credit the resident still holds is left alone."""
     from .grants import record_subscription_results
 
-    wanted = dict(MessageTemplate.objects.filter(kind__in=GRANTED_KINDS, is_active=True)
+    wanted = dict(MessageTemplate.objects.filter(kind__in=kinds, is_active=True)
                   .exclude(wechat_template_id="").values_list("wechat_template_id", "kind"))
     held = set(SubscriptionGrant.objects.filter(resident=resident, template_id__in=wanted, credits__gt=0,
                                                 status=SubscriptionGrant.Status.ACTIVE)
@@ -211,3 +232,97 @@ def _sms_opt_in(resident) -> bool:
 
     sms_opt_in_set(resident=resident, opt_in=True)
     return True
+
+
+# --- SMS templates ---------------------------------------------------------------------------------------------------
+
+def _approve_sms_templates() -> list[str]:
+    """With the sandbox SMS provider, approve the bill and reminder SMS templates with sandbox codes, through the
+    template service's checks, where staff have not entered a code yet. Returns the kinds approved now."""
+    from django.conf import settings
+
+    from .templates import update_message_template
+
+    if settings.SMS_PROVIDER != "sandbox":
+        return []  # a real vendor: staff enter the codes it approved
+    approved = []
+    for kind, code in DEMO_SMS_CODES.items():
+        template = MessageTemplate.objects.get(kind=kind)
+        if template.sms_template_code or template.sms_approval == MessageTemplate.SmsApproval.APPROVED:
+            continue  # staff's choice stands
+        update_message_template(actor=None, kind=kind, values={
+            "sms_template_code": code, "sms_approval": MessageTemplate.SmsApproval.APPROVED})
+        approved.append(kind)
+    return approved
+
+
+# --- the neighbours --------------------------------------------------------------------------------------------------
+
+def _owing_houses() -> list[list]:
+    """Houses nobody has bound with a bill of the open season still owing (the campaigns' arrears test), one list
+    per community (by id), in account-number order."""
+    from apps.billing.models import Bill
+    from apps.properties.models import House
+    from apps.tariffs.models import Season
+
+    owing = Bill.objects.filter(season__status=Season.Status.OPEN,
+                                status__in=(Bill.Status.ISSUED, Bill.Status.PARTIALLY_PAID),
+                                principal_fen__gt=models.F("paid_fen")).values("house_id")
+    by_community: dict[int, list] = {}
+    for house in House.objects.filter(pk__in=owing, bindings__isnull=True).order_by("account_no"):
+        by_community.setdefault(house.community_id, []).append(house)
+    return [by_community[cid] for cid in sorted(by_community)]
+
+
+def _neighbours(tenant: HeatingCompany, app_id: str, report: SeedReport) -> None:
+    """Create the neighbours (see the module docstring) as the mini-program would: a sandbox WeChat login's
+    openid, bindHouse with the owner's name, getPhoneNumber in the sandbox, the SMS switch, the subscription
+    answer. A neighbour already bound keeps their house; a phone, an SMS choice or a credit they hold is left
+    alone, so a second run adds nothing."""
+    from django.conf import settings
+    from django_tenants.utils import tenant_context
+
+    from apps.properties.models import HouseBinding
+    from apps.properties.services import house_bind
+    from apps.residents.models import Resident
+    from apps.residents.providers.sandbox import sandbox_openid, sandbox_unionid
+    from apps.residents.services import resident_phone_bind_wechat
+
+    from .models import SmsConsent
+    from .settings_services import sms_opt_in_set
+
+    openids = {name: sandbox_openid(app_id, name) for name in NEIGHBOURS}
+    existing = {r.openid: r for r in Resident.objects.filter(openid__in=openids.values())}
+    bound = set(HouseBinding.objects.filter(resident__in=existing.values()).values_list("resident_id", flat=True))
+    pools = _owing_houses() if len(bound) < len(NEIGHBOURS) else []
+    residents: dict[str, Resident] = {}
+    for index, name in enumerate(NEIGHBOURS):
+        resident = existing.get(openids[name])
+        if resident is None or resident.pk not in bound:
+            # alternate between the communities; when one has no owing house left, take the other's
+            pool = (pools[index % len(pools)] if pools else None) or next((p for p in pools if p), None)
+            if pool is None:  # nothing owes (no bills yet): no neighbour without a house
+                if resident is not None:
+                    residents[name] = resident
+                continue
+            if resident is None:
+                resident = Resident.objects.create(openid=openids[name], unionid=sandbox_unionid(name))
+            house = pool.pop(0)
+            house_bind(resident=resident, account_no=house.account_no, owner_name=house.owner_name)
+            report.neighbours_bound += 1
+        residents[name] = resident
+    phones_work = settings.WECHAT_LOGIN_PROVIDER == "sandbox"
+    for name, resident in residents.items():
+        if name in SMS_NEIGHBOURS:
+            if not resident.phone and phones_work:
+                binding = HouseBinding.objects.select_related("house").filter(resident=resident).first()
+                if binding is not None and binding.house.owner_phone:
+                    with tenant_context(tenant):  # the phone service reads the company's mini-program
+                        resident = resident_phone_bind_wechat(
+                            resident=resident, code=f"sandbox-phone:{binding.house.owner_phone}", ip="")
+                    report.neighbour_phones += 1
+            if resident.phone and not SmsConsent.objects.filter(resident=resident).exists():
+                sms_opt_in_set(resident=resident, opt_in=True)
+                report.neighbour_sms_opt_ins += 1
+        elif name in WECHAT_NEIGHBOURS and _grants(app_id, resident, kinds=(MessageKind.PAYMENT_DUE,)):
+            report.neighbour_grants += 1
