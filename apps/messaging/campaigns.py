@@ -552,9 +552,12 @@ def campaign_get(campaign_id) -> Campaign | None:
 
 
 def campaign_channel_counts(campaign_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Per campaign, its messages by the channel they went out on (sent), pending and failed: one GROUP BY."""
-    out: dict[int, dict[str, int]] = {cid: {"wechat": 0, "sms": 0, "in_app": 0, "pending": 0, "failed": 0}
-                                      for cid in campaign_ids}
+    """Per campaign, its messages by the channel they went out on (sent), pending, failed and cancelled: one GROUP BY.
+
+    Cancelled is its own count: a reminder withdrawn because the bill was paid, or a cancelled campaign's pending
+    messages, did not fail and must not read as a failure."""
+    out: dict[int, dict[str, int]] = {
+        cid: {"wechat": 0, "sms": 0, "in_app": 0, "pending": 0, "failed": 0, "cancelled": 0} for cid in campaign_ids}
     rows = (Message.objects.filter(campaign_id__in=list(campaign_ids)).values("campaign_id", "status", "channel")
             .order_by().annotate(n=Count("id")))
     for r in rows:
@@ -562,8 +565,10 @@ def campaign_channel_counts(campaign_ids: Sequence[int]) -> dict[int, dict[str, 
         status, channel = r["status"], r["channel"]
         if status in (Message.Status.PENDING, Message.Status.SENDING):
             counts["pending"] += r["n"]
-        elif status in (Message.Status.FAILED, Message.Status.CANCELLED):
+        elif status == Message.Status.FAILED:
             counts["failed"] += r["n"]
+        elif status == Message.Status.CANCELLED:
+            counts["cancelled"] += r["n"]
         elif channel in counts:
             counts[channel] += r["n"]
         else:  # SENT / UNCERTAIN without a push channel: in the inbox only

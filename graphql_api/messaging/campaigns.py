@@ -68,13 +68,15 @@ class CampaignPreview(graphene.ObjectType):
 
 
 class CampaignMessageCounts(graphene.ObjectType):
-    """The campaign's messages: sent per channel (in-app only included), still pending, failed."""
+    """The campaign's messages: sent per channel (in-app only included), still pending, failed (a real failure) and
+    cancelled (withdrawn: the bill was paid meanwhile, or the campaign was cancelled)."""
 
     wechat = graphene.Int(required=True)
     sms = graphene.Int(required=True)
     in_app = graphene.Int(required=True)
     pending = graphene.Int(required=True)
     failed = graphene.Int(required=True)
+    cancelled = graphene.Int(required=True)
 
 
 class CampaignSeason(graphene.ObjectType):

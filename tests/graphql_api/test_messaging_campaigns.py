@@ -14,7 +14,7 @@ PREVIEW = f"""query({VARS}) {{ campaignPreview(input: {{{INPUT}}}) {{
   total alreadySent byChannel {{ wechat sms inApp }} }} }}"""
 FIELDS = """id kind status statusText stage total processed enqueued error arrearsOnly communityIds createdBy
   startedAt finishedAt season { id name paymentDue } preview { total alreadySent byChannel { wechat sms inApp } }
-  byChannel { wechat sms inApp pending failed }"""
+  byChannel { wechat sms inApp pending failed cancelled }"""
 START = f"""mutation({VARS}) {{ startCampaign(input: {{{INPUT}}}) {{
   campaign {{ {FIELDS} }} errors {{ field code message }} }} }}"""
 ONE = f"query($id: ID!) {{ campaign(id: $id) {{ {FIELDS} }} }}"
@@ -49,7 +49,8 @@ def test_preview_start_and_follow_progress(gql, alpha, world, admin, django_capt
     assert (done["status"], done["statusText"], done["total"], done["processed"], done["enqueued"]) == (
         "DONE", "已完成", 4, 4, 4)
     assert done["startedAt"] and done["finishedAt"] and done["season"]["name"] == "2026-2027"
-    assert done["byChannel"] == {"wechat": 0, "sms": 0, "inApp": 0, "pending": 4, "failed": 0}
+    assert done["byChannel"] == {"wechat": 0, "sms": 0, "inApp": 0, "pending": 4, "failed": 0,
+                                "cancelled": 0}
 
     with schema_context(alpha.schema):
         dispatch_due(limit=100)  # what the beat (or the campaign's dispatch task) does
@@ -72,14 +73,17 @@ def test_channel_counts_follow_the_messages(gql, alpha, world, admin):  # noqa: 
         Message.objects.filter(pk=ids[1]).update(status="uncertain", channel=Channel.SMS)
         Message.objects.filter(pk=ids[2]).update(status="sent", channel=Channel.IN_APP)
         Message.objects.filter(pk=ids[3]).update(status="failed", channel=Channel.WECHAT)
+        # withdrawn (the bill was paid meanwhile): cancelled, not a failure
+        Message.objects.filter(pk=ids[4]).update(status="cancelled", channel=Channel.IN_APP)
         other = Campaign.objects.create(kind="bill_published", season=world.season, stage="x")
     counts = gql(alpha.host, ONE, {"id": str(campaign.pk)}, token=admin)["data"]["campaign"]["byChannel"]
-    assert counts == {"wechat": 1, "sms": 1, "inApp": 1, "pending": 1, "failed": 1}
+    assert len(ids) == 5
+    assert counts == {"wechat": 1, "sms": 1, "inApp": 1, "pending": 0, "failed": 1, "cancelled": 1}
     page = gql(alpha.host, LIST, {"first": 10}, token=admin)["data"]["campaigns"]
     assert page["total"] == 2 and [i["id"] for i in page["items"]] == [str(other.pk), str(campaign.pk)]
-    assert page["items"][1]["byChannel"] == {"inApp": 1, "pending": 1}
+    assert page["items"][1]["byChannel"] == {"inApp": 1, "pending": 0}
     assert gql(alpha.host, LIST, {"first": 1, "offset": 1}, token=admin)["data"]["campaigns"]["items"] == [
-        {"id": str(campaign.pk), "stage": "1", "byChannel": {"inApp": 1, "pending": 1}}]
+        {"id": str(campaign.pk), "stage": "1", "byChannel": {"inApp": 1, "pending": 0}}]
 
 
 def test_campaign_list_query_count_does_not_grow_with_campaigns(gql, alpha, world, admin):  # noqa: F811
@@ -199,6 +203,9 @@ def test_cancel_a_queued_campaign_and_its_pending_messages(gql, alpha, world, ad
         "cancelCampaign"]
     assert payload["errors"] == [] and payload["campaign"]["status"] == "CANCELLED"
     assert payload["campaign"]["statusText"] == "已取消" and payload["campaign"]["finishedAt"]
+    # the withdrawn message is counted as cancelled, not as a failure
+    assert payload["campaign"]["byChannel"] == {"wechat": 1, "sms": 0, "inApp": 0, "pending": 0, "failed": 0,
+                                                "cancelled": 1}
     with schema_context(alpha.schema):
         assert dict(Message.objects.values_list("resident_id", "status")) == {world.r1.pk: "cancelled",
                                                                               world.r2.pk: "sent"}

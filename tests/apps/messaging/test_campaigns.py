@@ -414,6 +414,21 @@ def test_cancel_stops_a_running_campaign_between_chunks_and_cancels_its_pending_
         assert _run(world, stage="2").status == "done"
 
 
+def test_channel_counts_keep_cancelled_apart_from_failed(alpha, world):
+    with schema_context(alpha.schema):
+        campaign = _run(world)
+        ids = list(Message.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True))
+        # a reminder withdrawn because its bill was paid, one that really failed, one still due
+        Message.objects.filter(pk=ids[0]).update(status="cancelled", note="paid")
+        Message.objects.filter(pk=ids[1]).update(status="failed")
+        Message.objects.filter(pk=ids[2]).update(status="sent", channel="sms")
+        Message.objects.filter(pk=ids[3]).update(status="sent", channel="in_app")
+        other = Campaign.objects.create(kind="bill_published", season=world.season, stage="x")
+        counts = svc.campaign_channel_counts([campaign.pk, other.pk])
+    assert counts[campaign.pk] == {"wechat": 0, "sms": 1, "in_app": 1, "pending": 1, "failed": 1, "cancelled": 1}
+    assert counts[other.pk] == {"wechat": 0, "sms": 0, "in_app": 0, "pending": 0, "failed": 0, "cancelled": 0}
+
+
 def test_cancel_of_a_queued_campaign_sends_nothing_and_leaves_other_messages(alpha, world):
     from django.core.exceptions import ValidationError
 

@@ -33,7 +33,7 @@ function campaign(processed: number, status: string) {
     createdAt: '2026-12-07T10:00:00+08:00',
     startedAt: '2026-12-07T10:00:01+08:00',
     finishedAt: status === 'DONE' ? '2026-12-07T10:00:09+08:00' : null,
-    byChannel: { wechat: 30, sms: 25, inApp: 45, pending: 100 - processed, failed: 0 },
+    byChannel: { wechat: 30, sms: 25, inApp: 45, pending: 100 - processed, failed: 0, cancelled: 2 },
   };
 }
 
@@ -100,6 +100,8 @@ describe('CampaignsPage', () => {
     await waitFor(() => expect(screen.getByTestId('campaign-progress-11').getAttribute('data-percent')).toBe('40'));
     await waitFor(() => expect(screen.getByTestId('campaign-status-11').getAttribute('data-status')).toBe('DONE'));
     expect(screen.getByTestId('campaign-progress-11').getAttribute('data-percent')).toBe('100');
+    // A withdrawn reminder (the bill was paid) is counted as cancelled, not as failed.
+    expect(screen.getByTestId('campaign-channels-11').textContent).toContain('失败 0 · 已取消 2');
     const reads = listReads;
     await new Promise((r) => setTimeout(r, 2500));
     expect(listReads).toBe(reads);

@@ -157,8 +157,8 @@ export default function CampaignsPage() {
           </Typography.Text>
           <div style={{ fontSize: 12 }} data-testid={`campaign-channels-${row.id}`}>
             {t(
-              `微信 ${row.byChannel.wechat} · 短信 ${row.byChannel.sms} · 仅站内 ${row.byChannel.inApp} · 待发 ${row.byChannel.pending} · 失败 ${row.byChannel.failed}`,
-              `WeChat ${row.byChannel.wechat} · SMS ${row.byChannel.sms} · in-app ${row.byChannel.inApp} · pending ${row.byChannel.pending} · failed ${row.byChannel.failed}`,
+              `微信 ${row.byChannel.wechat} · 短信 ${row.byChannel.sms} · 仅站内 ${row.byChannel.inApp} · 待发 ${row.byChannel.pending} · 失败 ${row.byChannel.failed} · 已取消 ${row.byChannel.cancelled}`,
+              `WeChat ${row.byChannel.wechat} · SMS ${row.byChannel.sms} · in-app ${row.byChannel.inApp} · pending ${row.byChannel.pending} · failed ${row.byChannel.failed} · cancelled ${row.byChannel.cancelled}`,
             )}
           </div>
           {row.error && <Typography.Text type="danger">{row.error}</Typography.Text>}

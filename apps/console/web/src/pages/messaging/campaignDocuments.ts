@@ -27,7 +27,7 @@ export const CampaignsListDoc = graphql(`
       total
       items {
         id kind season { id name } stage arrearsOnly communityIds status statusText total enqueued processed error createdBy createdAt startedAt finishedAt
-        byChannel { wechat sms inApp pending failed }
+        byChannel { wechat sms inApp pending failed cancelled }
       }
     }
   }
