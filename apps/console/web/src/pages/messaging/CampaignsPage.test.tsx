@@ -129,6 +129,58 @@ describe('CampaignsPage', () => {
     expect(calls.filter((c) => c.operation === 'CampaignsPagePreview').map((c) => (c.variables.input as { stage: string }).stage)).toEqual(['1', '2']);
   });
 
+  it('cancels a running campaign after confirming and shows it as 已取消; finished ones have no cancel', async () => {
+    let cancelled = false;
+    const done = { ...campaign(100, 'DONE'), id: '12' };
+    const calls = answer((call) => {
+      if (call.operation === 'CampaignsPageCancel') {
+        cancelled = true;
+        return { cancelCampaign: { campaign: { id: '11', status: 'CANCELLED', statusText: '已取消' }, errors: [] } };
+      }
+      if (call.operation === 'CampaignsPageList') {
+        const row = cancelled ? { ...campaign(40, 'CANCELLED'), statusText: '已取消', byChannel: { wechat: 30, sms: 10, inApp: 0, pending: 0, failed: 0, cancelled: 60 } } : campaign(40, 'RUNNING');
+        return { campaigns: { total: 2, items: [row, done] } };
+      }
+      return undefined;
+    });
+    renderWithProviders(<CampaignsPage />, { api: staffApi('FINANCE') });
+    const button = await screen.findByTestId('campaign-cancel-11');
+    expect(screen.queryByTestId('campaign-cancel-12')).toBeNull();
+    fireEvent.click(button);
+    // Nothing is sent before the confirmation.
+    const confirm = await screen.findByTestId('campaign-cancel-confirm-11');
+    expect(calls.some((c) => c.operation === 'CampaignsPageCancel')).toBe(false);
+    fireEvent.click(confirm);
+    await waitFor(() => expect(screen.getByTestId('campaign-status-11').getAttribute('data-status')).toBe('CANCELLED'));
+    expect(calls.find((c) => c.operation === 'CampaignsPageCancel')?.variables).toEqual({ id: '11' });
+    expect(screen.getByTestId('campaign-status-11').textContent).toBe('已取消');
+    expect(screen.getByTestId('campaign-channels-11').textContent).toContain('失败 0 · 已取消 60');
+    expect(screen.queryByTestId('campaign-cancel-11')).toBeNull();
+  });
+
+  it('a refused cancel is shown and the list is read again', async () => {
+    let reads = 0;
+    let refused = false;
+    answer((call) => {
+      if (call.operation === 'CampaignsPageCancel') {
+        refused = true;
+        return { cancelCampaign: { campaign: null, errors: [{ field: 'id', message: '这次通知已经结束，不能取消。', code: 'NOT_ALLOWED_IN_STATE' }] } };
+      }
+      if (call.operation === 'CampaignsPageList') {
+        reads += 1;
+        return { campaigns: { total: 1, items: [refused ? campaign(100, 'DONE') : campaign(40, 'QUEUED')] } };
+      }
+      return undefined;
+    });
+    renderWithProviders(<CampaignsPage />, { api: staffApi('TENANT_ADMIN') });
+    fireEvent.click(await screen.findByTestId('campaign-cancel-11'));
+    fireEvent.click(await screen.findByTestId('campaign-cancel-confirm-11'));
+    expect(await screen.findByText('这次通知已经结束，不能取消。')).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('campaign-status-11').getAttribute('data-status')).toBe('DONE'));
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(screen.queryByTestId('campaign-cancel-11')).toBeNull();
+  });
+
   it('refuses a batch name the API would not take, before previewing', async () => {
     const calls = answer();
     renderWithProviders(<CampaignsPage />, { api: staffApi('TENANT_ADMIN') });

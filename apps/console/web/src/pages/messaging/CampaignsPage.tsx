@@ -7,7 +7,7 @@
 import { SendOutlined } from '@ant-design/icons';
 import type { ActionType, ProColumns } from '@ant-design/pro-components';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Col, Form, Input, Progress, Radio, Row, Select, Space, Statistic, Switch, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Form, Input, Popconfirm, Progress, Radio, Row, Select, Space, Statistic, Switch, Tag, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError, fieldErrors, request } from '../../api/client';
@@ -16,7 +16,7 @@ import { pageArgs, tablePage, type ProTableParams } from '../../components/table
 import type { CampaignInput, CampaignsPageListQuery, CampaignsPagePreviewQuery } from '../../gql/tenant/graphql';
 import { must } from './payload';
 import { useT } from '../../i18n';
-import { CampaignPreviewDoc, CampaignSeasonsDoc, CampaignsListDoc, StartCampaignDoc } from './campaignDocuments';
+import { CampaignPreviewDoc, CampaignSeasonsDoc, CampaignsListDoc, CancelCampaignDoc, StartCampaignDoc } from './campaignDocuments';
 import { CAMPAIGN_KINDS, CAMPAIGN_STATUS, CAMPAIGN_STATUS_COLOR, KIND, label, when } from './labels';
 
 type Row = CampaignsPageListQuery['campaigns']['items'][number];
@@ -53,6 +53,7 @@ export default function CampaignsPage() {
   const [preview, setPreview] = useState<{ input: CampaignInput; result: Preview } | null>(null);
   const [general, setGeneral] = useState<string[]>([]);
   const [busy, setBusy] = useState<'preview' | 'start' | null>(null);
+  const [cancelling, setCancelling] = useState<string | null>(null);
   const [polling, setPolling] = useState(false);
   const values = Form.useWatch([], form);
   const lists = useQuery({ queryKey: ['CampaignsPageSeasons'], queryFn: () => request(CampaignSeasonsDoc) });
@@ -129,6 +130,22 @@ export default function CampaignsPage() {
     });
   };
 
+  // Stops a queued or running campaign: the server cancels its still-pending messages; sent ones stay sent.
+  const cancel = async (row: Row) => {
+    setCancelling(row.id);
+    try {
+      const res = must((await request(CancelCampaignDoc, { id: row.id })).cancelCampaign);
+      if (res.errors.length) message.error(res.errors.map((e) => e.message).join(' '));
+      else message.success(t('已取消', 'Cancelled'));
+    } catch (err) {
+      message.error(err instanceof ApiError ? err.message : String(err));
+    } finally {
+      setCancelling(null);
+      // Read again either way: a refusal usually means the campaign finished meanwhile.
+      action.current?.reload();
+    }
+  };
+
   const columns: ProColumns<Row>[] = [
     { title: t('类型', 'Kind'), width: 110, render: (_, row) => label(KIND, row.kind, t) },
     { title: t('采暖季', 'Season'), render: (_, row) => row.season.name },
@@ -176,6 +193,25 @@ export default function CampaignsPage() {
     },
     { title: t('创建时间', 'Created'), render: (_, row) => when(row.createdAt) },
     { title: t('完成时间', 'Finished'), render: (_, row) => when(row.finishedAt) },
+    {
+      title: t('操作', 'Actions'),
+      render: (_, row) =>
+        isActive(row) ? (
+          <Popconfirm
+            title={t('取消这次通知？尚未发出的消息将不再发送，已发出的不受影响。', 'Cancel this campaign? Messages not yet sent will not go out; sent ones stay sent.')}
+            okText={t('取消通知', 'Cancel campaign')}
+            cancelText={t('不取消', 'Keep')}
+            okButtonProps={{ danger: true, 'data-testid': `campaign-cancel-confirm-${row.id}` } as never}
+            onConfirm={() => cancel(row)}
+          >
+            <Button size="small" danger loading={cancelling === row.id} data-testid={`campaign-cancel-${row.id}`}>
+              {t('取消', 'Cancel')}
+            </Button>
+          </Popconfirm>
+        ) : (
+          '—'
+        ),
+    },
   ];
 
   return (

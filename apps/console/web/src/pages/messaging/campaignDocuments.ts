@@ -32,3 +32,9 @@ export const CampaignsListDoc = graphql(`
     }
   }
 `);
+
+export const CancelCampaignDoc = graphql(`
+  mutation CampaignsPageCancel($id: ID!) {
+    cancelCampaign(id: $id) { campaign { id status statusText } errors { field message code } }
+  }
+`);

@@ -72,8 +72,9 @@ export const CAMPAIGN_STATUS: Record<string, Pair> = {
   RUNNING: ['发送中', 'Running'],
   DONE: ['已完成', 'Done'],
   FAILED: ['失败', 'Failed'],
+  CANCELLED: ['已取消', 'Cancelled'],
 };
-export const CAMPAIGN_STATUS_COLOR: Record<string, string> = { QUEUED: 'gold', RUNNING: 'processing', DONE: 'green', FAILED: 'red' };
+export const CAMPAIGN_STATUS_COLOR: Record<string, string> = { QUEUED: 'gold', RUNNING: 'processing', DONE: 'green', FAILED: 'red', CANCELLED: 'default' };
 
 export function valueEnum<K extends string>(keys: readonly K[], labels: Record<K, Pair>, t: T) {
   return Object.fromEntries(keys.map((k) => [k, { text: t(labels[k][0], labels[k][1]) }]));
