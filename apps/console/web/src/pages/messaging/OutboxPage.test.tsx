@@ -1,8 +1,11 @@
 import { configure, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeGraphQL, type GraphQLCall } from '../../test/fetch';
 import { renderWithProviders } from '../../test/render';
 import OutboxPage, { outboxFilter, retryable } from './OutboxPage';
+import { NOTE, noteText } from './labels';
 import { signIn, staffApi } from './testSupport';
 
 configure({ asyncUtilTimeout: 8000 });
@@ -42,6 +45,9 @@ const FAILED = {
 };
 const SENT = { ...BASE, id: '32', status: 'SENT', channel: 'WECHAT', note: null, lastError: null, sentAt: '2026-12-07T08:00:02+08:00', read: true, deliveries: [] };
 const QUIET = { ...BASE, id: '33', status: 'PENDING', channel: null, note: 'quiet_hours', lastError: null, deliveries: [] };
+const IN_APP = { ...SENT, id: '34', channel: 'IN_APP', note: 'no_grant;no_sms_consent' };
+const PAID = { ...BASE, id: '35', status: 'CANCELLED', channel: null, note: 'paid', lastError: null, deliveries: [] };
+const ODD = { ...SENT, id: '36', note: 'odd_code' };
 
 function answer(rows: unknown[], retry?: (call: GraphQLCall) => unknown) {
   return fakeGraphQL((call) => {
@@ -63,16 +69,47 @@ describe('outbox helpers', () => {
   });
 });
 
+describe('note labels', () => {
+  const zh = (a: string) => a;
+  const en = (_: string, b: string) => b;
+  it('names each code, joins several, names provider errors, and shows an unknown code as it is', () => {
+    expect(noteText('paid', zh)).toBe('账单已缴清，提醒已撤回');
+    expect(noteText('no_grant;no_sms_consent', zh)).toBe('未授权微信订阅；未开通短信通知');
+    expect(noteText('no_grant;no_sms_consent', en)).toBe('No WeChat grant; No SMS opt-in');
+    expect(noteText('wechat:43101', zh)).toBe('住户已拒收微信订阅消息');
+    expect(noteText('no_grant;sms:isv.BUSINESS_LIMIT_CONTROL', zh)).toBe('未授权微信订阅；短信发送失败（isv.BUSINESS_LIMIT_CONTROL）');
+    expect(noteText('wechat:45009', en)).toBe('WeChat push failed (45009)');
+    expect(noteText('something_new', zh)).toBe('something_new');
+    expect(noteText('capped;something_new', en)).toBe('Daily cap reached; something_new');
+  });
+  it('has a label for every note code the server writes', () => {
+    // The literal codes in apps/messaging: note="…", Outcome(RESULT, "…"), the batch skips and their reasons.
+    const dir = resolve(__dirname, '../../../../../messaging');
+    const written = new Set<string>();
+    for (const file of ['outbox.py', 'channels.py', 'campaigns.py', 'hooks.py']) {
+      const text = readFileSync(resolve(dir, file), 'utf8');
+      for (const re of [/note="([a-z_]+)"/g, /Outcome\(\w+, "([a-z_]+)"/g, /finished\.append\(\(pk, "([a-z_]+)"/g, /^\s+return "([a-z_]+)"$/gm, /else "([a-z_]+)"$/gm])
+        for (const m of text.matchAll(re)) written.add(m[1]);
+    }
+    for (const code of ['paid', 'campaign_cancelled', 'capped', 'quiet_hours', 'wechat_retry', 'phone_capped', 'stale_claim', 'no_grant', 'no_sms_consent'])
+      expect(written).toContain(code);
+    expect([...written].filter((c) => !NOTE[c])).toEqual([]);
+  });
+});
+
 describe('OutboxPage', () => {
   beforeEach(signIn);
   afterEach(() => vi.unstubAllGlobals());
 
   it('shows each message’s status, channel and why it waits, and its push attempts when opened', async () => {
-    answer([FAILED, SENT, QUIET]);
+    answer([FAILED, SENT, QUIET, IN_APP, PAID, ODD]);
     renderWithProviders(<OutboxPage />, { api: staffApi('FINANCE') });
     expect((await screen.findByTestId('outbox-status-31')).getAttribute('data-status')).toBe('FAILED');
     expect(screen.getByTestId('outbox-channel-32').textContent).toBe('微信');
     expect(screen.getByTestId('outbox-note-33').textContent).toBe('免打扰时段，已顺延');
+    expect(screen.getByTestId('outbox-note-34').textContent).toBe('未授权微信订阅；未开通短信通知');
+    expect(screen.getByTestId('outbox-note-35').textContent).toBe('账单已缴清，提醒已撤回');
+    expect(screen.getByTestId('outbox-note-36').textContent).toBe('odd_code');
     // Finance reads the log; pushing again is the admin's (retryMessage needs MESSAGING_MANAGE).
     expect(screen.queryByTestId('outbox-retry-31')).toBeNull();
     const row = screen.getByTestId('outbox-status-31').closest('tr') as HTMLElement;

@@ -24,6 +24,7 @@ import {
   MESSAGE_STATUS,
   MESSAGE_STATUS_COLOR,
   MESSAGE_STATUSES,
+  noteText,
   valueEnum,
   when,
 } from './labels';
@@ -44,18 +45,6 @@ export function outboxFilter(params: ProTableParams) {
 
 /** The API pushes again a failed message, or one that went in-app only (never a pushed or uncertain one). */
 export const retryable = (row: Pick<Row, 'status' | 'channel'>) => row.status === 'FAILED' || (row.status === 'SENT' && row.channel === 'IN_APP');
-
-const NOTES: Record<string, readonly [string, string]> = {
-  no_grant: ['未授权微信订阅', 'No WeChat grant'],
-  no_sms_consent: ['未开通短信通知', 'No SMS opt-in'],
-  quiet_hours: ['免打扰时段，已顺延', 'Held for quiet hours'],
-  capped: ['已达当日推送上限', 'Daily cap reached'],
-  phone_capped: ['该手机号已达当日短信上限', 'Phone’s daily SMS cap reached'],
-  sms_disabled: ['短信未启用', 'SMS disabled'],
-  no_phone: ['住户未绑定手机号', 'No phone'],
-  wechat_retry: ['微信繁忙，稍后重试', 'WeChat busy, retrying'],
-  inactive: ['该类消息已停用', 'Kind switched off'],
-};
 
 function Deliveries({ rows, waiting }: { rows: readonly DeliveryRow[]; waiting: boolean }) {
   const t = useT();
@@ -165,7 +154,7 @@ export default function OutboxPage() {
       search: false,
       render: (_, row) => (
         <>
-          {row.note && <div data-testid={`outbox-note-${row.id}`}>{NOTES[row.note] ? t(...NOTES[row.note]) : row.note}</div>}
+          {row.note && <div data-testid={`outbox-note-${row.id}`}>{noteText(row.note, t)}</div>}
           {row.lastError && <Typography.Text type="danger">{row.lastError}</Typography.Text>}
           {row.status === 'PENDING' && <Typography.Text type="secondary">{t(`${when(row.notBefore)} 起发送`, `From ${when(row.notBefore)}`)}</Typography.Text>}
           {!row.note && !row.lastError && row.status !== 'PENDING' && '—'}

@@ -119,3 +119,45 @@ export const VARIABLE: Record<string, Pair> = {
 };
 export const SMS_APPROVAL: Record<string, Pair> = { PENDING: ['审核中', 'Pending'], APPROVED: ['已通过', 'Approved'], REJECTED: ['未通过', 'Rejected'] };
 export const MINIPROGRAM_STATE: Record<string, Pair> = { FORMAL: ['正式版', 'Release'], TRIAL: ['体验版', 'Trial'], DEVELOPER: ['开发版', 'Developer'] };
+
+// Why a message went in-app only, is held, failed or was withdrawn: the note codes the outbox, the channels, the
+// campaigns and the payment hook write (apps/messaging/{outbox,channels,campaigns,hooks}.py). A note may join
+// several codes with ";" (the WeChat reason, then the SMS one); a provider error is "wechat:<errcode>" or
+// "sms:<code>". An unknown code is shown as it is.
+export const NOTE: Record<string, Pair> = {
+  paid: ['账单已缴清，提醒已撤回', 'Bill paid: reminder withdrawn'],
+  campaign_cancelled: ['通知活动已取消', 'Campaign cancelled'],
+  quiet_hours: ['免打扰时段，已顺延', 'Held for quiet hours'],
+  capped: ['已达当日推送上限', 'Daily cap reached'],
+  phone_capped: ['该手机号已达当日短信上限', 'Phone’s daily SMS cap reached'],
+  wechat_retry: ['微信繁忙，稍后重试', 'WeChat busy, retrying'],
+  wechat_uncertain: ['微信发送结果未知，不再重发', 'WeChat outcome unknown, not resent'],
+  sms_uncertain: ['短信发送结果未知，不再重发', 'SMS outcome unknown, not resent'],
+  stale_claim: ['发送中断，结果未知，不再重发', 'Sending interrupted, outcome unknown, not resent'],
+  stale_claim_released: ['发送中断，已重新排队', 'Sending interrupted, queued again'],
+  template_inactive: ['该类消息已停用', 'Kind switched off'],
+  resident_inactive: ['住户已停用或注销', 'Resident inactive or erased'],
+  no_wechat_template: ['未配置微信模板', 'No WeChat template'],
+  no_openid: ['住户没有微信身份', 'Resident has no WeChat identity'],
+  no_miniprogram: ['未配置小程序', 'No mini-program'],
+  no_grant: ['未授权微信订阅', 'No WeChat grant'],
+  sms_disabled: ['短信未启用', 'SMS disabled'],
+  no_sms_template: ['短信模板未审核通过', 'No approved SMS template'],
+  no_phone: ['住户未绑定手机号', 'No phone'],
+  no_sms_consent: ['未开通短信通知', 'No SMS opt-in'],
+  'wechat:43101': ['住户已拒收微信订阅消息', 'Resident refused WeChat messages'],
+};
+
+function noteCode(code: string, t: T): string {
+  const known = NOTE[code];
+  if (known) return t(known[0], known[1]);
+  const provider = /^(wechat|sms):(.+)$/.exec(code);
+  if (provider) return provider[1] === 'wechat' ? t(`微信推送失败（${provider[2]}）`, `WeChat push failed (${provider[2]})`) : t(`短信发送失败（${provider[2]}）`, `SMS failed (${provider[2]})`);
+  return code;
+}
+
+/** "no_grant;no_sms_consent" → "未授权微信订阅；未开通短信通知" (English: "No WeChat grant; No SMS opt-in"). */
+export function noteText(note: string, t: T): string {
+  const parts = note.split(';').map((c) => c.trim()).filter(Boolean);
+  return parts.map((c) => noteCode(c, t)).join(t('；', '; '));
+}
