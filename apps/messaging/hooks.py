@@ -174,7 +174,7 @@ def ticket_update_enqueue(ticket_id: int, event_id: int) -> int:
     from .models import MessageKind
     from .outbox import enqueue
 
-    event = (TicketEvent.objects.select_related("ticket__category", "ticket__resident")
+    event = (TicketEvent.objects.select_related("ticket__category", "ticket__resident", "ticket__assignee")
              .filter(pk=event_id, ticket_id=ticket_id, public=True, action__in=TICKET_ACTIONS).first())
     if event is None:
         return 0
@@ -186,13 +186,31 @@ def ticket_update_enqueue(ticket_id: int, event_id: int) -> int:
               "compensation": _("已补偿")}[event.action]
     title = ticket.category.name if ticket.category_id else str(ticket.get_kind_display())
     variables = {"ticket_no": ticket.no, "ticket_title": title, "status": str(status),
-                 "updated_at": _minute(event.created_at), "note": _cut(event.note, NOTE_MAX)}
+                 "updated_at": _minute(event.created_at), "note": _cut(_ticket_note(event, ticket), NOTE_MAX)}
     message = enqueue(resident_id=resident.pk, kind=MessageKind.TICKET_UPDATE, key=f"{ticket.pk}:{event.pk}",
                       variables=variables, page=TICKET_PAGE.format(ticket.pk))
     return int(message is not None)
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
+
+def _ticket_note(event, ticket) -> str:
+    """The event's note as the resident should read it. An assignment's note starts "已派给 <shown_name>", and
+    shown_name falls back to the login name; a resident is told the technician's display name, or a neutral
+    "维修人员", never a username. The dispatcher's own words after the name are kept."""
+    assignee = ticket.assignee
+    if event.action != "assign" or assignee is None:
+        return event.note
+    names = {assignee.shown_name, assignee.get_username(), assignee.display_name} - {""}
+    prefixes = {p for n in names for p in (_("已派给 %(name)s") % {"name": n}, f"已派给 {n}")}
+    match = next((p for p in sorted(prefixes, key=len, reverse=True) if event.note.startswith(p)), None)
+    if match is not None:
+        rest = event.note[len(match):].removeprefix("：")
+    else:  # a shape we did not write: keep only the dispatcher's words after the first colon
+        rest = event.note.split("：", 1)[1] if "：" in event.note else ""
+    shown = _("已派给 %(name)s") % {"name": assignee.display_name or _("维修人员")}
+    return f"{shown}：{rest}" if rest else shown
+
 
 def _send(kind: str, key: str, base: dict[str, str], people: Iterable[tuple[int, list[House]]], page: str) -> int:
     from .outbox import enqueue

@@ -246,6 +246,25 @@ def test_a_residents_ticket_is_told_when_assigned_resolved_or_rejected_and_nothi
     assert hooks.ticket_update_enqueue(other.pk, event.pk) == 0  # the event is another ticket's
 
 
+def test_an_assignment_names_the_technician_by_display_name_never_by_login(world):
+    boss = admin()
+    named = technician("tech-zhang", display_name="张师傅")
+    unnamed = technician("tech-li")
+    with world.commit(execute=True):
+        first = submit()
+        svc.ticket_assign(ticket_id=first.pk, assignee_id=named.pk, actor=boss, note="下午两点上门")
+        second = submit()
+        svc.ticket_assign(ticket_id=second.pk, assignee_id=unnamed.pk, actor=boss)
+    # staff keep the event as written (shown_name: the login name when there is no display name)
+    assert TicketEvent.objects.get(ticket=second, action="assign").note == "已派给 tech-li"
+    notes = {m.variables["status"] + str(m.resident_id): m.variables["note"]
+             for m in _messages(MessageKind.TICKET_UPDATE)}
+    assert notes == {f"已派单{first.resident_id}": "已派给 张师傅：下午两点上门",
+                     f"已派单{second.resident_id}": "已派给 维修人员"}
+    bodies = " ".join(m.body for m in _messages(MessageKind.TICKET_UPDATE))
+    assert "张师傅" in bodies and "tech-zhang" not in bodies and "tech-li" not in bodies
+
+
 def test_a_ticket_staff_filed_for_a_caller_tells_nobody(world):
     boss, tech = admin(), technician()
     house = HouseFactory()
