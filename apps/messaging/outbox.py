@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -34,7 +34,16 @@ from heat_platform.kernel.locks import xact_lock
 from heat_platform.kernel.tasks import enqueue_on_commit
 
 from . import quiet
-from .models import Channel, Delivery, Message, MessageKind, MessageTemplate, MessagingSettings
+from .models import (
+    Channel,
+    Delivery,
+    Message,
+    MessageKind,
+    MessageTemplate,
+    MessagingSettings,
+    SmsConsent,
+    SubscriptionGrant,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -248,10 +257,87 @@ def dispatch_due(*, limit: int = 500, now: dt.datetime | None = None,
             # the claim's stamp is the database's clock, which release_stale compares with
             Message.objects.filter(pk__in=ids).update(status=S.SENDING, not_before=Now())
         ctx = ctx or DispatchContext()
-        for message_id in ids:
+        for message_id in _finish_in_app_bulk(ids, ctx, now or timezone.now()):
             _deliver_safely(message_id, ctx, now or timezone.now())
         done += len(ids)
     return done
+
+
+def _finish_in_app_bulk(ids: list[int], ctx: DispatchContext, now: dt.datetime) -> list[int]:
+    """The claimed messages that cannot be pushed on any channel are finished in-app in one UPDATE, decided from a
+    few batch-wide reads (residents, grants, SMS consents, cap counts) by the same rules, and with the same notes,
+    as `_deliver` (most of a payment-due campaign: no grant, no SMS consent). Returns the ids that may be pushed,
+    or are held by quiet hours, for the per-message path."""
+    rows = list(Message.objects.filter(pk__in=ids, status=S.SENDING).annotate(
+        has_phone=ExpressionWrapper(~Q(resident__phone=""), output_field=BooleanField())).values_list(
+        "pk", "kind", "resident_id", "attempts", "resident__is_active", "resident__erased_at", "resident__openid",
+        "has_phone"))
+    held = {kind for kind in {r[1] for r in rows}
+            if quiet.release_time(now, kind=kind, messaging_settings=ctx.settings) > now}
+    residents = {r[2] for r in rows}
+    template_ids = {t.wechat_template_id for t in ctx.templates.values() if t.wechat_template_id}
+    granted = set(SubscriptionGrant.objects.filter(
+        Q(kind=SubscriptionGrant.Kind.LONG_TERM) | Q(credits__gt=0), resident_id__in=residents,
+        template_id__in=template_ids, status=SubscriptionGrant.Status.ACTIVE)
+                  .values_list("resident_id", "template_id")) if template_ids else set()
+    consented = set(SmsConsent.objects.filter(resident_id__in=residents, opted_in=True)
+                    .values_list("resident_id", flat=True)) if ctx.settings.sms_enabled else set()
+    start = quiet.local_day_start(now)
+    pushed_today = dict(Message.objects.filter(
+        Q(channel__in=(Channel.WECHAT, Channel.SMS), status__in=(S.SENT, S.UNCERTAIN)) | Q(status=S.SENDING),
+        resident_id__in=residents, kind__in=CAPPED_KINDS, sent_at__gte=start, sent_at__lt=start + dt.timedelta(days=1),
+    ).values("resident_id").annotate(n=Count("id")).values_list("resident_id", "n"))
+    finished: list[tuple[int, str, int]] = []  # id, note, attempts
+    rest: list[int] = []
+    for pk, kind, resident_id, attempts, active, erased_at, openid, has_phone in rows:
+        template = ctx.templates.get(kind)
+        if kind in held:
+            rest.append(pk)
+        elif template is None or not template.is_active:
+            finished.append((pk, "template_inactive", attempts))
+        elif not active or erased_at is not None:
+            finished.append((pk, "resident_inactive", attempts))
+        elif kind in CAPPED_KINDS and pushed_today.get(resident_id, 0) >= ctx.settings.resident_daily_cap:
+            finished.append((pk, "capped", attempts))
+        else:
+            wx = _wechat_skip(template, openid, resident_id, granted, ctx)
+            sms = _sms_skip(template, has_phone, resident_id in consented, ctx)
+            if wx and sms:
+                finished.append((pk, f"{wx};{sms}", attempts + 1))
+            else:
+                rest.append(pk)
+    if finished:
+        table = connection.ops.quote_name(Message._meta.db_table)
+        _execute_insert(  # an UPDATE from arrays bound in binary, like the INSERT
+            f"UPDATE {table} AS m SET status = %s, channel = %s, note = u.note, attempts = u.attempts, "
+            "sent_at = %s, last_error = '' FROM unnest(%b::bigint[], %b::text[], %b::int[]) AS u(id, note, attempts) "
+            "WHERE m.id = u.id AND m.status = %s",
+            [str(S.SENT), str(Channel.IN_APP), now, *map(list, zip(*finished, strict=True)), str(S.SENDING)],
+            returning=False)
+    return sorted(rest)
+
+
+def _wechat_skip(template: MessageTemplate, openid: str, resident_id: int, granted: set, ctx) -> str:
+    """channels.push_wechat's reason not to try, or "" when it would try."""
+    if not template.wechat_template_id or not template.wechat_fields:
+        return "no_wechat_template"
+    if not openid or openid.startswith("erased:"):
+        return "no_openid"
+    if ctx.wechat() is None:
+        return "no_miniprogram"
+    return "" if (resident_id, template.wechat_template_id) in granted else "no_grant"
+
+
+def _sms_skip(template: MessageTemplate, has_phone: bool, consented: bool, ctx) -> str:
+    """channels.push_sms's reason not to try, or "" when it would try (the phone's cap is checked on the way)."""
+    if not ctx.settings.sms_enabled:
+        return "sms_disabled"
+    if (template.sms_approval != MessageTemplate.SmsApproval.APPROVED or not template.sms_template_code
+            or not template.sms_text):
+        return "no_sms_template"
+    if not has_phone:
+        return "no_phone"
+    return "" if consented else "no_sms_consent"
 
 
 def dispatch_message(message_id: int, *, now: dt.datetime | None = None) -> None:

@@ -13,9 +13,11 @@ Measured, in the same run:
 - the floor: ONE `INSERT … SELECT` writing the same message rows (copied from the run's output) into an
   identical copy of the message table (same columns, defaults, indexes, unique dedup key and foreign keys).
   Run and floor are measured ATTEMPTS times each, interleaved (a new stage each attempt: new dedup keys), and the
-  best of each is compared. Target (issue #17): run ≤ 3× the floor, memory flat (RSS after each chunk printed;
-  its growth from the 5th chunk to the last is checked);
-- the dispatch (outbox.dispatch_due) of one attempt's messages, for information: messages/s per channel mix.
+  best of each is compared (enqueue only). Target (issue #17): ≤ 3× the floor end to end, memory flat (RSS
+  after each chunk printed; its growth from the 5th chunk to the last is checked);
+- the dispatch (outbox.dispatch_due until nothing is due) of one attempt's whole campaign, the sandbox SMS and the
+  fake WeChat included for the push-eligible share. The figure judged is the whole campaign: that attempt's
+  enqueue + its dispatch, against the floor (END TO END, target ≤ 3×); the enqueue-only ratio is printed too.
 
 Figures are printed whether or not the target is met; what was measured to hold is asserted (round trips per
 chunk, flat memory, nothing left pending after dispatch), not the ratio.
@@ -55,7 +57,6 @@ SMS_EVERY = 20
 WECHAT_EVERY = 200
 ATTEMPTS = 3
 TARGET = 3.0
-DISPATCH_SAMPLE = 3000  # dispatch is timed on the first messages (the same mix: residents are interleaved)
 PROFILE = os.environ.get("BENCH_MESSAGING_PROFILE") == "1"  # print where the first run spends its time
 FLAT_MB = 16  # RSS may grow this much from the 5th chunk to the last (allocator noise), not with the audience
 
@@ -229,30 +230,31 @@ def _explain(campaign: Campaign) -> None:
         print("\n".join(r[0] for r in cur.fetchall()))
 
 
-def _dispatch(campaign: Campaign) -> tuple[float, int, dict]:
-    """Push the first DISPATCH_SAMPLE of one attempt's messages (the rest and the other attempts' are cancelled),
-    at the end of the quiet window they were held to."""
+def _dispatch(campaign: Campaign) -> tuple[float, int, dict, float, float]:
+    """Push every message of one attempt (the other attempts' are cancelled) until nothing is due, at the end of
+    the quiet window they were held to: the bulk in-app path, the sandbox SMS and the fake WeChat included.
+    Returns the time, the messages, their outcome and RSS before/after (MB)."""
     from apps.messaging.outbox import dispatch_due
     from apps.residents.sms import sandbox as sms_sandbox
     from tests.sandbox_http import sandbox_http
 
-    keep = list(Message.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True)[
-        :DISPATCH_SAMPLE])
-    Message.objects.filter(status="pending").exclude(pk__in=keep).update(status="cancelled")
+    Message.objects.filter(status="pending").exclude(campaign=campaign).update(status="cancelled")
+    total = Message.objects.filter(campaign=campaign).count()
     now = Message.objects.filter(campaign=campaign).aggregate(at=Max("not_before"))["at"] + dt.timedelta(seconds=1)
     sms_sandbox.outbox_clear()
+    rss_before = _rss_mb()
     t0 = time.perf_counter()
     with sandbox_http():
         while dispatch_due(limit=5000, now=now):
-            pass
+            sms_sandbox.outbox_clear()  # the in-process SMS outbox is a test aid: it would grow with the run
     elapsed = time.perf_counter() - t0
+    rss_after = _rss_mb()
     counts: dict[str, int] = {}
-    for status, channel, n in (Message.objects.filter(pk__in=keep).values("status", "channel")
+    for status, channel, n in (Message.objects.filter(campaign=campaign).values("status", "channel")
                                .annotate(n=Count("id")).values_list("status", "channel", "n")):
         counts[f"{status}/{channel or '-'}"] = n
-    counts["sms_sandbox"] = len(sms_sandbox.outbox())
     sms_sandbox.outbox_clear()
-    return elapsed, len(keep), counts
+    return elapsed, total, counts, rss_before, rss_after
 
 
 @pytest.mark.bench
@@ -289,7 +291,9 @@ def test_bench_payment_due_campaign():
         chunks = len(rss)
         growth = rss[-1][1] - rss[min(4, chunks - 1)][1]
         sample = Message.objects.filter(campaign=campaign).order_by("pk").values_list("variables", flat=True)[0]
-        dispatch_elapsed, dispatched, counts = _dispatch(campaign)
+        dispatch_elapsed, dispatched, counts, rss_d0, rss_d1 = _dispatch(campaign)
+        end_to_end = attempts[0][0] + dispatch_elapsed  # the same attempt's enqueue + its whole dispatch
+        e2e_ratio = end_to_end / best_floor
 
         print(f"\nmessaging campaign: {RESIDENTS} residents x 1 bill (payment due), mix: in-app only "
               f"{RESIDENTS - RESIDENTS // SMS_EVERY}, SMS opt-in {RESIDENTS // SMS_EVERY} (of whom {granted} also "
@@ -302,9 +306,13 @@ def test_bench_payment_due_campaign():
               f"{chunks} chunks of {campaigns.CHUNK_SIZE} ({round_trips / chunks:.1f} a chunk) | RSS MB after chunk "
               f"1/5/last: {rss[0][1]:.1f}/{rss[min(4, chunks - 1)][1]:.1f}/{rss[-1][1]:.1f} (growth 5th->last "
               f"{growth:+.1f} MB, flat if <= {FLAT_MB}: {'PASS' if growth <= FLAT_MB else 'FAIL'}) | "
-              f"dispatch (for information, outbox.dispatch_due) of the first {dispatched}: {dispatch_elapsed:.1f} s = "
-              f"{dispatched / dispatch_elapsed:.0f} messages/s, "
-              f"outcome {counts} | sample variables {sample}")
+              f"dispatch of the whole campaign until nothing is due (outbox.dispatch_due; sandbox SMS, fake "
+              f"WeChat): {dispatched} messages in {dispatch_elapsed:.1f} s = {dispatched / dispatch_elapsed:.0f} "
+              f"messages/s, RSS {rss_d0:.1f} -> {rss_d1:.1f} MB, outcome {counts} | sample variables {sample}")
+        print(f"\nmessaging campaign figures: enqueue only / floor = {ratio:.2f}x; END TO END (enqueue "
+              f"{attempts[0][0]:.2f} s + dispatch {dispatch_elapsed:.2f} s = {end_to_end:.2f} s) / floor "
+              f"{best_floor:.2f} s = {e2e_ratio:.2f}x (target <= {TARGET:.0f}x): "
+              f"{'PASS' if e2e_ratio <= TARGET else 'FAIL'}")
         assert round_trips / chunks < 12
         assert growth <= FLAT_MB
         assert counts.get("pending/-", 0) == 0

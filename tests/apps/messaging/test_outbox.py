@@ -397,7 +397,8 @@ def test_a_sweep_reads_the_clock_per_message_so_quiet_hours_start_on_time(monkey
 
 def test_a_claim_is_stamped_with_the_database_clock_not_the_sweep_time():
     """A sweep given an old `now` (or a late batch of a long sweep) must not look abandoned to the next sweep."""
-    message = due(resident(opted_in=False))
+    sms_ready()
+    message = due(resident())  # may be pushed: the per-message path
     seen = []
     real = outbox._deliver_safely
 
@@ -469,7 +470,12 @@ def test_a_crash_after_the_sms_went_out_is_uncertain_and_staff_cannot_resend_it(
 
     sms_ready()
     message = due(resident())
-    untouched = due(resident(opted_in=False), key="in-app")
+    # may be pushed (opted in) but its phone's daily cap is reached: it reaches _finish with nothing sent
+    MessagingSettings.objects.update_or_create(pk=1, defaults={"phone_daily_cap": 1})
+    capped = resident("13900139001")
+    Message.objects.create(resident=capped, kind=MessageKind.PAYMENT_DUE, dedup_key=f"x:{capped.pk}", title="t",
+                           body="b", status=S.SENT, channel=Channel.SMS, not_before=DAY, sent_at=DAY)
+    untouched = due(capped, key="in-app")
 
     def crash(*args, **kwargs):
         raise RuntimeError("worker trouble after the push")
@@ -489,3 +495,47 @@ def test_a_crash_after_the_sms_went_out_is_uncertain_and_staff_cannot_resend_it(
     assert reload(message).status == S.FAILED
     outbox.retry_message(actor=admin, message_id=untouched.pk, now=DAY)
     assert reload(untouched).status == S.PENDING
+
+
+def test_messages_with_no_push_channel_are_finished_in_bulk_like_one_by_one(monkeypatch):
+    """Most of a payment-due campaign has no grant and no SMS consent: such messages are finished in-app in a
+    fixed number of statements per claimed batch, with the status, note and attempts the per-message path gives
+    them; a message that may be pushed still goes through that path."""
+    sms_ready()
+    MessagingSettings.objects.update_or_create(pk=1, defaults={"resident_daily_cap": 1})
+
+    def setups():
+        capped = resident("13600136000")
+        Message.objects.create(resident=capped, kind=MessageKind.PAYMENT_DUE, dedup_key=f"x:{capped.pk}", title="t",
+                               body="b", status=S.SENT, channel=Channel.SMS, not_before=DAY, sent_at=DAY)
+        inactive = resident(opted_in=False)
+        inactive.is_active = False
+        inactive.save(update_fields=["is_active"])
+        return [resident(opted_in=False), resident(None), capped, inactive]
+
+    one_by_one = [due(r, key=f"single{i}") for i, r in enumerate(setups())]
+    for m in one_by_one:
+        outbox.dispatch_message(m.pk, now=DAY)
+    bulk = [due(r, key=f"bulk{i}") for i, r in enumerate(setups())]
+
+    def shape(m):
+        m = reload(m)
+        return m.status, m.channel, m.note, m.attempts, m.sent_at
+
+    expected = [shape(m) for m in one_by_one]
+    assert [n for _s, _c, n, _a, _t in expected] == ["no_wechat_template;no_sms_consent", "no_wechat_template;no_phone",
+                                                     "capped",
+                                                     "resident_inactive"]
+    monkeypatch.setattr(outbox, "_deliver", lambda *a: pytest.fail("an in-app-only message took the slow path"))
+    with CaptureQueriesContext(connection) as small:
+        assert outbox.dispatch_due(now=DAY) == 4
+    assert [shape(m) for m in bulk] == expected
+    more = [due(resident(opted_in=False), key=f"many{i}") for i in range(30)]
+    with CaptureQueriesContext(connection) as many:
+        assert outbox.dispatch_due(now=DAY) == 30
+    assert len(many.captured_queries) == len(small.captured_queries)
+    assert {shape(m)[:3] for m in more} == {(S.SENT, Channel.IN_APP, "no_wechat_template;no_sms_consent")}
+    monkeypatch.undo()
+    pushed = due(resident("13500135000"), key="push")
+    outbox.dispatch_due(now=DAY)
+    assert (reload(pushed).status, reload(pushed).channel) == (S.SENT, Channel.SMS)
