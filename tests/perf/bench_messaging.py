@@ -234,9 +234,21 @@ def _dispatch(campaign: Campaign) -> tuple[float, int, dict, float, float]:
     """Push every message of one attempt (the other attempts' are cancelled) until nothing is due, at the end of
     the quiet window they were held to: the bulk in-app path, the sandbox SMS and the fake WeChat included.
     Returns the time, the messages, their outcome and RSS before/after (MB)."""
-    from apps.messaging.outbox import dispatch_due
+    from apps.messaging import outbox
     from apps.residents.sms import sandbox as sms_sandbox
     from tests.sandbox_http import sandbox_http
+
+    spent = {"bulk in-app": 0.0, "per message": 0.0}
+    real = {"bulk in-app": outbox._finish_in_app_bulk, "per message": outbox._deliver_safely}
+
+    def timed(name):
+        def call(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return real[name](*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - t
+        return call
 
     Message.objects.filter(status="pending").exclude(campaign=campaign).update(status="cancelled")
     total = Message.objects.filter(campaign=campaign).count()
@@ -244,10 +256,15 @@ def _dispatch(campaign: Campaign) -> tuple[float, int, dict, float, float]:
     sms_sandbox.outbox_clear()
     rss_before = _rss_mb()
     t0 = time.perf_counter()
-    with sandbox_http():
-        while dispatch_due(limit=5000, now=now):
-            sms_sandbox.outbox_clear()  # the in-process SMS outbox is a test aid: it would grow with the run
+    outbox._finish_in_app_bulk, outbox._deliver_safely = timed("bulk in-app"), timed("per message")
+    try:
+        with sandbox_http():
+            while outbox.dispatch_due(limit=5000, now=now):
+                sms_sandbox.outbox_clear()  # the in-process SMS outbox is a test aid: it would grow with the run
+    finally:
+        outbox._finish_in_app_bulk, outbox._deliver_safely = real["bulk in-app"], real["per message"]
     elapsed = time.perf_counter() - t0
+    print("\ndispatch time by path (s):", {k: round(v, 2) for k, v in spent.items()})
     rss_after = _rss_mb()
     counts: dict[str, int] = {}
     for status, channel, n in (Message.objects.filter(campaign=campaign).values("status", "channel")
