@@ -80,7 +80,8 @@ class Command(BaseCommand):
         if payments:
             self.stdout.write(f"seeded {payments} counter payments over the last 30 days")
         if messaging:
-            self.stdout.write("seeded messaging: templates, knowledge base, announcements, the demo resident's grants")
+            self.stdout.write("seeded messaging: templates, knowledge base, announcements, the demo resident's grants "
+                              "and 12 neighbours in arrears (sandbox:demo-neighbour-01..12)")
         host = settings.PLATFORM_DOMAIN
         staff_lines = "\n".join(f"                {u} / {p}  ({role.label})" for u, p, role in DEMO_STAFF)
         self.stdout.write(self.style.SUCCESS(f"""
