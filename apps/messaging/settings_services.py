@@ -96,7 +96,26 @@ def messaging_settings_update(*, actor, values: dict, ip: str | None = None) -> 
         current.save(update_fields=[*changed, "updated_at"])
         audit_record(actor=actor, action="messaging.settings_update", target=current, ip=ip,
                      changes={name: str(clean[name]) for name in changed})
+        if {"quiet_start", "quiet_end"} & set(changed):
+            reschedule_quiet_holds(current)
     return current
+
+
+def reschedule_quiet_holds(messaging_settings: MessagingSettings, *, now: dt.datetime | None = None) -> int:
+    """New quiet hours apply to what the old ones hold: messages waiting only for the end of a quiet window (never
+    tried, due later than now) are due again when the new window allows — at once if it is not quiet now, else at
+    the new window's end. Retries waiting for their backoff keep their time. One UPDATE per kind; returns how many
+    messages moved."""
+    from . import quiet
+    from .models import Message, MessageKind
+
+    now = now or timezone.now()
+    moved = 0
+    for kind in MessageKind.values:
+        due = quiet.release_time(now, kind=kind, messaging_settings=messaging_settings)
+        moved += (Message.objects.filter(status=Message.Status.PENDING, attempts=0, kind=kind, not_before__gt=now)
+                  .exclude(not_before=due).update(not_before=due))
+    return moved
 
 
 @transaction.atomic

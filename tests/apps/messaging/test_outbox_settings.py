@@ -127,3 +127,40 @@ def test_retry_of_a_missing_message_is_not_found():
     with pytest.raises(ValidationError) as exc:
         outbox.retry_message(actor=None, message_id=999999)
     assert _code(exc) == ("id", "NOT_FOUND")
+
+
+def test_new_quiet_hours_apply_to_the_messages_the_old_ones_hold():
+    from apps.messaging.settings_services import reschedule_quiet_holds
+
+    r = ResidentFactory()
+    evening = dt.datetime(2026, 12, 7, 22, 0, tzinfo=TZ)
+    held = outbox.enqueue(resident_id=r.pk, kind=MessageKind.PAYMENT_DUE, key="held", variables=VARS, now=evening)
+    retry = outbox.enqueue(resident_id=r.pk, kind=MessageKind.PAYMENT_DUE, key="retry", variables=VARS, now=evening)
+    assert held.not_before == dt.datetime(2026, 12, 8, 8, 0, tzinfo=TZ)
+    Message.objects.filter(pk=retry.pk).update(attempts=1, not_before=dt.datetime(2026, 12, 8, 8, 5, tzinfo=TZ))
+    settings = MessagingSettings.get()
+    at_0630 = dt.datetime(2026, 12, 8, 6, 30, tzinfo=TZ)
+
+    settings.quiet_end = dt.time(6, 0)  # the window is over at 06:30: due at once
+    assert reschedule_quiet_holds(settings, now=at_0630) == 1
+    held.refresh_from_db()
+    assert held.not_before == at_0630
+    assert Message.objects.get(pk=retry.pk).not_before == dt.datetime(2026, 12, 8, 8, 5, tzinfo=TZ)  # its backoff
+
+    Message.objects.filter(pk=held.pk).update(not_before=dt.datetime(2026, 12, 8, 8, 0, tzinfo=TZ))
+    settings.quiet_end = dt.time(9, 0)  # a longer window: held to its new end
+    assert reschedule_quiet_holds(settings, now=at_0630) == 1
+    held.refresh_from_db()
+    assert held.not_before == dt.datetime(2026, 12, 8, 9, 0, tzinfo=TZ)
+
+
+def test_changing_quiet_hours_releases_held_messages():
+    from django.utils import timezone
+
+    r = ResidentFactory()
+    tomorrow = timezone.now() + dt.timedelta(hours=20)
+    m = outbox.enqueue(resident_id=r.pk, kind=MessageKind.PAYMENT_DUE, key="x", variables=VARS)
+    Message.objects.filter(pk=m.pk).update(not_before=tomorrow)  # held by the old window
+    messaging_settings_update(actor=staff("s-admin", "tenant_admin"), values={"quiet_start": "00:00",
+                                                                              "quiet_end": "00:00"})
+    assert Message.objects.get(pk=m.pk).not_before <= timezone.now()  # no quiet hours any more: due now
