@@ -285,6 +285,16 @@ class _AnnouncementPayload:
     errors = graphene.List(graphene.NonNull(MessagingError), required=True)
 
 
+class _DeletePayload:
+    """What every delete answers: the id it was given (the row is gone), or errors."""
+
+    deleted_id = graphene.ID()
+    errors = graphene.List(graphene.NonNull(MessagingError), required=True)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+
 class CreateAnnouncement(_AnnouncementPayload, BaseMutation):
     """Write a draft announcement (publish it with publishAnnouncement)."""
 
@@ -345,15 +355,10 @@ class WithdrawAnnouncement(_AnnouncementPayload, BaseMutation):
         return cls(announcement=_staff_view(found.pk), errors=[])
 
 
-class DeleteAnnouncement(BaseMutation):
+class DeleteAnnouncement(_DeletePayload, BaseMutation):
     """Delete a draft (published ones are withdrawn instead, and stay on record)."""
 
     permissions = WRITERS
-    deleted_id = graphene.ID()
-    errors = graphene.List(graphene.NonNull(MessagingError), required=True)
-
-    class Arguments:
-        id = graphene.ID(required=True)
 
     @classmethod
     def perform_mutation(cls, root, info, id):
@@ -395,15 +400,10 @@ class SaveKbCategory(BaseMutation):
         return cls(category=sel.kb_categories(published_only=False).get(pk=found.pk), errors=[])
 
 
-class DeleteKbCategory(BaseMutation):
+class DeleteKbCategory(_DeletePayload, BaseMutation):
     """Delete an empty category (one with articles is refused: NOT_ALLOWED_IN_STATE)."""
 
     permissions = KB_EDITORS
-    deleted_id = graphene.ID()
-    errors = graphene.List(graphene.NonNull(MessagingError), required=True)
-
-    class Arguments:
-        id = graphene.ID(required=True)
 
     @classmethod
     def perform_mutation(cls, root, info, id):
@@ -434,13 +434,8 @@ class SaveKbArticle(BaseMutation):
         return cls(article=sel.kb_articles(published_only=False).get(pk=found.pk), errors=[])
 
 
-class DeleteKbArticle(BaseMutation):
+class DeleteKbArticle(_DeletePayload, BaseMutation):
     permissions = KB_EDITORS
-    deleted_id = graphene.ID()
-    errors = graphene.List(graphene.NonNull(MessagingError), required=True)
-
-    class Arguments:
-        id = graphene.ID(required=True)
 
     @classmethod
     def perform_mutation(cls, root, info, id):
