@@ -5,25 +5,17 @@
  * (the bill, the order, the invoice, the ticket); 全部已读 clears every dot.
  */
 const pageBehavior = require('../../behaviors/page');
-const auth = require('../../services/auth');
+const pagedList = require('../../behaviors/paged-list');
 const messaging = require('../../services/messaging');
 const nav = require('../../utils/nav');
 const wxp = require('../../utils/wxp');
 const { messageOf } = require('../../utils/api');
 const { messageView, target } = require('../../utils/messages');
 
-const PAGE_SIZE = 20;
-
 Component({
-  behaviors: [pageBehavior],
+  // onShow (back from a message's page), pull-down, the next page and 重试 come from pagedList
+  behaviors: [pageBehavior, pagedList],
   data: {
-    loading: true,
-    loadingMore: false,
-    error: '',
-    items: [],
-    total: 0,
-    unread: 0,
-    hasMore: false,
     marking: false,
   },
   methods: {
@@ -32,55 +24,14 @@ Component({
       return this.load();
     },
 
-    onShow() {
-      if (!this.leftForAnother) return undefined;
-      this.leftForAnother = false;
-      return this.load();
+    fetchPage(offset, first) {
+      return messaging.myMessages(offset, first);
     },
 
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh());
-    },
-
-    onReachBottom() {
-      return this.loadMore();
-    },
-
-    remember(rows) {
+    /** Views for the list; each message's own page is kept aside for onOpen. */
+    rowsOf(rows) {
       rows.forEach((m) => { this.pages[String(m.id)] = m.page || ''; });
       return rows.map(messageView);
-    },
-
-    async load() {
-      const seq = (this.loadSeq || 0) + 1;
-      this.loadSeq = seq;
-      this.setData({ error: '' });
-      try {
-        await auth.ensureLogin();
-        const page = await messaging.myMessages(0, PAGE_SIZE);
-        if (seq !== this.loadSeq) return;
-        const items = this.remember(page.items);
-        this.setData({ loading: false, items, total: page.total, unread: page.unread, hasMore: items.length < page.total });
-      } catch (err) {
-        if (seq !== this.loadSeq) return;
-        this.setData({ loading: false, error: messageOf(err) });
-      }
-    },
-
-    async loadMore() {
-      if (!this.data.hasMore || this.data.loadingMore) return;
-      const seq = this.loadSeq;
-      this.setData({ loadingMore: true });
-      try {
-        const page = await messaging.myMessages(this.data.items.length, PAGE_SIZE);
-        if (seq !== this.loadSeq) return;
-        const known = new Set(this.data.items.map((m) => m.id));
-        const items = this.data.items.concat(this.remember(page.items).filter((m) => !known.has(m.id)));
-        this.setData({ loadingMore: false, items, total: page.total, unread: page.unread,
-          hasMore: page.items.length > 0 && items.length < page.total });
-      } catch (err) {
-        this.setData({ loadingMore: false });
-      }
     },
 
     /** Marked read here at once; the server is told on the side (a failure only leaves the dot for next time). */
@@ -116,11 +67,6 @@ Component({
         this.setData({ marking: false });
         wxp.toast(messageOf(err));
       }
-    },
-
-    onRetry() {
-      this.setData({ loading: true });
-      return this.load();
     },
   },
 });
