@@ -6,33 +6,19 @@ from django_tenants.utils import schema_context
 
 from apps.messaging.models import Campaign, Channel, Message
 from apps.messaging.outbox import dispatch_due
-from tests.apps.messaging.test_campaigns import world  # noqa: F401  (the fixture)
-
-INPUT = "kind: $kind, seasonId: $season, communityIds: $communities, arrearsOnly: $arrears, stage: $stage"
-VARS = "$kind: CampaignKind!, $season: ID!, $communities: [ID!], $arrears: Boolean, $stage: String"
-PREVIEW = f"""query({VARS}) {{ campaignPreview(input: {{{INPUT}}}) {{
-  total alreadySent byChannel {{ wechat sms inApp }} }} }}"""
-FIELDS = """id kind status statusText stage total processed enqueued error arrearsOnly communityIds createdBy
-  startedAt finishedAt season { id name paymentDue } preview { total alreadySent byChannel { wechat sms inApp } }
-  byChannel { wechat sms inApp pending failed cancelled }"""
-START = f"""mutation({VARS}) {{ startCampaign(input: {{{INPUT}}}) {{
-  campaign {{ {FIELDS} }} errors {{ field code message }} }} }}"""
-ONE = f"query($id: ID!) {{ campaign(id: $id) {{ {FIELDS} }} }}"
-LIST = "query($first: Int, $offset: Int) { campaigns(first: $first, offset: $offset) { total items { id stage " \
-       "byChannel { inApp pending } } } }"
+from tests.factories.messaging import FIELDS, LIST, ONE, PREVIEW, START, _vars, campaign_world
 
 
-def _vars(world, **over):  # noqa: F811
-    return {"kind": "PAYMENT_DUE", "season": str(world.season.pk), "communities": None, "arrears": False,
-            "stage": "1", **over}
-
+@pytest.fixture
+def world(alpha):
+    return campaign_world(alpha)
 
 @pytest.fixture
 def admin(make_staff, alpha):
     return make_staff(alpha, "tenant_admin")
 
 
-def test_preview_start_and_follow_progress(gql, alpha, world, admin, django_capture_on_commit_callbacks):  # noqa: F811
+def test_preview_start_and_follow_progress(gql, alpha, world, admin, django_capture_on_commit_callbacks):
     host = alpha.host
     preview = gql(host, PREVIEW, _vars(world), token=admin)["data"]["campaignPreview"]
     assert preview == {"total": 5, "alreadySent": 0, "byChannel": {"wechat": 0, "sms": 3, "inApp": 2}}
@@ -62,7 +48,7 @@ def test_preview_start_and_follow_progress(gql, alpha, world, admin, django_capt
     assert again == {"total": 4, "alreadySent": 4, "byChannel": {"wechat": 0, "sms": 0, "inApp": 0}}
 
 
-def test_channel_counts_follow_the_messages(gql, alpha, world, admin):  # noqa: F811
+def test_channel_counts_follow_the_messages(gql, alpha, world, admin):
     with schema_context(alpha.schema):
         from apps.messaging.campaigns import campaign_run, campaign_start
 
@@ -86,7 +72,7 @@ def test_channel_counts_follow_the_messages(gql, alpha, world, admin):  # noqa: 
         {"id": str(campaign.pk), "stage": "1", "byChannel": {"inApp": 1, "pending": 0}}]
 
 
-def test_campaign_list_query_count_does_not_grow_with_campaigns(gql, alpha, world, admin):  # noqa: F811
+def test_campaign_list_query_count_does_not_grow_with_campaigns(gql, alpha, world, admin):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -114,7 +100,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("over", "field", "code"), BAD)
-def test_bad_input_is_typed_and_changes_nothing(gql, alpha, world, admin, over, field, code):  # noqa: F811
+def test_bad_input_is_typed_and_changes_nothing(gql, alpha, world, admin, over, field, code):
     errors = gql(alpha.host, PREVIEW, _vars(world, **over), token=admin)["errors"]
     assert (errors[0]["extensions"]["code"], errors[0]["extensions"]["field"], errors[0]["extensions"]["reason"]) == (
         "BAD_USER_INPUT", field, code)
@@ -124,14 +110,14 @@ def test_bad_input_is_typed_and_changes_nothing(gql, alpha, world, admin, over, 
         assert not Campaign.objects.exists() and not Message.objects.exists()
 
 
-def test_an_unknown_kind_is_refused_by_the_schema(gql, alpha, world, admin):  # noqa: F811
+def test_an_unknown_kind_is_refused_by_the_schema(gql, alpha, world, admin):
     result = gql(alpha.host, START, _vars(world, kind="PAYMENT_RECEIPT"), token=admin)
     assert "errors" in result and result.get("data") is None
     with schema_context(alpha.schema):
         assert not Campaign.objects.exists()
 
 
-def test_a_running_campaign_refuses_another(gql, alpha, world, admin):  # noqa: F811
+def test_a_running_campaign_refuses_another(gql, alpha, world, admin):
     with schema_context(alpha.schema):
         Campaign.objects.create(kind="payment_due", season=world.season, status="queued")
     payload = gql(alpha.host, START, _vars(world, stage="2"), token=admin)["data"]["startCampaign"]
@@ -142,7 +128,7 @@ def test_a_running_campaign_refuses_another(gql, alpha, world, admin):  # noqa: 
 
 @pytest.mark.parametrize(("role", "allowed"), [("tenant_admin", True), ("finance", True), ("collector", False),
                                                ("technician", False)])
-def test_permissions_per_role(gql, alpha, world, make_staff, role, allowed):  # noqa: F811
+def test_permissions_per_role(gql, alpha, world, make_staff, role, allowed):
     token = make_staff(alpha, role)
     with schema_context(alpha.schema):
         existing = Campaign.objects.create(kind="payment_due", season=world.season, stage="old", status="done")
@@ -159,7 +145,7 @@ def test_permissions_per_role(gql, alpha, world, make_staff, role, allowed):  # 
         assert Campaign.objects.count() == (2 if allowed else 1)
 
 
-def test_residents_and_anonymous_callers_are_refused(gql, alpha, world, make_resident):  # noqa: F811
+def test_residents_and_anonymous_callers_are_refused(gql, alpha, world, make_resident):
     _resident, token = make_resident(alpha, "o-campaign-caller")
     for tok, code in ((token, "PERMISSION_DENIED"), (None, "UNAUTHENTICATED")):
         for query, variables in ((PREVIEW, _vars(world)), (LIST, {}), (START, _vars(world))):
@@ -169,7 +155,7 @@ def test_residents_and_anonymous_callers_are_refused(gql, alpha, world, make_res
         assert not Campaign.objects.exists()
 
 
-def test_another_companys_campaign_is_not_found(gql, alpha, beta, world, admin, make_staff):  # noqa: F811
+def test_another_companys_campaign_is_not_found(gql, alpha, beta, world, admin, make_staff):
     with schema_context(alpha.schema):
         campaign = Campaign.objects.create(kind="payment_due", season=world.season, stage="1")
     beta_admin = make_staff(beta, "tenant_admin")
@@ -186,7 +172,7 @@ def test_another_companys_campaign_is_not_found(gql, alpha, beta, world, admin, 
 CANCEL = f"mutation($id: ID!) {{ cancelCampaign(id: $id) {{ campaign {{ {FIELDS} }} errors {{ field code }} }} }}"
 
 
-def test_cancel_a_queued_campaign_and_its_pending_messages(gql, alpha, world, admin, make_staff):  # noqa: F811
+def test_cancel_a_queued_campaign_and_its_pending_messages(gql, alpha, world, admin, make_staff):
     with schema_context(alpha.schema):
         campaign = Campaign.objects.create(kind="payment_due", season=world.season, stage="1", status="running")
         Message.objects.create(resident=world.r1, kind="payment_due", dedup_key="payment_due:t:1", title="t", body="b",
@@ -216,7 +202,7 @@ def test_cancel_a_queued_campaign_and_its_pending_messages(gql, alpha, world, ad
     assert started["errors"] == []
 
 
-def test_another_companys_campaign_cannot_be_cancelled(gql, alpha, beta, world, admin, make_staff,  # noqa: F811
+def test_another_companys_campaign_cannot_be_cancelled(gql, alpha, beta, world, admin, make_staff,
                                                         make_resident):
     with schema_context(alpha.schema):
         campaign = Campaign.objects.create(kind="payment_due", season=world.season, stage="1")

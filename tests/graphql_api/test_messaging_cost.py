@@ -13,8 +13,13 @@ from graphql import parse
 from apps.messaging.models import Campaign
 from graphql_api import platform_schema, tenant_schema
 from graphql_api.core.cost import FIELD_COSTS, Analysis
-from tests.apps.messaging.test_campaigns import world  # noqa: F401  (the fixture)
-from tests.graphql_api.test_messaging_campaigns import PREVIEW, START, _vars
+from tests.factories.messaging import PREVIEW, START, _vars, campaign_world
+
+
+@pytest.fixture
+def world(alpha):
+    return campaign_world(alpha)
+
 
 ALIASES = 30  # GRAPHQL_MAX_ALIASES (the analysis alone; a request also has at most 20 root fields)
 
@@ -56,7 +61,7 @@ def test_every_priced_field_exists():
     assert missing == []
 
 
-def test_aliased_previews_are_refused_by_the_staff_budget(client, gql, alpha, world, make_staff):  # noqa: F811
+def test_aliased_previews_are_refused_by_the_staff_budget(client, gql, alpha, world, make_staff):
     token = make_staff(alpha, "finance")
     flood = PREVIEW.replace("campaignPreview(", "CAMPAIGN_PREVIEW(")
     head, body = flood.split("{", 1)
@@ -71,7 +76,7 @@ def test_aliased_previews_are_refused_by_the_staff_budget(client, gql, alpha, wo
     assert refused["errors"][0]["extensions"]["actual"] >= roots * 50
 
 
-def test_more_than_500_communities_are_refused_and_nothing_is_started(gql, alpha, world, make_staff):  # noqa: F811
+def test_more_than_500_communities_are_refused_and_nothing_is_started(gql, alpha, world, make_staff):
     token = make_staff(alpha, "tenant_admin")
     many = [str(world.c1.pk)] * 501
     for query, name in ((PREVIEW, "campaignPreview"), (START, "startCampaign")):

@@ -29,8 +29,8 @@ from apps.messaging.sandbox.services import sandbox_sent, sandbox_subscribe
 from apps.messaging.templates import ensure_default_templates, sync_wechat_templates
 from apps.residents.phones import phone_index
 from apps.residents.sms import sandbox as sms_sandbox
-from tests.apps.messaging.sandbox.wx import APP_ID, APP_SECRET, OPENID, knob, mini_program
 from tests.factories.accounts import staff
+from tests.factories.messaging_wx import APP_ID, APP_SECRET, OPENID, knob, mini_program
 from tests.factories.residents import ResidentFactory
 from tests.sandbox_http import sandbox_http
 

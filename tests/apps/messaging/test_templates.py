@@ -22,8 +22,8 @@ from apps.messaging.templates import (
     sync_wechat_templates,
     update_message_template,
 )
-from tests.apps.messaging.sandbox.wx import APP_ID, APP_SECRET, mini_program, template_id
 from tests.factories.accounts import staff
+from tests.factories.messaging_wx import APP_ID, APP_SECRET, mini_program, template_id
 from tests.sandbox_http import sandbox_http
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from apps.messaging.sandbox.services import sandbox_sent, sandbox_subscribe
 from apps.messaging.wechat import SubscribeClient, WxSendError, WxTemplate
 from tenants.models import HeatingCompany, MiniProgramAuthorization
 from tenants.publishing.services import authorization_complete
-from tests.apps.messaging.sandbox.wx import (
+from tests.factories.messaging_wx import (
     APP_ID,
     APP_SECRET,
     BETA_APP_ID,

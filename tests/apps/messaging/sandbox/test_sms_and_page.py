@@ -25,9 +25,18 @@ from apps.residents.sms import SmsMessage, SmsSendError
 from apps.residents.sms.sandbox import SandboxSmsProvider, outbox, outbox_clear
 from tenants.models import HeatingCompany
 from tests.factories.environments import PRODUCTION_ENV
+from tests.factories.messaging_wx import (
+    APP_ID,
+    APP_SECRET,
+    BETA_APP_ID,
+    BETA_SECRET,
+    OPENID,
+    PAGE,
+    RECEIPT_DATA,
+    mini_program,
+    template_id,
+)
 from tests.sandbox_http import sandbox_http
-
-from .wx import APP_ID, APP_SECRET, BETA_APP_ID, BETA_SECRET, OPENID, PAGE, RECEIPT_DATA, mini_program, template_id
 
 pytestmark = pytest.mark.django_db
 PHONE = "13912345678"

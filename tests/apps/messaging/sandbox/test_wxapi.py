@@ -11,8 +11,7 @@ from apps.messaging.sandbox.models import SandboxWxMessage, SandboxWxSubscriptio
 from apps.messaging.sandbox.services import sandbox_register_app, sandbox_sent, sandbox_subscribe
 from apps.residents.providers.sandbox import sandbox_openid
 from tenants.publishing.sandbox import _issue as wxopen_issue
-
-from .wx import (
+from tests.factories.messaging_wx import (
     APP_ID,
     APP_SECRET,
     BETA_APP_ID,
