@@ -28,6 +28,11 @@ class HeatingCompany(TenantMixin):
     # Closed: blocked like a suspended company; its schema and media are dropped
     # TENANT_RETENTION_DAYS later by the `tenants.purge_closed_tenants` beat task (tenants/lifecycle.py).
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # Digest of the tenant migrations applied to this schema (tenants.spares.code_migration_state's form):
+    # `migrate_schemas` skips a company whose state equals the code's without opening its schema.
+    migration_state = models.CharField(max_length=64, blank=True, default="")
+    # The tenant directory (deploy/SCALING.md): the DATABASES alias of the cluster holding this company's schema.
+    cluster = models.CharField(max_length=63, default="default")
 
     # Schemas are never created by save(): onboarding claims a pre-migrated spare
     # (tenants/spares.py), which is what keeps sign-up fast.
