@@ -113,13 +113,16 @@ def company_create(*, registration: Registration, spare: SpareSchema | None) -> 
             tenant = HeatingCompany.objects.create(
                 schema_name=schema_name, name=reg.company_name, slug=reg.slug,
                 contact_name=reg.contact_name, contact_phone=reg.contact_phone,
+                # A claimed spare is current (spare_take checks), so `migrate_schemas` may skip the new schema.
+                migration_state=spare.migration_state if spare is not None else "",
             )
     except IntegrityError as exc:  # lost a race for the same slug
         raise field_error("slug", _("该标识已被使用。"), TenantErrorCode.DUPLICATE_SLUG) from exc
     if spare is not None:
         spare_rename(spare=spare, schema_name=schema_name)
     else:
-        schema_create_migrated(schema_name=schema_name)
+        tenant.migration_state = schema_create_migrated(schema_name=schema_name)
+        tenant.save(update_fields=["migration_state"])
     Domain.objects.create(domain=tenant_domain_for(reg.slug), tenant=tenant, is_primary=True)
     connection.set_tenant(tenant)
     try:

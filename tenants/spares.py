@@ -18,7 +18,6 @@ from functools import lru_cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
-from django_tenants.utils import schema_exists
 
 from heat_platform.kernel.locks import session_lock
 
@@ -32,15 +31,34 @@ def _digest(nodes) -> str:
 
 
 @lru_cache(maxsize=1)
+def _code_nodes() -> frozenset[tuple[str, str]]:
+    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+
+
 def code_migration_state() -> str:
     """Digest of every migration on disk (what a fully migrated schema records)."""
-    return _digest(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+    return _digest(_code_nodes())
 
 
-def _schema_migration_state(schema_name: str) -> str:
+def schema_migration_state(schema_name: str) -> str:
+    """Digest of the schema's applied migrations that the code still has: equal to
+    `code_migration_state()` exactly when every migration on disk is applied. Rows of
+    migrations since deleted (squashed away) are ignored, so such a schema is not
+    migrated again on every run; a missing one always shows."""
     with connection.cursor() as cur:
         cur.execute(f'SELECT app, name FROM "{schema_name}".django_migrations')
-        return _digest(cur.fetchall())
+        return _digest(_code_nodes().intersection(cur.fetchall()))
+
+
+def migration_state_record(schema_name: str) -> str:
+    """Store the schema's state on its company or spare row (whichever holds it);
+    called after migrating it. Returns the state."""
+    from .models import HeatingCompany
+
+    state = schema_migration_state(schema_name)
+    HeatingCompany.objects.filter(schema_name=schema_name).exclude(schema_name="public").update(migration_state=state)
+    SpareSchema.objects.filter(schema_name=schema_name).update(migration_state=state)
+    return state
 
 
 def _migrate_schema(schema_name: str) -> None:
@@ -57,7 +75,7 @@ def spare_create() -> SpareSchema:
         cur.execute(f'CREATE SCHEMA "{name}"')
     try:
         _migrate_schema(name)
-        return SpareSchema.objects.create(schema_name=name, migration_state=_schema_migration_state(name))
+        return SpareSchema.objects.create(schema_name=name, migration_state=schema_migration_state(name))
     except Exception:
         with connection.cursor() as cur:
             cur.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
@@ -78,19 +96,27 @@ def spare_pool_fill(*, target: int) -> int:
         return made
 
 
-def spare_pool_migrate(*, verbosity: int = 1) -> int:
-    """Apply pending migrations to every spare and record its new state.
-    Spares whose schema vanished are forgotten."""
+def spare_pool_migrate(*, verbosity: int = 1, every: bool = False) -> int:
+    """Apply pending migrations to every spare whose recorded state is not the
+    code's (all of them with `every`) and record its new state. Spares whose
+    schema vanished are forgotten. Returns how many were migrated."""
     connection.set_schema_to_public()
+    spares = list(SpareSchema.objects.all())
+    with connection.cursor() as cur:  # one catalogue query for the whole pool
+        cur.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [[s.schema_name for s in spares]])
+        present = {row[0] for row in cur.fetchall()}
+    code = code_migration_state()
     done = 0
-    for spare in SpareSchema.objects.all():
-        if not schema_exists(spare.schema_name):
+    for spare in spares:
+        if spare.schema_name not in present:
             spare.delete()
+            continue
+        if spare.migration_state == code and not every:
             continue
         if verbosity:
             print(f"Migrating spare schema {spare.schema_name}")
         _migrate_schema(spare.schema_name)
-        spare.migration_state = _schema_migration_state(spare.schema_name)
+        spare.migration_state = schema_migration_state(spare.schema_name)
         spare.save(update_fields=["migration_state"])
         done += 1
     return done
@@ -123,9 +149,11 @@ def spare_claim(*, schema_name: str) -> bool:
     return True
 
 
-def schema_create_migrated(*, schema_name: str) -> None:
-    """Fallback when the pool is empty: create and migrate in place (slow but correct)."""
+def schema_create_migrated(*, schema_name: str) -> str:
+    """Fallback when the pool is empty: create and migrate in place (slow but correct).
+    Returns the schema's migration state."""
     logger.warning("spare schema pool empty: migrating %s in the request", schema_name)
     with connection.cursor() as cur:
         cur.execute(f'CREATE SCHEMA "{schema_name}"')
     _migrate_schema(schema_name)
+    return schema_migration_state(schema_name)

@@ -65,7 +65,9 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "heat_platform.urls_public"
 ROOT_URLCONF = "heat_platform.urls_tenant"
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# ClusterRouter: public-only models to the main cluster while a company on another one is served
+# (tenants/directory.py); it has no opinion otherwise.
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter", "tenants.directory.ClusterRouter")
 # Residents binding houses: at most this many residents per house.
 HOUSE_BINDING_CAP = env.int("HOUSE_BINDING_CAP", default=5)
 # Outside services: "sandbox" (works locally, used by make run and tests) or the real provider.
@@ -85,6 +87,9 @@ PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=10.0)
 INVOICE_NUONUO_GATEWAY = env("INVOICE_NUONUO_GATEWAY", default="https://sdk.nuonuo.com")
 # Spare, fully migrated schemas kept ready so onboarding is a rename (see tenants/spares.py).
 SPARE_SCHEMA_POOL_SIZE = env.int("SPARE_SCHEMA_POOL_SIZE", default=3)
+# `migrate` opens only schemas whose recorded migration state is not the code's, these many at once
+# (django-tenants' multiprocessing executor; tenants/management/commands/migrate_schemas.py).
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MULTIPROCESSING_MAX_PROCESSES", default=2)
 
 DATABASES = {
     "default": env.db_url(
@@ -93,8 +98,15 @@ DATABASES = {
         engine="django_tenants.postgresql_backend",
     )
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Further PostgreSQL clusters holding companies' schemas (deploy/SCALING.md): JSON {"alias": "postgres://…"};
+# a company's `cluster` names one ("default" = the main cluster, which also holds the public schema).
+for _alias, _url in env.json("TENANT_CLUSTERS", default={}).items():
+    if _alias in DATABASES or _alias == "directory":
+        raise ValueError(f"TENANT_CLUSTERS: {_alias!r} is reserved")
+    DATABASES[_alias] = env.db_url_config(_url, engine="django_tenants.postgresql_backend")
+for _db in DATABASES.values():
+    _db["ATOMIC_REQUESTS"] = False
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [

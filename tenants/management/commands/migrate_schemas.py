@@ -1,13 +1,91 @@
-"""django-tenants' migrate_schemas, plus: spare schemas are migrated too, so the
-onboarding pool never hands out a schema with missing tables."""
+"""django-tenants' migrate_schemas, plus:
 
-from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
+- a company whose recorded migration state (HeatingCompany.migration_state) equals the code's is
+  skipped without opening its schema: with nothing to migrate, a run costs the public schema and one
+  query on the companies table, whatever their number (django-tenants issue #719: 12 minutes for 900
+  tenants, each schema opened to find nothing to do);
+- every schema migrated records its new state in the process that migrated it (django-tenants'
+  `schema_migrated` signal), so an interrupted run resumes where it stopped and `--schema` keeps the
+  record right too;
+- many pending schemas go to django-tenants' multiprocessing executor (TENANT_MULTIPROCESSING_MAX_PROCESSES
+  workers) unless `--executor` or EXECUTOR says otherwise;
+- spare schemas are migrated too (with the same skip), so the onboarding pool never hands out a schema
+  with missing tables.
 
-from tenants.spares import spare_pool_migrate
+A schema whose state is unknown ("", e.g. imported) or stale is always opened. `--all-schemas` opens
+every schema as plain django-tenants does (after someone edited one by hand, say); so does any option
+that targets migrations or changes what "migrated" means (app_label, migration name, --fake, --plan…).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+from django.db import connection
+from django_tenants.management.commands import SyncCommon
+from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
+from django_tenants.signals import schema_migrated
+from django_tenants.utils import get_public_schema_name, get_tenant_migration_order
+
+from tenants.models import HeatingCompany
+from tenants.spares import code_migration_state, migration_state_record, spare_pool_migrate
+
+# Options under which every schema must be opened: the run is not "bring everything to the code's state".
+_OPEN_EVERY_SCHEMA = ("schema_name", "all_schemas", "app_label", "migration_name", "fake", "fake_initial",
+                      "prune", "plan", "check_unapplied", "run_syncdb")
+# From this many pending schemas on, the parallel executor pays for its fork (a few hundred ms).
+PARALLEL_FROM = 4
+
+
+def _record_state(sender, schema_name: str, **kwargs) -> None:
+    if schema_name == get_public_schema_name():
+        return
+    migration_state_record(schema_name)
+    if multiprocessing.parent_process() is not None:  # a pool worker: don't keep an idle connection open
+        connection.close()
+
+
+# Connected once the command is loaded: every schema any run of it migrates (nested `--schema` runs of the
+# spare pool included) records its state. dispatch_uid keeps it single.
+schema_migrated.connect(_record_state, dispatch_uid="tenants.migration_state_record", weak=False)
 
 
 class Command(MigrateSchemasCommand):
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--all-schemas", action="store_true", dest="all_schemas",
+                            help="Open every tenant schema, even those whose recorded migration state is current.")
+
     def handle(self, *args, **options):
-        super().handle(*args, **options)
+        if any(options.get(name) for name in _OPEN_EVERY_SCHEMA):
+            super().handle(*args, **options)
+        else:
+            self._handle_skipping_current(*args, **options)
         if self.sync_tenant and not options.get("schema_name") and not options.get("plan"):
-            spare_pool_migrate(verbosity=options.get("verbosity", 1))
+            spare_pool_migrate(verbosity=options.get("verbosity", 1), every=bool(options.get("all_schemas")))
+
+    def _handle_skipping_current(self, *args, **options) -> None:
+        SyncCommon.handle(self, *args, **options)  # parses --shared/--tenant/--executor as django-tenants does
+        public = get_public_schema_name()
+        if self.sync_public:
+            GET_EXECUTOR_FUNCTION(codename=self.executor)(self.args, self.options).run_migrations(tenants=[public])
+        if not self.sync_tenant:
+            return
+        companies = HeatingCompany.objects.exclude(schema_name=public)
+        order = get_tenant_migration_order()
+        if order is not None:
+            companies = companies.order_by(*order)
+        code = code_migration_state()
+        rows = list(companies.values_list("schema_name", "migration_state"))  # the one query: no schema opened
+        pending = [schema for schema, state in rows if state != code]
+        if int(options.get("verbosity", 1)) >= 1:
+            self.stdout.write(f"Company schemas: {len(rows) - len(pending)} of {len(rows)} current (not opened), "
+                              f"{len(pending)} to migrate")
+        if not pending:
+            return
+        codename = self.executor or os.environ.get("EXECUTOR")
+        if codename is None:
+            parallel = len(pending) >= PARALLEL_FROM and not connection.in_atomic_block
+            codename = "multiprocessing" if parallel else "standard"
+        GET_EXECUTOR_FUNCTION(codename=codename)(self.args, self.options).run_migrations(tenants=pending)
