@@ -15,6 +15,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import remove_www
 
 from heat_platform.logging import request_id_var
+from tenants.directory import cluster_release, cluster_use
 
 
 def json_error(status: int, code: str, message: str) -> JsonResponse:
@@ -66,6 +67,14 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
     def no_tenant_found(self, request, hostname):
         return _unknown_host(request)
 
+    def __call__(self, request):
+        # A company on another PostgreSQL cluster is served on that cluster's connection (tenants/directory.py);
+        # the thread gets its main-cluster connection back whatever happens.
+        try:
+            return super().__call__(request)
+        finally:
+            cluster_release()
+
     def process_request(self, request):
         try:
             request.get_host()
@@ -75,6 +84,7 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant = request.tenant
+        cluster_use(tenant)  # its cluster's connection in its schema; only the schema on the main cluster
         # Payment notifies are money already taken from residents: record them even for a
         # suspended or closed company (signature checks still apply), never turn them away.
         # "/console" too: the console's home URL as its router writes it (a reload there redirects to /console/).

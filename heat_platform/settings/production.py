@@ -63,7 +63,8 @@ CSRF_COOKIE_SECURE = True
 # Behind PgBouncer in session mode (deploy/README.md "Connection pooler"): a server connection is held by a
 # client connection for as long as it stays open, so each request and task closes its own at the end (0) and
 # gives the server connection back; a persistent one would pin a server connection per idle thread.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+for _db in DATABASES.values():  # every cluster (TENANT_CLUSTERS) sits behind its own PgBouncer the same way
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # Static files straight from the app (WhiteNoise): hashed names, compressed copies, cached for a year.
 # `manage.py collectstatic` runs when the image is built (and in `make prod-check`).
 MIDDLEWARE = list(MIDDLEWARE)

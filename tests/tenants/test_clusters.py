@@ -1,0 +1,148 @@
+"""Companies on two PostgreSQL clusters (tenants/directory.py, deploy/SCALING.md).
+
+A second, real PostgreSQL server is started for this module (the pgserver binaries devrun uses, its own port
+and folder, stopped and removed afterwards). Company gamma's directory rows (company, domain) are in the main
+cluster's public schema with cluster="second"; its schema is on the second server, copied there the way a
+company is moved (pg_dump of one schema, restored, renamed). alpha stays on the main cluster. Requests to each
+host must read and write their own cluster only, and the operator figures must cover both."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection, connections
+from django_tenants.utils import schema_context
+
+from heat_platform.devrun import Cluster
+from heat_platform.models import TenantSummary
+from tenants.directory import MAIN_CLUSTER, bound_cluster, cluster_register, cluster_unregister, company_context
+from tenants.models import Domain, HeatingCompany, SpareSchema
+from tenants.stats import platform_figures
+from tenants.stats_tasks import refresh_all_tenant_stats
+from tests.factories.accounts import staff
+from tests.factories.properties import HouseFactory
+from tests.factories.tenants import OPERATOR, tenant_info
+
+SECOND = "second"
+GAMMA_SCHEMA = "t_gamma"
+CREATE = """mutation($n:String!){createSeason(name:$n,heatingStart:"2031-11-15",heatingEnd:"2032-03-15",
+  paymentDue:"2031-12-31",lateFeeStart:"2032-01-01"){season{id name} errors{code}}}"""
+SEASONS = "{ seasons { name } }"
+FIGURES = "{ platformFigures { houses tenantCount } }"
+
+
+# The second cluster's alias takes part in each test's transaction, like the main one: everything a test writes
+# there is rolled back at its end.
+pytestmark = pytest.mark.django_db(databases=[MAIN_CLUSTER, SECOND])
+
+
+@pytest.fixture(scope="module")
+def second_cluster(django_db_setup, django_db_blocker):
+    """A second PostgreSQL server, registered as cluster "second", holding gamma's schema: a committed spare of
+    the main test database dumped and restored there, renamed t_gamma (what moving a company does)."""
+    home = Path(tempfile.mkdtemp(prefix="heatcloud-cluster2-"))
+    server = Cluster()
+    server.home, server.data, server.port_file = home, home / "data", home / "port"
+    server._start()  # initdb, start on a free port, create the heatcloud database
+    try:
+        with django_db_blocker.unblock():
+            spare = SpareSchema.objects.order_by("id").values_list("schema_name", flat=True).first()
+        main = connections[MAIN_CLUSTER].settings_dict
+        dump = subprocess.run(
+            [str(server.bin / "pg_dump"), "-h", main["HOST"], "-p", str(main["PORT"]), "-U", main["USER"],
+             "-d", main["NAME"], "-n", spare, "--no-owner", "--no-privileges"],
+            check=True, capture_output=True).stdout
+        url = f"postgresql://postgres@127.0.0.1:{server.port}/heatcloud"
+        subprocess.run([str(server.bin / "psql"), url, "-q", "-v", "ON_ERROR_STOP=1"], input=dump, check=True,
+                       capture_output=True)
+        with psycopg.connect(url, autocommit=True) as pg:
+            pg.execute(f'ALTER SCHEMA "{spare}" RENAME TO {GAMMA_SCHEMA}')
+        cluster_register(SECOND, {"ENGINE": "django_tenants.postgresql_backend", "NAME": "heatcloud",
+                                  "USER": "postgres", "HOST": "127.0.0.1", "PORT": server.port})
+        yield
+    finally:
+        cluster_unregister(SECOND)
+        server._pg("pg_ctl", "-D", str(server.data), "-m", "immediate", "-s", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def gamma(second_cluster, db, alpha):
+    """gamma in the directory (the main cluster's public schema) with its schema on the second cluster."""
+    company = HeatingCompany.objects.create(schema_name=GAMMA_SCHEMA, name="gamma 热力", slug="gamma", cluster=SECOND)
+    Domain.objects.create(domain="gamma.localhost", tenant=company, is_primary=True)
+    with company_context(company):
+        staff("gamma-admin", role="tenant_admin")
+    assert bound_cluster() is None and connection.schema_name == "public"
+    return company
+
+
+def _second_rows(sql: str) -> list[tuple]:
+    """Straight from the second server (its connection, inside this test's transaction there)."""
+    with connections[SECOND].cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+def test_each_host_reads_and_writes_its_own_cluster(gql, alpha, gamma):
+    tokens = {info.host: gql.login(info.host, info.admin) for info in (alpha, _info(gamma))}
+    for host, token in tokens.items():
+        payload = gql(host, CREATE, {"n": f"season of {host}"}, token=token)["data"]["createSeason"]
+        assert payload["errors"] == [], payload
+    for host, token in tokens.items():
+        assert gql(host, SEASONS, token=token)["data"]["seasons"] == [{"name": f"season of {host}"}]
+
+    # gamma's row is on the second server, in its schema; nothing of alpha's is there.
+    assert _second_rows(f"SELECT name FROM {GAMMA_SCHEMA}.tariffs_season") == [("season of gamma.localhost",)]
+    assert _second_rows("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'") == [(GAMMA_SCHEMA,)]
+    assert _second_rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+    # The main cluster has alpha's row and no gamma schema at all.
+    with schema_context(alpha.schema):
+        from apps.tariffs.models import Season
+
+        assert list(Season.objects.values_list("name", flat=True)) == ["season of alpha.localhost"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [GAMMA_SCHEMA])
+        assert cur.fetchone() == (0,)
+    # Every request gave the thread its main-cluster connection back.
+    assert bound_cluster() is None and connections[MAIN_CLUSTER].alias == MAIN_CLUSTER
+
+
+def test_a_company_on_an_unknown_cluster_is_refused_not_served_from_the_main_one(gql, gamma):
+    HeatingCompany.objects.filter(pk=gamma.pk).update(cluster="nowhere")
+    with pytest.raises(LookupError, match="nowhere"):
+        gql("gamma.localhost", SEASONS)
+    assert bound_cluster() is None
+
+
+def test_operator_figures_cover_both_clusters(gql, alpha, gamma, django_capture_on_commit_callbacks):
+    with schema_context(alpha.schema):
+        HouseFactory.create_batch(2)
+    with company_context(gamma):
+        HouseFactory.create_batch(3)
+    companies = list(HeatingCompany.objects.exclude(schema_name="public").exclude(status="closed"))
+    from apps.properties.models import House
+
+    houses = {}
+    for company in companies:  # counted where each company lives
+        with company_context(company):
+            houses[company.slug] = House.objects.count()
+    assert houses["gamma"] == 3 and houses["alpha"] >= 2
+
+    with django_capture_on_commit_callbacks(execute=True):  # the beat task; eager tasks, one per company
+        assert refresh_all_tenant_stats() == len(companies)
+    assert dict(TenantSummary.objects.values_list("tenant__slug", "houses")) == houses
+    assert platform_figures().houses == sum(houses.values())
+    token = gql.login("localhost", OPERATOR)
+    figures = gql("localhost", FIGURES, token=token)["data"]["platformFigures"]
+    assert figures == {"houses": sum(houses.values()), "tenantCount": len(companies)}
+    assert bound_cluster() is None
+
+
+def _info(company: HeatingCompany):
+    return tenant_info(company.slug, schema=company.schema_name)
