@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -236,40 +238,64 @@ class HeatGraphQLView(GraphQLView):
         return error.formatted
 
 
+class _DocumentCache:
+    """Documents that passed steps 2–4 (and hold no bad string literal), by (schema, query text, limits): the
+    apps send the same few dozen documents over and over, and parsing plus graphql-core's validation were a
+    third of a resident's myBills request (issue #18). Only what depends on nothing but the text is kept;
+    the operation, variables, permissions and cost are still checked on every request. Bounded (LRU), so
+    many distinct documents only cost their own parse; thread-safe (gthread workers share it)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[tuple, DocumentNode] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> DocumentNode | None:
+        with self._lock:
+            document = self._items.get(key)
+            if document is not None:
+                self._items.move_to_end(key)
+            return document
+
+    def put(self, key: tuple, document: DocumentNode) -> None:
+        with self._lock:
+            self._items[key] = document
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+DOCUMENTS = _DocumentCache(size=256)
+
+
 def prepare(graphene_schema, actor: Actor, *, method: str, query: str, variables: dict | None,
             operation_name: str | None) -> DocumentNode | list[GraphQLError]:
     """Steps 2–6 for one request by `actor`: the parsed document, or the errors that refuse it
     (nothing has run). A mutation asked for with GET raises RequestError (405)."""
     limits = limits_for(actor)
     schema = graphene_schema.graphql_schema
-    size = len(query.encode("utf-8", "surrogatepass"))
-    if size > limits.max_document_bytes:
-        return [shape.too_large("bytes", limits.max_document_bytes, size)]
-    try:
-        document = parse(query, max_tokens=limits.max_tokens)
-    except GraphQLError as error:
-        if "Document contains more than" in error.message:
-            return [shape.too_large("tokens", limits.max_tokens, limits.max_tokens + 1)]
-        if "nested too deeply" in error.message:
-            return [refusal(QUERY_TOO_DEEP, _("查询嵌套过深。"), limit="depth", maximum=limits.max_depth)]
-        return [_with_code(error, GRAPHQL_PARSE_FAILED)]
-
-    error = shape.scan(document, limits)
-    if error:
-        return [error]
-    try:
-        errors = validate(schema, document, specified_rules, max_errors=MAX_VALIDATION_ERRORS)
-    except RecursionError:  # some rules recurse per nesting level; the parser's own bound is looser
-        return [refusal(QUERY_TOO_DEEP, _("查询嵌套过深。"), limit="depth", maximum=limits.max_depth)]
-    if errors:
-        return [_with_code(e, GRAPHQL_VALIDATION_FAILED) for e in errors]
+    key = (schema, query, limits)
+    document = DOCUMENTS.get(key)
+    literal_errors: list[GraphQLError] = []
+    if document is None:
+        checked = _checked_document(schema, query, limits)
+        if isinstance(checked, list):
+            return checked
+        document = checked
+        literal_errors = inputs.document_errors(document)
+        if not literal_errors:
+            DOCUMENTS.put(key, document)
 
     operation = _operation(document, operation_name)
     if isinstance(operation, GraphQLError):
         return [operation]
     if method == "GET" and operation.operation != OperationType.QUERY:
         raise RequestError(405, METHOD_NOT_ALLOWED, _("GET 请求只能执行查询，变更请用 POST。"), allow="POST")
-    errors = inputs.document_errors(document) + inputs.variable_errors(variables or {})
+    errors = literal_errors + inputs.variable_errors(variables or {})
     if errors:
         return errors
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {},
@@ -295,6 +321,33 @@ def prepare(graphene_schema, actor: Actor, *, method: str, query: str, variables
     if summary.root_fields > limits.max_root_fields:
         return [refusal(TOO_MANY_OPERATIONS, _("一次请求中的操作或根字段过多。"), operation, limit="rootFields",
                         maximum=limits.max_root_fields, actual=summary.root_fields)]
+    return document
+
+
+def _checked_document(schema, query: str, limits) -> DocumentNode | list[GraphQLError]:
+    """Steps 2–4: size, parse, shape, graphql-core's rules."""
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size > limits.max_document_bytes:
+        return [shape.too_large("bytes", limits.max_document_bytes, size)]
+    try:
+        document = parse(query, max_tokens=limits.max_tokens)
+    except GraphQLError as error:
+        if "Document contains more than" in error.message:
+            return [shape.too_large("tokens", limits.max_tokens, limits.max_tokens + 1)]
+        if "nested too deeply" in error.message:
+            return [refusal(QUERY_TOO_DEEP, _("查询嵌套过深。"), limit="depth", maximum=limits.max_depth)]
+        return [_with_code(error, GRAPHQL_PARSE_FAILED)]
+
+    error = shape.scan(document, limits)
+    if error:
+        return [error]
+    try:
+        errors = validate(schema, document, specified_rules, max_errors=MAX_VALIDATION_ERRORS)
+    except RecursionError:  # some rules recurse per nesting level; the parser's own bound is looser
+        return [refusal(QUERY_TOO_DEEP, _("查询嵌套过深。"), limit="depth", maximum=limits.max_depth)]
+    if errors:
+        return [_with_code(e, GRAPHQL_VALIDATION_FAILED) for e in errors]
+
     return document
 
 
