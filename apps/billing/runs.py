@@ -2,12 +2,13 @@
 company, in keyset batches of BATCH_SIZE houses ordered by id.
 
 Round trips grow with batches, not houses. Per batch: one SELECT of the
-houses (each with the bill it may already have this season), one of their
-heating-status history, one of their meter readings (only when the season has
-a two-part plan), one of their open credits (only when any exist); the engine
-computes the lines in Python; ONE statement inserts the bills
-(`ON CONFLICT (house, season) DO NOTHING`) and the lines of exactly the bills
-it created; one UPDATE saves the progress. All in one transaction per batch.
+houses, each with the bill it may already have this season, its
+heating-status history and (when the season has a two-part plan) its meter
+readings; one of their sealed 报停; one of their open credits (only when any
+exist); the engine computes the lines in Python (once per distinct layout and
+plan); ONE statement inserts the bills (`ON CONFLICT (house, season) DO
+NOTHING`), then ONE COPY streams the lines of exactly the bills it created;
+one UPDATE saves the progress. All in one transaction per batch.
 
 Rules per house:
 - disconnected (停供/拆除): skipped and counted;
@@ -48,13 +49,13 @@ by community, of what the real run will do.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models.functions import Coalesce, Now
@@ -115,6 +116,14 @@ def bill_run_start(*, season_id: int | str, dry_run: bool, actor) -> BillRun:
 
 # --- the worker side ------------------------------------------------------------------------------
 
+class _Change(NamedTuple):
+    """The HeatingStatusChange attributes house_facts reads."""
+
+    to_status: str
+    effective_date: dt.date
+    created_at: dt.datetime
+
+
 @dataclass(slots=True)
 class _HouseRow:
     """The columns a bill needs; duck-types the House attributes house_facts reads
@@ -132,6 +141,16 @@ class _HouseRow:
     bill_exists: bool
     bill_run_id: int | None
     bill_principal_fen: int | None
+    change_statuses: list[str] | None  # its heating-status history, column by column
+    change_dates: list[dt.date] | None
+    change_recorded: list[dt.datetime] | None
+    start_reading: Decimal | None
+    end_reading: Decimal | None
+
+    def changes(self) -> list[_Change]:
+        if self.change_statuses is None:
+            return []
+        return [_Change(*c) for c in zip(self.change_statuses, self.change_dates, self.change_recorded, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +160,26 @@ class _Plan:
     snapshot: str  # TariffParams.to_snapshot() as JSON text
 
 
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    """A bill's lines, their total and their COPY rows (less bill id and time): flats
+    of one layout share one, so each is summed and rendered once."""
+
+    lines: tuple[Line, ...]
+    principal_fen: int
+    rows: tuple[str, ...]
+
+    @classmethod
+    def of(cls, lines: Sequence[Line]) -> _Priced:
+        lines = tuple(lines)
+        return cls(lines, sum(line.amount_fen for line in lines), _copy_rows(lines))
+
+
 @dataclass(slots=True)
 class _NewBill:
     row: _HouseRow
     plan: _Plan
-    lines: Sequence[Line]
-    principal_fen: int
+    priced: _Priced
     credit_uses: list[tuple[HouseCredit, int]]  # (credit, fen used)
 
 
@@ -171,7 +204,7 @@ class _RunState:
     error_count: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
-    memo: dict[tuple, tuple[Line, ...]] = field(default_factory=dict)
+    memo: dict[tuple, _Priced] = field(default_factory=dict)
     worker: str = ""  # this run's worker token (kernel.jobs)
 
     @classmethod
@@ -262,54 +295,77 @@ def bill_run_process(*, bill_run_id: int) -> BillRun | None:
         return run
 
 
+# One statement reads the batch: its houses, each with the bill it may already
+# have this season, its heating-status history and (two-part seasons) its
+# start and end readings. The history and readings are read by the batch's id
+# range and joined here, not looked up house by house. The bill join is bounded
+# by the batch's first id too: without that bound the planner may merge-join
+# against every bill of the season from the first house (the statistics predate
+# the run), rereading the bills already written batch after batch.
 _HOUSES_SQL = f"""
-SELECT h.id, h.account_no, h.community_id, h.category, h.meter_no, h.heating_status, h.building_area,
-       h.usable_area, h.low_income, b.id IS NOT NULL, b.bill_run_id, b.principal_fen
-FROM {House._meta.db_table} h
-LEFT JOIN {Bill._meta.db_table} b ON b.house_id = h.id AND b.season_id = %s
-WHERE h.id > %s
+WITH h AS (
+    SELECT h.id, h.account_no, h.community_id, h.category, h.meter_no, h.heating_status, h.building_area,
+           h.usable_area, h.low_income, b.id IS NOT NULL AS billed, b.bill_run_id, b.principal_fen
+    FROM {House._meta.db_table} h
+    LEFT JOIN {Bill._meta.db_table} b ON b.house_id = h.id AND b.season_id = %(season)s AND b.house_id > %(after)s
+    WHERE h.id > %(after)s
+    ORDER BY h.id
+    LIMIT %(limit)s
+), c AS (
+    SELECT house_id, array_agg(to_status) AS statuses, array_agg(effective_date) AS dates,
+           array_agg(created_at) AS recorded
+    FROM {HeatingStatusChange._meta.db_table}
+    WHERE house_id > %(after)s AND house_id <= (SELECT max(id) FROM h)
+    GROUP BY house_id
+), r AS (
+    SELECT house_id, max(value) FILTER (WHERE kind = %(start)s) AS start_value,
+           max(value) FILTER (WHERE kind = %(end)s) AS end_value
+    FROM {MeterReading._meta.db_table}
+    WHERE %(readings)s AND season_id = %(season)s AND house_id > %(after)s AND house_id <= (SELECT max(id) FROM h)
+    GROUP BY house_id
+)
+SELECT h.*, c.statuses, c.dates, c.recorded, r.start_value, r.end_value
+FROM h LEFT JOIN c ON c.house_id = h.id LEFT JOIN r ON r.house_id = h.id
 ORDER BY h.id
-LIMIT %s
 """
 
-# Bills and the lines of the bills actually created, in one statement. The
-# rows travel as two JSON documents (quoted in C, parsed by the server; much
-# cheaper than client-side array literals), the snapshots once per plan.
-_WRITE_SQL = f"""
-WITH new_bill AS (
-    INSERT INTO {Bill._meta.db_table}
-        (house_id, season_id, plan_id, snapshot, principal_fen, paid_fen, status, bill_run_id, issued_at,
-         updated_at)
-    SELECT b.h, %(season)s, b.p, p.snapshot, b.a, 0, b.s, %(run)s, now(), now()
-    FROM json_to_recordset(%(bills)s::json) AS b(h bigint, p bigint, a bigint, s text)
-    JOIN json_to_recordset(%(plans)s::json) AS p(id bigint, snapshot jsonb) ON p.id = b.p
-    ORDER BY b.h
-    ON CONFLICT (house_id, season_id) DO NOTHING
-    RETURNING id, house_id
-), new_line AS (
-    INSERT INTO {BillLine._meta.db_table}
-        (bill_id, position, kind, quantity, unit_price, amount_fen, explanation, created_at)
-    SELECT nb.id, l.n, l.k, l.q, l.u, l.a, l.e, now()
-    FROM new_bill nb
-    JOIN json_to_recordset(%(lines)s::json) AS l(h bigint, n integer, k text, q numeric, u numeric, a bigint, e text)
-      ON l.h = nb.house_id
-)
-SELECT id, house_id FROM new_bill
+# The bills, from four array literals (one row per bill, built with str.join:
+# far cheaper than a JSON document of one object per bill) and the snapshots
+# once per plan; the creation time comes back (as text) for the lines.
+_WRITE_BILLS_SQL = f"""
+INSERT INTO {Bill._meta.db_table}
+    (house_id, season_id, plan_id, snapshot, principal_fen, paid_fen, status, bill_run_id, issued_at, updated_at)
+SELECT b.h, %(season)s, b.p, p.snapshot, b.a, 0, b.s, %(run)s, now(), now()
+FROM unnest(%(houses)s::bigint[], %(plan_ids)s::bigint[], %(amounts)s::bigint[], %(statuses)s::text[])
+     AS b(h, p, a, s)
+JOIN json_to_recordset(%(plans)s::json) AS p(id bigint, snapshot jsonb) ON p.id = b.p
+ORDER BY b.h
+ON CONFLICT (house_id, season_id) DO NOTHING
+RETURNING id, house_id, issued_at::text
 """
+
+# The lines of exactly the bills created, streamed with COPY (text format): no
+# per-row statement or JSON parsing on the server, and the server inserts one
+# chunk while the next is being joined here.
+_COPY_LINES_SQL = (f"COPY {BillLine._meta.db_table} "
+                   "(bill_id, position, kind, quantity, unit_price, amount_fen, explanation, created_at) FROM STDIN")
+COPY_CHUNK = 2000  # lines per write to the COPY stream
+# COPY text format: backslash, tab, newline and carriage return are escaped.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_rows(lines: Sequence[Line]) -> tuple[str, ...]:
+    """A bill's lines as COPY rows less their leading bill id and trailing creation time."""
+    return tuple(f"\t{position}\t{line.kind}\t{line.quantity}\t{line.unit_price}\t{line.amount_fen}\t"
+                 f"{line.explanation.translate(_COPY_ESCAPES)}\t" for position, line in enumerate(lines))
 
 
 def _load_houses(state: _RunState, after_id: int) -> list[_HouseRow]:
     with connection.cursor() as cur:
-        cur.execute(_HOUSES_SQL, [state.season.pk, after_id, BATCH_SIZE])
+        cur.execute(_HOUSES_SQL, {"season": state.season.pk, "after": after_id, "limit": BATCH_SIZE,
+                                  "readings": state.has_two_part, "start": MeterReading.Kind.START,
+                                  "end": MeterReading.Kind.END})
         return [_HouseRow(*row) for row in cur.fetchall()]
-
-
-def _load_changes(lo: int, hi: int) -> dict[int, list[HeatingStatusChange]]:
-    out: dict[int, list[HeatingStatusChange]] = defaultdict(list)
-    for change in HeatingStatusChange.objects.filter(house_id__gt=lo, house_id__lte=hi).only(
-            "house_id", "to_status", "effective_date", "created_at"):
-        out[change.house_id].append(change)
-    return out
 
 
 def _mark_opted_out(state: _RunState, rows: list[_HouseRow]) -> None:
@@ -324,21 +380,12 @@ def _mark_opted_out(state: _RunState, rows: list[_HouseRow]) -> None:
             row.heating_status = House.HeatingStatus.OPTED_OUT
 
 
-def _load_readings(state: _RunState, lo: int, hi: int) -> dict[int, dict[str, Decimal]]:
-    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for house_id, kind, value in MeterReading.objects.filter(
-            season=state.season, house_id__gt=lo, house_id__lte=hi).values_list("house_id", "kind", "value"):
-        out[house_id][kind] = value
-    return out
-
-
 def _load_credits(state: _RunState, lo: int, hi: int) -> dict[int, list[OpenCredit]]:
     return credits_open(house_id_gt=lo, house_id_lte=hi, before=state.season.heating_start,
                         lock=not state.run.dry_run)
 
 
-def _bill_lines_for(state: _RunState, row: _HouseRow, changes: Sequence[HeatingStatusChange],
-                    readings: dict[str, Decimal]) -> tuple[_Plan, Sequence[Line]]:
+def _bill_lines_for(state: _RunState, row: _HouseRow) -> tuple[_Plan, _Priced]:
     plan = state.plan_for(row)
     if plan is None:
         label = House.Category(row.category).label if row.category in House.Category.values else row.category
@@ -347,7 +394,7 @@ def _bill_lines_for(state: _RunState, row: _HouseRow, changes: Sequence[HeatingS
     params = plan.params
     consumption, provisional = None, False
     if params.pricing == TariffPlan.Pricing.TWO_PART and row.heating_status != House.HeatingStatus.OPTED_OUT:
-        start, end = readings.get(MeterReading.Kind.START), readings.get(MeterReading.Kind.END)
+        start, end = row.start_reading, row.end_reading
         if start is not None and end is not None:
             if end < start:
                 raise _HouseError(_("期末读数小于期初读数，请核对抄表记录。"), BillingErrorCode.END_BEFORE_START)
@@ -358,6 +405,7 @@ def _bill_lines_for(state: _RunState, row: _HouseRow, changes: Sequence[HeatingS
         raise _HouseError(_("收费标准按套内面积计费，但该房屋没有套内面积。"), BillingErrorCode.INVALID)
     # The lines are a pure function of the plan and the inputs of house_facts:
     # houses without a status history are remembered by those inputs.
+    changes = row.changes()
     key = None if changes else (plan.plan.pk, provisional, consumption, row.heating_status, row.building_area,
                                 row.usable_area, row.low_income)
     if key is not None and (cached := state.memo.get(key)) is not None:
@@ -370,11 +418,12 @@ def _bill_lines_for(state: _RunState, row: _HouseRow, changes: Sequence[HeatingS
     if provisional:
         lines = tuple(replace(line, explanation=PROVISIONAL_METERED) if line.kind == BillLine.Kind.METERED_FEE
                       else line for line in lines)
+    priced = _Priced.of(lines)
     if key is not None:
         if len(state.memo) >= MEMO_SIZE:
             state.memo.clear()
-        state.memo[key] = lines
-    return plan, lines
+        state.memo[key] = priced
+    return plan, priced
 
 
 def _process_batch(state: _RunState, *, after_id: int) -> int | None:
@@ -385,9 +434,6 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
             return None
         last = rows[-1].id
         _mark_opted_out(state, rows)
-        changes = _load_changes(after_id, last)
-        readings = (_load_readings(state, after_id, last)
-                    if state.has_two_part and any(row.meter_no.strip() for row in rows) else {})
         credits = _load_credits(state, after_id, last) if state.credits_exist else {}
         pending: list[_NewBill] = []
         for row in rows:
@@ -402,18 +448,19 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
                 state.count_skip(row.community_id)
                 continue
             try:
-                plan, lines = _bill_lines_for(state, row, changes.get(row.id, ()), readings.get(row.id, {}))
+                plan, priced = _bill_lines_for(state, row)
             except _HouseError as exc:
                 state.add_error(row, exc.message, exc.code)
                 continue
             uses: list[tuple[HouseCredit, int]] = []
             if row.id in credits:
-                lines, uses = credit_lines(lines, credits[row.id])
-            pending.append(_NewBill(row, plan, lines, sum(line.amount_fen for line in lines), uses))
+                lines, uses = credit_lines(priced.lines, credits[row.id])
+                priced = _Priced.of(lines)
+            pending.append(_NewBill(row, plan, priced, uses))
         created = {bill.row.id: 0 for bill in pending} if state.run.dry_run else _write(state, pending)
         for bill in pending:
             if bill.row.id in created:
-                state.count_bill(bill.row.community_id, bill.principal_fen)
+                state.count_bill(bill.row.community_id, bill.priced.principal_fen)
             else:  # billed concurrently by another run between our read and our insert
                 state.count_skip(bill.row.community_id)
         if not state.run.dry_run:
@@ -424,25 +471,50 @@ def _process_batch(state: _RunState, *, after_id: int) -> int | None:
 
 
 def _write(state: _RunState, pending: list[_NewBill]) -> dict[int, int]:
-    """Insert the batch's bills and lines; returns {house_id: bill_id} of the bills created."""
+    """Insert the batch's bills, then COPY the lines of those actually created
+    (a house billed concurrently since our read keeps its bill: ON CONFLICT);
+    returns {house_id: bill_id} of the bills created."""
     if not pending:
         return {}
     plans = {b.plan.plan.pk: b.plan for b in pending}
-    bills, lines = [], []
-    for bill in pending:
-        house_id = bill.row.id
-        bills.append({"h": house_id, "p": bill.plan.plan.pk, "a": bill.principal_fen,
-                      "s": bill_status_for(principal_fen=bill.principal_fen, paid_fen=0)})
-        lines.extend({"h": house_id, "n": position, "k": line.kind, "q": str(line.quantity),
-                      "u": str(line.unit_price), "a": line.amount_fen, "e": line.explanation}
-                     for position, line in enumerate(bill.lines))
     # Snapshots are JSON already; decimals travel as strings, exactly.
     plans_json = "[" + ",".join(f'{{"id": {pk}, "snapshot": {p.snapshot}}}' for pk, p in plans.items()) + "]"
+    params = {
+        "season": state.season.pk, "run": state.run.pk, "plans": plans_json,
+        "houses": "{" + ",".join([str(b.row.id) for b in pending]) + "}",
+        "plan_ids": "{" + ",".join([str(b.plan.plan.pk) for b in pending]) + "}",
+        "amounts": "{" + ",".join([str(b.priced.principal_fen) for b in pending]) + "}",
+        "statuses": "{" + ",".join([bill_status_for(principal_fen=b.priced.principal_fen, paid_fen=0)
+                                    for b in pending]) + "}",
+    }
     with connection.cursor() as cur:
-        cur.execute(_WRITE_SQL, {"season": state.season.pk, "run": state.run.pk, "plans": plans_json,
-                                 "bills": json.dumps(bills, ensure_ascii=False),
-                                 "lines": json.dumps(lines, ensure_ascii=False)})
-        return {house_id: bill_id for bill_id, house_id in cur.fetchall()}
+        cur.execute(_WRITE_BILLS_SQL, params)
+        created = cur.fetchall()
+        if not created:
+            return {}
+        ids = {house_id: bill_id for bill_id, house_id, _at in created}
+        _copy_lines(cur, pending, ids, created_at=created[0][2])
+    return ids
+
+
+def _copy_lines(cur, pending: list[_NewBill], bill_ids: dict[int, int], *, created_at: str) -> None:
+    """COPY the lines of the bills created ({house_id: bill_id}), in chunks the
+    server inserts while the next is joined. The lines share their bill's
+    creation time, as they did when one INSERT wrote both with now()."""
+    end = f"{created_at}\n"
+    with cur.copy(_COPY_LINES_SQL) as copy:
+        chunk: list[str] = []
+        for bill in pending:
+            bill_id = bill_ids.get(bill.row.id)
+            if bill_id is None:  # billed concurrently: its bill is not ours
+                continue
+            prefix = str(bill_id)
+            chunk.extend([prefix + row + end for row in bill.priced.rows])
+            if len(chunk) >= COPY_CHUNK:
+                copy.write("".join(chunk))
+                chunk.clear()
+        if chunk:
+            copy.write("".join(chunk))
 
 
 # --- reads ----------------------------------------------------------------------------------------
