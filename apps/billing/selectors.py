@@ -12,13 +12,15 @@ from django.utils.translation import gettext_lazy
 from apps.tariffs.models import Season
 from heat_platform.kernel.errors import field_error
 
+from .amounts import with_stop_history
 from .errors import BillingErrorCode
 from .models import Bill, BillRun
 
 
-def _with_details(qs: QuerySet[Bill]) -> QuerySet[Bill]:
-    return qs.select_related("house__community", "house__building", "house__unit", "season").prefetch_related(
-        "lines", "house__status_changes")
+def _with_details(qs: QuerySet[Bill], *, stop_history: bool = True) -> QuerySet[Bill]:
+    """stop_history=False: the caller loads it only where the amount due needs it (with_stop_history)."""
+    qs = qs.select_related("house__community", "house__building", "house__unit", "season")
+    return qs.prefetch_related("lines", "house__status_changes") if stop_history else qs.prefetch_related("lines")
 
 
 def _residents(resident) -> QuerySet[Bill]:
@@ -27,17 +29,23 @@ def _residents(resident) -> QuerySet[Bill]:
     return Bill.objects.filter(house__bindings__resident=resident, season__status__in=Season.PUBLISHED)
 
 
-def resident_bills(*, resident, season_id: int | None = None) -> QuerySet[Bill]:
-    """Bills of the houses this resident has bound, newest season first."""
+def resident_bills(*, resident, season_id: int | None = None) -> list[Bill]:
+    """Bills of the houses this resident has bound, newest season first, ready for their amount due today
+    (the stopped-heat history only where a late fee accrues: issue #18, one query less at season start)."""
     qs = _residents(resident).exclude(status=Bill.Status.CANCELLED)
     if season_id:
         qs = qs.filter(season_id=season_id)
-    return _with_details(qs).order_by("-season__heating_start", "house__account_no")
+    bills = list(_with_details(qs, stop_history=False).order_by("-season__heating_start", "house__account_no"))
+    with_stop_history(bills)
+    return bills
 
 
 def bill_for_resident(*, resident, bill_id: int) -> Bill | None:
     """Same answer (None) for a missing bill, someone else's and an unpublished one."""
-    return _with_details(_residents(resident).filter(pk=bill_id)).first()
+    bill = _with_details(_residents(resident).filter(pk=bill_id), stop_history=False).first()
+    if bill is not None:
+        with_stop_history([bill])
+    return bill
 
 
 def resident_bill_ids(*, resident, bill_ids) -> set[int]:

@@ -5,16 +5,18 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from apps.billing.amounts import with_stop_history
 from apps.properties.models import HouseBinding
 from tenants.models import MerchantAccount
 
 from .models import Channel, OrderBill, PaymentOrder, Refund
 
 
-def _with_details(qs: QuerySet[PaymentOrder]) -> QuerySet[PaymentOrder]:
+def _with_details(qs: QuerySet[PaymentOrder], *, stop_history: bool = True) -> QuerySet[PaymentOrder]:
+    """stop_history=False: the caller loads it only for bills whose amount due needs it (with_stop_history)."""
     items = OrderBill.objects.select_related(
         "bill__house__community", "bill__house__building", "bill__house__unit", "bill__season",
-    ).prefetch_related("bill__lines", "bill__house__status_changes").order_by("bill_id")
+    ).prefetch_related("bill__lines", *(("bill__house__status_changes",) if stop_history else ())).order_by("bill_id")
     return qs.prefetch_related(Prefetch("items", queryset=items), "refunds")
 
 
@@ -34,8 +36,13 @@ def resident_orders(*, resident) -> QuerySet[PaymentOrder]:
 
 
 def order_for_resident(*, resident, out_trade_no: str) -> PaymentOrder | None:
-    """Same answer (None) for a missing order and someone else's."""
-    return _with_details(orders_of_resident(resident).filter(out_trade_no=out_trade_no)).first()
+    """Same answer (None) for a missing order and someone else's. The mini-program polls it while a payment
+    settles: the stopped-heat history is read only for bills whose late fee needs it (issue #18)."""
+    order = _with_details(orders_of_resident(resident).filter(out_trade_no=out_trade_no),
+                          stop_history=False).first()
+    if order is not None:
+        with_stop_history([item.bill for item in order.items.all()])
+    return order
 
 
 def order_for_staff(*, out_trade_no: str | None = None, order_id: int | None = None) -> PaymentOrder | None:

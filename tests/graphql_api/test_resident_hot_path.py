@@ -1,0 +1,98 @@
+"""A resident's reads at the season-start peak (issue #18): myBills, bill and order polling cost a fixed
+number of queries whatever the number of houses, skip the stopped-heat history while no late fee accrues,
+and still pause a late fee over stopped days once one does (the same amount staff see)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from apps.billing.amounts import bill_amount_due
+from apps.billing.selectors import bill_for_staff
+from apps.payments.models import OrderBill, PaymentOrder
+from apps.properties.models import HeatingStatusChange
+from tests.factories.payments import make_payer
+from tests.factories.tariffs import discount_season, late_fee_season
+
+AMOUNT_DUE = "amountDue { asOf outstandingFen discountFen lateFeeFen totalFen }"
+MY_BILLS = f"query {{ myBills {{ id status house {{ accountNo }} lines {{ amountFen }} {AMOUNT_DUE} }} }}"
+BILL = f"query($id: ID!) {{ bill(id: $id) {{ id lines {{ amountFen }} {AMOUNT_DUE} }} }}"
+ORDER = """query($no: String!) { order(outTradeNo: $no) { id status amountFen
+  items { amountFen bill { id season house { accountNo } } } } }"""
+HISTORY = "properties_heatingstatuschange"
+
+
+def _count(gql, host: str, query: str, variables: dict, token: str) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        data = gql(host, query, variables, token=token)
+    assert not data.get("errors"), data
+    return data["data"], [q["sql"] for q in ctx.captured_queries]
+
+
+def _payer(alpha, season_plan, openid: str, houses: int):
+    season, plan = season_plan
+    return make_payer(alpha, SimpleNamespace(season=season, area=plan), openid=openid, houses=houses)
+
+
+def _order(alpha, payer) -> str:
+    with schema_context(alpha.schema):
+        order = PaymentOrder.objects.create(out_trade_no=f"W2612HOT{payer.resident.pk:011d}", channel="wechat",
+                                            status="created", amount_fen=100, description="供暖费",
+                                            resident=payer.resident)
+        for bill in payer.bills:
+            OrderBill.objects.create(order=order, bill=bill, amount_fen=1, outstanding_fen=1, quoted_paid_fen=0,
+                                     quoted_principal_fen=bill.principal_fen)
+    return order.out_trade_no
+
+
+@pytest.mark.parametrize("query", ["myBills", "bill", "order"])
+def test_season_start_reads_cost_the_same_queries_for_one_house_or_four(gql, alpha, query):
+    with schema_context(alpha.schema):
+        season = discount_season()
+    counts = []
+    for houses in (1, 4):
+        payer = _payer(alpha, season, f"o-hot-{query}-{houses}", houses)
+        variables = ({"id": str(payer.bills[0].pk)} if query == "bill"
+                     else {"no": _order(alpha, payer)} if query == "order" else {})
+        document = {"myBills": MY_BILLS, "bill": BILL, "order": ORDER}[query]
+        data, sql = _count(gql, alpha.host, document, variables, payer.token)
+        assert not [s for s in sql if HISTORY in s], "no late fee accrues yet: the history is not read"
+        if query == "myBills":
+            assert len(data["myBills"]) == houses
+        elif query == "order":
+            assert len(data["order"]["items"]) == houses
+        else:
+            assert data["bill"]["id"] == str(payer.bills[0].pk)
+        counts.append(len(sql))
+    assert counts[0] == counts[1]
+    # tenant routing (3: search_path, domain, search_path), the resident, then the read itself
+    assert counts[0] <= {"myBills": 6, "bill": 6, "order": 8}[query], counts
+
+
+def test_once_a_late_fee_accrues_it_skips_stopped_days_as_staff_see_it(gql, alpha):
+    with schema_context(alpha.schema):
+        season = late_fee_season()
+    payer = _payer(alpha, season, "o-hot-late", 2)
+    today = timezone.localdate()
+    with schema_context(alpha.schema):
+        house = payer.houses[0]
+        for frm, to, day in (("normal", "opted_out", today - dt.timedelta(days=6)),
+                             ("opted_out", "normal", today - dt.timedelta(days=2))):
+            HeatingStatusChange.objects.create(house=house, from_status=frm, to_status=to, reason="报停",
+                                               effective_date=day, changed_by="test")
+        expected = {str(b.pk): bill_amount_due(bill_for_staff(bill_id=b.pk), on=today) for b in payer.bills}
+    data, sql = _count(gql, alpha.host, MY_BILLS, {}, payer.token)
+    assert len([s for s in sql if HISTORY in s]) == 1  # one query for every bill that needs it
+    got = {b["id"]: b["amountDue"] for b in data["myBills"]}
+    for bill_id, due in expected.items():
+        assert got[bill_id]["lateFeeFen"] == due.late_fee_fen and got[bill_id]["totalFen"] == due.total_fen
+    stopped, running = (got[str(b.pk)]["lateFeeFen"] for b in payer.bills)
+    assert 0 < stopped < running  # 4 of the 10 late-fee days were stopped (same area, same principal)
+    detail, _sql = _count(gql, alpha.host, BILL, {"id": str(payer.bills[0].pk)}, payer.token)
+    assert detail["bill"]["amountDue"]["lateFeeFen"] == stopped
