@@ -56,11 +56,12 @@ from django.db import connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_exists
 
 from heat_platform.crypto import EncryptedTextField, blind_index_many, decrypt, encrypt_many
 from heat_platform.models import OperatorAuditLog
 
+from .directory import MAIN_CLUSTER, company_context
 from .models import Domain, HeatingCompany, MiniProgramAccount
 from .spares import schema_create_migrated, spare_rename, spare_take
 from .validators import schema_name_for, validate_slug
@@ -326,39 +327,45 @@ def tenant_export(*, slug: str, path: Path, passphrase: str | None,
     if passphrase is not None and len(passphrase) < MIN_PASSPHRASE:
         raise archive_error(_("口令至少 %(n)d 个字符。") % {"n": MIN_PASSPHRASE},
                             ArchiveErrorCode.PASSPHRASE_TOO_SHORT)
-    connection.set_schema_to_public()
-    connection.cursor().close()  # django-tenants sets search_path now, so SET TRANSACTION below comes first
-    outermost = not connection.in_atomic_block
-    say = progress or (lambda _msg: None)
-    partial = path.with_name(path.name + ".partial")
-    buffer: IO[bytes] = io.BytesIO() if passphrase else open(partial, "wb")
-    try:
-        with transaction.atomic():
-            if outermost:
-                with connection.cursor() as cur:
-                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            tenant = HeatingCompany.objects.exclude(schema_name="public").filter(slug=slug).first()
-            if tenant is None:
-                raise archive_error(_("找不到该供热公司。"), ArchiveErrorCode.NOT_FOUND)
-            manifest = _write_tar(tenant, buffer, say)
-        if passphrase:
-            import pyrage
+    company = HeatingCompany.objects.exclude(schema_name="public").filter(slug=slug).first()
+    if company is None:
+        raise archive_error(_("找不到该供热公司。"), ArchiveErrorCode.NOT_FOUND)
+    # Its tables are read where they live: the snapshot below is its cluster's; public rows come from the main
+    # cluster (ClusterRouter), the same database when the company lives there.
+    with company_context(company):
+        connection.set_schema_to_public()
+        connection.cursor().close()  # django-tenants sets search_path now, so SET TRANSACTION below comes first
+        outermost = not connection.in_atomic_block
+        say = progress or (lambda _msg: None)
+        partial = path.with_name(path.name + ".partial")
+        buffer: IO[bytes] = io.BytesIO() if passphrase else open(partial, "wb")
+        try:
+            with transaction.atomic():
+                if outermost:
+                    with connection.cursor() as cur:
+                        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                tenant = HeatingCompany.objects.exclude(schema_name="public").filter(slug=slug).first()
+                if tenant is None:
+                    raise archive_error(_("找不到该供热公司。"), ArchiveErrorCode.NOT_FOUND)
+                manifest = _write_tar(tenant, buffer, say)
+            if passphrase:
+                import pyrage
 
-            sealed = pyrage.passphrase.encrypt(buffer.getvalue(), passphrase)
-            with open(partial, "wb") as fh:
-                fh.write(sealed)
-        else:
-            buffer.close()
-        os.chmod(partial, 0o600)
-        os.replace(partial, path)
-    finally:
-        if not buffer.closed:
-            buffer.close()
-        if partial.exists():
-            partial.unlink()
-    connection.set_schema_to_public()
-    return ExportResult(path=path, manifest=manifest, size=path.stat().st_size,
-                        seconds=time.monotonic() - started, encrypted=bool(passphrase))
+                sealed = pyrage.passphrase.encrypt(buffer.getvalue(), passphrase)
+                with open(partial, "wb") as fh:
+                    fh.write(sealed)
+            else:
+                buffer.close()
+            os.chmod(partial, 0o600)
+            os.replace(partial, path)
+        finally:
+            if not buffer.closed:
+                buffer.close()
+            if partial.exists():
+                partial.unlink()
+        connection.set_schema_to_public()
+        return ExportResult(path=path, manifest=manifest, size=path.stat().st_size,
+                            seconds=time.monotonic() - started, encrypted=bool(passphrase))
 
 
 def _write_tar(tenant: HeatingCompany, sink: IO[bytes], say: Callable[[str], None]) -> dict:
@@ -406,7 +413,7 @@ def _write_tar(tenant: HeatingCompany, sink: IO[bytes], say: Callable[[str], Non
                 "sha256": hashlib.sha256(body).hexdigest(),
                 "imported": label == "tenants.heatingcompany" or label in PUBLIC_IMPORTED,
             })
-        with schema_context(schema):
+        with company_context(tenant):  # the company's media folder
             for rel in _media_walk():
                 with default_storage.open(rel, "rb") as fh:
                     sha, size = _file_sha256(fh)
@@ -532,7 +539,7 @@ def tenant_import(*, path: Path, slug: str | None = None, passphrase: str | None
                 tenant = _company_create(public, slug=slug, schema=schema)
                 rows = _load_tables(manifest, workdir, schema, say)
                 skipped = _public_create(public, tenant)
-                with schema_context(schema):
+                with company_context(tenant):  # new companies start on the main cluster
                     _media_restore(manifest, workdir, media_written)
                 say(f"media: {len(media_written)} file(s)")
                 OperatorAuditLog.objects.create(
@@ -541,7 +548,8 @@ def tenant_import(*, path: Path, slug: str | None = None, passphrase: str | None
                             "rows": rows, "media": len(media_written)})
                 transaction.on_commit(_replenish_spares)
         except BaseException:
-            with schema_context(schema):
+            # Rolled back: no row to look up (nor a query to risk here); new companies are on the main cluster.
+            with company_context(HeatingCompany(schema_name=schema, cluster=MAIN_CLUSTER)):
                 for name in media_written:
                     default_storage.delete(name)
             raise
@@ -747,10 +755,10 @@ def _media_any() -> bool:
 
 # --- closing ---------------------------------------------------------------------------------
 
-def remove_media(schema: str) -> int:
+def remove_media(tenant: HeatingCompany) -> int:
     """Delete every file of the company in the default storage; returns how many."""
     removed = 0
-    with schema_context(schema):
+    with company_context(tenant):
         for name in list(_media_walk()):
             default_storage.delete(name)
             removed += 1

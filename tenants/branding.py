@@ -24,10 +24,10 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_tenants.utils import schema_context
 
 from apps.audit.services import audit_record
 
+from .directory import company_context
 from .miniprogram_errors import BrandingErrorCode as Code
 from .models import Domain, HeatingCompany, MiniProgramAccount, MiniProgramBranding
 from .validators import normalize_phone
@@ -285,7 +285,7 @@ def incomplete_error(missing: list[str]) -> ValidationError:
 
 
 def logo_bytes(*, tenant: HeatingCompany, logo_name: str) -> bytes:
-    with schema_context(tenant.schema_name), default_storage.open(logo_name, "rb") as fh:
+    with company_context(tenant), default_storage.open(logo_name, "rb") as fh:
         return fh.read()
 
 
@@ -338,7 +338,7 @@ def branding_update(*, tenant: HeatingCompany, values: dict, actor=None, ip: str
     unknown = set(values) - set(INPUT_FIELDS)
     if unknown:
         raise ValueError(f"unknown branding fields: {sorted(unknown)}")
-    with schema_context(tenant.schema_name):
+    with company_context(tenant):
         clean = _validated(values, tenant=tenant)
         if not clean:
             return branding_view(tenant=tenant)
@@ -351,7 +351,7 @@ def branding_update(*, tenant: HeatingCompany, values: dict, actor=None, ip: str
                                                                 code=Code.DUPLICATE_APP_ID)]}) from exc
         if changed.get("old_logo") and changed["old_logo"] != logo_name:
             old = changed["old_logo"]
-            transaction.on_commit(lambda: _delete_logo(tenant.schema_name, old))
+            transaction.on_commit(lambda: _delete_logo(tenant, old))
         return branding_view(tenant=tenant)
 
 
@@ -394,8 +394,8 @@ def _write(*, tenant, clean: dict, logo: LogoImage | None, logo_name: str | None
     return {"old_logo": old_logo if "logo" in audited else None}
 
 
-def _delete_logo(schema_name: str, name: str) -> None:
-    with schema_context(schema_name):
+def _delete_logo(tenant: HeatingCompany, name: str) -> None:
+    with company_context(tenant):
         if not MiniProgramBranding.objects.filter(logo_name=name).exists():
             default_storage.delete(name)
 

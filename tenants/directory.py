@@ -22,6 +22,8 @@ from functools import cache
 from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django_tenants.postgresql_backend.base import FakeTenant
+from django_tenants.utils import get_public_schema_name
 
 MAIN_CLUSTER = DEFAULT_DB_ALIAS
 # The main cluster's connection while `default` is another cluster's. Never in DATABASES: it exists only then.
@@ -55,10 +57,18 @@ def bound_cluster() -> str | None:
     return getattr(_bound, "alias", None)
 
 
+def current_cluster() -> str:
+    """The alias of the cluster this thread's `default` connection is now: to open another connection to the
+    same database (`connections.create_connection(current_cluster())`; creating one for "default" would reach
+    the main cluster's settings whatever the switch)."""
+    return bound_cluster() or MAIN_CLUSTER
+
+
 def cluster_use(tenant) -> None:
     """Point this thread's `default` connection at `tenant`'s cluster, in `tenant`'s schema (undone by
     cluster_release). For the main cluster, or when already switched to the same one, only the schema is set."""
-    cluster_switch(tenant.cluster or MAIN_CLUSTER, tenant)
+    # A stand-in with only a schema name (the public schema, a spare) lives on the main cluster.
+    cluster_switch(getattr(tenant, "cluster", "") or MAIN_CLUSTER, tenant)
     connections[MAIN_CLUSTER].set_tenant(tenant)
 
 
@@ -90,10 +100,24 @@ def cluster_release() -> None:
     _bound.alias = _bound.main = None
 
 
+def _company(tenant):
+    """`tenant` as a directory row that knows its cluster. django-tenants' stand-in for a bare schema name
+    (FakeTenant, what `connection.tenant` is after set_schema) is looked up by that name; the public schema and
+    schemas not in the directory (spares) are on the main cluster."""
+    if hasattr(tenant, "cluster") or tenant.schema_name == get_public_schema_name():
+        return tenant
+    from .models import HeatingCompany
+
+    return HeatingCompany.objects.filter(schema_name=tenant.schema_name).first() or tenant
+
+
 @contextmanager
 def company_context(tenant) -> Iterator[None]:
-    """django-tenants' tenant_context, on the company's own cluster (tasks, commands, loops over companies);
-    leaves the thread as it found it (its cluster and schema)."""
+    """django-tenants' tenant_context, on the company's own cluster (tasks, commands, loops over companies,
+    after-commit callbacks given `connection.tenant`); leaves the thread as it found it (its cluster and
+    schema). Product code uses this (or the two below), never schema_context/tenant_context (a ruff ban and
+    tests/tenants/test_directory.py): those set the schema on the main cluster's connection only."""
+    tenant = _company(tenant)
     outer_alias = bound_cluster() or MAIN_CLUSTER
     outer_tenant = connections[MAIN_CLUSTER].tenant
     cluster_use(tenant)
@@ -102,6 +126,19 @@ def company_context(tenant) -> Iterator[None]:
     finally:
         cluster_switch(outer_alias)
         connections[MAIN_CLUSTER].set_tenant(outer_tenant)
+
+
+def schema_company_context(schema_name: str):
+    """company_context for the company whose schema is `schema_name` (one directory lookup), where only the
+    name is at hand (a task argument, a command option, a loop over schema names)."""
+    return company_context(FakeTenant(schema_name=schema_name))
+
+
+def public_context():
+    """The main cluster's public schema (platform tables, raw SQL on public), also from inside a request or
+    task of a company on another cluster, whose own `public` is empty. `transaction.atomic()` inside it is the
+    main cluster's."""
+    return company_context(FakeTenant(schema_name=get_public_schema_name()))
 
 
 @cache

@@ -20,6 +20,7 @@ from heat_platform.kernel.locks import session_lock
 from heat_platform.models import OperatorAuditLog
 
 from .archive import remove_media, schema_tables
+from .directory import company_context
 from .errors import TenantErrorCode
 from .models import HeatingCompany, Signup
 
@@ -60,13 +61,16 @@ def tenant_purge(*, tenant_id: int, now: datetime | None = None) -> PurgeResult:
             or tenant.closed_at > purge_cutoff(now):
         raise ValidationError(_("只有关闭且已过保留期的公司可以清除。"), code=TenantErrorCode.INVALID_STATUS)
     schema = tenant.schema_name
-    tables = len(schema_tables(schema))
     # Files first: if the database part fails the company stays CLOSED and the next run finishes it,
     # whereas files deleted after a commit that then failed would be left behind for good.
-    media = remove_media(schema)
-    with connection.cursor() as cur:
-        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a caller's pending deferred checks would block the DROP
-        cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    media = remove_media(tenant)
+    # The schema is dropped on the cluster holding it. On another cluster that is its own transaction, committed
+    # before the directory rows go: if those then fail, the next run drops nothing more (IF EXISTS) and finishes.
+    with company_context(tenant):
+        tables = len(schema_tables(schema))
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a caller's pending deferred checks would block the DROP
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     detail = {"slug": tenant.slug, "name": tenant.name, "schema": schema, "closed_at": tenant.closed_at.isoformat(),
               "retention_days": settings.TENANT_RETENTION_DAYS, "tables_dropped": tables, "media_deleted": media}
     Signup.objects.filter(tenant=tenant).delete()  # holds the contact phone

@@ -34,11 +34,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from apps.audit.services import audit_record
 
 from .branding import branding_view, incomplete_error, logo_bytes
+from .directory import company_context
 from .miniprogram_errors import BrandingErrorCode as Code
 from .models import HeatingCompany, MiniProgramBuild
 
@@ -271,7 +271,7 @@ def build_create(*, tenant: HeatingCompany, actor=None, ip: str | None = None) -
     result = build_package(tenant=tenant)
     sha = result.sha256
     name = f"miniprogram/builds/{sha}.zip"
-    with schema_context(tenant.schema_name):
+    with company_context(tenant):  # the company's media folder
         if not default_storage.exists(name):
             name = default_storage.save(name, ContentFile(result.zip_bytes))
         existing = MiniProgramBuild.objects.filter(tenant=tenant, sha256=sha).first()

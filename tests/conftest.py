@@ -30,6 +30,17 @@ from tenants.spares import spare_pool_fill
 from tests.factories.tenants import OPERATOR, PASSWORD, TenantInfo, registration, tenant_info, write_template
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    """Passwords are hashed by argon2id at its lowest cost (tests/factories/hashers.py) in every test, including
+    the session's companies below; hashes made at the production cost still verify (and are upgraded)."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["tests.factories.hashers.QuickArgon2idHasher",
+                                             *settings.PASSWORD_HASHERS]):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.conf import settings

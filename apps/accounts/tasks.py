@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django_tenants.utils import get_tenant_model, schema_context
+from django_tenants.utils import get_tenant_model
+
+from tenants.directory import company_context
 
 from .services import revoked_tokens_purge
 
@@ -11,7 +13,7 @@ def purge_revoked_tokens() -> int:
     """Beat, daily: drop signed-out tokens past their expiry in every schema
     (the platform's operators included)."""
     deleted = 0
-    for schema in get_tenant_model().objects.values_list("schema_name", flat=True):
-        with schema_context(schema):
+    for company in get_tenant_model().objects.all():  # on its own cluster; the public row: the main one
+        with company_context(company):
             deleted += revoked_tokens_purge()
     return deleted

@@ -17,7 +17,6 @@ from typing import BinaryIO
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -28,6 +27,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import PII_FULL
 from apps.audit.services import audit_record
 from heat_platform.pii import mask_id_no, mask_phone
+from tenants.directory import company_context
 
 from .columns import CHOICE_LABELS, CHOICE_WORDS, COLUMNS, HEADERS, INDEX
 from .models import FileKind
@@ -113,7 +113,7 @@ def house_export(*, actor: User, file_kind: str, ip: str | None = None) -> Expor
     filename = f"房屋台账-{stamp}.{file_kind}"
     if file_kind == FileKind.CSV:
         return ExportFile(filename=filename, content_type=CSV_CONTENT_TYPE, masked=masked,
-                          chunks=_csv_chunks(masked=masked, schema=connection.schema_name))
+                          chunks=_csv_chunks(masked=masked, company=connection.tenant))
     return ExportFile(filename=filename, content_type=XLSX_CONTENT_TYPE, masked=masked,
                       file=_xlsx_file(masked=masked))
 
@@ -141,10 +141,10 @@ def _csv_safe(value) -> object:
     return "" if value is None else value
 
 
-def _csv_chunks(*, masked: bool, schema: str) -> Iterator[bytes]:
-    """Runs while the response is sent, after the view returned: it pins the
-    schema itself."""
-    with schema_context(schema):
+def _csv_chunks(*, masked: bool, company) -> Iterator[bytes]:
+    """Runs while the response is sent, after the view returned and the middleware gave the thread its main
+    cluster back: it pins the company's cluster and schema itself."""
+    with company_context(company):
         yield _csv_line(HEADERS).encode("utf-8-sig")  # BOM: Excel then reads UTF-8
         buf = io.StringIO()
         writer = csv.writer(buf)

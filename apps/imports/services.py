@@ -41,7 +41,7 @@ import psycopg
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
@@ -53,6 +53,7 @@ from heat_platform.kernel.errors import field_error
 from heat_platform.kernel.jobs import job_lease
 from heat_platform.kernel.locks import xact_lock
 from heat_platform.kernel.tasks import enqueue_on_commit
+from tenants.directory import current_cluster
 
 from .columns import COLUMNS, INDEX
 from .errors import ImportErrorCode, ImportFileError
@@ -390,7 +391,7 @@ class JobProgress:
 
     def __call__(self, done: int, estimate: int | None) -> None:
         if self._connection is None:
-            self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            self._connection = connections.create_connection(current_cluster())  # the company's cluster
             self._connection.set_schema(self._schema)
         table = f"{self._connection.ops.quote_name(self._schema)}.{ImportJob._meta.db_table}"
         with self._connection.cursor() as cur:

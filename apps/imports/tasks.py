@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model
 
 from heat_platform.kernel.jobs import JobBusyError
+from tenants.directory import company_context
 
 from .export_jobs import export_job_run, export_jobs_expire
 from .services import import_job_run, upload_purge_stale
@@ -37,6 +38,6 @@ def purge_stale_uploads() -> int:
     exports, in every company (they hold phone and ID numbers). Celery beat, daily."""
     deleted = 0
     for tenant in get_tenant_model().objects.exclude(schema_name=get_public_schema_name()):
-        with tenant_context(tenant):
+        with company_context(tenant):
             deleted += upload_purge_stale() + export_jobs_expire()
     return deleted

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model
+
+from tenants.directory import company_context
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ def sweep_all_tenants() -> dict[str, dict]:
 
     out = {}
     for tenant in _invoicing_tenants():
-        with tenant_context(tenant):
+        with company_context(tenant):
             try:
                 if invoice_settings_enabled() is not None:
                     out[tenant.slug] = invoices_sweep()
@@ -98,7 +100,7 @@ def session_check_all_tenants() -> dict[str, str]:
 
     out = {}
     for tenant in _invoicing_tenants():
-        with tenant_context(tenant):
+        with company_context(tenant):
             try:
                 if invoice_settings_enabled() is not None:
                     config = session_refresh()

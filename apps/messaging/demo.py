@@ -23,8 +23,8 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from tenants.directory import company_context, public_context
 from tenants.models import HeatingCompany
 
 from .models import Announcement, MessageKind, MessageTemplate, SubscriptionGrant
@@ -71,7 +71,7 @@ def messaging_demo_seed(*, tenant: HeatingCompany) -> SeedReport:
 
     report = SeedReport()
     account = getattr(tenant, "miniprogram", None)
-    with schema_context(tenant.schema_name):
+    with company_context(tenant):
         ensure_default_templates()
         if account is not None:
             report.templates_linked = _link_wechat_templates(account.app_id, account.app_secret)
@@ -102,7 +102,7 @@ def _link_wechat_templates(app_id: str, app_secret: str) -> int:
         return 0  # a real mini-program: staff sync against WeChat themselves
     from .sandbox.services import sandbox_register_app, sandbox_template_ids
 
-    with schema_context("public"):
+    with public_context():
         sandbox_register_app(app_id, app_secret or "sandbox-secret")
         library = sandbox_template_ids(app_id)
     unlinked = MessageTemplate.objects.filter(wechat_template_id="").exclude(wechat_title="")
@@ -211,7 +211,7 @@ def _grants(app_id: str, resident, kinds=GRANTED_KINDS) -> list[str]:
         from .sandbox.models import SandboxWxSubscription
         from .sandbox.services import sandbox_subscribe
 
-        with schema_context("public"):
+        with public_context():
             credited = set(SandboxWxSubscription.objects.filter(
                 appid=app_id, openid=resident.openid, template_id__in=missing, status="accept", credits__gt=0)
                 .values_list("template_id", flat=True))
@@ -280,7 +280,6 @@ def _neighbours(tenant: HeatingCompany, app_id: str, report: SeedReport) -> None
     answer. A neighbour already bound keeps their house; a phone, an SMS choice or a credit they hold is left
     alone, so a second run adds nothing."""
     from django.conf import settings
-    from django_tenants.utils import tenant_context
 
     from apps.properties.models import HouseBinding
     from apps.properties.services import house_bind
@@ -317,7 +316,7 @@ def _neighbours(tenant: HeatingCompany, app_id: str, report: SeedReport) -> None
             if not resident.phone and phones_work:
                 binding = HouseBinding.objects.select_related("house").filter(resident=resident).first()
                 if binding is not None and binding.house.owner_phone:
-                    with tenant_context(tenant):  # the phone service reads the company's mini-program
+                    with company_context(tenant):  # the phone service reads the company's mini-program
                         resident = resident_phone_bind_wechat(
                             resident=resident, code=f"sandbox-phone:{binding.house.owner_phone}", ip="")
                     report.neighbour_phones += 1

@@ -76,15 +76,16 @@ def ticket_changed(ticket_id: int, event_id: int) -> None:
 
 
 def _after_commit(name: str, work: Callable[..., int], *args: int) -> None:
-    schema = connection.schema_name
+    company = connection.tenant
+    schema = company.schema_name
 
     def run() -> None:
-        from django_tenants.utils import schema_context
+        from tenants.directory import company_context
 
         try:
             # The callback may run after the request left the company's schema (a test's captured callbacks,
-            # a notify forwarded in-process): always in the schema that committed.
-            with schema_context(schema), translation.override(settings.LANGUAGE_CODE):
+            # a notify forwarded in-process): always in the schema that committed, on its cluster.
+            with company_context(company), translation.override(settings.LANGUAGE_CODE):
                 work(*args)
         except Exception:
             logger.exception("messaging hook %s%s in %s failed; no message", name, args, schema)

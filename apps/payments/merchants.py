@@ -16,10 +16,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from apps.audit.services import audit_record
 from heat_platform.kernel.errors import field_error
+from tenants.directory import company_context
 from tenants.models import HeatingCompany, MerchantAccount, ServiceProviderAccount
 from tenants.selectors import current_company
 
@@ -146,35 +146,34 @@ def notify_provider(channel: str) -> PaymentProvider | None:
     return provider
 
 
-def _restamp(schema_name: str, channel: str) -> None:
-    with schema_context(schema_name):  # the stamp's key carries the company's schema
+def _restamp(company: HeatingCompany, channel: str) -> None:
+    with company_context(company):  # the stamp's key carries the company's schema (no query)
         cache.set(_stamp_key(channel), uuid.uuid4().hex, None)
 
 
-def _restamp_now_and_after_commit(accounts: list[tuple[str, str]]) -> None:
-    for schema_name, channel in accounts:
-        _restamp(schema_name, channel)
+def _restamp_now_and_after_commit(accounts: list[tuple[HeatingCompany, str]]) -> None:
+    for company, channel in accounts:
+        _restamp(company, channel)
 
     def again() -> None:
-        for schema_name, channel in accounts:
-            _restamp(schema_name, channel)
+        for company, channel in accounts:
+            _restamp(company, channel)
 
     transaction.on_commit(again)
 
 
 @receiver([post_save, post_delete], sender=MerchantAccount, dispatch_uid="payments.merchant_account_restamp")
 def _merchant_account_changed(sender, instance: MerchantAccount, **kwargs) -> None:
-    schema_name = HeatingCompany.objects.filter(pk=instance.tenant_id).values_list("schema_name", flat=True).first()
-    if schema_name:
-        _restamp_now_and_after_commit([(schema_name, instance.channel)])
+    company = HeatingCompany.objects.filter(pk=instance.tenant_id).first()
+    if company is not None:
+        _restamp_now_and_after_commit([(company, instance.channel)])
 
 
 @receiver([post_save, post_delete], sender=ServiceProviderAccount, dispatch_uid="payments.service_provider_restamp")
 def _service_provider_changed(sender, instance: ServiceProviderAccount, **kwargs) -> None:
-    borrowing = MerchantAccount.objects.filter(
-        channel=instance.channel, mode__in=(MerchantAccount.Mode.PARTNER, MerchantAccount.Mode.ISV))
-    _restamp_now_and_after_commit([(schema_name, instance.channel) for schema_name in
-                                   borrowing.values_list("tenant__schema_name", flat=True)])
+    borrowing = HeatingCompany.objects.filter(merchant_accounts__channel=instance.channel, merchant_accounts__mode__in=(
+        MerchantAccount.Mode.PARTNER, MerchantAccount.Mode.ISV)).distinct()
+    _restamp_now_and_after_commit([(company, instance.channel) for company in borrowing])
 
 
 def merchant_fields(account: MerchantAccount) -> dict:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model
+
+from tenants.directory import company_context
 
 from .providers import ProviderError
 
@@ -50,7 +52,7 @@ def sweep_all_tenants() -> dict[str, dict]:
     out = {}
     for tenant in get_tenant_model().objects.exclude(schema_name=get_public_schema_name()).filter(
             status=HeatingCompany.Status.ACTIVE):
-        with tenant_context(tenant):
+        with company_context(tenant):
             try:
                 out[tenant.slug] = sweep()
             except Exception:  # one company's broken gateway must not stop the others
@@ -71,7 +73,7 @@ def refresh_platform_certificates() -> dict[str, int]:
     for account in MerchantAccount.objects.filter(channel="wechat", mode="direct").exclude(platform_certificates=[]) \
             .select_related("tenant"):
         try:
-            with tenant_context(account.tenant):
+            with company_context(account.tenant):
                 certificates = provider_for(account).download_platform_certificates()
         except ProviderError as exc:
             logger.warning("platform certificate refresh failed for %s: %s", account.tenant.slug, exc)

@@ -10,7 +10,9 @@ import logging
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model
+
+from tenants.directory import company_context
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def request_daily_runs(day: str | None = None) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for tenant in _active_tenants():
         counts: dict[str, int] = {}
-        with tenant_context(tenant):
+        with company_context(tenant):
             try:
                 for account in MerchantAccount.objects.filter(tenant_id=tenant.pk, is_active=True):
                     kinds = [StatementRun.Kind.TRADE]
@@ -92,7 +94,7 @@ def retry_not_ready() -> dict[str, int]:
     out: dict[str, int] = {}
     for tenant in _active_tenants():
         counts: dict[str, int] = {}
-        with tenant_context(tenant):
+        with company_context(tenant):
             try:
                 runs = StatementRun.objects.filter(status=StatementRun.Status.FAILED, error_code__in=RETRYABLE,
                                                    bill_date__gte=since)

@@ -286,17 +286,18 @@ def compensation_create(period: ShortfallPeriod, *, actor=None) -> Compensation 
 
 
 def _apply_after_commit(compensation_id: int) -> None:
-    """compensation_apply once the transaction commits, in this company's schema (the callback may run after
-    the request has left it)."""
+    """compensation_apply once the transaction commits, in this company's schema on its cluster (the callback
+    may run after the request has left it)."""
     from django.db import connection
-    from django_tenants.utils import schema_context
 
-    schema = connection.schema_name
+    from tenants.directory import company_context
+
+    company = connection.tenant
 
     def run():
         # The approval (or inspection) is committed: a failure here must not turn its answer into an error.
         # The row stays APPROVED (or REFUNDING without a refund) and `compensations_retry` picks it up.
-        with schema_context(schema):
+        with company_context(company):
             try:
                 compensation_apply(compensation_id)
             except Exception:

@@ -1,12 +1,14 @@
 """Celery tasks of resident services. The beat jobs iterate the active companies and run each sweep in that
-company's schema (one company's trouble never stops the others)."""
+company's schema, on its cluster (one company's trouble never stops the others)."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model
+
+from tenants.directory import company_context
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,7 @@ def active_tenants():
 def for_each_tenant(label: str, fn) -> dict:
     out = {}
     for tenant in active_tenants():
-        with tenant_context(tenant):
+        with company_context(tenant):
             try:
                 out[tenant.slug] = fn()
             except Exception:

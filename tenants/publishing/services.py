@@ -24,10 +24,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
 
 from apps.audit.services import audit_record
 
+from ..directory import company_context
 from ..miniprogram_build import build_input, commit_ext_json
 from ..miniprogram_errors import TRANSIENT_PUBLISH_ERRORS, PublishErrorCode
 from ..models import (
@@ -86,7 +87,7 @@ def publishing_client() -> WxOpenClient:
 
 
 def _audit(tenant: HeatingCompany, *, action: str, target=None, actor=None, **detail) -> None:
-    with schema_context(tenant.schema_name):
+    with company_context(tenant):  # the company's audit log, on its cluster
         audit_record(actor=actor, action=action, target=target, **detail)
 
 

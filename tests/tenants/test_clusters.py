@@ -8,19 +8,30 @@ host must read and write their own cluster only, and the operator figures must c
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, connections
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from apps.accounts.models import RevokedToken
+from apps.accounts.tasks import purge_revoked_tokens
+from apps.payments.tasks import sweep_all_tenants
 from heat_platform.devrun import Cluster
 from heat_platform.models import TenantSummary
 from tenants.directory import MAIN_CLUSTER, bound_cluster, cluster_register, cluster_unregister, company_context
+from tenants.lifecycle import tenants_purge_due
 from tenants.models import Domain, HeatingCompany, SpareSchema
 from tenants.stats import platform_figures
 from tenants.stats_tasks import refresh_all_tenant_stats
@@ -141,6 +152,56 @@ def test_operator_figures_cover_both_clusters(gql, alpha, gamma, django_capture_
     token = gql.login("localhost", OPERATOR)
     figures = gql("localhost", FIGURES, token=token)["data"]["platformFigures"]
     assert figures == {"houses": sum(houses.values()), "tenantCount": len(companies)}
+    assert bound_cluster() is None
+
+
+def test_beat_loops_work_in_each_company_on_its_own_cluster(alpha, gamma):
+    """Loops over companies switch to each one's cluster (company_context), not just its schema on the main one."""
+    now = timezone.now()
+    for context in (schema_context(alpha.schema), company_context(gamma)):
+        with context:
+            RevokedToken.objects.create(jti=f"old-{connection.schema_name}", expires_at=now - dt.timedelta(days=1))
+            RevokedToken.objects.create(jti=f"new-{connection.schema_name}", expires_at=now + dt.timedelta(days=1))
+    # accounts is in both app lists: on the main cluster "t_gamma, public" would find (and purge) public's table.
+    assert purge_revoked_tokens() >= 2
+    assert _second_rows(f"SELECT jti FROM {GAMMA_SCHEMA}.accounts_revokedtoken") == [(f"new-{GAMMA_SCHEMA}",)]
+    with schema_context(alpha.schema):
+        assert list(RevokedToken.objects.values_list("jti", flat=True)) == [f"new-{alpha.schema}"]
+
+    swept = sweep_all_tenants()  # a company whose sweep raised would be missing (logged, the loop goes on)
+    assert {"alpha", "gamma"} <= set(swept), swept
+    assert bound_cluster() is None and connection.schema_name == "public"
+
+
+def test_purging_a_closed_company_drops_its_schema_on_its_cluster(alpha, gamma):
+    closed = timezone.now() - dt.timedelta(days=settings.TENANT_RETENTION_DAYS + 1)
+    HeatingCompany.objects.filter(pk=gamma.pk).update(status=HeatingCompany.Status.CLOSED, closed_at=closed)
+    with company_context(gamma):
+        HouseFactory.create_batch(2)
+
+    results = tenants_purge_due()
+    assert [(r.slug, r.schema) for r in results] == [("gamma", GAMMA_SCHEMA)]
+    assert results[0].tables > 20  # counted where the schema was
+    assert _second_rows(f"SELECT count(*) FROM pg_namespace WHERE nspname = '{GAMMA_SCHEMA}'") == [(0,)]
+    assert not HeatingCompany.objects.filter(slug="gamma").exists()
+    with connection.cursor() as cur:  # alpha's schema on the main cluster is untouched
+        cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [alpha.schema])
+        assert cur.fetchone() == (1,)
+    assert bound_cluster() is None
+
+
+def test_export_tenant_command_reads_the_company_on_its_cluster(gamma, tmp_path):
+    with company_context(gamma):
+        HouseFactory.create_batch(3)
+    path = tmp_path / "gamma.tar.gz"
+    call_command("export_tenant", "gamma", str(path), "--unencrypted", stdout=(out := io.StringIO()))
+    assert "NOT encrypted" in out.getvalue()
+    with tarfile.open(path) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert manifest["source"]["schema"] == GAMMA_SCHEMA
+    tables = {t["name"]: t["rows"] for t in manifest["tables"]}
+    assert tables["properties_house"] == 3
+    assert manifest["migrations"]  # the schema's own django_migrations, read on the second cluster
     assert bound_cluster() is None
 
 

@@ -40,9 +40,9 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from heat_platform.money import fen_to_yuan_str, yuan_to_fen
+from tenants.directory import public_context
 
 from .models import NuonuoApp, NuonuoCounter, NuonuoOrder, NuonuoRedConfirm
 
@@ -90,7 +90,7 @@ def register_app(*, tax_no: str, seller_name: str = "", queries_per_step: int = 
              "knobs": {"queries_per_step": queries_per_step, "seconds_per_step": seconds_per_step}}
     fresh = {"app_key": "SD" + secrets.token_hex(7).upper(), "app_secret": secrets.token_hex(16).upper(),
              "access_token": secrets.token_hex(16)}
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         app = NuonuoApp.objects.select_for_update().filter(user_tax=tax_no).first()
         if app is None:
             return NuonuoApp.objects.create(user_tax=tax_no, **fresh, **state)
@@ -101,7 +101,7 @@ def register_app(*, tax_no: str, seller_name: str = "", queries_per_step: int = 
 
 
 def app_for(tax_no: str) -> NuonuoApp:
-    with schema_context("public"):
+    with public_context():
         app = NuonuoApp.objects.filter(user_tax=tax_no).first()
     if app is None:
         raise CloudError("070306", "该税号未授权")
@@ -372,7 +372,7 @@ def _advance_by_time(order: NuonuoOrder) -> None:
 
 def advance_due(order_pk: int) -> bool:
     """The timer's work (tasks.py): move an order whose time has come. True while it still has steps to go."""
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         order = NuonuoOrder.objects.select_for_update().select_related("app").filter(pk=order_pk).first()
         if order is None:
             return False
@@ -585,7 +585,7 @@ def confirm_red(app: NuonuoApp, content: dict, *, origin: str) -> None:
 
 def buyer_confirm(bill_id: str, agree: bool) -> NuonuoRedConfirm:
     """Knob: the buyer answers a seller-entered form (02)."""
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         red = NuonuoRedConfirm.objects.select_for_update().filter(bill_id=bill_id).first()
         if red is None:
             raise CloudError("E9500", "未查询到红字确认单")
@@ -645,7 +645,7 @@ METHODS = {
 
 
 def _update_app(tax_no: str, **changes: Any) -> NuonuoApp:
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         app = NuonuoApp.objects.select_for_update().filter(user_tax=tax_no).first()
         if app is None:
             raise CloudError("070306", "该税号未授权")
@@ -690,7 +690,7 @@ def set_steps(tax_no: str, *, queries_per_step: int | None = None, seconds_per_s
 
 def advance(tax_no: str, order_no: str) -> NuonuoOrder:
     """Knob: move an order one step now (the session and planned failures still apply)."""
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         order = NuonuoOrder.objects.select_for_update().select_related("app").filter(
             app__user_tax=tax_no, order_no=order_no).first()
         if order is None:
@@ -709,7 +709,7 @@ def _post_form(url: str, form: dict[str, str]) -> None:
 
 
 def send_invoice_callback(order_pk: int) -> None:
-    with schema_context("public"):
+    with public_context():
         order = NuonuoOrder.objects.filter(pk=order_pk).first()
         if order is None or not order.callback_url or order.status not in CALLBACK_STATUS:
             return
@@ -725,7 +725,7 @@ def send_invoice_callback(order_pk: int) -> None:
 
 
 def send_red_callback(red_pk: int) -> None:
-    with schema_context("public"):
+    with public_context():
         red = NuonuoRedConfirm.objects.select_related("blue", "red_order").filter(pk=red_pk).first()
         if red is None or not red.callback_url:
             return

@@ -5,7 +5,8 @@ mode, where a countdown would not wait)."""
 from __future__ import annotations
 
 from celery import shared_task
-from django_tenants.utils import schema_context
+
+from tenants.directory import public_context
 
 
 @shared_task(name="invoices_sandbox.advance_order", bind=True)
@@ -14,7 +15,7 @@ def advance_order(self, order_pk: int) -> None:
     from .models import NuonuoOrder
 
     if advance_due(order_pk) and not self.request.is_eager:
-        with schema_context("public"):
+        with public_context():
             order = NuonuoOrder.objects.select_related("app").filter(pk=order_pk).first()
             seconds = int(order.app.knobs.get("seconds_per_step") or 0) if order else 0
         if seconds:

@@ -54,11 +54,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from apps.reconciliation.formats import ABNORMAL, CLOSED, PAYMENT, PROCESSING, REFUND, REVOKED, SUCCESS, Entry
 from apps.reconciliation.formats.alipay import render_trade_zip
 from apps.reconciliation.formats.wechat import EXPENSE, INCOME, FundFlowRow, render_fundflowbill, render_tradebill
+from tenants.directory import public_context
 
 from .models import SandboxBillFile, SandboxMerchant, SandboxRefund, SandboxTrade
 
@@ -240,7 +240,7 @@ def issue_file(merchant: SandboxMerchant, *, content: bytes, content_type: str, 
 
 def take_file(channel: str, token: str, *, merchant_id: str | None = None) -> SandboxBillFile:
     """The file behind a download token, if it may still be served (marks one-time files used)."""
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         found = SandboxBillFile.objects.select_for_update().filter(channel=channel,
                                                                    token_hash=_token_hash(token)).first()
         if found is None or found.expires_at <= timezone.now() or (found.one_time and found.downloaded_at):
@@ -341,7 +341,7 @@ def tweak(channel: str, *, kind: str, out_trade_no: str = "", out_refund_no: str
         raise KnobError(400, "PARAM_ERROR", f"kind 应为 {'、'.join(TWEAK_KINDS)} 之一")
     if bool(out_trade_no) == bool(out_refund_no):
         raise KnobError(400, "PARAM_ERROR", "请只给出 out_trade_no 或 out_refund_no 之一")
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         if out_trade_no:
             found = SandboxTrade.objects.select_for_update().filter(channel=channel, out_trade_no=out_trade_no)
             if merchant_id:
@@ -441,7 +441,7 @@ def foreign_trade(channel: str, *, merchant_id: str, amount_fen: int, sub_mercha
     if moment.tzinfo is None or moment > timezone.now() + dt.timedelta(seconds=5):
         raise KnobError(400, "PARAM_ERROR", "success_time 应为过去的带时区时间")
     out_trade_no = out_trade_no or "FOREIGN" + secrets.token_hex(8).upper()
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         if channel == WECHAT:
             merchant = SandboxMerchant.objects.filter(channel=WECHAT, merchant_id=merchant_id).first()
             if merchant is None:
@@ -472,7 +472,7 @@ def foreign_trade(channel: str, *, merchant_id: str, amount_fen: int, sub_mercha
 def merchant_bills(channel: str, merchant_id: str, *, fee_rate: str | None = None, bill_url_ttl: int | None = None,
                    corrupt_next_download: bool | None = None) -> dict:
     """Per-merchant bill settings (see the module docstring); returns them."""
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         merchant = SandboxMerchant.objects.select_for_update().filter(channel=channel, merchant_id=merchant_id).first()
         if merchant is None:
             raise KnobError(404, "NOT_FOUND", "沙箱中没有该商户")

@@ -42,7 +42,8 @@ from cryptography.x509.oid import NameOID
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django_tenants.utils import schema_context
+
+from tenants.directory import public_context
 
 from .keys import new_rsa_key
 from .models import SandboxKey, SandboxMerchant, SandboxRefund, SandboxTrade
@@ -86,7 +87,7 @@ def _require(condition: Any, message: str, *, status: int = 400, code: str = "PA
 
 def platform_key() -> SandboxKey:
     """The gateway's signing key, created on first use."""
-    with schema_context("public"):
+    with public_context():
         key = SandboxKey.objects.filter(channel=WECHAT).first()
         if key is None:
             key, _created = SandboxKey.objects.get_or_create(channel=WECHAT, defaults=_new_platform_key())
@@ -212,7 +213,7 @@ def sandbox_wechat_merchant(*, mchid: str, appid: str, mode: str = "direct", sub
     serial_no = secrets.token_hex(20).upper()
     apiv3_key = secrets.token_hex(16)  # 32 characters
     extra = {"mode": mode, "appid": appid, "sub_merchants": {sub_mchid: sub_appid} if mode == "partner" else {}}
-    with schema_context("public"):
+    with public_context():
         SandboxMerchant.objects.update_or_create(
             channel=WECHAT, merchant_id=mchid,
             defaults={"serial_no": serial_no, "public_key": _public_pem(private.public_key()),
@@ -376,7 +377,7 @@ def confirm_payment(prepay_id: str, result: str, *, late: bool = False, notify: 
     it PAYERROR (WeChat sends no notify for that). `late` lets a CLOSED trade be paid (see module doc); `notify`
     False sends no notify; `success_time` (default now) is when WeChat says it was paid."""
     _require(result in ("pay", "fail"), "result 应为 pay 或 fail")
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         trade = _locked_trades().filter(prepay_id=prepay_id).first()
         _require(trade is not None, "订单不存在", status=404, code="ORDER_NOT_EXIST")
         _expire_if_due(trade)
@@ -399,7 +400,7 @@ def confirm_payment(prepay_id: str, result: str, *, late: bool = False, notify: 
 
 
 def _notify_trade(trade_pk: int) -> None:
-    with schema_context("public"):
+    with public_context():
         trade = SandboxTrade.objects.get(pk=trade_pk)
         _send_notify(trade.merchant_id, trade.notify_url, "TRANSACTION.SUCCESS", trade_resource(trade))
 
@@ -496,7 +497,7 @@ def query_refund(merchant: SandboxMerchant, out_refund_no: str, query: dict[str,
 def set_refund_result(out_refund_no: str, status: str) -> SandboxRefund:
     """Test knob: a PROCESSING refund ends ABNORMAL or CLOSED (with its REFUND.* notify after commit)."""
     _require(status in ("ABNORMAL", "CLOSED"), "status 应为 ABNORMAL 或 CLOSED")
-    with schema_context("public"), transaction.atomic():
+    with public_context(), transaction.atomic():
         refund = SandboxRefund.objects.select_for_update().filter(
             trade__channel=WECHAT, out_refund_no=out_refund_no).order_by("-pk").first()
         _require(refund is not None, "退款单不存在", status=404, code="RESOURCE_NOT_EXISTS")
@@ -508,7 +509,7 @@ def set_refund_result(out_refund_no: str, status: str) -> SandboxRefund:
 
 
 def _finish_refund(refund_pk: int) -> None:
-    with schema_context("public"):
+    with public_context():
         now = timezone.now().replace(microsecond=0)
         if SandboxRefund.objects.filter(pk=refund_pk, status="PROCESSING").update(status="SUCCESS", success_time=now):
             refund = SandboxRefund.objects.select_related("trade").get(pk=refund_pk)
@@ -517,7 +518,7 @@ def _finish_refund(refund_pk: int) -> None:
 
 
 def _notify_refund(refund_pk: int) -> None:
-    with schema_context("public"):
+    with public_context():
         refund = SandboxRefund.objects.select_related("trade").get(pk=refund_pk)
         trade = refund.trade
         ids = ({"sp_mchid": trade.merchant_id, "sub_mchid": trade.sub_merchant_id} if trade.sub_merchant_id
@@ -562,7 +563,7 @@ def certificates(merchant: SandboxMerchant) -> dict:
 
 
 def signed_notify(merchant_id: str, event_type: str, resource: dict) -> tuple[dict[str, str], str]:
-    with schema_context("public"):
+    with public_context():
         merchant = SandboxMerchant.objects.get(channel=WECHAT, merchant_id=merchant_id)
         key = platform_key()
         return build_wechat_notify(resource, apiv3_key=merchant.apiv3_key, event_type=event_type,

@@ -14,9 +14,10 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django_tenants.utils import get_tenant_model, schema_context
+from django_tenants.utils import get_tenant_model
 
 from heat_platform.crypto import EncryptedTextField, blind_index
+from tenants.directory import schema_company_context
 
 BATCH = 1000
 
@@ -32,7 +33,7 @@ def _encrypted_models(*, public: bool):
 
 def rotate_schema(schema_name: str) -> int:
     rows = 0
-    with schema_context(schema_name):
+    with schema_company_context(schema_name):  # on the cluster holding it
         for model, fields in _encrypted_models(public=schema_name == "public"):
             indexes = getattr(model, "BLIND_INDEXES", {})
             update_fields = fields + [idx for f, (idx, _p) in indexes.items() if f in fields]

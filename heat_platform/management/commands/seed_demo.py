@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django_tenants.utils import schema_context
 
 from apps.accounts.models import Role, User
 from apps.accounts.services import staff_create
@@ -13,6 +12,7 @@ from apps.payments.demo import demo_collections_seed, demo_payments_seed
 from apps.properties.demo import demo_ledger_seed
 from apps.services.demo import optout_demo_seed, quality_demo_seed, services_demo_seed, temperature_demo_seed
 from tenants.branding import branding_demo_seed
+from tenants.directory import company_context
 from tenants.models import HeatingCompany, MiniProgramAccount
 from tenants.services import operator_create, platform_ensure, tenant_register
 from tenants.signals import Registration
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             self.stdout.write("registered the demo's WeChat Pay and Alipay merchants at the sandbox gateways")
         if demo_invoices_seed(tenant=demo):
             self.stdout.write("turned on e-invoices for the demo at the sandbox Nuonuo cloud")
-        with schema_context(demo.schema_name):
+        with company_context(demo):
             for username, password, role in DEMO_STAFF:
                 if not User.objects.filter(username=username).exists():
                     staff_create(username=username, password=password, role=role)

@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from apps.payments.providers import MerchantConfig
+from tenants.directory import public_context
 from tenants.models import ServiceProviderAccount
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--alipay-public-key-file")
 
     def handle(self, *args, channel: str, sandbox: bool, **opts):
-        with schema_context("public"):
+        with public_context():
             values = self._sandbox(channel, opts) if sandbox else self._given(channel, opts)
             self._validate(channel, values)
             ServiceProviderAccount.objects.update_or_create(channel=channel, defaults=values)

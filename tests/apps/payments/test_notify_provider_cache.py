@@ -96,7 +96,7 @@ def test_another_process_saving_the_account_invalidates_this_ones_copy(alpha, we
     provider = _provider(alpha)
     MerchantAccount.objects.filter(pk=wechat_account.pk).update(apiv3_key="M" * 32, updated_at=timezone.now())
     assert _provider(alpha) is provider
-    merchants._restamp(alpha.schema, "wechat")
+    merchants._restamp(HeatingCompany.objects.get(schema_name=alpha.schema), "wechat")
     assert _provider(alpha).config.apiv3_key == "M" * 32
 
 

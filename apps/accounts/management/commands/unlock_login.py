@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.services import login_unlock_by_username
+from tenants.directory import company_context, public_context
+from tenants.models import HeatingCompany
 
 
 class Command(BaseCommand):
@@ -24,9 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--ip", default=None, help="also clear this client IP's own limit")
 
     def handle(self, *args, username, schema, ip, **options):
-        if not schema_exists(schema):
-            raise CommandError(f"no such schema: {schema}")
-        with schema_context(schema):
+        if schema == get_public_schema_name():
+            context = public_context()
+        else:  # the directory says which cluster holds the company's schema
+            company = HeatingCompany.objects.filter(schema_name=schema).first()
+            if company is None:
+                raise CommandError(f"no such schema: {schema}")
+            context = company_context(company)
+        with context:
             try:
                 user = login_unlock_by_username(username=username, ip=ip)
             except ValidationError as exc:

@@ -7,11 +7,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import get_public_schema_name
 
 from apps.imports.errors import ImportFileError
 from apps.imports.models import FileKind
 from apps.imports.services import MAX_STORED_ERRORS, file_error_report, house_import
+from tenants.directory import company_context
 from tenants.models import HeatingCompany
 
 BAR_WIDTH = 30
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(_("无法打开文件：%(error)s") % {"error": exc.strerror}) from exc
         started = time.monotonic()
         try:
-            with fh, tenant_context(company):
+            with fh, company_context(company):
                 outcome = house_import(source=fh, file_kind=kind, dry_run=dry_run, create_missing=create_missing,
                                        on_progress=self._progress, create_missing_option="--create-missing")
         except ImportFileError as exc:
