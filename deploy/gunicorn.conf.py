@@ -29,9 +29,11 @@ graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 25)
 keepalive = _int("WEB_KEEPALIVE", 5)  # seconds; the proxy in front keeps connections open
 
 # Recycle workers now and then (memory growth in long-lived processes); the jitter keeps them from
-# restarting all at once.
-max_requests = _int("WEB_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 200)
+# restarting all at once. Sized for the season-start peak (issue #18, tests/perf/bench_season_start.py): at
+# 2000 + 0..200 both workers of a pod, sharing the load evenly, reached their limit within seconds of each
+# other every ~20 s, and their reboots (seconds of imports on a busy machine) stalled requests for up to 8.8 s.
+max_requests = _int("WEB_MAX_REQUESTS", 20000)
+max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 10000)
 
 # Heartbeat files in memory: a container's /tmp may be a slow overlay filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
