@@ -5,6 +5,7 @@ and still pause a late fee over stopped days once one does (the same amount staf
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +15,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.billing.amounts import bill_amount_due
-from apps.billing.selectors import bill_for_staff
+from apps.billing.models import BillLine
+from apps.billing.selectors import bill_for_resident, bill_for_staff, resident_bills
 from apps.payments.models import OrderBill, PaymentOrder
 from apps.properties.models import HeatingStatusChange
 from tests.factories.payments import make_payer
@@ -71,8 +73,41 @@ def test_season_start_reads_cost_the_same_queries_for_one_house_or_four(gql, alp
             assert data["bill"]["id"] == str(payer.bills[0].pk)
         counts.append(len(sql))
     assert counts[0] == counts[1]
-    # tenant routing (3: search_path, domain, search_path), the resident, then the read itself
-    assert counts[0] <= {"myBills": 6, "bill": 6, "order": 8}[query], counts
+    # tenant routing (3: search_path, domain, search_path), the resident, then the read itself (bills and
+    # their lines in one query)
+    assert counts[0] <= {"myBills": 5, "bill": 5, "order": 8}[query], counts
+
+
+def test_lines_read_with_the_bills_are_the_lines_staff_see(gql, alpha):
+    """Lines come back inside the bills query (one JSON array per bill): same lines, same order, exact
+    decimals, and still no owner phone or ID number is read (deferred: no query per house either)."""
+    with schema_context(alpha.schema):
+        season = discount_season()
+    payer = _payer(alpha, season, "o-hot-lines", 2)
+    with schema_context(alpha.schema):
+        bill = payer.bills[0]
+        BillLine.objects.create(bill=bill, position=5, kind="adjustment", quantity=Decimal("1.2345"),
+                                unit_price=Decimal("-0.0001"), amount_fen=-7, explanation="调整：测试")
+        BillLine.objects.create(bill=bill, position=0, kind="relief", quantity=Decimal("0.5000"),
+                                unit_price=Decimal("3.3333"), amount_fen=-3, explanation="减免")
+        staff = {b.pk: [(ln.kind, ln.quantity, ln.unit_price, ln.amount_fen, ln.explanation)
+                        for ln in bill_for_staff(bill_id=b.pk).lines.all()] for b in payer.bills}
+        mine = {b.pk: [(ln.kind, ln.quantity, ln.unit_price, ln.amount_fen, ln.explanation)
+                       for ln in b.lines.all()] for b in resident_bills(resident=payer.resident)}
+        detail = bill_for_resident(resident=payer.resident, bill_id=bill.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            detail_lines = [(ln.kind, ln.quantity, ln.unit_price, ln.amount_fen, ln.explanation)
+                            for ln in detail.lines.all()]
+            assert detail.house.address and all(ln.bill is detail for ln in detail.lines.all())
+        assert not ctx.captured_queries
+    assert mine == staff and detail_lines == staff[bill.pk]
+    assert len(staff[bill.pk]) >= 3 and staff[bill.pk][-1][1:3] == (Decimal("1.2345"), Decimal("-0.0001"))
+    document = ("query { myBills { id lines { kind quantity unitPrice amountFen explanation } } }")
+    data, sql = _count(gql, alpha.host, document, {}, payer.token)
+    assert not [s for s in sql if '."owner_phone"' in s or '."owner_id_no"' in s]
+    got = {int(b["id"]): [(ln["kind"].lower(), Decimal(str(ln["quantity"])), Decimal(str(ln["unitPrice"])),
+                           ln["amountFen"], ln["explanation"]) for ln in b["lines"]] for b in data["myBills"]}
+    assert got == staff
 
 
 def test_once_a_late_fee_accrues_it_skips_stopped_days_as_staff_see_it(gql, alpha):
