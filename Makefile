@@ -78,15 +78,19 @@ pgbouncer:
 prod-check: install console pgbouncer  ## production-mode smoke run, no containers
 	$(PY) -m heat_platform.prodcheck
 
+# The Python suite runs on TEST_WORKERS pytest-xdist processes, each with its own test database, a test file (the
+# console package: the whole package) at a time (tests/conftest.py); `make test TEST_WORKERS=0` runs it in one.
+TEST_WORKERS ?= 2
+
 test: install $(NPM_STAMP) console chromium pgbouncer  ## lint, JS tests (template, console), SDL drift check and the whole Python suite
 	$(VENV)/bin/ruff check .
 	cd $(CONSOLE_WEB) && npm run typecheck --silent
 	@# The JavaScript suites (template jest, console vitest: ~3 min, mostly one core) run beside the Python suite
-	@# (one core + PostgreSQL); their output follows the Python suite's, and either failing fails the target.
+	@# (TEST_WORKERS pytest-xdist processes + PostgreSQL); their output follows the Python suite's, and either failing fails the target.
 	@mkdir -p .data
 	@( cd miniprogram-template && npm test --silent && cd ../$(CONSOLE_WEB) && npx vitest run --silent ) \
 	  > .data/js-tests.log 2>&1 & js=$$!; \
-	  HEATCLOUD_E2E_REQUIRED=1 $(PY) -m heat_platform.devrun test; py=$$?; \
+	  HEATCLOUD_E2E_REQUIRED=1 $(PY) -m heat_platform.devrun test -n $(TEST_WORKERS); py=$$?; \
 	  wait $$js; jsrc=$$?; echo "--- JavaScript tests (template jest, console vitest): exit $$jsrc ---"; \
 	  cat .data/js-tests.log; test $$py -eq 0 && test $$jsrc -eq 0
 

@@ -29,6 +29,26 @@ from tenants.services import operator_create, platform_ensure, tenant_register
 from tenants.spares import spare_pool_fill
 from tests.factories.tenants import OPERATOR, PASSWORD, TenantInfo, registration, tenant_info, write_template
 
+# Test packages whose tests share a package-scoped fixture (the console's committed company, live server and
+# browser): under pytest-xdist one worker runs the whole package, or each worker would build its own.
+XDIST_PACKAGES = ("tests/console/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs the suite on pytest-xdist workers (`-n`), a test file at a time (what `--dist loadfile`
+    does), so a module-scoped fixture (a committed company, a compose stack, a pooler) is built once; the packages
+    above go whole. (`--dist loadgroup` with xdist_group marks would be finer, but xdist 3.8 cannot rename the
+    test ids of pytest 9, so its groups are silently ignored.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((package for package in XDIST_PACKAGES if path.startswith(package)), path)
+
+    return FileScheduling(config, log)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _quick_password_hashing():
