@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from heat_platform.money import fen_to_yuan_str
@@ -69,6 +70,12 @@ def credit_lines(lines: Sequence[Line],
     return out, uses
 
 
+_CONSUME_SQL = f"""
+UPDATE {HouseCredit._meta.db_table} c SET amount_fen = u.fen, consumed_by_bill_id = u.bill, updated_at = %s
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(id, fen, bill)
+WHERE c.id = u.id"""
+
+
 def credits_consume(uses: Iterable[tuple[int, Sequence[tuple[HouseCredit, int]]]]) -> None:
     """Mark credits used by the bills created with their lines: [(bill_id, [(credit, fen)])]."""
     used, rests = [], []
@@ -81,8 +88,10 @@ def credits_consume(uses: Iterable[tuple[int, Sequence[tuple[HouseCredit, int]]]
                                          source=credit.source, explanation=credit.explanation))
             credit.amount_fen, credit.consumed_by_bill_id, credit.updated_at = fen, bill_id, now
             used.append(credit)
-    if used:
-        HouseCredit.objects.bulk_update(used, ["amount_fen", "consumed_by_bill", "updated_at"])
+    if used:  # one UPDATE from arrays: bulk_update's CASE per row and field costs more to build than to run
+        with connection.cursor() as cur:
+            cur.execute(_CONSUME_SQL, [now, [c.pk for c in used], [c.amount_fen for c in used],
+                                       [c.consumed_by_bill_id for c in used]])
     if rests:
         HouseCredit.objects.bulk_create(rests)
 
