@@ -21,7 +21,7 @@ from functools import cache
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
@@ -62,6 +62,41 @@ def current_cluster() -> str:
     same database (`connections.create_connection(current_cluster())`; creating one for "default" would reach
     the main cluster's settings whatever the switch)."""
     return bound_cluster() or MAIN_CLUSTER
+
+
+def cluster_connection(alias: str):
+    """The connection to cluster `alias` whatever this thread's switch: the main cluster's is `directory`'s
+    while `default` is another cluster's. Its search_path is whatever it was: use schema-qualified names."""
+    if alias == MAIN_CLUSTER:
+        return getattr(_bound, "main", None) or connections[MAIN_CLUSTER]
+    if alias not in connections.settings:
+        raise LookupError(f"cluster {alias!r} is not configured")
+    return connections[alias]
+
+
+def public_alias() -> str:
+    """The alias that reaches the main cluster's public-only tables now (what ClusterRouter routes them to)."""
+    return DIRECTORY_ALIAS if bound_cluster() is not None else MAIN_CLUSTER
+
+
+class _PublicAtomic(transaction.Atomic):
+    # The alias is resolved at each entry, not at construction, so `@public_atomic()` on a function is right
+    # whichever cluster the thread is switched to when it runs.
+    @property
+    def using(self) -> str:
+        return public_alias()
+
+    @using.setter
+    def using(self, value) -> None:
+        pass
+
+
+def public_atomic(savepoint: bool = True, durable: bool = False) -> transaction.Atomic:
+    """`transaction.atomic()` for public-only models (tenants, heat_platform, …): on the connection
+    ClusterRouter sends them to, so `select_for_update()` on them works from the request or task of a company
+    on another cluster too (plain atomic() would open on that company's cluster: TransactionManagementError).
+    Company rows written inside are NOT in this transaction while switched (two clusters, two transactions)."""
+    return _PublicAtomic(None, savepoint, durable)
 
 
 def cluster_use(tenant) -> None:

@@ -6,6 +6,7 @@ import re
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from .directory import MAIN_CLUSTER, cluster_aliases, cluster_connection
 from .models import HeatingCompany, MiniProgramRelease, Signup
 
 _SAFE_SCHEMA = re.compile(r"^[a-z0-9_]{1,63}$")
@@ -29,21 +30,37 @@ def tenant_list(*, status: str | None = None, search: str | None = None) -> Quer
 
 
 def tenant_counts(*, schemas: list[str]) -> dict[str, dict[str, int]]:
-    """All counters for a page of tenants in one round trip (UNION ALL across schemas)."""
+    """All counters for a page of tenants: one round trip per cluster holding some of them (UNION ALL across
+    that cluster's schemas; one in a one-cluster installation)."""
     schemas = [s for s in schemas if _SAFE_SCHEMA.match(s)]
     result: dict[str, dict[str, int]] = {s: dict.fromkeys(TENANT_COUNTERS, 0) for s in schemas}
     if not schemas:
         return result
-    parts, params = [], []
-    for schema in schemas:
-        for name, (table, where) in TENANT_COUNTERS.items():
-            parts.append(f'SELECT %s, %s, count(*) FROM "{schema}".{table} WHERE {where}')
-            params += [schema, name]
-    with connection.cursor() as cur:
-        cur.execute(" UNION ALL ".join(parts), params)
-        for schema, name, count in cur.fetchall():
-            result[schema][name] = count
+    for alias, names in _schemas_by_cluster(schemas).items():
+        parts, params = [], []
+        for schema in names:
+            for name, (table, where) in TENANT_COUNTERS.items():
+                parts.append(f'SELECT %s, %s, count(*) FROM "{schema}".{table} WHERE {where}')
+                params += [schema, name]
+        # Schema-qualified names: whatever search_path that cluster's connection has, and whatever cluster
+        # this thread's `default` is switched to (cluster_connection knows).
+        with cluster_connection(alias).cursor() as cur:
+            cur.execute(" UNION ALL ".join(parts), params)
+            for schema, name, count in cur.fetchall():
+                result[schema][name] = count
     return result
+
+
+def _schemas_by_cluster(schemas: list[str]) -> dict[str, list[str]]:
+    """`schemas` grouped by the cluster holding them, per the directory; no query with one cluster configured.
+    A schema not in the directory (a spare) is on the main cluster."""
+    if cluster_aliases() == [MAIN_CLUSTER]:
+        return {MAIN_CLUSTER: schemas}
+    where = dict(HeatingCompany.objects.filter(schema_name__in=schemas).values_list("schema_name", "cluster"))
+    grouped: dict[str, list[str]] = {}
+    for schema in schemas:
+        grouped.setdefault(where.get(schema) or MAIN_CLUSTER, []).append(schema)
+    return grouped
 
 
 def current_company() -> HeatingCompany:

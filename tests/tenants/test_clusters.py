@@ -45,6 +45,7 @@ CREATE = """mutation($n:String!){createSeason(name:$n,heatingStart:"2031-11-15",
   paymentDue:"2031-12-31",lateFeeStart:"2032-01-01"){season{id name} errors{code}}}"""
 SEASONS = "{ seasons { name } }"
 FIGURES = "{ platformFigures { houses tenantCount } }"
+TENANT_LIST = "{ tenants(first: 100) { items { slug counts { staff houses residents } } } }"
 
 
 # The second cluster's alias takes part in each test's transaction, like the main one: everything a test writes
@@ -152,6 +153,32 @@ def test_operator_figures_cover_both_clusters(gql, alpha, gamma, django_capture_
     token = gql.login("localhost", OPERATOR)
     figures = gql("localhost", FIGURES, token=token)["data"]["platformFigures"]
     assert figures == {"houses": sum(houses.values()), "tenantCount": len(companies)}
+    assert bound_cluster() is None
+
+
+def test_operator_tenant_list_counts_each_company_on_its_own_cluster(gql, alpha, gamma):
+    """The list's live counters: one query per cluster holding companies of the page (the old single UNION ALL
+    on the main cluster failed: t_gamma is not there)."""
+    with schema_context(alpha.schema):
+        HouseFactory.create_batch(2)
+    with company_context(gamma):
+        HouseFactory.create_batch(3)
+        staff("gamma-reader", role="tenant_admin")
+    from apps.accounts.models import User
+    from apps.properties.models import House
+    from apps.residents.models import Resident
+
+    expected = {}
+    for company in (HeatingCompany.objects.get(slug="alpha"), gamma):  # counted where each company lives
+        with company_context(company):
+            expected[company.slug] = {"staff": User.objects.filter(is_active=True).count(),
+                                      "houses": House.objects.count(),
+                                      "residents": Resident.objects.filter(is_active=True).count()}
+    assert expected["gamma"] == {"staff": 2, "houses": 3, "residents": 0}
+
+    token = gql.login("localhost", OPERATOR)
+    items = {t["slug"]: t["counts"] for t in gql("localhost", TENANT_LIST, token=token)["data"]["tenants"]["items"]}
+    assert {slug: items[slug] for slug in expected} == expected
     assert bound_cluster() is None
 
 
