@@ -7,18 +7,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from apps.billing import selectors
 from apps.billing.amounts import bill_amount_due
-from apps.billing.models import BillLine
+from apps.billing.models import Bill, BillLine
 from apps.billing.selectors import bill_for_resident, bill_for_staff, resident_bills
 from apps.payments.models import OrderBill, PaymentOrder
 from apps.properties.models import HeatingStatusChange
+from apps.tariffs.models import Season
 from tests.factories.payments import make_payer
 from tests.factories.tariffs import discount_season, late_fee_season
 
@@ -131,3 +135,83 @@ def test_once_a_late_fee_accrues_it_skips_stopped_days_as_staff_see_it(gql, alph
     assert 0 < stopped < running  # 4 of the 10 late-fee days were stopped (same area, same principal)
     detail, _sql = _count(gql, alpha.host, BILL, {"id": str(payer.bills[0].pk)}, payer.token)
     assert detail["bill"]["amountDue"]["lateFeeFen"] == stopped
+
+
+def _state(obj) -> dict:
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
+
+def _snapshot(bills) -> list:
+    """Everything the resolvers and amount code can read from a bill: its fields, its house (with community,
+    building, unit), season and lines, what is deferred, and that the relations are cached (no query)."""
+    out = []
+    for b in bills:
+        h = b.house
+        out.append((_state(b), sorted(b.get_deferred_fields()), _state(h), sorted(h.get_deferred_fields()),
+                    _state(h.community), _state(h.building), h.unit and _state(h.unit), _state(b.season),
+                    [_state(ln) for ln in b.lines.all()], sorted(b._state.fields_cache),
+                    sorted(h._state.fields_cache)))
+    return out
+
+
+def test_compiled_reads_return_what_the_orm_query_returns(alpha):
+    """The resident reads run SQL compiled once per process: the objects are those of the ORM query they
+    stand for (ordering by season then 户号, cancelled and foreign bills left out, same related objects)."""
+    with schema_context(alpha.schema):
+        season = discount_season()
+    payer = _payer(alpha, season, "o-hot-compiled", 3)
+    other = _payer(alpha, season, "o-hot-compiled-other", 1)
+    with schema_context(alpha.schema):
+        Bill.objects.filter(pk=payer.bills[2].pk).update(status=Bill.Status.CANCELLED)
+        orm = (Bill.objects.filter(house__bindings__resident=payer.resident, season__status__in=Season.PUBLISHED)
+               .exclude(status=Bill.Status.CANCELLED)
+               .select_related("house__community", "house__building", "house__unit", "season")
+               .defer("house__owner_phone", "house__owner_id_no").prefetch_related("lines")
+               .order_by("-season__heating_start", "house__account_no"))
+        expected = _snapshot(orm)
+        assert len(expected) == 2
+        with CaptureQueriesContext(connection) as ctx:
+            got = _snapshot(resident_bills(resident=payer.resident))
+            by_season = _snapshot(resident_bills(resident=payer.resident, season_id=payer.bills[0].season_id))
+            one = _snapshot([bill_for_resident(resident=payer.resident, bill_id=payer.bills[1].pk)])
+        assert len(ctx.captured_queries) == 3  # one per read: lines, house, season all came with the bills
+        assert got == expected and by_season == expected
+        assert one == [e for e in expected if e[0]["id"] == payer.bills[1].pk]
+        assert resident_bills(resident=payer.resident, season_id=payer.bills[0].season_id + 1000) == []
+        assert bill_for_resident(resident=payer.resident, bill_id=other.bills[0].pk) is None
+        assert bill_for_resident(resident=payer.resident, bill_id=payer.bills[2].pk) is not None  # cancelled: shown
+        assert bill_for_resident(resident=payer.resident, bill_id=2**63) is None
+
+
+@pytest.mark.parametrize("query", ["myBills", "myBillsOfSeason", "bill"])
+def test_a_second_request_compiles_no_bill_sql(gql, alpha, query):
+    """Compiling the five-table bills query was a third of a myBills request (issue #18): it happens once per
+    process. A spy on Django's SQL compiler sees it compiled on the first request after a reset, never again."""
+    with schema_context(alpha.schema):
+        season = discount_season()
+    payer = _payer(alpha, season, f"o-hot-spy-{query}", 2)
+    document, variables = {
+        "myBills": (MY_BILLS, {}),
+        "myBillsOfSeason": ("query($s: ID) { myBills(seasonId: $s) { id lines { amountFen } } }",
+                            {"s": str(payer.bills[0].season_id)}),
+        "bill": (BILL, {"id": str(payer.bills[0].pk)}),
+    }[query]
+    real = SQLCompiler.as_sql
+    compiled: list[type] = []
+
+    def spy(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    selectors._COMPILED.clear()
+    runs = []
+    with mock.patch.object(SQLCompiler, "as_sql", spy):
+        for _ in range(2):
+            compiled.clear()
+            data, sql = _count(gql, alpha.host, document, variables, payer.token)
+            runs.append((compiled.count(Bill), len(compiled), [s for s in sql if "billing_bill" in s]))
+            assert (data["bill"]["id"] if query == "bill" else len(data["myBills"])) in (str(payer.bills[0].pk), 2)
+    (first_bill, _first_all, first_sql), (second_bill, second_all, second_sql) = runs
+    assert first_bill == 1 and len(first_sql) == 1  # the spy sees the one compilation
+    assert second_bill == 0 and len(second_sql) == 1  # the read still ran, from the cached SQL
+    assert second_all > 0  # other queries (tenant, resident) are still compiled: the spy is live
