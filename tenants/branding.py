@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.audit.services import audit_record
 
-from .directory import company_context
+from .directory import company_context, public_atomic
 from .miniprogram_errors import BrandingErrorCode as Code
 from .models import Domain, HeatingCompany, MiniProgramAccount, MiniProgramBranding
 from .validators import normalize_phone
@@ -355,7 +355,9 @@ def branding_update(*, tenant: HeatingCompany, values: dict, actor=None, ip: str
         return branding_view(tenant=tenant)
 
 
-@transaction.atomic
+# On the connection holding branding and account rows (the main cluster): from the request of a company on
+# another cluster, plain atomic() would open on that cluster and select_for_update here would raise.
+@public_atomic()
 def _write(*, tenant, clean: dict, logo: LogoImage | None, logo_name: str | None, actor, ip) -> dict:
     branding, _created = MiniProgramBranding.objects.select_for_update().get_or_create(tenant=tenant)
     fields: list[str] = []

@@ -197,3 +197,11 @@ class ClusterRouter:
         return None
 
     db_for_write = db_for_read
+
+    def allow_relation(self, obj1, obj2, **hints):
+        # Rows of public-only models all live on the main cluster, whatever alias they were loaded under (the
+        # request's company is read before the switch, as `default`; new rows are `directory`'s meanwhile).
+        labels = _public_only_labels()
+        if obj1._meta.app_label in labels and obj2._meta.app_label in labels:
+            return True
+        return None

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from heat_platform.kernel.errors import field_error
-from tenants.directory import company_context
+from tenants.directory import company_context, public_atomic
 from tenants.models import HeatingCompany, MerchantAccount, ServiceProviderAccount
 from tenants.selectors import current_company
 
@@ -151,7 +151,7 @@ def _restamp(company: HeatingCompany, channel: str) -> None:
         cache.set(_stamp_key(channel), uuid.uuid4().hex, None)
 
 
-def _restamp_now_and_after_commit(accounts: list[tuple[HeatingCompany, str]]) -> None:
+def _restamp_now_and_after_commit(accounts: list[tuple[HeatingCompany, str]], using: str) -> None:
     for company, channel in accounts:
         _restamp(company, channel)
 
@@ -159,21 +159,22 @@ def _restamp_now_and_after_commit(accounts: list[tuple[HeatingCompany, str]]) ->
         for company, channel in accounts:
             _restamp(company, channel)
 
-    transaction.on_commit(again)
+    # After the commit of the account row's own connection (`directory` while switched to another cluster).
+    transaction.on_commit(again, using=using)
 
 
 @receiver([post_save, post_delete], sender=MerchantAccount, dispatch_uid="payments.merchant_account_restamp")
 def _merchant_account_changed(sender, instance: MerchantAccount, **kwargs) -> None:
     company = HeatingCompany.objects.filter(pk=instance.tenant_id).first()
     if company is not None:
-        _restamp_now_and_after_commit([(company, instance.channel)])
+        _restamp_now_and_after_commit([(company, instance.channel)], kwargs["using"])
 
 
 @receiver([post_save, post_delete], sender=ServiceProviderAccount, dispatch_uid="payments.service_provider_restamp")
 def _service_provider_changed(sender, instance: ServiceProviderAccount, **kwargs) -> None:
     borrowing = HeatingCompany.objects.filter(merchant_accounts__channel=instance.channel, merchant_accounts__mode__in=(
         MerchantAccount.Mode.PARTNER, MerchantAccount.Mode.ISV)).distinct()
-    _restamp_now_and_after_commit([(company, instance.channel) for company in borrowing])
+    _restamp_now_and_after_commit([(company, instance.channel) for company in borrowing], kwargs["using"])
 
 
 def merchant_fields(account: MerchantAccount) -> dict:
@@ -223,7 +224,8 @@ def _validate(config: MerchantConfig) -> list[tuple[str, str]]:
     return validate_alipay_config(config)
 
 
-@transaction.atomic
+# Merchant accounts are on the main cluster: the transaction must be there too (see public_atomic).
+@public_atomic()
 def merchant_account_save(*, channel: str, mode: str, data: dict[str, Any], actor, ip: str | None = None,
                           is_active: bool = True) -> MerchantAccount:
     """Create or update the company's account for a channel. Secret fields left
@@ -308,7 +310,7 @@ def service_provider_list() -> list[ServiceProviderAccount]:
     return list(ServiceProviderAccount.objects.order_by("channel"))
 
 
-@transaction.atomic
+@public_atomic()
 def service_provider_save(*, channel: str, data: dict[str, Any], actor, ip: str | None = None
                           ) -> ServiceProviderAccount:
     """Create or update the platform's WeChat Pay service-provider merchant or Alipay

@@ -45,6 +45,10 @@ CREATE = """mutation($n:String!){createSeason(name:$n,heatingStart:"2031-11-15",
   paymentDue:"2031-12-31",lateFeeStart:"2032-01-01"){season{id name} errors{code}}}"""
 SEASONS = "{ seasons { name } }"
 FIGURES = "{ platformFigures { houses tenantCount } }"
+SAVE_WECHAT = """mutation($input: WechatMerchantInput!) { saveWechatMerchant(input: $input) {
+  account { channel mode mchid hasApiv3Key } errors { field code } } }"""
+BRANDING = """mutation($i: BrandingInput!) { updateBranding(input: $i) { branding { displayName appId }
+  errors { field code } } }"""
 TENANT_LIST = "{ tenants(first: 100) { items { slug counts { staff houses residents } } } }"
 
 
@@ -182,6 +186,46 @@ def test_operator_tenant_list_counts_each_company_on_its_own_cluster(gql, alpha,
     assert bound_cluster() is None
 
 
+def test_company_admin_on_the_second_cluster_writes_public_rows_under_lock(gql, gamma, mp_media):
+    """saveWechatMerchant and updateBranding lock public-only rows (select_for_update) in a transaction: it must
+    open on the main cluster, where those rows are, not on gamma's (TransactionManagementError before)."""
+    from apps.payments.sandbox.wechat import sandbox_wechat_merchant
+    from tenants.models import MerchantAccount, MiniProgramAccount, MiniProgramBranding
+
+    cfg = sandbox_wechat_merchant(mchid="1900000777", appid="wxa1b2c3d4e5f60777")
+    merchant = {"mode": "DIRECT", "mchid": cfg["mchid"], "appid": cfg["appid"],
+                "merchantSerialNo": cfg["merchant_serial_no"], "merchantPrivateKey": cfg["merchant_private_key"],
+                "apiv3Key": cfg["apiv3_key"], "wechatpayPublicKeyId": cfg["wechatpay_public_key_id"],
+                "wechatpayPublicKey": cfg["wechatpay_public_key"]}
+    # In production the main cluster's connection is in autocommit there, and FOR UPDATE outside a transaction
+    # on it raises; here the test's own transaction hides that, so each lock is checked to run inside a
+    # transaction opened on that connection beyond the test's.
+    main = connections[MAIN_CLUSTER]
+    outer, locks, unguarded = len(main.atomic_blocks), [], []
+
+    def watch(execute, sql, params, many, context):
+        if "FOR UPDATE" in sql:
+            (locks if len(main.atomic_blocks) > outer else unguarded).append(sql)
+        return execute(sql, params, many, context)
+
+    token = gql.login("gamma.localhost", "gamma-admin")
+    with main.execute_wrapper(watch):
+        _save_merchant_and_branding(gql, token, merchant)
+    assert unguarded == [] and any("tenants_merchantaccount" in sql for sql in locks) and \
+        any("tenants_miniprogrambranding" in sql for sql in locks), (locks, unguarded)
+
+    # The public rows are on the main cluster (this connection), each saved once and updated in place…
+    account = MerchantAccount.objects.get(tenant=gamma, channel="wechat")
+    assert (account.mchid, account.apiv3_key) == (cfg["mchid"], cfg["apiv3_key"])
+    assert MiniProgramBranding.objects.get(tenant=gamma).display_name == "伽马热力"
+    assert MiniProgramAccount.objects.get(tenant=gamma).app_id == "wx0123456789abc777"
+    # …and the company's audit rows in gamma's schema on the second server.
+    assert _second_rows(f"SELECT action FROM {GAMMA_SCHEMA}.audit_auditlog WHERE action IN "
+                        "('merchant.save', 'branding.update') ORDER BY id") == [
+        ("merchant.save",), ("merchant.save",), ("branding.update",)]
+    assert bound_cluster() is None
+
+
 def test_beat_loops_work_in_each_company_on_its_own_cluster(alpha, gamma):
     """Loops over companies switch to each one's cluster (company_context), not just its schema on the main one."""
     now = timezone.now()
@@ -230,6 +274,18 @@ def test_export_tenant_command_reads_the_company_on_its_cluster(gamma, tmp_path)
     assert tables["properties_house"] == 3
     assert manifest["migrations"]  # the schema's own django_migrations, read on the second cluster
     assert bound_cluster() is None
+
+
+def _save_merchant_and_branding(gql, token: str, merchant: dict) -> None:
+    for attempt in (merchant, {**merchant, "apiv3Key": None, "merchantPrivateKey": ""}):  # create, then update
+        result = gql("gamma.localhost", SAVE_WECHAT, {"input": attempt}, token=token)
+        assert "errors" not in result, result
+        assert result["data"]["saveWechatMerchant"]["errors"] == []
+    branded = gql("gamma.localhost", BRANDING, {"i": {"displayName": "伽马热力", "appId": "wx0123456789abc777",
+                                                      "appSecret": "0123456789abcdef0123456789abcdef"}}, token=token)
+    assert "errors" not in branded, branded
+    assert branded["data"]["updateBranding"] == {"branding": {"displayName": "伽马热力",
+                                                              "appId": "wx0123456789abc777"}, "errors": []}
 
 
 def _info(company: HeatingCompany):
