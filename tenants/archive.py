@@ -63,7 +63,7 @@ from heat_platform.models import OperatorAuditLog
 
 from .directory import MAIN_CLUSTER, company_context
 from .models import Domain, HeatingCompany, MiniProgramAccount
-from .spares import schema_create_migrated, spare_rename, spare_take
+from .spares import migration_state_record, schema_create_migrated, spare_rename, spare_take
 from .validators import schema_name_for, validate_slug
 
 logger = logging.getLogger(__name__)
@@ -538,6 +538,9 @@ def tenant_import(*, path: Path, slug: str | None = None, passphrase: str | None
                 public = _read_public(manifest, workdir)
                 tenant = _company_create(public, slug=slug, schema=schema)
                 rows = _load_tables(manifest, workdir, schema, say)
+                # The schema's own applied migrations (the spare's or fresh; django_migrations is not loaded), so
+                # the next `migrate` skips this company on the directory's state alone.
+                migration_state_record(schema)
                 skipped = _public_create(public, tenant)
                 with company_context(tenant):  # new companies start on the main cluster
                     _media_restore(manifest, workdir, media_written)
@@ -606,7 +609,8 @@ def _company_create(public: dict[str, list[dict]], *, slug: str, schema: str) ->
         if owner is not None:
             raise archive_error(_("小程序 AppID %(app_id)s 已属于本安装的公司 %(slug)s。") % {
                 "app_id": account["app_id"], "slug": owner.tenant.slug}, ArchiveErrorCode.APPID_TAKEN)
-    values = _values(HeatingCompany, row, skip=("schema_name", "slug", "created_at"))
+    # Not the source's: its migration state is recorded from the new schema, and it starts on the main cluster.
+    values = _values(HeatingCompany, row, skip=("schema_name", "slug", "created_at", "migration_state", "cluster"))
     if values.get("status") == HeatingCompany.Status.CLOSED:
         # A company restored after closing comes back blocked until an operator reactivates it.
         values["status"], values["suspended_at"] = HeatingCompany.Status.SUSPENDED, timezone.now()

@@ -229,6 +229,19 @@ def test_passphrases_and_occupied_targets_are_refused(alpha, tmp_path):
     assert err.value.code == "SCHEMA_EXISTS" and not HeatingCompany.objects.filter(slug="alpha-copy").exists()
 
 
+def test_an_imported_company_records_its_schemas_migration_state(alpha, tmp_path):
+    """The next `migrate` skips a company whose recorded state is the code's: the restored company records its new
+    schema's own state, not the source row's (stale here)."""
+    from tenants.spares import code_migration_state, schema_migration_state
+
+    HeatingCompany.objects.filter(slug="alpha").update(migration_state="stale")
+    tenant_export(slug="alpha", path=tmp_path / "a.tar.gz", passphrase=None)
+
+    tenant_import(path=tmp_path / "a.tar.gz", slug="alpha-copy")
+    dst = HeatingCompany.objects.get(slug="alpha-copy")
+    assert dst.migration_state == schema_migration_state(dst.schema_name) == code_migration_state()
+
+
 def test_commands_export_and_import_with_a_passphrase_file(alpha, tmp_path, capsys):
     from tests.factories.properties import HouseFactory
 
