@@ -23,7 +23,9 @@ from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from django.utils import translation
 from django_tenants.utils import schema_context
 
+from apps.payments.sandbox.alipay import alipay_key
 from apps.payments.sandbox.keys import generate_rsa_key, key_source
+from apps.payments.sandbox.wechat import platform_key as wechat_platform_key
 from tenants.models import HeatingCompany
 from tenants.services import operator_create, platform_ensure, tenant_register
 from tenants.spares import spare_pool_fill
@@ -72,6 +74,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         for slug in ("alpha", "beta"):
             tenant_register(registration=registration(slug))
         spare_pool_fill(target=settings.SPARE_SCHEMA_POOL_SIZE)  # refill what alpha and beta used
+        # The sandbox gateways' own keys, committed now with fresh keys. Made on first use instead, they were
+        # committed by whichever test first reached a gateway outside a test transaction (a live server, the
+        # console): with a key of RSA_KEYS, which a later test draws again as "another merchant's" key, so a
+        # forged signature verified (an order-dependent failure; xdist's orders found it).
+        wechat_platform_key()
+        alipay_key()
         connection.set_schema_to_public()
 
 
