@@ -32,13 +32,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 
 from .branding import branding_view, incomplete_error, logo_bytes
-from .directory import company_context
+from .directory import company_context, public_atomic
 from .miniprogram_errors import BrandingErrorCode as Code
 from .models import HeatingCompany, MiniProgramBuild
 
@@ -281,7 +281,7 @@ def build_create(*, tenant: HeatingCompany, actor=None, ip: str | None = None) -
                 existing.save(update_fields=["file_name"])
             return existing
         try:
-            with transaction.atomic():
+            with public_atomic():
                 build = MiniProgramBuild.objects.create(
                     tenant=tenant, sha256=sha, size=len(result.zip_bytes), file_name=name,
                     app_id=result.input.app_id, api_base_url=result.input.api_base_url,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
@@ -26,13 +25,14 @@ from apps.residents.models import Resident
 from apps.tariffs.models import Season
 from heat_platform.models import TenantDailyCollection, TenantSummary
 
+from .directory import public_atomic
 from .models import HeatingCompany
 from .selectors import current_company
 
 REFRESH_DAYS = 8  # today and the week before
 
 
-@transaction.atomic
+@public_atomic()
 def tenant_stats_refresh(*, today: dt.date | None = None) -> TenantSummary:
     """Refresh the summary of the company whose schema the connection is in."""
     company = current_company()

@@ -22,13 +22,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from apps.audit.services import audit_record
 
-from ..directory import company_context
+from ..directory import company_context, public_atomic
 from ..miniprogram_build import build_input, commit_ext_json
 from ..miniprogram_errors import TRANSIENT_PUBLISH_ERRORS, PublishErrorCode
 from ..models import (
@@ -60,7 +59,7 @@ TICKET_TTL = timedelta(hours=12)  # WeChat: a component_verify_ticket is valid f
 # --- component ticket and client
 
 
-@transaction.atomic
+@public_atomic()
 def ticket_store(*, component_appid: str, ticket: str) -> None:
     WxOpenComponentTicket.objects.update_or_create(
         component_appid=component_appid, defaults={"ticket": ticket, "received_at": timezone.now()})
@@ -109,7 +108,7 @@ def authorization_complete(*, tenant: HeatingCompany, authorization_code: str, c
 
 def _authorization_save(*, tenant, appid: str, refresh_token: str, func_info: list[int],
                         actor=None) -> MiniProgramAuthorization:
-    with transaction.atomic():
+    with public_atomic():
         row, _created = MiniProgramAuthorization.objects.update_or_create(tenant=tenant, defaults={
             "authorizer_appid": appid, "authorizer_refresh_token": refresh_token, "func_info": func_info,
             "authorized_at": timezone.now()})
@@ -151,7 +150,7 @@ def release_transition(release: MiniProgramRelease, *, to: str, actor=None, **ch
     if to not in TRANSITIONS[release.status]:
         raise InvalidTransitionError(f"{release.status} → {to}")
     now = timezone.now()
-    with transaction.atomic():
+    with public_atomic():
         moved = MiniProgramRelease.objects.filter(pk=release.pk, status=release.status).update(
             status=to, updated_at=now, **changes)
         if moved != 1:
