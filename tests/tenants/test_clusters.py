@@ -290,3 +290,20 @@ def _save_merchant_and_branding(gql, token: str, merchant: dict) -> None:
 
 def _info(company: HeatingCompany):
     return tenant_info(company.slug, schema=company.schema_name)
+
+
+def test_migrate_schemas_migrates_a_company_on_its_own_cluster(gamma):
+    """A stale company on the second cluster is migrated there (its schema does not exist on the main one) and
+    its state recorded in the directory; `--all-schemas` opens it there too."""
+    from tenants.spares import code_migration_state
+
+    HeatingCompany.objects.filter(pk=gamma.pk).update(migration_state="stale")
+    call_command("migrate_schemas", tenant=True, interactive=False, executor="standard", stdout=(out := io.StringIO()))
+    assert "on other clusters" in out.getvalue()
+    gamma.refresh_from_db()
+    assert gamma.migration_state == code_migration_state()
+    assert bound_cluster() is None and connection.schema_name == "public"
+    call_command("migrate_schemas", tenant=True, interactive=False, all_schemas=True, executor="standard",
+                 stdout=io.StringIO())
+    gamma.refresh_from_db()
+    assert gamma.migration_state == code_migration_state()

@@ -17,7 +17,6 @@ BANNED = {"schema_context", "tenant_context"}
 # Each with its reason; pyproject's per-file-ignores for TID251 must say the same.
 ALLOWED = {
     "tenants/stats_tasks.py": "stamps the queued task's schema header only (no query); the worker switches cluster",
-    "apps/residents/management/commands/erase_resident.py": "owned by another helper; to convert to company_context",
 }
 
 

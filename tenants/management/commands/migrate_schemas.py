@@ -28,6 +28,7 @@ from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNC
 from django_tenants.signals import schema_migrated
 from django_tenants.utils import get_public_schema_name, get_tenant_migration_order
 
+from tenants.directory import MAIN_CLUSTER, company_context
 from tenants.models import HeatingCompany
 from tenants.spares import code_migration_state, migration_state_record, spare_pool_migrate
 
@@ -58,7 +59,7 @@ class Command(MigrateSchemasCommand):
                             help="Open every tenant schema, even those whose recorded migration state is current.")
 
     def handle(self, *args, **options):
-        if any(options.get(name) for name in _OPEN_EVERY_SCHEMA):
+        if any(options.get(name) for name in _OPEN_EVERY_SCHEMA if name != "all_schemas"):
             super().handle(*args, **options)
         else:
             self._handle_skipping_current(*args, **options)
@@ -77,15 +78,25 @@ class Command(MigrateSchemasCommand):
         if order is not None:
             companies = companies.order_by(*order)
         code = code_migration_state()
-        rows = list(companies.values_list("schema_name", "migration_state"))  # the one query: no schema opened
-        pending = [schema for schema, state in rows if state != code]
+        # The one query: no schema opened. The cluster comes from the directory (deploy/SCALING.md).
+        rows = list(companies.values_list("schema_name", "migration_state", "cluster"))
+        every = bool(options.get("all_schemas"))
+        pending = [schema for schema, state, cluster in rows
+                   if (every or state != code) and cluster in ("", MAIN_CLUSTER)]
+        elsewhere = [schema for schema, state, cluster in rows
+                     if (every or state != code) and cluster not in ("", MAIN_CLUSTER)]
         if int(options.get("verbosity", 1)) >= 1:
-            self.stdout.write(f"Company schemas: {len(rows) - len(pending)} of {len(rows)} current (not opened), "
-                              f"{len(pending)} to migrate")
-        if not pending:
-            return
-        codename = self.executor or os.environ.get("EXECUTOR")
-        if codename is None:
-            parallel = len(pending) >= PARALLEL_FROM and not connection.in_atomic_block
-            codename = "multiprocessing" if parallel else "standard"
-        GET_EXECUTOR_FUNCTION(codename=codename)(self.args, self.options).run_migrations(tenants=pending)
+            todo = len(pending) + len(elsewhere)
+            self.stdout.write(f"Company schemas: {len(rows) - todo} of {len(rows)} current (not opened), "
+                              f"{todo} to migrate ({len(elsewhere)} on other clusters)")
+        if pending:
+            codename = self.executor or os.environ.get("EXECUTOR")
+            if codename is None:
+                parallel = len(pending) >= PARALLEL_FROM and not connection.in_atomic_block
+                codename = "multiprocessing" if parallel else "standard"
+            GET_EXECUTOR_FUNCTION(codename=codename)(self.args, self.options).run_migrations(tenants=pending)
+        # A company on another cluster is migrated while that cluster IS `default` for this thread (django-tenants
+        # migrates through `default` only); one at a time here: forked workers would not inherit the switch.
+        for schema in elsewhere:
+            with company_context(HeatingCompany.objects.get(schema_name=schema)):
+                GET_EXECUTOR_FUNCTION(codename="standard")(self.args, self.options).run_migrations(tenants=[schema])

@@ -1,10 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from apps.residents.erasure import resident_erase
 from apps.residents.models import Resident
 from apps.residents.phones import normalize_mobile, phone_index
+from tenants.directory import company_context
 from tenants.models import HeatingCompany
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         tenant = HeatingCompany.objects.exclude(schema_name="public").filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"no company {slug}")
-        with schema_context(tenant.schema_name):
+        with company_context(tenant):
             if phone is not None:
                 normalized = normalize_mobile(phone)
                 if normalized is None:
