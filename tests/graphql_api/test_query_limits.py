@@ -198,7 +198,8 @@ def test_size_tokens_selections_repeats_and_operations_are_bounded(client, alpha
     repeats = "{ " + "__typename " * 1500 + "}"
     resp, elapsed = _fastest(client, host, repeats)
     assert _refused(resp, "QUERY_TOO_LARGE")["extensions"]["limit"] in ("selections", "repeatedField")
-    assert elapsed < max(0.1, 5 * trivial_seconds), (elapsed, trivial_seconds)  # seconds when validated first
+    # ~50 ms on an idle machine; seconds when validated first (quadratic). The floor leaves room for a loaded CI.
+    assert elapsed < max(0.5, 5 * trivial_seconds), (elapsed, trivial_seconds)
     inline = "{ " + "... on Query { __typename } " * 10 + "}"
     assert _refused(_post(client, host, inline)[0], "QUERY_TOO_LARGE")["extensions"]["limit"] == "repeatedField"
     fragments = "{ " + " ".join(f"...F{i}" for i in range(40)) + " } " + " ".join(
