@@ -34,6 +34,12 @@ from tests.factories.tenants import OPERATOR, PASSWORD, TenantInfo, registration
 # Test packages whose tests share a package-scoped fixture (the console's committed company, live server and
 # browser): under pytest-xdist one worker runs the whole package, or each worker would build its own.
 XDIST_PACKAGES = ("tests/console/",)
+# Started first, longest first (measured: a minute or more each, mostly in one or two tests).
+XDIST_HEAVY = ("tests/console/", "tests/deploy/test_prod_check.py", "tests/miniprogram_template/test_compile_check.py",
+               "tests/heat_platform/test_seed_demo.py", "tests/miniprogram_template/test_template_e2e.py",
+               "tests/miniprogram_template/test_services_e2e.py", "tests/miniprogram_template/test_messaging_e2e.py",
+               "tests/graphql_api/test_schema_fuzz.py", "tests/apps/messaging/test_hooks_demo.py",
+               "tests/graphql_api/test_access_matrix.py")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -42,9 +48,26 @@ def pytest_xdist_make_scheduler(config, log):
     does), so a module-scoped fixture (a committed company, a compose stack, a pooler) is built once; the packages
     above go whole. (`--dist loadgroup` with xdist_group marks would be finer, but xdist 3.8 cannot rename the
     test ids of pytest 9, so its groups are silently ignored.)"""
+    from collections import OrderedDict
+
     from xdist.scheduler import LoadScopeScheduling
 
+    class HeavyFirst(OrderedDict):
+        """The work queue, handing out the long files first (xdist orders by test count, so these few-test
+        files of a minute or more each came last and left the other worker idle for minutes)."""
+
+        def popitem(self, last=True):
+            if not last:
+                for scope in XDIST_HEAVY:
+                    if scope in self:
+                        return scope, self.pop(scope)
+            return super().popitem(last=last)
+
     class FileScheduling(LoadScopeScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            self.workqueue = HeavyFirst()
+
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
             return next((package for package in XDIST_PACKAGES if path.startswith(package)), path)
