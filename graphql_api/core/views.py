@@ -270,6 +270,9 @@ class _DocumentCache:
 
 
 DOCUMENTS = _DocumentCache(size=256)
+# Only documents up to this size are kept (the apps' own are a few KB): a kept tree holds its source text, so
+# 256 documents of the 1 MiB a request may send would pin about 256 MB per process, and anyone could fill it.
+CACHED_DOCUMENT_MAX_CHARS = 16_384
 
 
 def prepare(graphene_schema, actor: Actor, *, method: str, query: str, variables: dict | None,
@@ -287,7 +290,7 @@ def prepare(graphene_schema, actor: Actor, *, method: str, query: str, variables
             return checked
         document = checked
         literal_errors = inputs.document_errors(document)
-        if not literal_errors:
+        if not literal_errors and len(query) <= CACHED_DOCUMENT_MAX_CHARS:
             DOCUMENTS.put(key, document)
 
     operation = _operation(document, operation_name)

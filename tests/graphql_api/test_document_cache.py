@@ -94,3 +94,18 @@ def test_the_cache_is_bounded(parses, db):
     assert len(DOCUMENTS._items) == DOCUMENTS.size
     _prepare(RESIDENT, "query Q0 { myProfile { id } }")  # the oldest went first
     assert len(parses) == DOCUMENTS.size + 11
+
+
+def test_large_documents_are_not_kept(parses, db):
+    """Anyone may send up to the byte limit: padded documents (comments count as neither tokens nor selections)
+    are validated each time rather than pinning their text in every process."""
+    from graphql_api.core.views import CACHED_DOCUMENT_MAX_CHARS
+
+    padded = "{ __typename }\n" + "#" + "x" * CACHED_DOCUMENT_MAX_CHARS
+    assert not isinstance(_prepare(ANONYMOUS, padded), list)
+    assert not isinstance(_prepare(ANONYMOUS, padded), list)
+    assert len(parses) == 2 and len(DOCUMENTS._items) == 0
+    small = "{ __typename }\n#" + "x" * 100
+    _prepare(ANONYMOUS, small)
+    _prepare(ANONYMOUS, small)
+    assert len(parses) == 3 and len(DOCUMENTS._items) == 1
