@@ -15,6 +15,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+CLUSTER_NOT_CONFIGURED = "cluster_not_configured"  # a schema that never exists
+
+
 # Connected after tenant-schemas-celery's own handlers (imported above), so these run after its switch to the
 # task's schema and after its switch back.
 @task_prerun.connect(weak=False, dispatch_uid="heatcloud_task_cluster_use")
@@ -27,7 +30,14 @@ def _task_cluster_use(task=None, **_kw) -> None:
     task._heatcloud_outer_cluster = bound_cluster() or MAIN_CLUSTER
     tenant = connection.tenant
     if isinstance(tenant, HeatingCompany):  # tenant-schemas-celery set the task's company
-        cluster_use(tenant)
+        try:
+            cluster_use(tenant)
+        except LookupError:
+            # Celery only logs a prerun handler's exception and runs the task anyway, on the main connection
+            # with search_path "<schema>, public": shared-and-tenant apps (accounts) would resolve to the
+            # platform's rows. Fail closed instead: no schema the task's queries can resolve in.
+            connection.set_schema(CLUSTER_NOT_CONFIGURED, include_public=False)
+            raise
     elif bound_cluster() is not None:  # a public-schema task run eagerly inside another cluster's request
         cluster_switch(MAIN_CLUSTER)
         connection.set_schema(tenant.schema_name)

@@ -307,3 +307,26 @@ def test_migrate_schemas_migrates_a_company_on_its_own_cluster(gamma):
                  stdout=io.StringIO())
     gamma.refresh_from_db()
     assert gamma.migration_state == code_migration_state()
+
+
+def test_a_task_of_a_company_on_an_unknown_cluster_fails_closed(gamma):
+    """Celery only logs a prerun handler's error and runs the task anyway: it must then reach no schema at all,
+    not the main cluster's public rows of apps that are both shared and per company (accounts)."""
+    from types import SimpleNamespace
+
+    from django.db import ProgrammingError, transaction
+
+    from apps.accounts.models import User
+    from heat_platform.celery import CLUSTER_NOT_CONFIGURED, _task_cluster_release, _task_cluster_use
+
+    gamma.cluster = "nowhere"
+    connection.set_tenant(gamma)  # what tenant-schemas-celery's prerun does with the task's schema header
+    task = SimpleNamespace()
+    with pytest.raises(LookupError, match="nowhere"):
+        _task_cluster_use(task=task)
+    assert connection.schema_name == CLUSTER_NOT_CONFIGURED
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        list(User.objects.all()[:1])
+    _task_cluster_release(task=task)
+    connection.set_schema_to_public()
+    assert bound_cluster() is None
