@@ -330,3 +330,15 @@ def test_a_task_of_a_company_on_an_unknown_cluster_fails_closed(gamma):
     _task_cluster_release(task=task)
     connection.set_schema_to_public()
     assert bound_cluster() is None
+
+
+def test_django_tenants_modes_of_migrate_schemas_respect_clusters(gamma):
+    """A run that goes through django-tenants' own command (here --fake) migrates a company elsewhere inside its
+    cluster with --schema, and refuses a run over every company while some live on another cluster."""
+    from django.core.management.base import CommandError
+
+    call_command("migrate_schemas", tenant=True, schema_name=GAMMA_SCHEMA, fake=True, interactive=False,
+                 executor="standard", verbosity=0)
+    assert bound_cluster() is None
+    with pytest.raises(CommandError, match=GAMMA_SCHEMA):
+        call_command("migrate_schemas", fake=True, interactive=False, executor="standard", verbosity=0)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from django.core.management.base import CommandError
 from django.db import connection
 from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
@@ -60,11 +61,31 @@ class Command(MigrateSchemasCommand):
 
     def handle(self, *args, **options):
         if any(options.get(name) for name in _OPEN_EVERY_SCHEMA if name != "all_schemas"):
-            super().handle(*args, **options)
+            self._handle_as_django_tenants(*args, **options)
         else:
             self._handle_skipping_current(*args, **options)
         if self.sync_tenant and not options.get("schema_name") and not options.get("plan"):
             spare_pool_migrate(verbosity=options.get("verbosity", 1), every=bool(options.get("all_schemas")))
+
+    def _handle_as_django_tenants(self, *args, **options) -> None:
+        """django-tenants' own run (a rollback, --fake, --plan, one --schema…). It migrates through the main
+        connection only: one company on another cluster runs inside company_context; a run over every company
+        is refused while some live elsewhere (it would fail there, or migrate a stale copy left on the main one)."""
+        if HeatingCompany._meta.db_table not in connection.introspection.table_names():  # the very first migrate
+            super().handle(*args, **options)
+            return
+        schema = options.get("schema_name")
+        company = HeatingCompany.objects.filter(schema_name=schema).first() if schema else None
+        if company is not None and company.cluster not in ("", MAIN_CLUSTER):
+            with company_context(company):  # that company's schema only: not the other cluster's public
+                super().handle(*args, **{**options, "tenant": True, "shared": False})
+            return
+        elsewhere = list(HeatingCompany.objects.exclude(cluster__in=("", MAIN_CLUSTER))
+                         .values_list("schema_name", flat=True)[:5])
+        if not schema and elsewhere and (options.get("tenant") or not options.get("shared")):
+            raise CommandError(f"companies live on other clusters ({', '.join(elsewhere)}…): run this with "
+                               "--schema for each of them, or --shared for the public schema only")
+        super().handle(*args, **options)
 
     def _handle_skipping_current(self, *args, **options) -> None:
         SyncCommon.handle(self, *args, **options)  # parses --shared/--tenant/--executor as django-tenants does
