@@ -46,6 +46,13 @@ class JsonFormatter(logging.Formatter):
 request_logger = logging.getLogger("heat.request")
 
 
+def request_schema(request: HttpRequest) -> str:
+    """The schema the request was served in. Read from the request: by the time the response is back, the
+    routing middleware has given a company on another cluster's request the main connection again (in public)."""
+    tenant = getattr(request, "tenant", None)
+    return getattr(tenant, "schema_name", None) or connection.schema_name
+
+
 def user_kind(request: HttpRequest) -> str:
     """anonymous / resident / staff / operator, from what the request already resolved: the API's bearer
     token (`request.actor`, set by kernel.actors) or the admin's session user, if the view looked at it.
@@ -55,7 +62,7 @@ def user_kind(request: HttpRequest) -> str:
         return actor.kind
     user = request.__dict__.get("_cached_user")
     if user is not None and user.is_authenticated:
-        return "operator" if connection.schema_name == "public" else "staff"
+        return "operator" if request_schema(request) == "public" else "staff"
     return "anonymous"
 
 
@@ -87,12 +94,13 @@ class RequestTelemetryMiddleware:
         start = time.perf_counter()
         response = self.get_response(request)
         elapsed = time.perf_counter() - start
-        site = "platform" if connection.schema_name == "public" else "tenant"
+        schema = request_schema(request)
+        site = "platform" if schema == "public" else "tenant"
         route, method, status = route_of(request), method_of(request), response.status_code
         metrics.HTTP_REQUESTS.labels(site, route, method, str(status)).inc()
         metrics.HTTP_LATENCY.labels(site, route, method).observe(elapsed)
         level = logging.ERROR if status >= 500 else logging.INFO
         request_logger.log(level, "%s %s %s %.1fms", method, route, status, elapsed * 1000, extra={
             "event": "request", "method": method, "route": route, "site": site, "status": status,
-            "duration_ms": round(elapsed * 1000, 1), "user_kind": user_kind(request)})
+            "duration_ms": round(elapsed * 1000, 1), "user_kind": user_kind(request), "tenant": schema})
         return response

@@ -342,3 +342,14 @@ def test_django_tenants_modes_of_migrate_schemas_respect_clusters(gamma):
     assert bound_cluster() is None
     with pytest.raises(CommandError, match=GAMMA_SCHEMA):
         call_command("migrate_schemas", fake=True, interactive=False, executor="standard", verbosity=0)
+
+
+def test_request_log_names_the_company_on_another_cluster(gql, gamma, caplog):
+    """The telemetry line is written after the routing middleware gave the main connection back (in public):
+    it reads the schema from the request, so gamma's requests are not logged as the platform's."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="heat.request"):
+        gql("gamma.localhost", "{ __typename }")
+    line = next(r for r in caplog.records if r.name == "heat.request")
+    assert (line.site, line.tenant) == ("tenant", GAMMA_SCHEMA)
