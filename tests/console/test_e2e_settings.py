@@ -7,6 +7,7 @@ typed and previews the mini-program home with it and a chosen logo (nothing save
 from __future__ import annotations
 
 import os
+import time
 
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -82,8 +83,14 @@ def test_admin_creates_a_collector_who_signs_in_and_the_audit_log_shows_it(conso
     row.wait_for()
     text = row.inner_text()
     assert "新建员工" in text and console_tenant.staff["TENANT_ADMIN"] in text and "role: collector" in text, text
-    rows = page.get_by_test_id("audit-table").locator("tbody tr.ant-table-row [data-action]").evaluate_all(
-        "nodes => nodes.map(n => n.dataset.action)")
+    # The unfiltered page holds the same newest row: wait for the filtered answer to replace the table.
+    actions = page.get_by_test_id("audit-table").locator("tbody tr.ant-table-row [data-action]")
+    deadline = time.monotonic() + 15
+    while True:
+        rows = actions.evaluate_all("nodes => nodes.map(n => n.dataset.action)")
+        if (rows and set(rows) == {"staff.create"}) or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(200)
     assert rows and set(rows) == {"staff.create"}, rows
     console.shot("audit-log-staff-create")
 
