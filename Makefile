@@ -86,11 +86,12 @@ test: install $(NPM_STAMP) console chromium pgbouncer  ## lint, JS tests (templa
 	$(VENV)/bin/ruff check .
 	cd $(CONSOLE_WEB) && npm run typecheck --silent
 	@# The JavaScript suites (template jest, console vitest: ~3 min, mostly one core) run beside the Python suite
-	@# (TEST_WORKERS pytest-xdist processes + PostgreSQL); their output follows the Python suite's, and either failing fails the target.
+	@# (TEST_WORKERS pytest-xdist processes + PostgreSQL, niced: the JS suites are short and have fixed timeouts,
+	@# which two workers on two cores starved); their output follows the Python suite's, and either failing fails the target.
 	@mkdir -p .data
 	@( cd miniprogram-template && npm test --silent && cd ../$(CONSOLE_WEB) && npx vitest run --silent ) \
 	  > .data/js-tests.log 2>&1 & js=$$!; \
-	  HEATCLOUD_E2E_REQUIRED=1 $(PY) -m heat_platform.devrun test -n $(TEST_WORKERS); py=$$?; \
+	  HEATCLOUD_E2E_REQUIRED=1 nice -n 10 $(PY) -m heat_platform.devrun test -n $(TEST_WORKERS); py=$$?; \
 	  wait $$js; jsrc=$$?; echo "--- JavaScript tests (template jest, console vitest): exit $$jsrc ---"; \
 	  cat .data/js-tests.log; test $$py -eq 0 && test $$jsrc -eq 0
 
