@@ -102,10 +102,9 @@ class Command(MigrateSchemasCommand):
         # The one query: no schema opened. The cluster comes from the directory (deploy/SCALING.md).
         rows = list(companies.values_list("schema_name", "migration_state", "cluster"))
         every = bool(options.get("all_schemas"))
-        pending = [schema for schema, state, cluster in rows
-                   if (every or state != code) and cluster in ("", MAIN_CLUSTER)]
-        elsewhere = [schema for schema, state, cluster in rows
-                     if (every or state != code) and cluster not in ("", MAIN_CLUSTER)]
+        stale = [(schema, cluster or MAIN_CLUSTER) for schema, state, cluster in rows if every or state != code]
+        pending = [schema for schema, cluster in stale if cluster == MAIN_CLUSTER]
+        elsewhere = [schema for schema, cluster in stale if cluster != MAIN_CLUSTER]
         if int(options.get("verbosity", 1)) >= 1:
             todo = len(pending) + len(elsewhere)
             self.stdout.write(f"Company schemas: {len(rows) - todo} of {len(rows)} current (not opened), "
